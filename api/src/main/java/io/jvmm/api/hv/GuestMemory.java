@@ -1,0 +1,30 @@
+package io.jvmm.api.hv;
+
+/**
+ * Guest RAM as seen by loaders and DMA-capable devices. Addresses are guest physical; accesses
+ * outside RAM (including the MMIO hole) throw {@link IllegalArgumentException} naming the range.
+ */
+public interface GuestMemory {
+    /** Total RAM in bytes. */
+    long size();
+
+    /** Whether {@code [gpa, gpa + length)} is entirely RAM. */
+    boolean isRam(long gpa, long length);
+
+    void write(long gpa, byte[] source, int offset, int length);
+
+    void read(long gpa, byte[] target, int offset, int length);
+
+    /** Zeroes all RAM (used when a VM is reset). */
+    void clear();
+
+    default void write(long gpa, byte[] source) {
+        write(gpa, source, 0, source.length);
+    }
+
+    default byte[] read(long gpa, int length) {
+        byte[] out = new byte[length];
+        read(gpa, out, 0, length);
+        return out;
+    }
+}

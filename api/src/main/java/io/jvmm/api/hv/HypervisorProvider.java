@@ -1,0 +1,29 @@
+package io.jvmm.api.hv;
+
+import java.util.Set;
+
+/**
+ * The hypervisor SPI. Backends declare {@code provides io.jvmm.api.hv.HypervisorProvider with ...}.
+ * Instances are created once and must be cheap to construct: {@link #availability()} does the
+ * probing.
+ */
+public interface HypervisorProvider {
+    /** Short name used by {@code --hypervisor}, e.g. {@code kvm}. */
+    String name();
+
+    /** Probes the host. Never throws. */
+    Availability availability();
+
+    /**
+     * The chipset device ids this backend supplies itself for {@code arch}, e.g. KVM's in-kernel
+     * {@code generic_pic}, {@code generic_ioapic} and {@code generic_pit}. The runtime does not
+     * resolve these through the registry.
+     */
+    Set<String> suppliedDevices(MachineArch arch);
+
+    /** The most vCPUs one partition may have on this host. */
+    int maxVcpus();
+
+    /** Creates a partition with its memory and vCPUs. */
+    Partition createPartition(PartitionConfig config) throws HypervisorException;
+}

@@ -1,0 +1,211 @@
+package io.jvmm.runtime.registry;
+
+import io.jvmm.api.resource.ResolveContext;
+import io.jvmm.api.resource.ResolveException;
+import io.jvmm.api.resource.Resource;
+import io.jvmm.api.resource.ResourceHandle;
+import io.jvmm.api.resource.ResourceKind;
+import io.jvmm.api.resource.ResourceResolver;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * All resolvers of one VMM, keyed by (kind, id). Built once from {@link java.util.ServiceLoader}
+ * over the boot layer and any plugin layers, plus explicit registrations (tests, embedding).
+ *
+ * <p>One bad provider never breaks the others: a provider that fails to load is listed in
+ * {@link #failures()} and skipped; a duplicate (kind, id) is listed there too, and resolving that
+ * key fails with a message naming both modules.
+ */
+public final class ResolverRegistry {
+    private final Map<String, RegisteredResolver> byKey;
+    private final Map<String, List<RegisteredResolver>> duplicates;
+    private final List<ProviderFailure> failures;
+
+    private ResolverRegistry(Map<String, RegisteredResolver> byKey,
+            Map<String, List<RegisteredResolver>> duplicates, List<ProviderFailure> failures) {
+        this.byKey = byKey;
+        this.duplicates = duplicates;
+        this.failures = failures;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Every usable resolver, sorted by key. */
+    public List<RegisteredResolver> resolvers() {
+        return byKey.values().stream()
+                .sorted((a, b) -> a.key().compareTo(b.key()))
+                .collect(Collectors.toUnmodifiableList());
+    }
+
+    /** Providers that failed to load, and duplicate keys. */
+    public List<ProviderFailure> failures() {
+        return failures;
+    }
+
+    public Optional<RegisteredResolver> find(String kind, String id) {
+        return Optional.ofNullable(byKey.get(kind + ":" + id));
+    }
+
+    /** The ids available for {@code kind}, sorted. */
+    public List<String> idsOf(String kind) {
+        TreeSet<String> ids = new TreeSet<>();
+        for (RegisteredResolver r : byKey.values()) {
+            if (r.resolver().kind().name().equals(kind)) {
+                ids.add(r.resolver().id());
+            }
+        }
+        return List.copyOf(ids);
+    }
+
+    /**
+     * The resolver for (kind, id), or an exception whose message names the device, the kind, the
+     * id and what is available instead (or, for a duplicate, both modules).
+     */
+    public RegisteredResolver require(String kind, String id, String deviceName) throws ResolveException {
+        String key = kind + ":" + id;
+        List<RegisteredResolver> dup = duplicates.get(key);
+        if (dup != null) {
+            throw new ResolveException("device '" + deviceName + "': resource " + key
+                    + " is provided by more than one module: " + dup.stream()
+                            .map(r -> r.origin().describe()).collect(Collectors.joining(" and "))
+                    + "; remove one of them from the module path or plugin directory");
+        }
+        RegisteredResolver r = byKey.get(key);
+        if (r == null) {
+            throw new ResolveException(missingMessage(kind, id, deviceName));
+        }
+        return r;
+    }
+
+    /** The message for a missing (kind, id), listing what the kind does offer. */
+    public String missingMessage(String kind, String id, String deviceName) {
+        List<String> ids = idsOf(kind);
+        return "device '" + deviceName + "': no resolver for " + kind + ":" + id
+                + (ids.isEmpty() ? " (no resolvers of kind " + kind + " are loaded)"
+                        : " (available ids of kind " + kind + ": " + String.join(", ", ids) + ")")
+                + "; add the plugin that provides it to the module path or a --plugin-path directory";
+    }
+
+    /**
+     * Resolves {@code resource} with its registered resolver. Resolver exceptions other than
+     * {@link ResolveException} are turned into one, naming the resolver's module.
+     */
+    public <T> T resolve(Resource<T> resource, ResolveContext context) throws ResolveException {
+        RegisteredResolver reg = require(resource.kind().name(), resource.id(), context.deviceName());
+        ResourceResolver<?, ?> resolver = reg.resolver();
+        if (!resolver.handleType().isInstance(resource.handle())) {
+            throw new ResolveException("device '" + context.deviceName() + "': resource " + resource.key()
+                    + " carries a " + resource.handle().getClass().getSimpleName() + " but its resolver in "
+                    + reg.origin().describe() + " expects a " + resolver.handleType().getSimpleName());
+        }
+        Object out;
+        try {
+            out = invoke(resolver, resource.handle(), context);
+        } catch (ResolveException e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) {
+            throw new ResolveException("device '" + context.deviceName() + "': resolver for " + resource.key()
+                    + " in " + reg.origin().describe() + " failed: " + ProviderLoader.rootMessage(e), e);
+        }
+        if (!resource.kind().type().isInstance(out)) {
+            throw new ResolveException("device '" + context.deviceName() + "': resolver for " + resource.key()
+                    + " in " + reg.origin().describe() + " returned "
+                    + (out == null ? "null" : out.getClass().getName()) + ", not a "
+                    + resource.kind().type().getSimpleName());
+        }
+        return resource.kind().type().cast(out);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <H extends ResourceHandle> Object invoke(ResourceResolver<H, ?> resolver, ResourceHandle handle,
+            ResolveContext context) throws ResolveException {
+        return resolver.resolve((H) handle, context);
+    }
+
+    /** Collects resolvers; {@link #build()} checks them. */
+    public static final class Builder {
+        private final List<RegisteredResolver> candidates = new ArrayList<>();
+        private final List<ProviderFailure> failures = new ArrayList<>();
+
+        private Builder() {}
+
+        /** Adds every {@code ResourceResolver} provider visible from {@code layer} (and its parents). */
+        @SuppressWarnings("rawtypes")
+        public Builder loadFrom(ModuleLayer layer) {
+            ProviderLoader.load(ResourceResolver.class, layer,
+                    r -> candidates.add(new RegisteredResolver(r, ProviderOrigin.of(r.getClass()))), failures);
+            return this;
+        }
+
+        /** Adds the providers of the boot layer. */
+        public Builder loadBootLayer() {
+            return loadFrom(ModuleLayer.boot());
+        }
+
+        /** Adds a resolver explicitly (tests, embedding). */
+        public Builder add(ResourceResolver<?, ?> resolver) {
+            candidates.add(new RegisteredResolver(resolver, ProviderOrigin.of(resolver.getClass())));
+            return this;
+        }
+
+        /** Records a failure found outside this builder (e.g. a plugin jar that is not a module). */
+        public Builder addFailure(ProviderFailure failure) {
+            failures.add(failure);
+            return this;
+        }
+
+        public ResolverRegistry build() {
+            Map<String, RegisteredResolver> byKey = new LinkedHashMap<>();
+            Map<String, List<RegisteredResolver>> dups = new LinkedHashMap<>();
+            Map<String, ResourceKind<?>> kinds = new LinkedHashMap<>();
+            List<ProviderFailure> fails = new ArrayList<>(failures);
+            for (RegisteredResolver r : candidates) {
+                String key;
+                ResourceKind<?> kind;
+                try {
+                    kind = r.resolver().kind();
+                    key = r.key();
+                    if (r.resolver().handleType() == null) {
+                        throw new IllegalStateException("handleType() returned null");
+                    }
+                } catch (RuntimeException e) {
+                    fails.add(new ProviderFailure("ResourceResolver", r.resolver().getClass().getName()
+                            + " in " + r.origin().describe(), "broken metadata: " + ProviderLoader.rootMessage(e)));
+                    continue;
+                }
+                ResourceKind<?> known = kinds.putIfAbsent(kind.name(), kind);
+                if (known != null && !known.type().equals(kind.type())) {
+                    fails.add(new ProviderFailure("ResourceResolver", key + " in " + r.origin().describe(),
+                            "declares kind " + kind.name() + " resolving to " + kind.type().getName()
+                                    + " but that kind resolves to " + known.type().getName()));
+                    continue;
+                }
+                if (dups.containsKey(key)) {
+                    dups.get(key).add(r);
+                    continue;
+                }
+                RegisteredResolver first = byKey.putIfAbsent(key, r);
+                if (first != null) {
+                    byKey.remove(key);
+                    List<RegisteredResolver> both = new ArrayList<>(List.of(first, r));
+                    dups.put(key, both);
+                }
+            }
+            for (Map.Entry<String, List<RegisteredResolver>> e : dups.entrySet()) {
+                fails.add(new ProviderFailure("ResourceResolver", e.getKey(), "provided more than once, by "
+                        + e.getValue().stream().map(r -> r.origin().describe()).collect(Collectors.joining(" and "))
+                        + "; it cannot be used until all but one are removed"));
+            }
+            return new ResolverRegistry(Collections.unmodifiableMap(byKey), dups, List.copyOf(fails));
+        }
+    }
+}
