@@ -2,6 +2,12 @@ package io.jvmm.api.hv;
 
 /** The register state a payload needs at its entry point. */
 public sealed interface CpuBootState {
+    /** An application processor after a reset: it waits for the boot processor's INIT/SIPI. */
+    CpuBootState APPLICATION_PROCESSOR = new X86WaitForSipi();
+
+    /** x86 application processor waiting for INIT/SIPI (its state at power-on). */
+    record X86WaitForSipi() implements CpuBootState {}
+
     /** x86 power-on state: real mode at F000:FFF0 (firmware images). */
     record X86ResetVector() implements CpuBootState {}
 

@@ -1,0 +1,372 @@
+package io.jvmm.runtime.vm;
+
+import io.jvmm.api.device.PowerAction;
+import io.jvmm.api.hv.CpuBootState;
+import io.jvmm.api.hv.IoBus;
+import io.jvmm.api.hv.Partition;
+import io.jvmm.api.hv.Vcpu;
+import io.jvmm.api.hv.VcpuExit;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a built VM: one platform thread per vCPU and a controller (the thread that calls
+ * {@link #run()}) that owns every state change, after alioth's board: running, paused, reset
+ * pending (devices reset, memory reloaded, run again) and shut down.
+ *
+ * <p>Requests (pause, resume, reset, power off) may come from any thread, including a vCPU thread
+ * inside a device access; they never block the caller. A vCPU that asked for a reset or power-off
+ * does not enter the guest again until the controller has acted, so a guest never runs past its
+ * own reset request.
+ */
+public final class VirtualMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(VirtualMachine.class);
+    private static final Duration PARK_TIMEOUT = Duration.ofSeconds(5);
+
+    private enum RequestKind { PAUSE, RESUME, RESET, POWER_OFF, FAIL }
+
+    private record Request(RequestKind kind, String reason) {}
+
+    private final Partition partition;
+    private final IoBus bus;
+    private final ChipsetControl chipset;
+    private final PayloadLoader payload;
+    private final ResetPolicy resetPolicy;
+    private final int vcpuCount;
+
+    private final Object lock = new Object();
+    private final ArrayDeque<Request> requests = new ArrayDeque<>();
+    private final boolean[] parked;
+    private VmState state = VmState.CREATED;
+    private int resets;
+    private final List<Thread> threads = new ArrayList<>();
+
+    public VirtualMachine(Partition partition, IoBus bus, ChipsetControl chipset, PayloadLoader payload,
+            ResetPolicy resetPolicy) {
+        this.partition = Objects.requireNonNull(partition, "partition");
+        this.bus = Objects.requireNonNull(bus, "bus");
+        this.chipset = Objects.requireNonNull(chipset, "chipset");
+        this.payload = Objects.requireNonNull(payload, "payload");
+        this.resetPolicy = Objects.requireNonNull(resetPolicy, "resetPolicy");
+        this.vcpuCount = partition.config().vcpuCount();
+        this.parked = new boolean[vcpuCount];
+    }
+
+    public VmState state() {
+        synchronized (lock) {
+            return state;
+        }
+    }
+
+    /** How many guest resets the VM went through. */
+    public int resets() {
+        synchronized (lock) {
+            return resets;
+        }
+    }
+
+    public void pause() {
+        submit(RequestKind.PAUSE, "pause requested");
+    }
+
+    public void resume() {
+        submit(RequestKind.RESUME, "resume requested");
+    }
+
+    public void reset() {
+        submit(RequestKind.RESET, "reset requested");
+    }
+
+    /** Ends the run as if the guest powered off. */
+    public void shutdown() {
+        submit(RequestKind.POWER_OFF, "shutdown requested");
+    }
+
+    /** The board's power-request sink: devices call this (from vCPU or device threads). */
+    public void requestPower(PowerAction action, String source) {
+        switch (action) {
+            case POWER_OFF, HIBERNATE -> submit(RequestKind.POWER_OFF, source + " powered the VM off");
+            case RESET -> submit(RequestKind.RESET, source + " reset the VM");
+        }
+    }
+
+    private void submit(RequestKind kind, String reason) {
+        synchronized (lock) {
+            if (state == VmState.SHUT_DOWN) {
+                return;
+            }
+            requests.add(new Request(kind, reason));
+            lock.notifyAll();
+        }
+        if (kind != RequestKind.RESUME) {
+            kickAll();
+        }
+    }
+
+    private void kickAll() {
+        for (int i = 0; i < vcpuCount; i++) {
+            partition.vcpu(i).kick();
+        }
+    }
+
+    /**
+     * Boots the payload and runs until the guest powers off, resets under {@link ResetPolicy#EXIT},
+     * or fails. Call once.
+     */
+    public VmOutcome run() {
+        try {
+            boot();
+        } catch (Exception e) {
+            return new VmOutcome.Failed("could not load the guest payload: " + e.getMessage());
+        }
+        chipset.start();
+        synchronized (lock) {
+            if (state != VmState.CREATED) {
+                throw new IllegalStateException("run() was already called");
+            }
+            state = VmState.RUNNING;
+        }
+        for (int i = 0; i < vcpuCount; i++) {
+            int index = i;
+            Thread t = new Thread(() -> vcpuLoop(index), "jvmm-vcpu-" + i);
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+        }
+        try {
+            return control();
+        } finally {
+            chipset.stop();
+        }
+    }
+
+    private void boot() throws Exception {
+        CpuBootState bsp = payload.load(partition);
+        partition.vcpu(0).setBootState(bsp);
+    }
+
+    private VmOutcome control() {
+        while (true) {
+            Request req;
+            synchronized (lock) {
+                while (requests.isEmpty()) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        requests.add(new Request(RequestKind.POWER_OFF, "interrupted"));
+                    }
+                }
+                req = takeMostUrgent();
+            }
+            switch (req.kind()) {
+                case PAUSE -> {
+                    if (transition(VmState.RUNNING, VmState.PAUSED)) {
+                        parkAll();
+                        chipset.stop();
+                        LOG.info("VM paused");
+                    }
+                }
+                case RESUME -> {
+                    boolean paused;
+                    synchronized (lock) {
+                        paused = state == VmState.PAUSED;
+                    }
+                    if (paused) {
+                        chipset.start();
+                        transition(VmState.PAUSED, VmState.RUNNING);
+                        LOG.info("VM resumed");
+                    }
+                }
+                case RESET -> {
+                    VmOutcome end = handleReset(req.reason());
+                    if (end != null) {
+                        return finish(end);
+                    }
+                }
+                case POWER_OFF -> {
+                    return finish(new VmOutcome.PoweredOff(req.reason()));
+                }
+                case FAIL -> {
+                    return finish(new VmOutcome.Failed(req.reason()));
+                }
+            }
+        }
+    }
+
+    /** Failures and power-off win over everything else queued. */
+    private Request takeMostUrgent() {
+        for (RequestKind k : new RequestKind[] {RequestKind.FAIL, RequestKind.POWER_OFF}) {
+            for (Request r : requests) {
+                if (r.kind() == k) {
+                    requests.clear();
+                    return r;
+                }
+            }
+        }
+        return requests.poll();
+    }
+
+    private VmOutcome handleReset(String reason) {
+        VmState before;
+        synchronized (lock) {
+            before = state;
+            if (before != VmState.RUNNING && before != VmState.PAUSED) {
+                return null;
+            }
+            state = VmState.RESET_PENDING;
+            lock.notifyAll();
+        }
+        kickAll();
+        parkAll();
+        if (resetPolicy == ResetPolicy.EXIT) {
+            return new VmOutcome.ResetExit(reason);
+        }
+        LOG.info("resetting the VM: {}", reason);
+        try {
+            if (before == VmState.RUNNING) {
+                chipset.stop();
+            }
+            chipset.reset();
+            partition.resetChipset();
+            partition.memory().clear();
+            CpuBootState bsp = payload.load(partition);
+            for (int i = 0; i < vcpuCount; i++) {
+                partition.vcpu(i).setBootState(i == 0 ? bsp : CpuBootState.APPLICATION_PROCESSOR);
+            }
+        } catch (Exception e) {
+            return new VmOutcome.Failed("reset failed: " + e.getMessage());
+        }
+        chipset.start();
+        synchronized (lock) {
+            resets++;
+            state = VmState.RUNNING;
+            lock.notifyAll();
+        }
+        return null;
+    }
+
+    private boolean transition(VmState from, VmState to) {
+        synchronized (lock) {
+            if (state != from) {
+                return false;
+            }
+            state = to;
+            lock.notifyAll();
+        }
+        if (to != VmState.RUNNING) {
+            kickAll();
+        }
+        return true;
+    }
+
+    /** Waits until every vCPU thread is outside the guest, kicking again while one is slow. */
+    private void parkAll() {
+        long deadline = System.nanoTime() + PARK_TIMEOUT.toNanos();
+        synchronized (lock) {
+            while (!allParked()) {
+                if (System.nanoTime() > deadline) {
+                    LOG.warn("a vCPU did not leave the guest within {} s; continuing without it",
+                            PARK_TIMEOUT.toSeconds());
+                    return;
+                }
+                try {
+                    lock.wait(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                kickAll();
+            }
+        }
+    }
+
+    private boolean allParked() {
+        for (int i = 0; i < vcpuCount; i++) {
+            if (!parked[i] && threads.get(i).isAlive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private VmOutcome finish(VmOutcome outcome) {
+        synchronized (lock) {
+            state = VmState.SHUT_DOWN;
+            lock.notifyAll();
+        }
+        kickAll();
+        long deadline = System.nanoTime() + PARK_TIMEOUT.toNanos();
+        for (Thread t : threads) {
+            try {
+                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                t.join(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return outcome;
+    }
+
+    private void vcpuLoop(int index) {
+        Vcpu vcpu = partition.vcpu(index);
+        while (true) {
+            synchronized (lock) {
+                while (state != VmState.RUNNING || !requests.isEmpty() && blocksGuest()) {
+                    parked[index] = true;
+                    lock.notifyAll();
+                    if (state == VmState.SHUT_DOWN) {
+                        return;
+                    }
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                parked[index] = false;
+                // Under the lock and while RUNNING: a kick sent for a later state change comes after this.
+                vcpu.clearKick();
+            }
+            VcpuExit exit = vcpu.run(bus);
+            if (exit instanceof VcpuExit.Kicked) {
+                continue;
+            }
+            onExit(index, exit);
+        }
+    }
+
+    /** A queued reset, power-off or failure keeps every vCPU out of the guest until handled. */
+    private boolean blocksGuest() {
+        for (Request r : requests) {
+            if (r.kind() != RequestKind.RESUME && r.kind() != RequestKind.PAUSE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void onExit(int index, VcpuExit exit) {
+        if (exit instanceof VcpuExit.Shutdown s) {
+            submit(RequestKind.RESET, "vCPU " + index + " triple-faulted at RIP 0x" + Long.toHexString(s.rip()));
+        } else if (exit instanceof VcpuExit.SystemEvent e) {
+            submit(e.reset() ? RequestKind.RESET : RequestKind.POWER_OFF,
+                    "vCPU " + index + " requested a system " + (e.reset() ? "reset" : "power-off"));
+        } else if (exit instanceof VcpuExit.Halted h) {
+            submit(RequestKind.FAIL, "vCPU " + index + " halted at RIP 0x" + Long.toHexString(h.rip())
+                    + " with nothing to wake it");
+        } else if (exit instanceof VcpuExit.Failed f) {
+            String bytes = f.instructionBytes().length == 0 ? ""
+                    : " (instruction bytes " + HexFormat.ofDelimiter(" ").formatHex(f.instructionBytes()) + ")";
+            submit(RequestKind.FAIL, "vCPU " + index + " stopped: " + f.reason() + " at RIP 0x"
+                    + Long.toHexString(f.rip()) + bytes);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.jvmm.runtime.vm;
+
+/** The life cycle of a VM, after alioth's board. */
+public enum VmState {
+    /** Built, not yet started. */
+    CREATED,
+    RUNNING,
+    PAUSED,
+    /** vCPUs are being stopped so that devices can be reset and memory reloaded. */
+    RESET_PENDING,
+    /** The run is over. */
+    SHUT_DOWN
+}
