@@ -1,0 +1,57 @@
+package io.jvmm.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code jvmm} command. */
+@Command(name = "jvmm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "A plugin-based virtual machine monitor.",
+        subcommands = {PluginsCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 guest powered off (or reset with --on-reset exit), 1 VM error,",
+                "2 usage or configuration error."})
+public final class Main {
+    /** Exit code for usage and configuration errors. */
+    public static final int USAGE = 2;
+    /** Exit code for VM failures. */
+    public static final int VM_ERROR = 1;
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams; returns the exit code. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof UserError u) {
+                commandLine.getErr().println("jvmm: " + u.getMessage());
+                return u.exitCode();
+            }
+            commandLine.getErr().println("jvmm: internal error: " + ex);
+            ex.printStackTrace(commandLine.getErr());
+            return VM_ERROR;
+        });
+        cl.setParameterExceptionHandler((ex, argv) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("jvmm: " + ex.getMessage());
+            if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, c.getErr())) {
+                c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
+            }
+            return USAGE;
+        });
+        return cl.execute(args);
+    }
+
+    /** The version recorded in this module's descriptor. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getModule().getDescriptor() == null ? "dev"
+                    : Main.class.getModule().getDescriptor().version().map(Object::toString).orElse("dev");
+            return new String[] {"jvmm " + v, "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"};
+        }
+    }
+}

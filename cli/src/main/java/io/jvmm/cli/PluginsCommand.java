@@ -1,0 +1,85 @@
+package io.jvmm.cli;
+
+import io.jvmm.api.hv.Availability;
+import io.jvmm.api.hv.HypervisorProvider;
+import io.jvmm.runtime.registry.HypervisorRegistry;
+import io.jvmm.runtime.registry.PluginLayer;
+import io.jvmm.runtime.registry.ProviderFailure;
+import io.jvmm.runtime.registry.ProviderOrigin;
+import io.jvmm.runtime.registry.RegisteredResolver;
+import io.jvmm.runtime.registry.ResolverRegistry;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code jvmm plugins}: every resolver, hypervisor and failed provider. */
+@Command(name = "plugins", mixinStandardHelpOptions = true,
+        description = "List resolvers (kind, id, module, version, jar), hypervisors and providers that failed to load.")
+final class PluginsCommand implements Callable<Integer> {
+    @Mixin
+    PluginOptions plugins;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PluginLayer layer = plugins.load();
+        ResolverRegistry registry = ResolverRegistry.builder().loadFrom(layer.layer()).build();
+        HypervisorRegistry hypervisors = HypervisorRegistry.load(layer.layer(), List.of());
+
+        out.println("Resolvers:");
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"KIND", "ID", "MODULE", "VERSION", "JAR"});
+        for (RegisteredResolver r : registry.resolvers()) {
+            ProviderOrigin o = r.origin();
+            rows.add(new String[] {r.resolver().kind().name(), r.resolver().id(), o.module(),
+                o.version().isEmpty() ? "-" : o.version(), o.jarName().isEmpty() ? "-" : o.jarName()});
+        }
+        table(out, rows);
+
+        out.println();
+        out.println("Hypervisors:");
+        if (hypervisors.providers().isEmpty()) {
+            out.println("  (none installed)");
+        }
+        for (HypervisorProvider p : hypervisors.providers()) {
+            Availability a = p.availability();
+            out.println("  " + p.name() + "  " + (a.available() ? "available" : "unavailable: " + a.reason()));
+        }
+
+        List<ProviderFailure> failures = new ArrayList<>(layer.failures());
+        failures.addAll(registry.failures());
+        failures.addAll(hypervisors.failures());
+        if (!failures.isEmpty()) {
+            out.println();
+            out.println("Failed providers:");
+            for (ProviderFailure f : failures) {
+                out.println("  " + f.provider() + ": " + f.reason());
+            }
+        }
+        return 0;
+    }
+
+    private static void table(PrintWriter out, List<String[]> rows) {
+        int[] w = new int[rows.get(0).length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                w[i] = Math.max(w[i], r[i].length());
+            }
+        }
+        for (String[] r : rows) {
+            StringBuilder sb = new StringBuilder("  ");
+            for (int i = 0; i < r.length; i++) {
+                sb.append(i == r.length - 1 ? r[i] : String.format("%-" + (w[i] + 2) + "s", r[i]));
+            }
+            out.println(sb.toString().stripTrailing());
+        }
+    }
+}
