@@ -8,6 +8,7 @@ module io.jvmm.cli {
     requires io.jvmm.runtime;
     requires info.picocli;
     requires org.slf4j;
+    requires com.fasterxml.jackson.databind;
 
     // picocli reflects over the annotated command classes
     opens io.jvmm.cli to info.picocli;

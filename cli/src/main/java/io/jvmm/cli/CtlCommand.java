@@ -1,0 +1,127 @@
+package io.jvmm.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code jvmm ctl}: one request to a running VM's control socket. */
+@Command(name = "ctl", mixinStandardHelpOptions = true,
+        description = {"Talk to a running VM over its control socket.", "",
+            "Commands:",
+            "  status                 state, uptime, memory, vCPUs",
+            "  pause | resume | reset | shutdown",
+            "  battery SPEC           e.g. 50%, host, absent, present,charging,rate=1500,remaining=40000,max=50000,ac",
+            "  keys KEY...            key names, e.g. a Enter ctrl-alt-del 0x1c",
+            "  serial-send N TEXT     send TEXT to the host side of COM N"})
+final class CtlCommand implements Callable<Integer> {
+    @Option(names = "--api-socket", required = true, paramLabel = "PATH", description = "The VM's control socket.")
+    Path socket;
+
+    @Parameters(index = "0", paramLabel = "COMMAND", description = "One of: ${COMPLETION-CANDIDATES}",
+            completionCandidates = Commands.class)
+    String command;
+
+    @Parameters(index = "1..*", paramLabel = "ARG", description = "Arguments of the command.")
+    List<String> args = new ArrayList<>();
+
+    @Spec
+    CommandSpec spec;
+
+    static final class Commands extends ArrayList<String> {
+        Commands() {
+            super(ControlServer.COMMANDS);
+        }
+    }
+
+    @Override
+    public Integer call() {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode req = request(json);
+        JsonNode resp;
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+                OutputStream out = Channels.newOutputStream(ch);
+                BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
+                        StandardCharsets.UTF_8))) {
+            out.write((json.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            String line = in.readLine();
+            if (line == null) {
+                throw UserError.vm("the VM closed the control connection without answering");
+            }
+            resp = json.readTree(line);
+        } catch (IOException e) {
+            throw UserError.config("cannot reach a VM at --api-socket " + socket + ": " + e.getMessage()
+                    + " (is the VM running with --api-socket " + socket + "?)");
+        }
+        if (!resp.path("ok").asBoolean(false)) {
+            spec.commandLine().getErr().println("jvmm: " + command + ": " + resp.path("error").asText("failed"));
+            return Main.VM_ERROR;
+        }
+        ((ObjectNode) resp).remove("ok");
+        if (!resp.isEmpty()) {
+            try {
+                spec.commandLine().getOut().println(json.writerWithDefaultPrettyPrinter().writeValueAsString(resp));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return 0;
+    }
+
+    private ObjectNode request(ObjectMapper json) {
+        if (!ControlServer.COMMANDS.contains(command)) {
+            throw UserError.config("ctl: unknown command '" + command + "' (known: "
+                    + String.join(", ", ControlServer.COMMANDS) + ")");
+        }
+        ObjectNode req = json.createObjectNode().put("command", command);
+        switch (command) {
+            case "battery" -> {
+                expect(1, "battery SPEC");
+                req.put("spec", args.get(0));
+            }
+            case "keys" -> {
+                if (args.isEmpty()) {
+                    throw UserError.config("ctl keys: give at least one key name, e.g. 'jvmm ctl --api-socket S keys a Enter'");
+                }
+                ArrayNode keys = req.putArray("keys");
+                args.forEach(keys::add);
+            }
+            case "serial-send" -> {
+                expect(2, "serial-send N TEXT");
+                int port;
+                try {
+                    port = Integer.parseInt(args.get(0));
+                } catch (NumberFormatException e) {
+                    throw UserError.config("ctl serial-send: N must be a COM port number 1..4, not '" + args.get(0) + "'");
+                }
+                req.put("port", port).put("text", args.get(1));
+            }
+            default -> expect(0, command);
+        }
+        return req;
+    }
+
+    private void expect(int n, String usage) {
+        if (args.size() != n) {
+            throw UserError.config("ctl " + command + ": expected " + n + " argument(s): " + usage);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.jvmm.cli;
+
+import java.util.List;
+import java.util.Map;
+
+/** What the control socket can do to a running VM. Errors are {@link IllegalArgumentException}s for the client. */
+interface VmControl {
+    /** State and facts, as JSON-friendly values. */
+    Map<String, Object> status();
+
+    void pause();
+
+    void resume();
+
+    void reset();
+
+    void shutdown();
+
+    /** Pushes a battery update, written as a {@code --battery} spec. */
+    void battery(String spec);
+
+    /** Sends key names (see {@code KeyNames}) to the keyboard. */
+    void keys(List<String> keys);
+
+    /** Sends text to the host side of COM{@code port}. */
+    void serialSend(int port, String text);
+}
