@@ -13,6 +13,7 @@ module io.jvmm.runtime {
     exports io.jvmm.runtime.registry;
     exports io.jvmm.runtime.manifest;
     exports io.jvmm.runtime.board;
+    exports io.jvmm.runtime.loader;
 
     uses io.jvmm.api.resource.ResourceResolver;
     uses io.jvmm.api.hv.HypervisorProvider;
