@@ -13,6 +13,7 @@ module io.jvmm.runtime {
     exports io.jvmm.runtime.registry;
     exports io.jvmm.runtime.manifest;
     exports io.jvmm.runtime.board;
+    exports io.jvmm.runtime.loader;
     exports io.jvmm.runtime.vm;
 
     uses io.jvmm.api.resource.ResourceResolver;
