@@ -1,0 +1,71 @@
+package io.jvmm.dev.battery;
+
+import io.jvmm.api.battery.BatterySource;
+import io.jvmm.api.battery.HostBatteryUpdate;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Passes the host's batteries through: reads the {@code power_supply} tree once when created
+ * (so subscribers get a state at once), then every interval on a daemon thread, and delivers a
+ * state only when it differs from the previous one.
+ */
+final class HostBatterySource implements BatterySource {
+    private static final Logger LOG = LoggerFactory.getLogger(HostBatterySource.class);
+
+    private final Path root;
+    private final Subscribers subscribers;
+    private final ScheduledExecutorService timer;
+
+    HostBatterySource(Path root, Duration interval) {
+        this.root = Objects.requireNonNull(root, "root");
+        HostBatteryUpdate first = SysfsPowerSupply.read(root);
+        LOG.debug("host battery ({}): {}", root, first);
+        this.subscribers = new Subscribers(first);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jvmm-host-battery");
+            t.setDaemon(true); // never keeps the VMM alive
+            return t;
+        });
+        long millis = interval.toMillis();
+        timer.scheduleWithFixedDelay(this::refresh, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Reads the tree once and delivers the state if it changed. Returns whether it did. */
+    boolean refresh() {
+        try {
+            HostBatteryUpdate now = SysfsPowerSupply.read(root);
+            boolean changed = subscribers.publish(now, true);
+            if (changed) {
+                LOG.debug("host battery changed: {}", now);
+            }
+            return changed;
+        } catch (RuntimeException e) {
+            // An exception would silently cancel the periodic task; keep polling instead.
+            LOG.warn("host battery: reading {} failed: {}", root, e.toString());
+            return false;
+        }
+    }
+
+    @Override
+    public void subscribe(Consumer<HostBatteryUpdate> consumer) {
+        subscribers.subscribe(Objects.requireNonNull(consumer, "consumer"));
+    }
+
+    HostBatteryUpdate current() {
+        return subscribers.current();
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        subscribers.close();
+    }
+}
