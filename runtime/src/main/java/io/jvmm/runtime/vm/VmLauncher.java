@@ -1,0 +1,158 @@
+package io.jvmm.runtime.vm;
+
+import io.jvmm.api.hv.CpuBootState;
+import io.jvmm.api.hv.HypervisorException;
+import io.jvmm.api.hv.HypervisorProvider;
+import io.jvmm.api.hv.Partition;
+import io.jvmm.api.hv.PartitionConfig;
+import io.jvmm.api.input.KeyboardDistributor;
+import io.jvmm.api.input.KeyboardInputResolver;
+import io.jvmm.api.resource.ResourceResolver;
+import io.jvmm.runtime.board.Chipset;
+import io.jvmm.runtime.board.ChipsetBuildException;
+import io.jvmm.runtime.board.ChipsetBuilder;
+import io.jvmm.runtime.loader.ConfigurationException;
+import io.jvmm.runtime.loader.FirmwareLoader;
+import io.jvmm.runtime.loader.LinuxLoader;
+import io.jvmm.runtime.loader.MachineConfig;
+import io.jvmm.runtime.loader.PayloadException;
+import io.jvmm.runtime.loader.RomMapper;
+import io.jvmm.runtime.registry.ResolverRegistry;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Puts a VM together: manifest → resolved board → hypervisor partition → payload → vCPUs.
+ *
+ * <p>Per-VM "platform" resolvers (the host keyboard distributor) are registered here, next to
+ * what the module layer provides.
+ */
+public final class VmLauncher {
+    private final ModuleLayer layer;
+    private final List<ResourceResolver<?, ?>> extraResolvers = new ArrayList<>();
+
+    public VmLauncher(ModuleLayer layer) {
+        this.layer = Objects.requireNonNull(layer, "layer");
+    }
+
+    /** Adds a resolver for every VM this launcher builds (embedding, tests). */
+    public VmLauncher addResolver(ResourceResolver<?, ?> resolver) {
+        extraResolvers.add(resolver);
+        return this;
+    }
+
+    /** What can go wrong while building, with the exit-code class of each. */
+    public static final class LaunchException extends Exception {
+        private final boolean configuration;
+
+        LaunchException(String message, boolean configuration, Throwable cause) {
+            super(message, cause);
+            this.configuration = configuration;
+        }
+
+        /** True for errors in the user's configuration (exit code 2), false for VM/host failures (1). */
+        public boolean isConfiguration() {
+            return configuration;
+        }
+    }
+
+    /** Builds the VM; nothing runs yet. */
+    public LaunchedVm launch(VmSpec spec, HypervisorProvider hypervisor) throws LaunchException {
+        MachineConfig machine;
+        try {
+            machine = MachineConfig.of(spec.memoryBytes(), spec.vcpus(), hypervisor.maxVcpus());
+        } catch (ConfigurationException e) {
+            throw new LaunchException(e.getMessage(), true, e);
+        }
+        KeyboardDistributor keyboard = new KeyboardDistributor();
+        ResolverRegistry.Builder rb = ResolverRegistry.builder().loadFrom(layer).add(new KeyboardInputResolver(keyboard));
+        extraResolvers.forEach(rb::add);
+        ResolverRegistry registry = rb.build();
+
+        Partition partition;
+        try {
+            partition = hypervisor.createPartition(new PartitionConfig(spec.manifest().arch(), machine.memoryBytes(),
+                    machine.vcpuCount()));
+        } catch (HypervisorException e) {
+            throw new LaunchException("could not create the VM: " + e.getMessage(), false, e);
+        }
+        PowerRelay power = new PowerRelay();
+        HostVmClock clock = new HostVmClock();
+        Chipset chipset;
+        try {
+            chipset = new ChipsetBuilder(spec.manifest(), registry, hypervisor.suppliedDevices(spec.manifest().arch()),
+                    power, clock, partition.irqLines()).build();
+        } catch (ChipsetBuildException e) {
+            partition.close();
+            throw new LaunchException(e.getMessage(), true, e);
+        }
+        PayloadLoader loader = payloadLoader(spec.payload());
+        // Check the payload now, so a bad kernel is a configuration error before any vCPU runs.
+        CpuBootState first;
+        try {
+            first = loader.load(partition);
+        } catch (PayloadException e) {
+            chipset.close();
+            partition.close();
+            throw new LaunchException(e.getMessage(), true, e);
+        } catch (Exception e) {
+            chipset.close();
+            partition.close();
+            throw new LaunchException("could not load " + spec.payload().describe() + ": " + e.getMessage(), false, e);
+        }
+        PayloadLoader reloading = new PayloadLoader() {
+            private boolean firstUsed;
+
+            @Override
+            public CpuBootState load(Partition p) throws Exception {
+                if (!firstUsed) {
+                    firstUsed = true;
+                    return first;
+                }
+                return loader.load(p);
+            }
+        };
+        VirtualMachine vm = new VirtualMachine(partition, chipset.board(), chipset.runner(), reloading, spec.onReset());
+        power.target(vm);
+        return new LaunchedVm(spec, partition, chipset, vm, keyboard, registry);
+    }
+
+    private static PayloadLoader payloadLoader(GuestPayload payload) {
+        if (payload instanceof GuestPayload.Firmware f) {
+            byte[] image = f.image();
+            return p -> FirmwareLoader.load(p.memory(), new OnceRomMapper(p), image).bootState();
+        }
+        GuestPayload.Linux l = (GuestPayload.Linux) payload;
+        byte[] kernel = l.kernel();
+        byte[] initrd = l.initrd();
+        String cmdline = l.cmdline();
+        return p -> LinuxLoader.load(p.memory(), kernel, initrd, cmdline).bootState();
+    }
+
+    /** ROM stays mapped across resets; mapping the same image at the same place again is a no-op. */
+    private static final class OnceRomMapper implements RomMapper {
+        private final Partition partition;
+
+        OnceRomMapper(Partition partition) {
+            this.partition = partition;
+        }
+
+        @Override
+        public void mapRom(long gpa, byte[] bytes) throws HypervisorException {
+            RomRecord rec = ROMS.get(partition);
+            if (rec != null && rec.gpa == gpa && Arrays.equals(rec.bytes, bytes)) {
+                return;
+            }
+            partition.mapRom(gpa, bytes);
+            ROMS.put(partition, new RomRecord(gpa, bytes.clone()));
+        }
+    }
+
+    private record RomRecord(long gpa, byte[] bytes) {}
+
+    /** Which ROM each live partition has; weak so closed partitions go away. */
+    private static final java.util.Map<Partition, RomRecord> ROMS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+}
