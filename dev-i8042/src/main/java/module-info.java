@@ -4,6 +4,8 @@
  *
  * @provides io.jvmm.api.resource.ResourceResolver
  */
+// The chip is called i8042; the name keeps it despite javac's advice against terminal digits.
+@SuppressWarnings("module")
 module io.jvmm.dev.i8042 {
     requires io.jvmm.api;
     requires org.slf4j;
