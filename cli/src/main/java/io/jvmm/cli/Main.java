@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code jvmm} command. */
 @Command(name = "jvmm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A plugin-based virtual machine monitor.",
-        subcommands = {PluginsCommand.class, CtlCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, ManifestCommand.class, PluginsCommand.class, CtlCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 guest powered off (or reset with --on-reset exit), 1 VM error,",
                 "2 usage or configuration error."})
 public final class Main {

@@ -22,6 +22,14 @@ public interface SerialBackend extends AutoCloseable {
     /** Registers the one listener (the device's waker). */
     void setListener(SerialBackendListener listener);
 
+    /**
+     * Queues {@code data} as if the host side had sent it (the control socket's
+     * {@code serial-send}). Returns false when this backend cannot take injected input.
+     */
+    default boolean injectInput(byte[] data) {
+        return false;
+    }
+
     /** Bytes dropped because nobody was connected or the output buffer overflowed. */
     default long droppedBytes() {
         return 0;

@@ -224,6 +224,23 @@ public final class ManifestJson {
         return List.copyOf(out);
     }
 
+    /** Every resource in {@code manifest}, the devices' nested ones included, in document order. */
+    public static List<Resource<?>> resources(VmManifest manifest) {
+        List<Resource<?>> out = new ArrayList<>();
+        for (int i = 0; i < manifest.devices().size(); i++) {
+            ChipsetDeviceHandle d = manifest.devices().get(i);
+            collectAll(JsonPaths.element("$.devices", i), d.resource(), out);
+        }
+        return List.copyOf(out);
+    }
+
+    private static void collectAll(String path, Resource<?> resource, List<Resource<?>> out) {
+        out.add(resource);
+        if (!(resource.handle() instanceof UnresolvedHandle)) {
+            resource.handle().writeConfig(new NestedResourceFinder(path + ".config", (p, r) -> collectAll(p, r, out)));
+        }
+    }
+
     private static void collectMissing(String device, String path, Resource<?> resource, ResolverRegistry registry,
             List<MissingResource> out) {
         if (registry.find(resource.kind().name(), resource.id()).isEmpty()) {

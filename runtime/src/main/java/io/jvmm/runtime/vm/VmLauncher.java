@@ -3,6 +3,7 @@ package io.jvmm.runtime.vm;
 import io.jvmm.api.hv.CpuBootState;
 import io.jvmm.api.hv.HypervisorException;
 import io.jvmm.api.hv.HypervisorProvider;
+import io.jvmm.api.hv.IoBus;
 import io.jvmm.api.hv.Partition;
 import io.jvmm.api.hv.PartitionConfig;
 import io.jvmm.api.input.KeyboardDistributor;
@@ -32,9 +33,19 @@ import java.util.Objects;
 public final class VmLauncher {
     private final ModuleLayer layer;
     private final List<ResourceResolver<?, ?>> extraResolvers = new ArrayList<>();
+    private Runnable firstExit;
 
     public VmLauncher(ModuleLayer layer) {
         this.layer = Objects.requireNonNull(layer, "layer");
+    }
+
+    /**
+     * Calls {@code firstExit} at the guest's first I/O exit (boot profiling). Only then is the bus
+     * wrapped, so the exit path costs nothing extra without profiling.
+     */
+    public VmLauncher profile(Runnable firstExit) {
+        this.firstExit = firstExit;
+        return this;
     }
 
     /** Adds a resolver for every VM this launcher builds (embedding, tests). */
@@ -114,7 +125,8 @@ public final class VmLauncher {
                 return loader.load(p);
             }
         };
-        VirtualMachine vm = new VirtualMachine(partition, chipset.board(), chipset.runner(), reloading, spec.onReset());
+        IoBus bus = firstExit == null ? chipset.board() : new FirstExitBus(chipset.board(), firstExit);
+        VirtualMachine vm = new VirtualMachine(partition, bus, chipset.runner(), reloading, spec.onReset());
         power.target(vm);
         return new LaunchedVm(spec, partition, chipset, vm, keyboard, registry);
     }

@@ -1,0 +1,74 @@
+package io.jvmm.cli;
+
+import io.jvmm.api.battery.BatterySpec;
+import io.jvmm.api.battery.UpdatableBatterySource;
+import io.jvmm.api.input.KeyEvent;
+import io.jvmm.api.input.KeyNames;
+import io.jvmm.api.serial.SerialBackend;
+import io.jvmm.runtime.vm.LaunchedVm;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The control socket's view of a launched VM. */
+final class LaunchedVmControl implements VmControl {
+    private final LaunchedVm vm;
+
+    LaunchedVmControl(LaunchedVm vm) {
+        this.vm = vm;
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        return vm.status();
+    }
+
+    @Override
+    public void pause() {
+        vm.machine().pause();
+    }
+
+    @Override
+    public void resume() {
+        vm.machine().resume();
+    }
+
+    @Override
+    public void reset() {
+        vm.machine().reset();
+    }
+
+    @Override
+    public void shutdown() {
+        vm.machine().shutdown();
+    }
+
+    @Override
+    public void battery(String spec) {
+        List<UpdatableBatterySource> sources = vm.chipset().resolved(UpdatableBatterySource.class);
+        if (sources.isEmpty()) {
+            throw new IllegalStateException("this VM has no updatable battery; start it with --battery N%");
+        }
+        var state = BatterySpec.parseState(spec);
+        sources.forEach(s -> s.update(state));
+    }
+
+    @Override
+    public void keys(List<String> keys) {
+        List<KeyEvent> events = new ArrayList<>();
+        for (String k : keys) {
+            events.addAll(KeyNames.parse(k));
+        }
+        vm.keyboard().sendAll(events);
+    }
+
+    @Override
+    public void serialSend(int port, String text) {
+        SerialBackend backend = vm.chipset().serialBackend("serial-com" + port)
+                .orElseThrow(() -> new IllegalStateException("this VM has no COM" + port));
+        if (!backend.injectInput(text.getBytes(StandardCharsets.UTF_8))) {
+            throw new IllegalStateException("COM" + port + "'s backend does not take injected input");
+        }
+    }
+}

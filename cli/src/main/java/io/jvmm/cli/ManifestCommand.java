@@ -1,0 +1,47 @@
+package io.jvmm.cli;
+
+import io.jvmm.api.input.KeyboardDistributor;
+import io.jvmm.api.input.KeyboardInputResolver;
+import io.jvmm.runtime.manifest.ManifestJson;
+import io.jvmm.runtime.manifest.VmManifest;
+import io.jvmm.runtime.registry.PluginLayer;
+import io.jvmm.runtime.registry.ResolverRegistry;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code jvmm manifest}: prints the manifest document {@code run} would use. */
+@Command(name = "manifest", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Print the manifest document that 'jvmm run' would use with the same options.")
+final class ManifestCommand implements Callable<Integer> {
+    @Mixin
+    VmOptions vm;
+
+    @Mixin
+    PluginOptions plugins;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PluginLayer layer = plugins.load();
+        VmManifest manifest = vm.manifest(registry(layer), given(spec, "--chipset"), given(spec, "--arch"));
+        spec.commandLine().getOut().print(new ManifestJson().write(manifest));
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    /** The resolvers that can read manifest documents (the keyboard one is per VM, so add a reader). */
+    static ResolverRegistry registry(PluginLayer layer) {
+        return ResolverRegistry.builder().loadFrom(layer.layer())
+                .add(new KeyboardInputResolver(new KeyboardDistributor())).build();
+    }
+
+    static boolean given(CommandSpec spec, String option) {
+        return spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+}

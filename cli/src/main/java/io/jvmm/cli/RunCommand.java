@@ -1,0 +1,234 @@
+package io.jvmm.cli;
+
+import io.jvmm.api.hv.HypervisorProvider;
+import io.jvmm.api.resource.ResourceKinds;
+import io.jvmm.runtime.loader.ConfigurationException;
+import io.jvmm.runtime.loader.ImageFile;
+import io.jvmm.runtime.loader.MachineConfig;
+import io.jvmm.runtime.loader.PayloadException;
+import io.jvmm.runtime.manifest.ManifestJson;
+import io.jvmm.runtime.manifest.MissingResource;
+import io.jvmm.runtime.manifest.VmManifest;
+import io.jvmm.runtime.registry.HypervisorRegistry;
+import io.jvmm.runtime.registry.PluginLayer;
+import io.jvmm.runtime.registry.ProviderFailure;
+import io.jvmm.runtime.registry.ResolverRegistry;
+import io.jvmm.runtime.vm.GuestPayload;
+import io.jvmm.runtime.vm.LaunchedVm;
+import io.jvmm.runtime.vm.ResetPolicy;
+import io.jvmm.runtime.vm.VmLauncher;
+import io.jvmm.runtime.vm.VmOutcome;
+import io.jvmm.runtime.vm.VmSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code jvmm run}: builds and runs a VM. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Boot a VM. With no options: the embedded demo guest on the default chipset "
+                + "(unenlightened-linux-direct, x86_64, 256 MiB, 1 vCPU, COM1 on the terminal).",
+            "On a terminal the console is raw; Ctrl-A x quits, Ctrl-A h lists the keys."})
+final class RunCommand implements Callable<Integer> {
+    @Mixin
+    VmOptions vm;
+
+    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "256M",
+            description = "Guest RAM, e.g. 256M or 2G (default: ${DEFAULT-VALUE}).")
+    String memory;
+
+    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1", description = "vCPUs (default: ${DEFAULT-VALUE}).")
+    String cpus;
+
+    @Option(names = "--firmware", paramLabel = "FILE", description = "Boot a flat firmware image (QEMU -bios style).")
+    Path firmware;
+
+    @Option(names = "--kernel", paramLabel = "FILE", description = "Boot a Linux bzImage or ELF vmlinux.")
+    Path kernel;
+
+    @Option(names = "--initrd", paramLabel = "FILE", description = "Initial ramdisk for --kernel.")
+    Path initrd;
+
+    @Option(names = "--cmdline", paramLabel = "STR", description = "Kernel command line for --kernel "
+            + "(default: console=ttyS0 earlyprintk=serial,ttyS0,115200 reboot=k panic=-1).")
+    String cmdline;
+
+    @Option(names = "--on-reset", paramLabel = "WHAT", defaultValue = "restart",
+            description = "What a guest reset does: restart or exit (default: ${DEFAULT-VALUE}).")
+    String onReset;
+
+    @Option(names = "--hypervisor", paramLabel = "NAME", description = "Hypervisor backend (default: the first available).")
+    String hypervisor;
+
+    @Option(names = "--api-socket", paramLabel = "PATH", description = "Serve the control socket here (see 'jvmm ctl').")
+    Path apiSocket;
+
+    @Option(names = "--profile", description = "Print boot phase timings to stderr at exit.")
+    boolean profile;
+
+    @Option(names = "--log", paramLabel = "FILE", description = "Write logs to FILE instead of stderr.")
+    Path log;
+
+    @Mixin
+    PluginOptions plugins;
+
+    @Spec
+    CommandSpec spec;
+
+    static final String DEFAULT_CMDLINE = "console=ttyS0 earlyprintk=serial,ttyS0,115200 reboot=k panic=-1";
+
+    @Override
+    public Integer call() {
+        Profile timings = new Profile();
+        Logging.configure(log);
+        PrintWriter err = spec.commandLine().getErr();
+
+        PluginLayer layer = plugins.load();
+        for (ProviderFailure f : layer.failures()) {
+            err.println("jvmm: warning: plugin " + f.provider() + " not loaded: " + f.reason());
+        }
+        ResolverRegistry registry = ManifestCommand.registry(layer);
+        VmManifest manifest = vm.manifest(registry, ManifestCommand.given(spec, "--chipset"),
+                ManifestCommand.given(spec, "--arch"));
+        List<MissingResource> missing = ManifestJson.missingResources(manifest, registry);
+        if (!missing.isEmpty()) {
+            throw UserError.config("the manifest needs resources that no loaded module provides: "
+                    + missing.stream().map(m -> m.device() + " needs " + m.kind() + ":" + m.id())
+                            .collect(Collectors.joining("; "))
+                    + "; add the plugins that provide them (--plugin-path) or remove the devices");
+        }
+        timings.mark("manifest built");
+
+        ResetPolicy policy = switch (onReset.toLowerCase(Locale.ROOT)) {
+            case "restart" -> ResetPolicy.RESTART;
+            case "exit" -> ResetPolicy.EXIT;
+            default -> throw UserError.config("--on-reset: expected restart or exit, not '" + onReset + "'");
+        };
+        GuestPayload payload = payload();
+        HypervisorProvider hv = hypervisor(layer);
+        MachineConfig machine;
+        try {
+            machine = MachineConfig.parse(memory, cpus, hv.maxVcpus());
+        } catch (ConfigurationException e) {
+            throw UserError.config(e.getMessage());
+        }
+
+        Console console = Console.attach(manifest, spec.commandLine().getErr());
+        try {
+            LaunchedVm launched;
+            try {
+                launched = new VmLauncher(layer.layer()).profile(profile ? timings::firstExit : null)
+                        .launch(new VmSpec(manifest, machine.memoryBytes(), machine.vcpuCount(), payload, policy), hv);
+            } catch (VmLauncher.LaunchException e) {
+                throw e.isConfiguration() ? UserError.config(e.getMessage()) : UserError.vm(e.getMessage());
+            }
+            timings.mark("devices resolved, payload loaded");
+            try (LaunchedVm vmHandle = launched;
+                    ControlServer control = apiSocket == null ? null
+                            : ControlServer.start(apiSocket, new LaunchedVmControl(launched))) {
+                console.onQuit(() -> launched.machine().shutdown());
+                VmOutcome outcome = launched.run();
+                timings.mark("guest ended");
+                console.restore();
+                if (profile) {
+                    timings.print(err);
+                }
+                if (outcome instanceof VmOutcome.Failed f) {
+                    err.println("jvmm: the VM failed: " + f.message());
+                }
+                return outcome.exitCode();
+            }
+        } finally {
+            console.restore();
+        }
+    }
+
+    private GuestPayload payload() {
+        if (firmware != null && kernel != null) {
+            throw UserError.config("--firmware and --kernel cannot be combined; boot one or the other");
+        }
+        if (kernel == null && (initrd != null || cmdline != null)) {
+            throw UserError.config((initrd != null ? "--initrd" : "--cmdline") + " needs --kernel");
+        }
+        try {
+            if (firmware != null) {
+                return new GuestPayload.Firmware(firmware.getFileName().toString(),
+                        ImageFile.read("firmware", firmware).bytes());
+            }
+            if (kernel != null) {
+                byte[] rd = initrd == null ? null : ImageFile.read("initrd", initrd).bytes();
+                return new GuestPayload.Linux(kernel.getFileName().toString(), ImageFile.read("kernel", kernel).bytes(),
+                        rd, cmdline == null ? DEFAULT_CMDLINE : cmdline);
+            }
+        } catch (PayloadException e) {
+            throw UserError.config(e.getMessage());
+        }
+        try (InputStream in = Main.class.getResourceAsStream("demo.bin")) {
+            return new GuestPayload.Firmware("embedded demo guest", in.readAllBytes());
+        } catch (IOException | NullPointerException e) {
+            throw UserError.vm("the embedded demo guest is missing from the jvmm-cli jar: " + e);
+        }
+    }
+
+    private HypervisorProvider hypervisor(PluginLayer layer) {
+        HypervisorRegistry hvs = HypervisorRegistry.load(layer.layer(), List.of());
+        if (hypervisor != null && hvs.providers().stream().noneMatch(p -> p.name().equals(hypervisor))) {
+            throw UserError.config("--hypervisor: unknown hypervisor '" + hypervisor + "' (installed: "
+                    + hvs.providers().stream().map(HypervisorProvider::name).collect(Collectors.joining(", ")) + ")");
+        }
+        try {
+            return hvs.select(hypervisor);
+        } catch (IllegalStateException e) {
+            throw UserError.vm(e.getMessage());
+        }
+    }
+
+    /** Boot phase timings, relative to JVM start. */
+    static final class Profile {
+        private final long jvmStartMillis = ManagementFactory.getRuntimeMXBean().getStartTime();
+        private final StringBuilder lines = new StringBuilder();
+        private final long mainNanos = System.nanoTime();
+        private final long mainMillis = System.currentTimeMillis();
+        private volatile long firstExitNanos;
+
+        Profile() {
+            lines.append(String.format("  %-36s %8.1f ms%n", "JVM start → jvmm main", (double) (mainMillis - jvmStartMillis)));
+        }
+
+        void mark(String phase) {
+            add(phase, System.nanoTime());
+        }
+
+        void firstExit() {
+            if (firstExitNanos == 0) {
+                firstExitNanos = System.nanoTime();
+                add("first guest exit", firstExitNanos);
+            }
+        }
+
+        private synchronized void add(String phase, long nanos) {
+            double ms = (mainMillis - jvmStartMillis) + (nanos - mainNanos) / 1e6;
+            lines.append(String.format("  %-36s %8.1f ms%n", phase, ms));
+        }
+
+        synchronized void print(PrintWriter err) {
+            err.print("jvmm boot profile (since JVM start):\n" + lines);
+            err.flush();
+        }
+    }
+
+    static boolean usesStdio(VmManifest manifest) {
+        return ManifestJson.resources(manifest).stream()
+                .anyMatch(r -> r.kind().equals(ResourceKinds.SERIAL_BACKEND) && r.id().equals("stdio"));
+    }
+}

@@ -1,0 +1,244 @@
+package io.jvmm.cli;
+
+import io.jvmm.api.battery.BatterySource;
+import io.jvmm.api.battery.BatterySpec;
+import io.jvmm.api.handles.DisconnectedSerialHandle;
+import io.jvmm.api.handles.FileSerialHandle;
+import io.jvmm.api.handles.StdioSerialHandle;
+import io.jvmm.api.handles.TcpSerialHandle;
+import io.jvmm.api.hv.MachineArch;
+import io.jvmm.api.resource.Resource;
+import io.jvmm.api.serial.SerialBackend;
+import io.jvmm.runtime.manifest.BaseChipsetType;
+import io.jvmm.runtime.manifest.ManifestBuildException;
+import io.jvmm.runtime.manifest.ManifestException;
+import io.jvmm.runtime.manifest.ManifestJson;
+import io.jvmm.runtime.manifest.VmManifest;
+import io.jvmm.runtime.manifest.VmManifestBuilder;
+import io.jvmm.runtime.registry.ResolverRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The VM options shared by {@code run} and {@code manifest}. */
+final class VmOptions {
+    @Option(names = "--chipset", paramLabel = "TYPE", defaultValue = "unenlightened-linux-direct",
+            description = "Base chipset: hyperv-gen1, hyperv-gen2-uefi, hyperv-gen2-linux-direct, hcl-host, "
+                    + "unenlightened-linux-direct (default: ${DEFAULT-VALUE}).")
+    String chipset;
+
+    @Option(names = "--arch", paramLabel = "ARCH", defaultValue = "x86_64",
+            description = "Guest architecture: x86_64 or aarch64 (default: ${DEFAULT-VALUE}).")
+    String arch;
+
+    @Option(names = "--manifest", paramLabel = "FILE",
+            description = "A manifest document to use instead of the chipset builder options.")
+    Path manifest;
+
+    @Option(names = "--serial", paramLabel = "N=BACKEND",
+            description = "COM port N (1-4) backend: stdio, file=PATH, tcp=HOST:PORT, none (repeatable; "
+                    + "default: 1=stdio).")
+    List<String> serial = new ArrayList<>();
+
+    @Option(names = "--debugcon", paramLabel = "PORT=BACKEND",
+            description = "A debug console port (e.g. 0xe9=stdio), output only; x86 only.")
+    String debugcon;
+
+    @Option(names = "--battery", paramLabel = "SPEC", description = "A battery: " + BatterySpec.SYNTAX)
+    String battery;
+
+    @Option(names = "--serial-wait-for-rts", description = "Deliver host input only while the guest holds DTR and RTS.")
+    boolean serialWaitForRts;
+
+    @Option(names = "--proxy-vga", description = "Use the Underhill VGA proxy (hyperv-gen1 only).")
+    boolean proxyVga;
+
+    @Option(names = "--stub-floppy", description = "Use the stub floppy device (hyperv-gen1 only).")
+    boolean stubFloppy;
+
+    @Option(names = "--framebuffer", description = "Add the framebuffer device.")
+    boolean framebuffer;
+
+    @Option(names = "--guest-watchdog", description = "Add the guest watchdog device.")
+    boolean guestWatchdog;
+
+    @Option(names = "--psp", description = "Add the AMD64 PSP device.")
+    boolean psp;
+
+    /** Whether any builder option was given explicitly (they conflict with --manifest). */
+    private boolean builderOptionsGiven(boolean chipsetGiven, boolean archGiven) {
+        return chipsetGiven || archGiven || !serial.isEmpty() || debugcon != null || battery != null || serialWaitForRts
+                || proxyVga || stubFloppy || framebuffer || guestWatchdog || psp;
+    }
+
+    /**
+     * The manifest {@code run} would use: the document given with {@code --manifest}, or the
+     * builder's result for the options.
+     */
+    VmManifest manifest(ResolverRegistry registry, boolean chipsetGiven, boolean archGiven) {
+        if (manifest != null) {
+            if (builderOptionsGiven(chipsetGiven, archGiven)) {
+                throw UserError.config("--manifest describes the whole chipset; drop --chipset, --arch, --serial, "
+                        + "--debugcon, --battery and the device flags, or drop --manifest");
+            }
+            String text;
+            try {
+                text = Files.readString(manifest);
+            } catch (IOException e) {
+                throw UserError.config("--manifest " + manifest + ": cannot read: " + describe(e));
+            }
+            try {
+                return ManifestJson.read(text, registry);
+            } catch (ManifestException e) {
+                throw UserError.config("--manifest " + manifest + ": " + e.getMessage());
+            }
+        }
+        BaseChipsetType type;
+        MachineArch machine;
+        try {
+            type = BaseChipsetType.parse(chipset);
+        } catch (IllegalArgumentException e) {
+            throw UserError.config("--chipset: " + e.getMessage());
+        }
+        try {
+            machine = MachineArch.parse(arch);
+        } catch (IllegalArgumentException e) {
+            throw UserError.config("--arch: " + e.getMessage());
+        }
+        VmManifestBuilder b = new VmManifestBuilder(type, machine);
+        List<Resource<SerialBackend>> ports = serialPorts();
+        if (ports != null) {
+            b = b.withSerial(ports);
+        }
+        if (serialWaitForRts) {
+            b = b.withSerialWaitForRts();
+        }
+        if (debugcon != null) {
+            int eq = debugcon.indexOf('=');
+            if (eq < 0) {
+                throw UserError.config("--debugcon '" + debugcon + "': expected PORT=BACKEND, e.g. 0xe9=stdio");
+            }
+            int port = parsePort("--debugcon", debugcon.substring(0, eq));
+            b = b.withDebugcon(backend("--debugcon", debugcon.substring(eq + 1)), port);
+        }
+        if (battery != null) {
+            Resource<BatterySource> source;
+            try {
+                source = BatterySpec.parse(battery);
+            } catch (IllegalArgumentException e) {
+                throw UserError.config("--battery: " + e.getMessage());
+            }
+            b = b.withBattery(source);
+        }
+        try {
+            if (proxyVga) {
+                b = b.withProxyVga();
+            }
+            if (stubFloppy) {
+                b = b.withStubFloppy();
+            }
+        } catch (IllegalStateException e) {
+            throw UserError.config((proxyVga ? "--proxy-vga" : "--stub-floppy") + ": " + e.getMessage());
+        }
+        if (framebuffer) {
+            b = b.withFramebuffer();
+        }
+        if (guestWatchdog) {
+            b = b.withGuestWatchdog();
+        }
+        if (psp) {
+            b = b.withPsp();
+        }
+        try {
+            return b.build();
+        } catch (ManifestBuildException e) {
+            throw UserError.config("cannot build the " + type.label() + " " + machine.label() + " chipset: "
+                    + e.getMessage());
+        }
+    }
+
+    /** The four COM backends; null when no --serial was given for a chipset whose ports are optional. */
+    private List<Resource<SerialBackend>> serialPorts() {
+        List<String> specs = serial.isEmpty() ? List.of("1=stdio") : serial;
+        @SuppressWarnings("unchecked")
+        Resource<SerialBackend>[] ports = new Resource[4];
+        for (String spec : specs) {
+            int eq = spec.indexOf('=');
+            if (eq < 0) {
+                throw UserError.config("--serial '" + spec + "': expected N=BACKEND, e.g. 1=stdio or 2=tcp=127.0.0.1:4444");
+            }
+            int n;
+            try {
+                n = Integer.parseInt(spec.substring(0, eq).trim());
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 1 || n > 4) {
+                throw UserError.config("--serial '" + spec + "': N must be a COM port number 1..4");
+            }
+            if (ports[n - 1] != null) {
+                throw UserError.config("--serial: COM" + n + " is given twice");
+            }
+            ports[n - 1] = backend("--serial " + n, spec.substring(eq + 1));
+        }
+        return Arrays.asList(ports);
+    }
+
+    /** stdio | file=PATH | tcp=HOST:PORT | none. */
+    static Resource<SerialBackend> backend(String option, String spec) {
+        String s = spec.trim();
+        if (s.equals("stdio")) {
+            return StdioSerialHandle.resource();
+        }
+        if (s.equals("none")) {
+            return DisconnectedSerialHandle.resource();
+        }
+        if (s.startsWith("file=")) {
+            String path = s.substring(5);
+            if (path.isEmpty()) {
+                throw UserError.config(option + ": file= needs a path, e.g. file=/tmp/com1.log");
+            }
+            return FileSerialHandle.resource(path);
+        }
+        if (s.startsWith("tcp=")) {
+            String hp = s.substring(4);
+            int colon = hp.lastIndexOf(':');
+            if (colon <= 0) {
+                throw UserError.config(option + ": tcp= needs HOST:PORT, e.g. tcp=127.0.0.1:4444");
+            }
+            String host = hp.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            return TcpSerialHandle.resource(host, parsePort(option, hp.substring(colon + 1)));
+        }
+        throw UserError.config(option + ": unknown backend '" + spec + "' (expected stdio, file=PATH, tcp=HOST:PORT or none)");
+    }
+
+    static int parsePort(String option, String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        try {
+            int v = t.startsWith("0x") ? Integer.parseInt(t.substring(2), 16) : Integer.parseInt(t);
+            if (v >= 0 && v <= 0xFFFF) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw UserError.config(option + ": '" + text + "' is not a port number 0..65535 (decimal or 0x hex)");
+    }
+
+    static String describe(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}
