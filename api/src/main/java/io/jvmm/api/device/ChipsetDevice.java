@@ -20,6 +20,16 @@ public interface ChipsetDevice {
         return Optional.empty();
     }
 
+    /** A PCI function's configuration space, for devices that sit on a PCI bus. */
+    default Optional<PciConfigSpace> pciConfig() {
+        return Optional.empty();
+    }
+
+    /** For PCI bus devices: where the board attaches the {@link #pciConfig()} of other devices. */
+    default Optional<PciBus> pciBus() {
+        return Optional.empty();
+    }
+
     /** Work done off the vCPU threads when the device's {@link DeviceWaker} fires. */
     default Optional<PollDevice> poll() {
         return Optional.empty();

@@ -1,0 +1,198 @@
+package io.jvmm.dev.pcibus;
+
+import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.DeviceLifecycle;
+import io.jvmm.api.device.IoData;
+import io.jvmm.api.device.IoResult;
+import io.jvmm.api.device.PciAddress;
+import io.jvmm.api.device.PciBus;
+import io.jvmm.api.device.PciConfigSpace;
+import io.jvmm.api.device.PortIoIntercept;
+import io.jvmm.api.device.SaveRestore;
+import io.jvmm.api.device.SavedStateBlob;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+
+/**
+ * PCI bus 0 behind configuration mechanism #1: a 32-bit address register at 0xCF8 selects
+ * bus/device/function/register, and 0xCFC–0xCFF carry the selected dword's bytes.
+ *
+ * <p>Only dword accesses at 0xCF8 reach the address register. Byte and word accesses to
+ * 0xCF8–0xCFB are ordinary I/O cycles in the PCI specification (chipsets put other registers
+ * there, e.g. a reset-control byte at 0xCF9); none is modelled, so they read all-ones and writes
+ * are dropped, without an error (Linux's conf1 probe writes a byte to 0xCFB). Data-port accesses
+ * must be naturally aligned (1, 2 or 4 bytes); while the enable bit is clear, or for a function
+ * nobody attached, reads return all-ones and writes are dropped.
+ */
+final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, DeviceLifecycle, SaveRestore {
+    static final int CONFIG_ADDRESS = 0xCF8;
+    static final int CONFIG_DATA = 0xCFC;
+    static final int ENABLE = 0x8000_0000;
+    /** Enable, bus, device, function, dword register; reserved bits 24–30 and 0–1 read 0. */
+    static final int ADDRESS_MASK = 0x80FF_FFFC;
+
+    static final String STATE_FORMAT = "chipset.pci_bus";
+    static final int STATE_VERSION = 1;
+
+    private final String name;
+    private final HostBridge hostBridge = new HostBridge();
+    /** Functions of bus 0 by devfn; null slots are absent. Filled before the VM runs. */
+    private final PciConfigSpace[] functions = new PciConfigSpace[256];
+    private final String[] functionNames = new String[256];
+    private final Optional<PortIoIntercept> portIo = Optional.of(this);
+    private final Optional<PciBus> pciBus = Optional.of(this);
+    private final Optional<DeviceLifecycle> lifecycle = Optional.of(this);
+    private final Optional<SaveRestore> savedState = Optional.of(this);
+
+    private int address;
+
+    PciBusDevice(String name) {
+        this.name = name;
+    }
+
+    HostBridge hostBridge() {
+        return hostBridge;
+    }
+
+    @Override
+    public Optional<PortIoIntercept> portIo() {
+        return portIo;
+    }
+
+    @Override
+    public Optional<PciBus> pciBus() {
+        return pciBus;
+    }
+
+    @Override
+    public Optional<DeviceLifecycle> lifecycle() {
+        return lifecycle;
+    }
+
+    @Override
+    public Optional<SaveRestore> savedState() {
+        return savedState;
+    }
+
+    @Override
+    public void attach(String functionName, PciConfigSpace function) {
+        PciAddress at = function.address();
+        if (at.bus() != 0) {
+            throw new IllegalStateException("cannot attach " + functionName + " to " + at + ": "
+                    + name + " serves bus 00 only");
+        }
+        int slot = at.devfn();
+        if (functions[slot] != null) {
+            throw new IllegalStateException("cannot attach " + functionName + " to " + at
+                    + ", already occupied by " + functionNames[slot]);
+        }
+        functions[slot] = function;
+        functionNames[slot] = functionName;
+    }
+
+    // --- port I/O --------------------------------------------------------------------------
+
+    @Override
+    public IoResult ioRead(int port, byte[] data) {
+        int len = data.length;
+        if (port >= CONFIG_DATA) {
+            IoResult check = checkDataAccess(port, len);
+            if (check != IoResult.OK) {
+                return check;
+            }
+            PciConfigSpace f = selected();
+            if (f == null) {
+                IoData.fillOnes(data);
+                return IoResult.OK;
+            }
+            return f.pciConfigRead(registerOffset(port), data);
+        }
+        if (port == CONFIG_ADDRESS && len == 4) {
+            IoData.put(data, address & 0xFFFF_FFFFL);
+        } else {
+            IoData.fillOnes(data); // not a config-address cycle: nothing decodes it
+        }
+        return IoResult.OK;
+    }
+
+    @Override
+    public IoResult ioWrite(int port, byte[] data) {
+        int len = data.length;
+        if (port >= CONFIG_DATA) {
+            IoResult check = checkDataAccess(port, len);
+            if (check != IoResult.OK) {
+                return check;
+            }
+            PciConfigSpace f = selected();
+            return f == null ? IoResult.OK : f.pciConfigWrite(registerOffset(port), data);
+        }
+        if (port == CONFIG_ADDRESS && len == 4) {
+            address = (int) IoData.get(data) & ADDRESS_MASK;
+        }
+        return IoResult.OK;
+    }
+
+    private static IoResult checkDataAccess(int port, int len) {
+        if (len != 1 && len != 2 && len != 4) {
+            return IoResult.INVALID_ACCESS_SIZE;
+        }
+        if ((port & (len - 1)) != 0) {
+            return IoResult.UNALIGNED_ACCESS;
+        }
+        return IoResult.OK;
+    }
+
+    /** The function the address register selects, or null (disabled, other bus, absent). */
+    private PciConfigSpace selected() {
+        if ((address & ENABLE) == 0 || ((address >>> 16) & 0xFF) != 0) {
+            return null;
+        }
+        return functions[(address >>> 8) & 0xFF];
+    }
+
+    private int registerOffset(int port) {
+        return (address & 0xFC) + (port - CONFIG_DATA);
+    }
+
+    int addressRegister() {
+        return address;
+    }
+
+    // --- lifecycle and saved state ---------------------------------------------------------
+
+    @Override
+    public void reset() {
+        address = 0;
+        hostBridge.reset();
+    }
+
+    @Override
+    public SavedStateBlob save() {
+        ByteBuffer b = ByteBuffer.allocate(STATE_LENGTH);
+        b.putInt(address).putShort((short) hostBridge.command()).put((byte) hostBridge.latencyTimer());
+        return new SavedStateBlob(STATE_FORMAT, STATE_VERSION, b.array());
+    }
+
+    private static final int STATE_LENGTH = 4 + 2 + 1;
+
+    @Override
+    public void restore(SavedStateBlob blob) {
+        if (!blob.format().equals(STATE_FORMAT)) {
+            throw new IllegalArgumentException(name + ": saved state format '" + blob.format()
+                    + "' is not " + STATE_FORMAT);
+        }
+        if (blob.version() != STATE_VERSION) {
+            throw new IllegalArgumentException(name + ": saved state version " + blob.version()
+                    + " is not supported (this build reads version " + STATE_VERSION + ")");
+        }
+        ByteBuffer b = ByteBuffer.wrap(blob.data());
+        if (b.remaining() != STATE_LENGTH) {
+            throw new IllegalArgumentException(name + ": saved state has " + b.remaining()
+                    + " bytes, version 1 has " + STATE_LENGTH);
+        }
+        address = b.getInt() & ADDRESS_MASK;
+        int command = b.getShort() & 0xFFFF;
+        int latency = b.get() & 0xFF;
+        hostBridge.restore(command, latency);
+    }
+}

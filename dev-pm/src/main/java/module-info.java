@@ -1,0 +1,11 @@
+/**
+ * The ACPI power-management register block: PM1, PM timer, GPE0, reset; SCI on IRQ 9.
+ *
+ * @provides io.jvmm.api.resource.ResourceResolver
+ */
+module io.jvmm.dev.pm {
+    requires io.jvmm.api;
+    requires org.slf4j;
+
+    provides io.jvmm.api.resource.ResourceResolver with io.jvmm.dev.pm.PowerManagementResolver;
+}
