@@ -13,7 +13,14 @@ module io.jvmm.runtime {
     exports io.jvmm.runtime.registry;
     exports io.jvmm.runtime.manifest;
     exports io.jvmm.runtime.board;
+    exports io.jvmm.runtime.serial;
 
     uses io.jvmm.api.resource.ResourceResolver;
     uses io.jvmm.api.hv.HypervisorProvider;
+
+    provides io.jvmm.api.resource.ResourceResolver with
+            io.jvmm.runtime.serial.DisconnectedSerialResolver,
+            io.jvmm.runtime.serial.StdioSerialResolver,
+            io.jvmm.runtime.serial.FileSerialResolver,
+            io.jvmm.runtime.serial.TcpSerialResolver;
 }
