@@ -2,7 +2,7 @@ package io.jvmm.runtime.serial;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.function.Consumer;
+import java.util.function.ObjIntConsumer;
 
 /**
  * Moves bytes from a bounded buffer to a blocking sink on its own daemon thread, so the device
@@ -20,10 +20,12 @@ final class OutputPump {
     private final BoundedBuffer buffer;
     private final Sink sink;
     private final Runnable spaceFreed;
-    private final Consumer<IOException> failed;
+    /** Told the error and how many bytes of the failed chunk were lost; the thread then ends. */
+    private final ObjIntConsumer<IOException> failed;
     private final Thread thread;
 
-    OutputPump(String threadName, int capacity, Sink sink, Runnable spaceFreed, Consumer<IOException> failed) {
+    OutputPump(String threadName, int capacity, Sink sink, Runnable spaceFreed,
+            ObjIntConsumer<IOException> failed) {
         this.buffer = new BoundedBuffer(capacity);
         this.sink = sink;
         this.spaceFreed = spaceFreed;
@@ -62,9 +64,10 @@ final class OutputPump {
 
     private void run() {
         byte[] chunk = new byte[CHUNK];
+        int n = 0;
         try {
             while (true) {
-                int n = buffer.take(chunk, 0, chunk.length);
+                n = buffer.take(chunk, 0, chunk.length);
                 if (n == 0) {
                     return;
                 }
@@ -72,7 +75,7 @@ final class OutputPump {
                 spaceFreed.run();
             }
         } catch (IOException e) {
-            failed.accept(e);
+            failed.accept(e, n);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

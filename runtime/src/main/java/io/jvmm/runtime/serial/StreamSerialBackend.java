@@ -113,9 +113,9 @@ public final class StreamSerialBackend implements SerialBackend {
         }
     }
 
-    private void outputFailed(IOException e) {
+    private void outputFailed(IOException e, int lostInFlight) {
         outputFailed = true;
-        dropped.addAndGet(output.discard());
+        dropped.addAndGet(lostInFlight + output.discard());
         LOG.warn("serial '{}': output failed ({}); further output is dropped", name, e.toString());
         notifyListener();
     }

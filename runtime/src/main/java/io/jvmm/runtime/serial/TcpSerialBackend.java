@@ -177,7 +177,10 @@ public final class TcpSerialBackend implements SerialBackend {
                 while (b.hasRemaining()) {
                     channel.write(b);
                 }
-            }, () -> listener.changed(), e -> disconnect());
+            }, () -> listener.changed(), (e, lost) -> {
+                dropped.addAndGet(lost);
+                disconnect();
+            });
             this.input = new InputPump(name + "-tcp-in", capacity,
                     (data, off, len) -> channel.read(ByteBuffer.wrap(data, off, len)),
                     () -> listener.changed(), this::disconnect);
