@@ -9,7 +9,6 @@ import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.serial.SerialBackend;
-import java.util.Arrays;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -159,6 +158,6 @@ final class DebugconDevice implements ChipsetDevice, PortIoIntercept, DeviceLife
 
     @Override
     public String toString() {
-        return "debugcon@0x" + Integer.toHexString(port) + Arrays.toString(new long[] {size, dropped});
+        return "debugcon@0x" + Integer.toHexString(port) + " (" + size + " buffered, " + dropped + " dropped)";
     }
 }

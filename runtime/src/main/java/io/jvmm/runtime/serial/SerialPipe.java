@@ -4,7 +4,6 @@ import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.api.serial.SerialBackendListener;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 
 /**
  * An in-memory serial line for tests: {@link #backend()} is what the device gets; the other
@@ -205,10 +204,5 @@ public final class SerialPipe {
 
         @Override
         public void close() {}
-
-        @Override
-        public String toString() {
-            return "SerialPipe" + Arrays.toString(new int[] {outputSize, inputTail - inputHead});
-        }
     }
 }
