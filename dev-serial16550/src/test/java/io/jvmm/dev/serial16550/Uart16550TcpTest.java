@@ -74,6 +74,7 @@ class Uart16550TcpTest {
             assertEquals(0x00, u.in(MSR));
 
             try (Socket again = new Socket("127.0.0.1", tcp.port())) {
+                assertTrue(again.isConnected());
                 await(tcp::isConnected, "the reconnect");
                 u.poll();
                 assertEquals(0xBB, u.in(MSR));

@@ -77,6 +77,7 @@ class TcpSerialBackendTest {
             await(() -> notified.get() > beforeClose, "the disconnect notification");
 
             try (Socket again = new Socket("127.0.0.1", b.port())) {
+                assertTrue(again.isConnected());
                 await(b::isConnected, "a new client after the first left");
             }
         }
