@@ -15,7 +15,14 @@ module io.jvmm.runtime {
     exports io.jvmm.runtime.board;
     exports io.jvmm.runtime.loader;
     exports io.jvmm.runtime.vm;
+    exports io.jvmm.runtime.serial;
 
     uses io.jvmm.api.resource.ResourceResolver;
     uses io.jvmm.api.hv.HypervisorProvider;
+
+    provides io.jvmm.api.resource.ResourceResolver with
+            io.jvmm.runtime.serial.DisconnectedSerialResolver,
+            io.jvmm.runtime.serial.StdioSerialResolver,
+            io.jvmm.runtime.serial.FileSerialResolver,
+            io.jvmm.runtime.serial.TcpSerialResolver;
 }

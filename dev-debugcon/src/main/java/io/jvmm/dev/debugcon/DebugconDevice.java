@@ -1,0 +1,163 @@
+package io.jvmm.dev.debugcon;
+
+import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.DeviceLifecycle;
+import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.device.IoResult;
+import io.jvmm.api.device.PollDevice;
+import io.jvmm.api.device.PortIoIntercept;
+import io.jvmm.api.device.SaveRestore;
+import io.jvmm.api.device.SavedStateBlob;
+import io.jvmm.api.serial.SerialBackend;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One output byte at an I/O port. Writes are queued in a bounded buffer (overflow is dropped and
+ * counted, never back-pressured: debugcon has no status register a guest could wait on) and
+ * drained to the backend by {@link #pollNow()}. Reads return 0xE9, the bochs detection value.
+ * No interrupt, no input, nothing worth saving.
+ */
+final class DebugconDevice implements ChipsetDevice, PortIoIntercept, DeviceLifecycle, SaveRestore {
+    /** What a read returns, so guests can detect the port. */
+    static final int DETECT = 0xE9;
+    /** Bytes held for a slow backend before new ones are dropped. */
+    static final int BUFFER_SIZE = 64 * 1024;
+    static final String FORMAT = "serial.debugcon";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DebugconDevice.class);
+
+    private final String name;
+    private final int port;
+    private final SerialBackend backend;
+    private final DeviceWaker waker;
+    private final Optional<PortIoIntercept> pio = Optional.of(this);
+    private final Optional<PollDevice> poll = Optional.of(this::pollNow);
+    private final Optional<DeviceLifecycle> lifecycle = Optional.of(this);
+    private final Optional<SaveRestore> savedState = Optional.of(this);
+
+    private final byte[] buffer = new byte[BUFFER_SIZE];
+    private int head;
+    private int size;
+    private long dropped;
+    private boolean backendFailed;
+
+    DebugconDevice(String name, int port, SerialBackend backend, DeviceWaker waker) {
+        this.name = name;
+        this.port = port;
+        this.backend = backend;
+        this.waker = waker;
+    }
+
+    @Override
+    public Optional<PortIoIntercept> portIo() {
+        return pio;
+    }
+
+    @Override
+    public Optional<PollDevice> poll() {
+        return poll;
+    }
+
+    @Override
+    public Optional<DeviceLifecycle> lifecycle() {
+        return lifecycle;
+    }
+
+    @Override
+    public Optional<SaveRestore> savedState() {
+        return savedState;
+    }
+
+    @Override
+    public IoResult ioRead(int port, byte[] data) {
+        IoResult check = check(port, data);
+        if (check != IoResult.OK) {
+            return check;
+        }
+        data[0] = (byte) DETECT;
+        return IoResult.OK;
+    }
+
+    @Override
+    public IoResult ioWrite(int port, byte[] data) {
+        IoResult check = check(port, data);
+        if (check != IoResult.OK) {
+            return check;
+        }
+        if (size == buffer.length) {
+            dropped++;
+            return IoResult.OK;
+        }
+        buffer[(head + size) % buffer.length] = data[0];
+        size++;
+        waker.wake();
+        return IoResult.OK;
+    }
+
+    private IoResult check(int port, byte[] data) {
+        if (port != this.port) {
+            return IoResult.INVALID_REGISTER;
+        }
+        return data.length == 1 ? IoResult.OK : IoResult.INVALID_ACCESS_SIZE;
+    }
+
+    /** The {@link PollDevice} work: runs on the board's device thread. */
+    void pollNow() {
+        try {
+            while (size > 0) {
+                int run = Math.min(size, buffer.length - head);
+                int n = Math.max(0, Math.min(run, backend.write(buffer, head, run)));
+                if (n == 0) {
+                    return; // the backend's listener wakes us when it has room
+                }
+                head = (head + n) % buffer.length;
+                size -= n;
+            }
+            head = 0;
+        } catch (RuntimeException e) {
+            dropped += size;
+            head = 0;
+            size = 0;
+            if (!backendFailed) {
+                backendFailed = true;
+                LOG.warn("debugcon '{}': backend failed ({}); output dropped", name, e.toString());
+            }
+        }
+    }
+
+    /** Bytes dropped because the buffer was full or the backend failed. */
+    long dropped() {
+        return dropped;
+    }
+
+    int buffered() {
+        return size;
+    }
+
+    @Override
+    public void reset() {
+        head = 0;
+        size = 0;
+    }
+
+    /** Stateless, like OpenVMM's NoSavedState: queued output is not part of the machine state. */
+    @Override
+    public SavedStateBlob save() {
+        return new SavedStateBlob(FORMAT, 1, new byte[0]);
+    }
+
+    @Override
+    public void restore(SavedStateBlob blob) {
+        if (!FORMAT.equals(blob.format()) || blob.version() != 1 || blob.data().length != 0) {
+            throw new IllegalArgumentException("debugcon saved state: expected an empty '" + FORMAT
+                    + "' v1 blob, got " + blob);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "debugcon@0x" + Integer.toHexString(port) + " (" + size + " buffered, " + dropped + " dropped)";
+    }
+}

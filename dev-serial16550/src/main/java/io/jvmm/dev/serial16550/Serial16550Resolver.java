@@ -1,0 +1,101 @@
+package io.jvmm.dev.serial16550;
+
+import io.jvmm.api.device.BoardServices;
+import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.device.LineInterrupt;
+import io.jvmm.api.device.LineSets;
+import io.jvmm.api.handles.Serial16550Handle;
+import io.jvmm.api.handles.SerialBase;
+import io.jvmm.api.resource.ConfigReader;
+import io.jvmm.api.resource.ResolveContext;
+import io.jvmm.api.resource.ResolveException;
+import io.jvmm.api.resource.ResourceKind;
+import io.jvmm.api.resource.ResourceKinds;
+import io.jvmm.api.resource.ResourceResolver;
+import io.jvmm.api.serial.SerialBackend;
+
+/** Resolves {@code chipset_device:serial_16550}. */
+public final class Serial16550Resolver implements ResourceResolver<Serial16550Handle, ChipsetDevice> {
+    /** The region every 16550 claims: 8 registers of {@code register_width} bytes. */
+    public static final String REGION = "registers";
+
+    /** The ServiceLoader provider constructor. */
+    public Serial16550Resolver() {}
+
+    @Override
+    public ResourceKind<ChipsetDevice> kind() {
+        return ResourceKinds.CHIPSET_DEVICE;
+    }
+
+    @Override
+    public String id() {
+        return Serial16550Handle.ID;
+    }
+
+    @Override
+    public Class<Serial16550Handle> handleType() {
+        return Serial16550Handle.class;
+    }
+
+    @Override
+    public Serial16550Handle parseHandle(ConfigReader config) {
+        return Serial16550Handle.parse(config);
+    }
+
+    @Override
+    public ChipsetDevice resolve(Serial16550Handle handle, ResolveContext context) throws ResolveException {
+        String device = "device '" + context.deviceName() + "'";
+        int width = handle.registerWidth();
+        boolean pio = handle.base() instanceof SerialBase.IoPort;
+        long start;
+        if (pio) {
+            int port = ((SerialBase.IoPort) handle.base()).port();
+            if (width != 1) {
+                throw new ResolveException(device + ": register_width must be 1 for a 16550 at an I/O port, was "
+                        + width + "; use an \"mmio\" base for wider registers");
+            }
+            if (port > 0xFFFF - 7) {
+                throw new ResolveException(device + ": I/O port base 0x" + Integer.toHexString(port)
+                        + " leaves no room for 8 registers (highest base is 0xfff8)");
+            }
+            start = port;
+        } else {
+            start = ((SerialBase.Mmio) handle.base()).address();
+            if (width != 1 && width != 2 && width != 4 && width != 8) {
+                throw new ResolveException(device + ": register_width must be 1, 2, 4 or 8, was " + width);
+            }
+            long span = 8L * width;
+            if (start % span != 0) {
+                throw new ResolveException(device + ": MMIO base 0x" + Long.toHexString(start)
+                        + " is not aligned to 8 registers of " + width + " bytes (a multiple of 0x"
+                        + Long.toHexString(span) + ")");
+            }
+            if (Long.compareUnsigned(start, -span) > 0) {
+                throw new ResolveException(device + ": MMIO base 0x" + Long.toHexString(start)
+                        + " leaves no room for the registers below 2^64");
+            }
+        }
+        if (handle.irq() < 0) {
+            throw new ResolveException(device + ": irq must not be negative, was " + handle.irq());
+        }
+        SerialBackend backend = context.resolve(handle.io());
+        try {
+            BoardServices board = context.board();
+            if (pio) {
+                board.claimPio(REGION, (int) start, (int) start + 7);
+            } else {
+                board.claimMmio(REGION, start, start + 8L * width - 1);
+            }
+            LineInterrupt line = board.newLine(LineSets.IRQ, "interrupt", handle.irq());
+            DeviceWaker waker = board.waker();
+            Uart16550 uart = new Uart16550(context.deviceName(), pio, start, width, backend, line, waker,
+                    handle.waitForRts());
+            backend.setListener(waker::wake);
+            return uart;
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+}

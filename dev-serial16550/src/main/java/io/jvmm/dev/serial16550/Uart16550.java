@@ -1,0 +1,555 @@
+package io.jvmm.dev.serial16550;
+
+import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.DeviceLifecycle;
+import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.device.IoResult;
+import io.jvmm.api.device.LineInterrupt;
+import io.jvmm.api.device.MmioIntercept;
+import io.jvmm.api.device.PollDevice;
+import io.jvmm.api.device.PortIoIntercept;
+import io.jvmm.api.device.SaveRestore;
+import io.jvmm.api.device.SavedStateBlob;
+import io.jvmm.api.serial.SerialBackend;
+import java.util.Arrays;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A 16550A UART. Register accesses only touch in-memory state (and wake the poller); the backend
+ * is driven from {@link #pollNow()}, off the vCPU threads. THR-empty is reported only once the
+ * backend has taken the bytes, so a slow host back-pressures the guest instead of growing memory.
+ *
+ * <p>All methods run under the device lock the bus holds (see {@link ChipsetDevice}).
+ */
+final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, DeviceLifecycle,
+        SaveRestore {
+    /** The 16550's FIFO depth: loopback truncation and the trigger levels use it. */
+    static final int FIFO_SIZE = 16;
+    /** Bytes buffered per direction between the guest and the backend. */
+    static final int BUFFER_SIZE = 256;
+
+    // Register indices.
+    static final int RBR_THR_DLL = 0;
+    static final int IER_DLM = 1;
+    static final int IIR_FCR = 2;
+    static final int LCR = 3;
+    static final int MCR = 4;
+    static final int LSR_RST = 5;
+    static final int MSR = 6;
+    static final int SCR = 7;
+
+    static final int IER_RDA = 0x01;
+    static final int IER_THRE = 0x02;
+    static final int IER_RLS = 0x04;
+    static final int IER_MS = 0x08;
+
+    static final int IIR_NONE = 0x01;
+    static final int IIR_MODEM = 0x00;
+    static final int IIR_THRE = 0x02;
+    static final int IIR_RDA = 0x04;
+    static final int IIR_RLS = 0x06;
+    static final int IIR_TIMEOUT = 0x0C;
+    static final int IIR_FIFOS = 0xC0;
+
+    static final int FCR_ENABLE = 0x01;
+    static final int FCR_CLEAR_RX = 0x02;
+    static final int FCR_CLEAR_TX = 0x04;
+    /** Stored FCR bits: enable, DMA mode, RX trigger. */
+    static final int FCR_KEPT = 0xC9;
+
+    static final int LCR_DLAB = 0x80;
+
+    static final int MCR_DTR = 0x01;
+    static final int MCR_RTS = 0x02;
+    static final int MCR_OUT1 = 0x04;
+    static final int MCR_OUT2 = 0x08;
+    static final int MCR_LOOP = 0x10;
+
+    static final int LSR_DR = 0x01;
+    static final int LSR_OE = 0x02;
+    static final int LSR_THRE = 0x20;
+    static final int LSR_TEMT = 0x40;
+
+    static final int MSR_DCTS = 0x01;
+    static final int MSR_DDSR = 0x02;
+    static final int MSR_TERI = 0x04;
+    static final int MSR_DDCD = 0x08;
+    static final int MSR_CTS = 0x10;
+    static final int MSR_DSR = 0x20;
+    static final int MSR_RI = 0x40;
+    static final int MSR_DCD = 0x80;
+    /** What a connect or disconnect sets: CTS, DSR and DCD change together. */
+    static final int MSR_CONNECT_DELTAS = MSR_DCTS | MSR_DDSR | MSR_DDCD;
+    static final int MSR_CONNECTED = MSR_CTS | MSR_DSR | MSR_DCD;
+
+    private static final int[] RX_TRIGGER = {1, 4, 8, 14};
+    private static final Logger LOG = LoggerFactory.getLogger(Uart16550.class);
+    private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
+
+    private final String name;
+    private final long base;
+    private final int width;
+    private final SerialBackend backend;
+    private final LineInterrupt line;
+    private final DeviceWaker waker;
+    private final boolean waitForRts;
+    private final Optional<PortIoIntercept> pio;
+    private final Optional<MmioIntercept> mmio;
+    private final Optional<PollDevice> poll = Optional.of(this::pollNow);
+    private final Optional<DeviceLifecycle> lifecycle = Optional.of(this);
+    private final Optional<SaveRestore> savedState = Optional.of(this);
+
+    private int ier;
+    private int lcr;
+    private int mcr;
+    /** Delta bits (0-3) and the backend-driven status bits (4-7); loopback status is derived on read. */
+    private int msr;
+    private int fcr;
+    private int dll;
+    private int dlm;
+    private int scratch;
+    /** The guest saw THRE as the interrupt source; cleared by writing THR or IER. */
+    private boolean thrAcked;
+    private boolean overrun;
+    private final ByteFifo rx = new ByteFifo(BUFFER_SIZE);
+    private final ByteFifo tx = new ByteFifo(BUFFER_SIZE);
+    /** The last poll stopped pulling input because RX was full: reading RX must wake the poller. */
+    private boolean rxStalled;
+    private boolean lineHigh;
+    private long droppedTx;
+    private long lastBackendErrorLog = System.nanoTime() - LOG_INTERVAL_NANOS;
+    private long suppressedBackendErrors;
+
+    /**
+     * @param pioBase whether {@code base} is an I/O port (else an MMIO address)
+     * @param width bytes per register (validated by the resolver)
+     */
+    Uart16550(String name, boolean pioBase, long base, int width, SerialBackend backend, LineInterrupt line,
+            DeviceWaker waker, boolean waitForRts) {
+        this.name = name;
+        this.base = base;
+        this.width = width;
+        this.backend = backend;
+        this.line = line;
+        this.waker = waker;
+        this.waitForRts = waitForRts;
+        this.pio = pioBase ? Optional.of(this) : Optional.empty();
+        this.mmio = pioBase ? Optional.empty() : Optional.of(this);
+        reset();
+    }
+
+    // ---- capabilities
+
+    @Override
+    public Optional<PortIoIntercept> portIo() {
+        return pio;
+    }
+
+    @Override
+    public Optional<MmioIntercept> mmio() {
+        return mmio;
+    }
+
+    @Override
+    public Optional<PollDevice> poll() {
+        return poll;
+    }
+
+    @Override
+    public Optional<DeviceLifecycle> lifecycle() {
+        return lifecycle;
+    }
+
+    @Override
+    public Optional<SaveRestore> savedState() {
+        return savedState;
+    }
+
+    // ---- bus access
+
+    @Override
+    public IoResult ioRead(int port, byte[] data) {
+        return read(port - base, data);
+    }
+
+    @Override
+    public IoResult ioWrite(int port, byte[] data) {
+        return write(port - base, data);
+    }
+
+    @Override
+    public IoResult mmioRead(long address, byte[] data) {
+        return read(address - base, data);
+    }
+
+    @Override
+    public IoResult mmioWrite(long address, byte[] data) {
+        return write(address - base, data);
+    }
+
+    private IoResult read(long offset, byte[] data) {
+        if (offset % width != 0) {
+            return IoResult.UNALIGNED_ACCESS;
+        }
+        int value = readRegister(registerIndex(offset));
+        // Wider reads succeed: the register is byte 0, the rest is zero.
+        Arrays.fill(data, (byte) 0);
+        data[0] = (byte) value;
+        updateLine();
+        return IoResult.OK;
+    }
+
+    private IoResult write(long offset, byte[] data) {
+        if (offset % width != 0) {
+            return IoResult.UNALIGNED_ACCESS;
+        }
+        writeRegister(registerIndex(offset), data[0] & 0xFF);
+        updateLine();
+        return IoResult.OK;
+    }
+
+    private int registerIndex(long offset) {
+        return (int) (Math.floorMod(offset, 8L * width) / width);
+    }
+
+    private boolean dlab() {
+        return (lcr & LCR_DLAB) != 0;
+    }
+
+    private boolean loopback() {
+        return (mcr & MCR_LOOP) != 0;
+    }
+
+    private boolean fifosEnabled() {
+        return (fcr & FCR_ENABLE) != 0;
+    }
+
+    int readRegister(int index) {
+        switch (index) {
+            case RBR_THR_DLL:
+                return dlab() ? dll : readRbr();
+            case IER_DLM:
+                return dlab() ? dlm : ier;
+            case IIR_FCR:
+                return readIir();
+            case LCR:
+                return lcr;
+            case MCR:
+                return mcr;
+            case LSR_RST:
+                return readLsr();
+            case MSR:
+                return readMsr();
+            default:
+                return scratch;
+        }
+    }
+
+    void writeRegister(int index, int value) {
+        switch (index) {
+            case RBR_THR_DLL:
+                if (dlab()) {
+                    dll = value;
+                } else {
+                    writeThr(value);
+                }
+                break;
+            case IER_DLM:
+                if (dlab()) {
+                    dlm = value;
+                } else {
+                    ier = value & 0x0F;
+                    thrAcked = false;
+                }
+                break;
+            case IIR_FCR:
+                writeFcr(value);
+                break;
+            case LCR:
+                lcr = value;
+                break;
+            case MCR:
+                writeMcr(value);
+                break;
+            case LSR_RST:
+                softReset();
+                break;
+            case MSR:
+                break;
+            default:
+                scratch = value;
+                break;
+        }
+    }
+
+    private int readRbr() {
+        if (rx.isEmpty()) {
+            return 0;
+        }
+        int b = rx.pop();
+        if (rxStalled && rx.size() <= BUFFER_SIZE / 2) {
+            rxStalled = false;
+            waker.wake();
+        }
+        return b;
+    }
+
+    private int readIir() {
+        int source = pendingSource();
+        if (source == IIR_THRE) {
+            thrAcked = true;
+        }
+        return source | (fifosEnabled() ? IIR_FIFOS : 0);
+    }
+
+    private int readLsr() {
+        int v = 0;
+        if (!rx.isEmpty()) {
+            v |= LSR_DR;
+        }
+        if (overrun) {
+            v |= LSR_OE;
+            overrun = false;
+        }
+        if (tx.isEmpty()) {
+            v |= LSR_THRE | LSR_TEMT;
+        }
+        return v;
+    }
+
+    private int readMsr() {
+        int v = (msr & 0x0F) | (loopback() ? loopbackStatus() : msr & 0xF0);
+        msr &= 0xF0;
+        return v;
+    }
+
+    /** In loopback the modem inputs are wired to the modem outputs. */
+    private int loopbackStatus() {
+        int v = 0;
+        if ((mcr & MCR_RTS) != 0) {
+            v |= MSR_CTS;
+        }
+        if ((mcr & MCR_DTR) != 0) {
+            v |= MSR_DSR;
+        }
+        if ((mcr & MCR_OUT1) != 0) {
+            v |= MSR_RI;
+        }
+        if ((mcr & MCR_OUT2) != 0) {
+            v |= MSR_DCD;
+        }
+        return v;
+    }
+
+    private void writeThr(int value) {
+        thrAcked = false;
+        if (loopback()) {
+            if (rx.size() < (fifosEnabled() ? FIFO_SIZE : 1)) {
+                rx.push(value);
+            } else {
+                overrun = true;
+            }
+            return;
+        }
+        if (!tx.push(value)) {
+            droppedTx++;
+        }
+        waker.wake();
+    }
+
+    private void writeFcr(int value) {
+        // Clear bits act whenever set and are never stored.
+        if ((value & FCR_CLEAR_RX) != 0) {
+            rx.clear();
+            if (rxStalled) {
+                rxStalled = false;
+                waker.wake();
+            }
+        }
+        if ((value & FCR_CLEAR_TX) != 0) {
+            tx.clear();
+        }
+        fcr = (value & FCR_ENABLE) == 0 ? 0 : value & FCR_KEPT;
+    }
+
+    private void writeMcr(int value) {
+        int old = mcr;
+        mcr = value & 0x1F;
+        // Loopback and DTR/RTS gate host input: let the poller re-evaluate.
+        if (((old ^ mcr) & (MCR_LOOP | MCR_DTR | MCR_RTS)) != 0) {
+            waker.wake();
+        }
+    }
+
+    /** The RST register: back to defaults but keeping the divisor, scratch and both buffers. */
+    private void softReset() {
+        ier = 0;
+        lcr = 0;
+        mcr = 0;
+        msr = 0; // disconnected; the next poll reports the backend's connection as a change
+        fcr = 0;
+        thrAcked = false;
+        overrun = false;
+        waker.wake();
+    }
+
+    private int rxTrigger() {
+        return fifosEnabled() ? RX_TRIGGER[fcr >>> 6] : 1;
+    }
+
+    /** The highest-priority pending interrupt as an IIR code (without the FIFO bits). */
+    int pendingSource() {
+        if ((ier & IER_RLS) != 0 && overrun) {
+            return IIR_RLS;
+        }
+        if ((ier & IER_RDA) != 0 && !rx.isEmpty()) {
+            return rx.size() >= rxTrigger() ? IIR_RDA : IIR_TIMEOUT;
+        }
+        if ((ier & IER_THRE) != 0 && tx.isEmpty() && !thrAcked) {
+            return IIR_THRE;
+        }
+        if ((ier & IER_MS) != 0 && (msr & 0x0F) != 0) {
+            return IIR_MODEM;
+        }
+        return IIR_NONE;
+    }
+
+    private void updateLine() {
+        boolean high = pendingSource() != IIR_NONE && (mcr & MCR_OUT2) != 0;
+        if (high != lineHigh) {
+            lineHigh = high;
+            line.setLevel(high);
+        }
+    }
+
+    // ---- backend
+
+    /** The {@link PollDevice} work: runs on the board's device thread. */
+    void pollNow() {
+        try {
+            pollBackend();
+        } catch (RuntimeException e) {
+            // A broken backend must not take the VMM down: drop pending output and carry on.
+            tx.clear();
+            logBackendError(e);
+        }
+        updateLine();
+    }
+
+    private void pollBackend() {
+        boolean connected = backend.isConnected();
+        if (connected != ((msr & MSR_DCD) != 0)) {
+            msr = (msr & 0x0F) | MSR_CONNECT_DELTAS | (connected ? MSR_CONNECTED : 0);
+        }
+        while (!tx.isEmpty() && tx.writeTo(backend) > 0) {
+            // The backend takes a contiguous run per call.
+        }
+        rxStalled = false;
+        if (!loopback() && connected && (!waitForRts || (mcr & (MCR_DTR | MCR_RTS)) == (MCR_DTR | MCR_RTS))) {
+            while (!rx.isFull() && rx.readFrom(backend) > 0) {
+                // Fill what fits; the rest stays in the backend.
+            }
+            rxStalled = rx.isFull();
+        }
+    }
+
+    private void logBackendError(RuntimeException e) {
+        long now = System.nanoTime();
+        if (now - lastBackendErrorLog >= LOG_INTERVAL_NANOS) {
+            LOG.warn("serial '{}': backend failed ({}); output dropped{}", name, e.toString(),
+                    suppressedBackendErrors == 0 ? "" : " (" + suppressedBackendErrors + " similar errors suppressed)");
+            lastBackendErrorLog = now;
+            suppressedBackendErrors = 0;
+        } else {
+            suppressedBackendErrors++;
+        }
+    }
+
+    /** Guest bytes dropped because the TX buffer was full. */
+    long droppedTx() {
+        return droppedTx;
+    }
+
+    int txBuffered() {
+        return tx.size();
+    }
+
+    int rxBuffered() {
+        return rx.size();
+    }
+
+    boolean lineHigh() {
+        return lineHigh;
+    }
+
+    // ---- lifecycle and state
+
+    @Override
+    public void reset() {
+        ier = 0;
+        lcr = 0;
+        mcr = 0;
+        fcr = 0;
+        dll = 0;
+        dlm = 0;
+        scratch = 0xFF;
+        thrAcked = false;
+        overrun = false;
+        rx.clear();
+        tx.clear();
+        rxStalled = false;
+        boolean connected;
+        try {
+            connected = backend.isConnected();
+        } catch (RuntimeException e) {
+            logBackendError(e);
+            connected = false;
+        }
+        msr = connected ? MSR_CONNECT_DELTAS | MSR_CONNECTED : 0;
+        lineHigh = false;
+        line.setLevel(false);
+    }
+
+    @Override
+    public SavedStateBlob save() {
+        return new UartSavedState(ier, lcr, mcr, msr, fcr, dll, dlm, scratch, thrAcked, overrun,
+                contents(rx), contents(tx)).toBlob();
+    }
+
+    @Override
+    public void restore(SavedStateBlob blob) {
+        UartSavedState s = UartSavedState.fromBlob(blob);
+        ier = s.ier();
+        lcr = s.lcr();
+        mcr = s.mcr();
+        msr = s.msr();
+        fcr = s.fcr();
+        dll = s.dll();
+        dlm = s.dlm();
+        scratch = s.scratch();
+        thrAcked = s.thrAcked();
+        overrun = s.overrun();
+        refill(rx, s.rx());
+        refill(tx, s.tx());
+        rxStalled = false;
+        lineHigh = pendingSource() != IIR_NONE && (mcr & MCR_OUT2) != 0;
+        line.setLevel(lineHigh);
+    }
+
+    private static byte[] contents(ByteFifo fifo) {
+        byte[] out = new byte[fifo.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) fifo.peek(i);
+        }
+        return out;
+    }
+
+    private static void refill(ByteFifo fifo, byte[] bytes) {
+        fifo.clear();
+        for (byte b : bytes) {
+            fifo.push(b & 0xFF);
+        }
+    }
+}
