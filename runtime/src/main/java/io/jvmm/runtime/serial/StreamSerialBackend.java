@@ -30,6 +30,7 @@ public final class StreamSerialBackend implements SerialBackend {
     private final boolean closeStreams;
     private final OutputPump output;
     private final InputPump input;
+    private final BoundedBuffer injected = new BoundedBuffer(4096);
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean outputFailed;
@@ -74,7 +75,22 @@ public final class StreamSerialBackend implements SerialBackend {
 
     @Override
     public int read(byte[] data, int offset, int length) {
+        int n = injected.poll(data, offset, length);
+        if (n > 0) {
+            return n;
+        }
         return input == null ? 0 : input.poll(data, offset, length);
+    }
+
+    /** Queues control-socket input ahead of the stream's; false when it does not fit. */
+    @Override
+    public boolean injectInput(byte[] data) {
+        if (closed.get() || injected.capacity() - injected.size() < data.length) {
+            return false;
+        }
+        injected.offer(data, 0, data.length);
+        notifyListener();
+        return true;
     }
 
     @Override

@@ -33,6 +33,7 @@ public final class TcpSerialBackend implements SerialBackend {
     private final InetSocketAddress bound;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final BoundedBuffer injected = new BoundedBuffer(4096);
     private volatile Client client;
     private volatile SerialBackendListener listener = () -> {};
 
@@ -90,8 +91,23 @@ public final class TcpSerialBackend implements SerialBackend {
 
     @Override
     public int read(byte[] data, int offset, int length) {
+        int n = injected.poll(data, offset, length);
+        if (n > 0) {
+            return n;
+        }
         Client c = client;
         return c == null ? 0 : c.input.poll(data, offset, length);
+    }
+
+    /** Queues control-socket input as if the client had sent it; false when it does not fit. */
+    @Override
+    public boolean injectInput(byte[] data) {
+        if (injected.capacity() - injected.size() < data.length) {
+            return false;
+        }
+        injected.offer(data, 0, data.length);
+        listener.changed();
+        return true;
     }
 
     @Override
