@@ -9,6 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class InterruptLines {
     private final ConcurrentHashMap<String, LineSet> sets = new ConcurrentHashMap<>();
 
+    /** No line sets yet; they appear on first use. */
+    public InterruptLines() {}
+
     /** The line set called {@code name}, created if it does not exist yet. */
     public LineSet lineSet(String name) {
         Objects.requireNonNull(name, "line set name");

@@ -198,6 +198,7 @@ class ChipsetBuilderTest {
             return new ChipsetDevice() {};
         });
         try (Chipset c = f.build(manifest(device("d", "d")))) {
+            assertTrue(c.board().pioRegions().isEmpty());
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> kept.get().claimPio("late", 0x10, 0x10));
             assertTrue(e.getMessage().contains("device 'd' claimed region 'late' after the board was built"));
@@ -227,6 +228,7 @@ class ChipsetBuilderTest {
             gpe.setLevel(true);
             irq4.setLevel(false);
             assertEquals(List.of("4+", "1023+", "4-"), f.irq.events);
+            assertTrue(c.lines().lineSet("gpe0").isHigh(9), "gpe0 is a separate set, not routed to the hypervisor");
         }
     }
 

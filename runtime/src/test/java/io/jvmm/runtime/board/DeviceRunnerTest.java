@@ -148,12 +148,12 @@ class DeviceRunnerTest {
         runner.start();
         assertTrue(eventually(() -> p.polls.get() == 1));
         long start = System.nanoTime();
-        s.wakeAfter(Duration.ofMillis(300));
+        s.wakeAfter(Duration.ofMillis(1000));
         s.wakeAfter(Duration.ofMillis(100)); // the earlier deadline wins
         assertTrue(eventually(() -> p.polls.get() == 2));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertTrue(ms >= 90 && ms < 290, "fired after ~100 ms, was " + ms);
-        Thread.sleep(350);
+        assertTrue(ms >= 90 && ms < 900, "fired after ~100 ms, was " + ms);
+        Thread.sleep(1200 - ms);
         assertEquals(2, p.polls.get(), "the later deadline was replaced, not added");
     }
 
@@ -174,7 +174,7 @@ class DeviceRunnerTest {
         // Back-off 10, 20, 40, 80, 160 ms: at most ~6 polls in 300 ms despite ~300 wakes.
         assertTrue(bad.polls.get() <= 8, "bad device polled " + bad.polls.get() + " times");
         assertTrue(bad.polls.get() >= 2, "but it is retried");
-        assertTrue(good.polls.get() > 20, "the healthy device keeps being polled: " + good.polls.get());
+        assertTrue(good.polls.get() > 5, "the healthy device keeps being polled: " + good.polls.get());
     }
 
     @Test
@@ -186,6 +186,7 @@ class DeviceRunnerTest {
         DeviceRunner.Slot otherSlot = slot("other", other, false);
         runner.start();
         assertTrue(stuck.entered.await(5, TimeUnit.SECONDS));
+        assertTrue(eventually(() -> other.polls.get() == 1)); // its start poll, else a wake would coalesce into it
         for (int i = 2; i <= 5; i++) {
             otherSlot.wake();
             int want = i;
