@@ -25,6 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class BoardDispatchBenchmark {
     private Chipset chipset;
     private Board board;
+    private final BenchBoards.Register device = new BenchBoards.Register();
     private final byte[] one = new byte[1];
     private final byte[] four = new byte[4];
     private final byte[] eight = new byte[8];
@@ -38,6 +39,13 @@ public class BoardDispatchBenchmark {
     @TearDown
     public void tearDown() {
         chipset.close();
+    }
+
+    /** Baseline: the same device called directly, without lookup or lock. */
+    @Benchmark
+    public byte pioReadDirectBaseline() {
+        device.ioRead(BenchBoards.CLAIMED_PORT + 5, one);
+        return one[0];
     }
 
     @Benchmark

@@ -49,13 +49,12 @@ public final class RateLimiter {
         if (now - start >= windowNanos && windowStart.compareAndSet(start, now)) {
             admitted.set(0);
         }
-        if (admitted.incrementAndGet() <= limit) {
-            return suppressed.getAndSet(0);
+        // In a storm most calls take the first test: one read, then one increment of the suppressed count.
+        if (admitted.get() >= limit || admitted.incrementAndGet() > limit) {
+            suppressed.incrementAndGet();
+            return SUPPRESSED;
         }
-        // Keep the counter from wrapping during a very long storm.
-        admitted.set(limit + 1);
-        suppressed.incrementAndGet();
-        return SUPPRESSED;
+        return suppressed.getAndSet(0);
     }
 
     /** A suffix for the log line, empty when nothing was suppressed. */
