@@ -1,0 +1,149 @@
+package io.jvmm.dev.missing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvmm.api.device.BoardServices;
+import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.device.IoData;
+import io.jvmm.api.device.IoResult;
+import io.jvmm.api.device.LineInterrupt;
+import io.jvmm.api.device.LineInterruptTarget;
+import io.jvmm.api.device.MmioIntercept;
+import io.jvmm.api.device.PortIoIntercept;
+import io.jvmm.api.device.PowerAction;
+import io.jvmm.api.device.VmClock;
+import io.jvmm.api.handles.MissingDevHandle;
+import io.jvmm.api.resource.ResolveContext;
+import io.jvmm.api.resource.Resource;
+import io.jvmm.api.resource.ResourceKinds;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class MissingDevResolverTest {
+    /** Records claims; everything else is unused by missing-dev and fails loudly if called. */
+    private static final class FakeBoard implements BoardServices {
+        final List<String> claims = new ArrayList<>();
+
+        @Override
+        public void claimPio(String region, int start, int end) {
+            claims.add("pio " + region + " " + Integer.toHexString(start) + "-" + Integer.toHexString(end));
+        }
+
+        @Override
+        public void claimMmio(String region, long start, long end) {
+            claims.add("mmio " + region + " " + Long.toHexString(start) + "-" + Long.toHexString(end));
+        }
+
+        @Override
+        public LineInterrupt newLine(String lineSet, String label, int vector) {
+            throw new AssertionError("missing-dev has no lines");
+        }
+
+        @Override
+        public void addLineTarget(String lineSet, int firstSource, int lastSource, int firstTarget,
+                LineInterruptTarget target) {
+            throw new AssertionError("missing-dev targets no lines");
+        }
+
+        @Override
+        public void requestPower(PowerAction action) {
+            throw new AssertionError();
+        }
+
+        @Override
+        public VmClock clock() {
+            throw new AssertionError();
+        }
+
+        @Override
+        public DeviceWaker waker() {
+            throw new AssertionError();
+        }
+    }
+
+    private static ChipsetDevice resolve(MissingDevHandle handle, FakeBoard board) {
+        return new MissingDevResolver().resolve(handle, new ResolveContext() {
+            @Override
+            public String deviceName() {
+                return "missing";
+            }
+
+            @Override
+            public <T> T resolve(Resource<T> resource) {
+                throw new AssertionError("missing-dev has no nested resources");
+            }
+
+            @Override
+            public BoardServices board() {
+                return board;
+            }
+        });
+    }
+
+    @Test
+    void claimsEveryRangeOfTheHandle() {
+        FakeBoard board = new FakeBoard();
+        MissingDevHandle h = new MissingDevHandle()
+                .claimPio("pnp", 0x279, 0x279)
+                .claimPio("game", 0x200, 0x207)
+                .claimMmio("tpm", 0xfed4_0000L, 0xfed4_4fffL);
+        ChipsetDevice d = resolve(h, board);
+        assertEquals(List.of("pio pnp 279-279", "pio game 200-207", "mmio tpm fed40000-fed44fff"), board.claims);
+        assertTrue(d.portIo().isPresent());
+        assertTrue(d.mmio().isPresent());
+        assertFalse(d.poll().isPresent());
+        assertFalse(d.lifecycle().isPresent());
+        assertFalse(d.savedState().isPresent());
+    }
+
+    @Test
+    void offersOnlyTheCapabilitiesItClaimed() {
+        ChipsetDevice pioOnly = resolve(new MissingDevHandle().claimPio("p", 1, 2), new FakeBoard());
+        assertTrue(pioOnly.portIo().isPresent());
+        assertFalse(pioOnly.mmio().isPresent());
+        ChipsetDevice none = resolve(new MissingDevHandle(), new FakeBoard());
+        assertFalse(none.portIo().isPresent());
+        assertFalse(none.mmio().isPresent());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 4, 8})
+    void readsAllOnesAndSwallowsWritesAtEveryWidth(int size) {
+        ChipsetDevice d = resolve(new MissingDevHandle().claimPio("p", 0x80, 0x8f).claimMmio("m", 0x1000, 0x1fff),
+                new FakeBoard());
+        PortIoIntercept pio = d.portIo().orElseThrow();
+        MmioIntercept mmio = d.mmio().orElseThrow();
+        long ones = size == 8 ? -1L : (1L << (8 * size)) - 1;
+        byte[] data = new byte[size];
+        assertSame(IoResult.OK, pio.ioRead(0x80, data));
+        assertEquals(ones, IoData.get(data));
+        data = new byte[size];
+        assertSame(IoResult.OK, mmio.mmioRead(0x1008, data));
+        assertEquals(ones, IoData.get(data));
+
+        byte[] write = new byte[size];
+        IoData.put(write, 0x0102030405060708L);
+        byte[] copy = write.clone();
+        assertSame(IoResult.OK, pio.ioWrite(0x81, write));
+        assertSame(IoResult.OK, mmio.mmioWrite(0x1000, write));
+        assertEquals(IoData.get(copy), IoData.get(write), "writes leave the buffer alone");
+        data = new byte[size];
+        mmio.mmioRead(0x1000, data);
+        assertEquals(ones, IoData.get(data), "a write does not change what is read");
+    }
+
+    @Test
+    void resolverMetadata() {
+        MissingDevResolver r = new MissingDevResolver();
+        assertSame(ResourceKinds.CHIPSET_DEVICE, r.kind());
+        assertEquals("missing_dev", r.id());
+        assertSame(MissingDevHandle.class, r.handleType());
+    }
+}

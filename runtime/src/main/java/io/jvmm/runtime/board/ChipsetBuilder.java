@@ -1,0 +1,250 @@
+package io.jvmm.runtime.board;
+
+import io.jvmm.api.device.BoardServices;
+import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.DeviceLifecycle;
+import io.jvmm.api.device.LineInterruptTarget;
+import io.jvmm.api.device.LineSets;
+import io.jvmm.api.device.MmioIntercept;
+import io.jvmm.api.device.PollDevice;
+import io.jvmm.api.device.PortIoIntercept;
+import io.jvmm.api.device.PowerAction;
+import io.jvmm.api.device.VmClock;
+import io.jvmm.api.handles.EmptyHandle;
+import io.jvmm.api.resource.ResolveContext;
+import io.jvmm.api.resource.ResolveException;
+import io.jvmm.api.resource.Resource;
+import io.jvmm.api.resource.ResourceKinds;
+import io.jvmm.runtime.manifest.BaseChipsetFlag;
+import io.jvmm.runtime.manifest.ChipsetDeviceHandle;
+import io.jvmm.runtime.manifest.VmManifest;
+import io.jvmm.runtime.registry.ResolverRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a manifest into a running board: resolves every device through the registry, collects
+ * their region claims and lines, checks them, and builds the {@link Board}.
+ *
+ * <p>Order: first every resolver the manifest names is looked up, and all missing ones are reported
+ * in one error (resolvers of nested resources, e.g. a UART's backend, can only be found while the
+ * device is resolved). Then the base-chipset devices (flag order; those the hypervisor supplies are
+ * skipped) and the manifest's devices (list order) are resolved. Finally all region conflicts are
+ * reported together.
+ */
+public final class ChipsetBuilder {
+    /** The highest {@code irq} line routed to the hypervisor's interrupt injection. */
+    public static final int MAX_EXTERNAL_IRQ = 1023;
+
+    private final VmManifest manifest;
+    private final ResolverRegistry registry;
+    private final Set<String> hypervisorDevices;
+    private final Consumer<PowerAction> power;
+    private final VmClock clock;
+    private final LineInterruptTarget externalIrq;
+    private Duration deferredTimeout = Duration.ofSeconds(1);
+    private boolean traceUnknownPio = false;
+    private boolean traceUnknownMmio = true;
+    private int logsPerSecond = 10;
+
+    /**
+     * @param manifest the devices to build
+     * @param registry where their resolvers are found
+     * @param hypervisorDevices base-chipset device ids (e.g. {@code generic_ioapic}) the hypervisor
+     *     provides itself; their flags are not resolved
+     * @param power receives the devices' power requests; must not block
+     * @param clock the VM clock handed to devices
+     * @param externalIrq the hypervisor's interrupt injection: receives {@code irq} lines 0..{@value
+     *     #MAX_EXTERNAL_IRQ} as the same numbers
+     */
+    public ChipsetBuilder(VmManifest manifest, ResolverRegistry registry, Set<String> hypervisorDevices,
+            Consumer<PowerAction> power, VmClock clock, LineInterruptTarget externalIrq) {
+        this.manifest = Objects.requireNonNull(manifest, "manifest");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.hypervisorDevices = Set.copyOf(hypervisorDevices);
+        this.power = Objects.requireNonNull(power, "power");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.externalIrq = Objects.requireNonNull(externalIrq, "externalIrq");
+    }
+
+    /** How long a vCPU waits for a deferred access (default 1 s); then the access fails. */
+    public ChipsetBuilder deferredTimeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("deferred I/O timeout must be positive, was " + timeout);
+        }
+        this.deferredTimeout = timeout;
+        return this;
+    }
+
+    /** Initial unclaimed-port tracing (default off); switchable later on the {@link Board}. */
+    public ChipsetBuilder traceUnknownPio(boolean on) {
+        this.traceUnknownPio = on;
+        return this;
+    }
+
+    /** Initial unclaimed-MMIO tracing (default on); switchable later on the {@link Board}. */
+    public ChipsetBuilder traceUnknownMmio(boolean on) {
+        this.traceUnknownMmio = on;
+        return this;
+    }
+
+    /** Log lines per second allowed for unclaimed-access tracing and for each device's errors (default 10). */
+    public ChipsetBuilder logsPerSecond(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("logs per second must be positive, was " + n);
+        }
+        this.logsPerSecond = n;
+        return this;
+    }
+
+    /** A device to build: its board name and resource. */
+    private record Planned(String name, Resource<ChipsetDevice> resource, String origin) {}
+
+    public Chipset build() throws ChipsetBuildException {
+        List<Planned> plan = plan();
+        checkResolvers(plan);
+
+        InterruptLines lines = new InterruptLines();
+        lines.addTarget(LineSets.IRQ, 0, MAX_EXTERNAL_IRQ, 0, externalIrq, null);
+        DeviceRunner runner = new DeviceRunner();
+        IoRangeMap.Builder<DispatchTarget> pio = IoRangeMap.builder("pio");
+        IoRangeMap.Builder<DispatchTarget> mmio = IoRangeMap.builder("mmio");
+        List<BoardDevice> devices = new ArrayList<>();
+        try {
+            for (Planned p : plan) {
+                devices.add(buildDevice(p, lines, runner, pio, mmio));
+            }
+            List<String> conflicts = new ArrayList<>(pio.conflicts());
+            conflicts.addAll(mmio.conflicts());
+            if (!conflicts.isEmpty()) {
+                throw new ChipsetBuildException("detected " + conflicts.size()
+                        + " region conflict(s) while building the board:", conflicts);
+            }
+            Board board = new Board(pio.build(), mmio.build(), deferredTimeout, traceUnknownPio, traceUnknownMmio,
+                    logsPerSecond);
+            return new Chipset(board, devices, runner, lines);
+        } catch (ChipsetBuildException | RuntimeException e) {
+            runner.close();
+            throw e;
+        }
+    }
+
+    private List<Planned> plan() throws ChipsetBuildException {
+        List<Planned> plan = new ArrayList<>();
+        for (BaseChipsetFlag flag : manifest.chipset().enabled()) {
+            if (hypervisorDevices.contains(flag.deviceId())) {
+                continue;
+            }
+            plan.add(new Planned(flag.deviceId(),
+                    Resource.of(ResourceKinds.CHIPSET_DEVICE, flag.deviceId(), EmptyHandle.INSTANCE),
+                    "base-chipset flag " + flag.key()));
+        }
+        for (ChipsetDeviceHandle h : manifest.devices()) {
+            plan.add(new Planned(h.name(), h.resource(), "manifest device"));
+        }
+        Map<String, Planned> byName = new HashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (Planned p : plan) {
+            Planned first = byName.putIfAbsent(p.name(), p);
+            if (first != null) {
+                problems.add("device name '" + p.name() + "' is used by both the " + first.origin() + " and a "
+                        + p.origin() + "; rename the manifest device");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ChipsetBuildException("the manifest has duplicate device names:", problems);
+        }
+        return plan;
+    }
+
+    /** Looks up every top-level resolver first, so the user learns about all missing plugins at once. */
+    private void checkResolvers(List<Planned> plan) throws ChipsetBuildException {
+        List<String> missing = new ArrayList<>();
+        for (Planned p : plan) {
+            try {
+                registry.require(p.resource().kind().name(), p.resource().id(), p.name());
+            } catch (ResolveException e) {
+                missing.add(e.getMessage());
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new ChipsetBuildException(missing.size() + " device(s) cannot be resolved:", missing);
+        }
+    }
+
+    private BoardDevice buildDevice(Planned p, InterruptLines lines, DeviceRunner runner,
+            IoRangeMap.Builder<DispatchTarget> pioMap, IoRangeMap.Builder<DispatchTarget> mmioMap)
+            throws ChipsetBuildException {
+        Object lock = new Object();
+        DeviceRunner.Slot slot = runner.addSlot(p.name(), lock);
+        DeviceServices services = new DeviceServices(p.name(), lock, lines, power, clock, slot);
+        Context context = new Context(p.name(), registry, services);
+        ChipsetDevice device;
+        PortIoIntercept pio;
+        MmioIntercept mmio;
+        List<Region> pioClaims;
+        List<Region> mmioClaims;
+        try {
+            device = registry.resolve(p.resource(), context);
+            pioClaims = services.sealPio();
+            mmioClaims = services.sealMmio();
+            // Capabilities are asked for once, here; dispatch never probes the device again.
+            pio = orNull(device.portIo(), p.name(), "portIo()");
+            mmio = orNull(device.mmio(), p.name(), "mmio()");
+            slot.bind(orNull(device.poll(), p.name(), "poll()"), orNull(device.lifecycle(), p.name(), "lifecycle()"));
+        } catch (ResolveException | RuntimeException e) {
+            throw new ChipsetBuildException("could not initialize " + p.name() + ": " + message(e), e);
+        }
+        if (!pioClaims.isEmpty() && pio == null) {
+            throw new ChipsetBuildException("could not initialize " + p.name() + ": it claimed port I/O regions "
+                    + describe(pioClaims) + " but provides no port I/O (portIo() is empty); its resolver must "
+                    + "return a device whose portIo() handles those ports");
+        }
+        if (!mmioClaims.isEmpty() && mmio == null) {
+            throw new ChipsetBuildException("could not initialize " + p.name() + ": it claimed MMIO regions "
+                    + describe(mmioClaims) + " but provides no MMIO (mmio() is empty); its resolver must "
+                    + "return a device whose mmio() handles those addresses");
+        }
+        DispatchTarget target = new DispatchTarget(p.name(), lock, pio, mmio, new RateLimiter(logsPerSecond));
+        for (Region r : pioClaims) {
+            pioMap.add(r, target);
+        }
+        for (Region r : mmioClaims) {
+            mmioMap.add(r, target);
+        }
+        return new BoardDevice(p.name(), device);
+    }
+
+    private static <T> T orNull(Optional<T> capability, String device, String method) {
+        if (capability == null) {
+            throw new IllegalStateException("device '" + device + "' returned null from " + method
+                    + " (it must return Optional.empty())");
+        }
+        return capability.orElse(null);
+    }
+
+    private static String describe(List<Region> regions) {
+        return regions.stream().map(Region::toString).collect(Collectors.joining(", "));
+    }
+
+    private static String message(Exception e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    /** The resolve context of one device: its name, nested resolution through the registry, its board services. */
+    private record Context(String deviceName, ResolverRegistry registry, BoardServices board)
+            implements ResolveContext {
+        @Override
+        public <T> T resolve(Resource<T> resource) throws ResolveException {
+            return registry.resolve(resource, this);
+        }
+    }
+}

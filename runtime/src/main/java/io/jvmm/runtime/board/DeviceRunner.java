@@ -1,0 +1,328 @@
+package io.jvmm.runtime.board;
+
+import io.jvmm.api.device.DeviceLifecycle;
+import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.device.PollDevice;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the devices off the vCPU threads: their lifecycle ({@link #start()}, {@link #stop()},
+ * {@link #reset()}, in board order) and their {@link PollDevice#poll()}.
+ *
+ * <p>One scheduler thread ({@code jvmm-devices}, a platform daemon thread) watches the wakers and
+ * timers and hands due polls to a pool of poll threads. Each device has at most one poll in flight,
+ * so a device that never returns from {@code poll} only ties up its own thread: the others keep
+ * being polled. (Such a device does block {@link #stop()}, which waits for the device's lock.)
+ *
+ * <p>Polls run holding the device's lock, once after {@link #start()} and then whenever the device's
+ * waker fires; many wakes before a poll give one poll; never while stopped. A poll that throws is
+ * logged (rate-limited) and the device is not polled again before a back-off delay, which doubles up
+ * to {@value #MAX_BACKOFF_MS} ms while it keeps throwing.
+ */
+public final class DeviceRunner implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DeviceRunner.class);
+    static final long FIRST_BACKOFF_MS = 10;
+    static final long MAX_BACKOFF_MS = 1000;
+
+    private final String threadName;
+    private final List<Slot> slots = new ArrayList<>();
+    private final ThreadPoolExecutor pollPool;
+    private volatile boolean running;
+    private volatile boolean closed;
+    private volatile Thread scheduler;
+
+    public DeviceRunner() {
+        this("jvmm-devices");
+    }
+
+    public DeviceRunner(String threadName) {
+        this.threadName = Objects.requireNonNull(threadName);
+        AtomicInteger n = new AtomicInteger();
+        // Unbounded but with at most one poll in flight per device, so threads <= poll devices.
+        this.pollPool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, threadName + "-poll-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    /**
+     * Adds a device slot (before its device exists, so its resolver can get the waker). Bind the
+     * device with {@link Slot#bind} once it is built.
+     */
+    synchronized Slot addSlot(String name, Object lock) {
+        if (scheduler != null) {
+            throw new IllegalStateException("devices cannot be added after the runner started");
+        }
+        Slot s = new Slot(name, lock);
+        slots.add(s);
+        return s;
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    /**
+     * Starts every device in board order, then polls each poll device once.
+     *
+     * @throws IllegalStateException naming the devices whose {@code start()} threw (the others are started)
+     */
+    public synchronized void start() {
+        if (closed) {
+            throw new IllegalStateException("the device runner is closed");
+        }
+        if (running) {
+            return;
+        }
+        List<String> failures = new ArrayList<>();
+        for (Slot s : slots) {
+            DeviceLifecycle lc = s.lifecycle;
+            if (lc == null) {
+                continue;
+            }
+            try {
+                synchronized (s.lock) {
+                    lc.start();
+                }
+            } catch (RuntimeException e) {
+                log.warn("device {} failed to start", s.name, e);
+                failures.add(s.name + ": " + e);
+            }
+        }
+        running = true;
+        for (Slot s : slots) {
+            if (s.poll != null) {
+                s.woken.set(true);
+            }
+        }
+        if (scheduler == null) {
+            Thread t = new Thread(this::schedule, threadName);
+            t.setDaemon(true);
+            scheduler = t;
+            t.start();
+        }
+        signal();
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("could not start devices: " + String.join("; ", failures));
+        }
+    }
+
+    /**
+     * Stops polling, then stops every device in board order. When this returns no poll is running
+     * and none will run until {@link #start()}. A device whose {@code stop()} throws is logged and the
+     * others are still stopped.
+     */
+    public synchronized void stop() {
+        running = false;
+        for (Slot s : slots) {
+            DeviceLifecycle lc = s.lifecycle;
+            // Taking the lock also waits for a poll in progress.
+            synchronized (s.lock) {
+                if (lc != null) {
+                    try {
+                        lc.stop();
+                    } catch (RuntimeException e) {
+                        log.warn("device {} failed to stop", s.name, e);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Resets every device in board order. Devices must be stopped first.
+     *
+     * @throws IllegalStateException when running, or naming the devices whose {@code reset()} threw
+     */
+    public synchronized void reset() {
+        if (running) {
+            throw new IllegalStateException("devices can only be reset while stopped; call stop() first");
+        }
+        List<String> failures = new ArrayList<>();
+        for (Slot s : slots) {
+            DeviceLifecycle lc = s.lifecycle;
+            if (lc == null) {
+                continue;
+            }
+            try {
+                synchronized (s.lock) {
+                    lc.reset();
+                }
+            } catch (RuntimeException e) {
+                log.warn("device {} failed to reset", s.name, e);
+                failures.add(s.name + ": " + e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("could not reset devices: " + String.join("; ", failures));
+        }
+    }
+
+    /** Ends the scheduler and poll threads. Does not stop the devices; call {@link #stop()} for that. */
+    @Override
+    public void close() {
+        closed = true;
+        running = false;
+        Thread t = scheduler;
+        if (t != null) {
+            LockSupport.unpark(t);
+            try {
+                t.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        pollPool.shutdownNow();
+    }
+
+    private void signal() {
+        Thread t = scheduler;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** The scheduler loop: dispatch due polls, then sleep until the next timer or wake. */
+    private void schedule() {
+        List<Slot> all;
+        synchronized (this) {
+            all = List.copyOf(slots);
+        }
+        while (!closed) {
+            long wait = Long.MAX_VALUE;
+            if (running) {
+                long now = System.nanoTime();
+                for (Slot s : all) {
+                    wait = Math.min(wait, s.dispatchIfDue(now));
+                }
+            }
+            if (closed) {
+                return;
+            }
+            if (wait == Long.MAX_VALUE) {
+                LockSupport.park(this);
+            } else if (wait > 0) {
+                LockSupport.parkNanos(this, wait);
+            }
+        }
+    }
+
+    /** One device's poll state; also its {@link DeviceWaker}. */
+    final class Slot implements DeviceWaker {
+        final String name;
+        final Object lock;
+        private volatile PollDevice poll;
+        private volatile DeviceLifecycle lifecycle;
+        private final AtomicBoolean woken = new AtomicBoolean();
+        private final AtomicBoolean inFlight = new AtomicBoolean();
+        private final RateLimiter errorLog = new RateLimiter(5);
+        private final Runnable pollTask = this::runPoll;
+        /** Guarded by {@code timerLock}. */
+        private boolean hasDeadline;
+        private long deadline;
+        private final Object timerLock = new Object();
+        /** Written only by the poll thread of this slot (one at a time), read by the scheduler. */
+        private volatile long notBefore;
+        private volatile boolean backingOff;
+        private long backoffMs = FIRST_BACKOFF_MS;
+
+        private Slot(String name, Object lock) {
+            this.name = name;
+            this.lock = lock;
+        }
+
+        /** Attaches the built device's capabilities (either may be null). */
+        void bind(PollDevice poll, DeviceLifecycle lifecycle) {
+            this.poll = poll;
+            this.lifecycle = lifecycle;
+        }
+
+        @Override
+        public void wake() {
+            if (woken.compareAndSet(false, true)) {
+                signal();
+            }
+        }
+
+        @Override
+        public void wakeAfter(Duration delay) {
+            long at = System.nanoTime() + Math.max(0, delay.toNanos());
+            synchronized (timerLock) {
+                if (!hasDeadline || at - deadline < 0) {
+                    hasDeadline = true;
+                    deadline = at;
+                }
+            }
+            signal();
+        }
+
+        /** Starts a poll if one is due; returns the nanoseconds until this slot next needs a look. */
+        long dispatchIfDue(long now) {
+            if (poll == null) {
+                return Long.MAX_VALUE;
+            }
+            long untilTimer = Long.MAX_VALUE;
+            synchronized (timerLock) {
+                if (hasDeadline) {
+                    if (now - deadline >= 0) {
+                        hasDeadline = false;
+                        woken.set(true);
+                    } else {
+                        untilTimer = deadline - now;
+                    }
+                }
+            }
+            if (inFlight.get() || !woken.get()) {
+                return untilTimer; // a finishing poll signals the scheduler
+            }
+            if (backingOff && now - notBefore < 0) {
+                return Math.min(untilTimer, notBefore - now);
+            }
+            woken.set(false); // wakes from here on give one more poll
+            inFlight.set(true);
+            try {
+                pollPool.execute(pollTask);
+            } catch (RuntimeException e) { // pool shut down by close()
+                inFlight.set(false);
+            }
+            return untilTimer;
+        }
+
+        private void runPoll() {
+            try {
+                synchronized (lock) {
+                    if (running && !closed) {
+                        poll.poll();
+                    }
+                }
+                backingOff = false;
+                backoffMs = FIRST_BACKOFF_MS;
+            } catch (RuntimeException e) {
+                notBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+                backingOff = true;
+                long s = errorLog.tryAcquire();
+                if (s != RateLimiter.SUPPRESSED) {
+                    log.warn("device {} threw from poll; not polling it again for {} ms{}", name, backoffMs,
+                            RateLimiter.suppressedNote(s), e);
+                }
+                backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+            } finally {
+                inFlight.set(false);
+                signal();
+            }
+        }
+    }
+}

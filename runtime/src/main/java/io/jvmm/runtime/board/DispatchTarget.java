@@ -1,0 +1,30 @@
+package io.jvmm.runtime.board;
+
+import io.jvmm.api.device.MmioIntercept;
+import io.jvmm.api.device.PortIoIntercept;
+
+/**
+ * What the range maps point at: one built device's intercepts, its lock and its error-log limiter.
+ * Immutable, so the vCPU path reads it without synchronization.
+ */
+final class DispatchTarget {
+    final String name;
+    /** The device's own lock; every access to the device is made holding it. */
+    final Object lock;
+    final PortIoIntercept pio;
+    final MmioIntercept mmio;
+    final RateLimiter errorLog;
+
+    DispatchTarget(String name, Object lock, PortIoIntercept pio, MmioIntercept mmio, RateLimiter errorLog) {
+        this.name = name;
+        this.lock = lock;
+        this.pio = pio;
+        this.mmio = mmio;
+        this.errorLog = errorLog;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,234 @@
+package io.jvmm.runtime.board;
+
+import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.IoData;
+import io.jvmm.api.device.IoResult;
+import io.jvmm.api.device.LineInterruptTarget;
+import io.jvmm.api.device.MmioIntercept;
+import io.jvmm.api.device.PortIoIntercept;
+import io.jvmm.api.device.PowerAction;
+import io.jvmm.api.device.VmClock;
+import io.jvmm.api.handles.EmptyHandle;
+import io.jvmm.api.hv.MachineArch;
+import io.jvmm.api.resource.ConfigReader;
+import io.jvmm.api.resource.ResolveContext;
+import io.jvmm.api.resource.ResolveException;
+import io.jvmm.api.resource.Resource;
+import io.jvmm.api.resource.ResourceKind;
+import io.jvmm.api.resource.ResourceKinds;
+import io.jvmm.api.resource.ResourceResolver;
+import io.jvmm.runtime.manifest.BaseChipsetManifest;
+import io.jvmm.runtime.manifest.BaseChipsetType;
+import io.jvmm.runtime.manifest.ChipsetDeviceHandle;
+import io.jvmm.runtime.manifest.VmManifest;
+import io.jvmm.runtime.registry.ResolverRegistry;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/** Test resolvers, devices and a fixture that builds a chipset from them. */
+final class TestSupport {
+    private TestSupport() {}
+
+    /** What a test resolver does with its context. */
+    interface Body {
+        ChipsetDevice build(ResolveContext context) throws ResolveException;
+    }
+
+    /** {@code chipset_device:<id>} with an {@link EmptyHandle}, resolved by {@code body}. */
+    static ResourceResolver<EmptyHandle, ChipsetDevice> resolver(String id, Body body) {
+        return new ResourceResolver<>() {
+            @Override
+            public ResourceKind<ChipsetDevice> kind() {
+                return ResourceKinds.CHIPSET_DEVICE;
+            }
+
+            @Override
+            public String id() {
+                return id;
+            }
+
+            @Override
+            public Class<EmptyHandle> handleType() {
+                return EmptyHandle.class;
+            }
+
+            @Override
+            public EmptyHandle parseHandle(ConfigReader config) {
+                return EmptyHandle.INSTANCE;
+            }
+
+            @Override
+            public ChipsetDevice resolve(EmptyHandle handle, ResolveContext context) throws ResolveException {
+                return body.build(context);
+            }
+        };
+    }
+
+    static ChipsetDeviceHandle device(String name, String id) {
+        return new ChipsetDeviceHandle(name, Resource.of(ResourceKinds.CHIPSET_DEVICE, id, EmptyHandle.INSTANCE));
+    }
+
+    static VmManifest manifest(BaseChipsetManifest chipset, ChipsetDeviceHandle... devices) {
+        return new VmManifest(BaseChipsetType.UNENLIGHTENED_LINUX_DIRECT, MachineArch.X86_64, chipset,
+                List.of(devices));
+    }
+
+    static VmManifest manifest(ChipsetDeviceHandle... devices) {
+        return manifest(BaseChipsetManifest.empty(), devices);
+    }
+
+    static final VmClock CLOCK = new VmClock() {
+        @Override
+        public long nanos() {
+            return System.nanoTime();
+        }
+
+        @Override
+        public Instant wallTime() {
+            return Instant.now();
+        }
+    };
+
+    /** Records every setIrq and the last level per vector. */
+    static final class RecordingTarget implements LineInterruptTarget {
+        final List<String> events = Collections.synchronizedList(new ArrayList<>());
+        final ConcurrentHashMap<Integer, Boolean> levels = new ConcurrentHashMap<>();
+
+        @Override
+        public void setIrq(int vector, boolean high) {
+            events.add(vector + (high ? "+" : "-"));
+            levels.put(vector, high);
+        }
+
+        boolean high(int vector) {
+            return levels.getOrDefault(vector, false);
+        }
+    }
+
+    /** A fixture: registry of test resolvers plus the hypervisor-side sinks. */
+    static final class Fixture {
+        final ResolverRegistry.Builder registry = ResolverRegistry.builder();
+        final RecordingTarget irq = new RecordingTarget();
+        final List<PowerAction> power = Collections.synchronizedList(new ArrayList<>());
+        Set<String> hypervisorDevices = Set.of();
+
+        Fixture add(String id, Body body) {
+            registry.add(resolver(id, body));
+            return this;
+        }
+
+        ChipsetBuilder builder(VmManifest manifest) {
+            return new ChipsetBuilder(manifest, registry.build(), hypervisorDevices, power::add, CLOCK, irq);
+        }
+
+        Chipset build(VmManifest manifest) throws ChipsetBuildException {
+            return builder(manifest).build();
+        }
+    }
+
+    /**
+     * A device with PIO and MMIO intercepts that records the last access and answers with a
+     * configurable result; reads return {@code readValue}.
+     */
+    static class RecordingDevice implements ChipsetDevice, PortIoIntercept, MmioIntercept {
+        final String tag;
+        volatile long lastAddress = -1;
+        volatile long lastWrite = -1;
+        volatile long readValue;
+        volatile Supplier<IoResult> result = () -> IoResult.OK;
+        volatile RuntimeException toThrow;
+        volatile int accesses;
+
+        RecordingDevice(String tag, long readValue) {
+            this.tag = tag;
+            this.readValue = readValue;
+        }
+
+        @Override
+        public Optional<PortIoIntercept> portIo() {
+            return Optional.of(this);
+        }
+
+        @Override
+        public Optional<MmioIntercept> mmio() {
+            return Optional.of(this);
+        }
+
+        private IoResult read(long address, byte[] data) {
+            accesses++;
+            lastAddress = address;
+            if (toThrow != null) {
+                IoData.put(data, 0x1234_5678_9abc_def0L); // garbage the bus must overwrite
+                throw toThrow;
+            }
+            IoData.put(data, readValue);
+            return result.get();
+        }
+
+        private IoResult write(long address, byte[] data) {
+            accesses++;
+            lastAddress = address;
+            lastWrite = IoData.get(data);
+            if (toThrow != null) {
+                throw toThrow;
+            }
+            return result.get();
+        }
+
+        @Override
+        public IoResult ioRead(int port, byte[] data) {
+            return read(port, data);
+        }
+
+        @Override
+        public IoResult ioWrite(int port, byte[] data) {
+            return write(port, data);
+        }
+
+        @Override
+        public IoResult mmioRead(long address, byte[] data) {
+            return read(address, data);
+        }
+
+        @Override
+        public IoResult mmioWrite(long address, byte[] data) {
+            return write(address, data);
+        }
+    }
+
+    static long pioRead(Board board, int port, int size) {
+        byte[] data = new byte[size];
+        board.pioRead(port, data);
+        return IoData.get(data);
+    }
+
+    static long mmioRead(Board board, long address, int size) {
+        byte[] data = new byte[size];
+        board.mmioRead(address, data);
+        return IoData.get(data);
+    }
+
+    static byte[] bytes(int size, long value) {
+        byte[] data = new byte[size];
+        IoData.put(data, value);
+        return data;
+    }
+
+    /** Polls {@code condition} for up to 5 s. */
+    static boolean eventually(Supplier<Boolean> condition) throws InterruptedException {
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < end) {
+            if (condition.get()) {
+                return true;
+            }
+            Thread.sleep(2);
+        }
+        return condition.get();
+    }
+}
