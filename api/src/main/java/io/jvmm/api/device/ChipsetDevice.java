@@ -31,7 +31,7 @@ public interface ChipsetDevice {
     }
 
     /** Work done off the vCPU threads when the device's {@link DeviceWaker} fires. */
-    default Optional<PollDevice> poll() {
+    default Optional<PollDevice> pollDevice() {
         return Optional.empty();
     }
 

@@ -61,7 +61,7 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
     private final LineInterrupt line;
     private final DeviceWaker waker;
     private final AtomicReference<HostBatteryUpdate> mailbox = new AtomicReference<>();
-    // A separate object: ChipsetDevice.poll() and PollDevice.poll() clash in one class.
+    // The poll work, as its own object (PollDevice.poll() runs on the board's device thread).
     private final PollDevice poller = this::applyHostUpdate;
     private final WarnLimiter warnings = new WarnLimiter(5, TimeUnit.SECONDS.toNanos(60));
 
@@ -96,7 +96,7 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
     }
 
     @Override
-    public Optional<PollDevice> poll() {
+    public Optional<PollDevice> pollDevice() {
         return Optional.of(poller);
     }
 

@@ -47,7 +47,7 @@ class BatteryDeviceTest {
     /** Delivers an update the way a source does, then polls as the board would. */
     private void host(HostBatteryUpdate u) {
         device.hostUpdate(u);
-        device.poll().orElseThrow().poll();
+        device.pollDevice().orElseThrow().poll();
     }
 
     private void assertRegisters(long sta, long state, long rate, long remaining, long ac, long notify) {
@@ -159,15 +159,15 @@ class BatteryDeviceTest {
         device.hostUpdate(new HostBatteryUpdate(true, false, true, 45, 20, 100, false));
         assertEquals(before + 2, board.wakes.get());
         assertRegisters(0xF, 0, U32, U32, 0, 0);
-        device.poll().orElseThrow().poll();
+        device.pollDevice().orElseThrow().poll();
         assertRegisters(0x1F, 1, 2250, 1000, 0, 2);
-        device.poll().orElseThrow().poll(); // nothing new: no change
+        device.pollDevice().orElseThrow().poll(); // nothing new: no change
         assertRegisters(0x1F, 1, 2250, 1000, 0, 2);
     }
 
     @Test
     void pollWithoutUpdateChangesNothing() {
-        device.poll().orElseThrow().poll();
+        device.pollDevice().orElseThrow().poll();
         assertRegisters(0xF, 0, U32, U32, 0, 0);
         assertFalse(line.level());
     }
@@ -182,7 +182,7 @@ class BatteryDeviceTest {
         assertFalse(line.level());
         assertEquals(wakes + 1, board.wakes.get(), "reset asks for a poll to bring the host state back");
 
-        device.poll().orElseThrow().poll(); // the VM runs again
+        device.pollDevice().orElseThrow().poll(); // the VM runs again
         assertRegisters(0x1F, 2, 2000, 2500, 1, 2);
         assertTrue(line.level());
     }
@@ -192,7 +192,7 @@ class BatteryDeviceTest {
         host(new HostBatteryUpdate(true, true, false, 40, 50, 100, true));
         device.hostUpdate(new HostBatteryUpdate(true, false, true, 45, 20, 100, false));
         device.lifecycle().orElseThrow().reset();
-        device.poll().orElseThrow().poll();
+        device.pollDevice().orElseThrow().poll();
         assertRegisters(0x1F, 1, 2250, 1000, 0, 2);
     }
 
@@ -200,7 +200,7 @@ class BatteryDeviceTest {
     void resetBeforeAnyHostUpdateStaysAbsent() {
         int wakes = board.wakes.get();
         device.lifecycle().orElseThrow().reset();
-        device.poll().orElseThrow().poll();
+        device.pollDevice().orElseThrow().poll();
         assertRegisters(0xF, 0, U32, U32, 0, 0);
         assertEquals(wakes, board.wakes.get());
     }

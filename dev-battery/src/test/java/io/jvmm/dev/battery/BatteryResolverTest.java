@@ -62,7 +62,7 @@ class BatteryResolverTest {
         assertTrue(board.wakes.get() > 0);
         assertEquals(0xF, readReg(d, 0xFED3F000L));
         assertFalse(line.level());
-        d.poll().orElseThrow().poll();
+        d.pollDevice().orElseThrow().poll();
         assertEquals(0x1F, readReg(d, 0xFED3F000L));
         assertEquals(4750, readReg(d, 0xFED3F00CL));
         assertTrue(line.level());
@@ -78,7 +78,7 @@ class BatteryResolverTest {
         FakeBoard.FakeLine line = board.onlyLine();
         assertEquals(LineSets.IRQ, line.lineSet);
         assertEquals(4, line.vector);
-        d.poll().orElseThrow().poll();
+        d.pollDevice().orElseThrow().poll();
         assertTrue(line.level());
         assertEquals(1, readReg(d, 0xEFFEA010L));
     }

@@ -109,7 +109,7 @@ final class CmosRtcDevice
     private final DeviceWaker waker;
     private final DateFields fields = new DateFields();
     private final Optional<PortIoIntercept> portIo = Optional.of(this);
-    /** A method reference: {@link ChipsetDevice#poll()} and {@link PollDevice#poll()} clash by name. */
+    /** The poll work, as a method reference. */
     private final Optional<PollDevice> poll = Optional.of(this::pollTimers);
     private final Optional<DeviceLifecycle> lifecycle = Optional.of(this);
     private final Optional<SaveRestore> savedState = Optional.of(this);
@@ -195,7 +195,7 @@ final class CmosRtcDevice
     }
 
     @Override
-    public Optional<PollDevice> poll() {
+    public Optional<PollDevice> pollDevice() {
         return poll;
     }
 

@@ -58,7 +58,7 @@ class CmosRtcDeviceTest {
     }
 
     private void poll() {
-        device.poll().orElseThrow().poll();
+        device.pollDevice().orElseThrow().poll();
     }
 
     /** sec, min, hour, dow, dom, month, year, century as the registers show them. */

@@ -56,7 +56,7 @@ final class DebugconDevice implements ChipsetDevice, PortIoIntercept, DeviceLife
     }
 
     @Override
-    public Optional<PollDevice> poll() {
+    public Optional<PollDevice> pollDevice() {
         return poll;
     }
 

@@ -35,7 +35,7 @@ class DebugconTest {
     }
 
     private void poll() {
-        device.poll().orElseThrow().poll();
+        device.pollDevice().orElseThrow().poll();
     }
 
     @Test

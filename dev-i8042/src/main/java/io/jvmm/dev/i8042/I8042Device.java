@@ -113,8 +113,8 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
     }
 
     @Override
-    public Optional<PollDevice> poll() {
-        // ChipsetDevice.poll() and PollDevice.poll() share a name, so the poll is a separate object.
+    public Optional<PollDevice> pollDevice() {
+        // The poll work, as its own object.
         return Optional.of(poller);
     }
 

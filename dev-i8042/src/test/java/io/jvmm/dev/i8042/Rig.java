@@ -97,7 +97,7 @@ final class Rig {
     }
 
     void poll() {
-        device.poll().orElseThrow().poll();
+        device.pollDevice().orElseThrow().poll();
     }
 
     boolean outputFull() {

@@ -98,7 +98,7 @@ class MissingDevResolverTest {
         assertEquals(List.of("pio pnp 279-279", "pio game 200-207", "mmio tpm fed40000-fed44fff"), board.claims);
         assertTrue(d.portIo().isPresent());
         assertTrue(d.mmio().isPresent());
-        assertFalse(d.poll().isPresent());
+        assertFalse(d.pollDevice().isPresent());
         assertFalse(d.lifecycle().isPresent());
         assertFalse(d.savedState().isPresent());
     }

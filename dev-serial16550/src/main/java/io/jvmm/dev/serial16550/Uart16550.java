@@ -153,7 +153,7 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
     }
 
     @Override
-    public Optional<PollDevice> poll() {
+    public Optional<PollDevice> pollDevice() {
         return poll;
     }
 

@@ -32,7 +32,7 @@ class Serial16550ResolverTest {
         assertEquals(java.util.List.of(new FakeBoard.Claim("pio", "registers", 0x2F8, 0x2FF)), board.claims);
         assertEquals(5, board.lines.get(0).vector);
         assertTrue(d.portIo().isPresent() && d.mmio().isEmpty());
-        assertTrue(d.poll().isPresent() && d.lifecycle().isPresent() && d.savedState().isPresent());
+        assertTrue(d.pollDevice().isPresent() && d.lifecycle().isPresent() && d.savedState().isPresent());
     }
 
     @Test

@@ -52,7 +52,7 @@ final class UartHarness {
     }
 
     void poll() {
-        device.poll().orElseThrow().poll();
+        device.pollDevice().orElseThrow().poll();
     }
 
     Uart16550 uart() {

@@ -1,6 +1,11 @@
 package io.jvmm.runtime.board;
 
+import io.jvmm.api.resource.Resource;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A built board: the I/O bus for the vCPUs, the devices in board order, their runner and the
@@ -10,13 +15,66 @@ public final class Chipset implements AutoCloseable {
     private final Board board;
     private final List<BoardDevice> devices;
     private final DeviceRunner runner;
-    private final InterruptLines lines;
+    private static final Logger LOG = LoggerFactory.getLogger(Chipset.class);
 
-    Chipset(Board board, List<BoardDevice> devices, DeviceRunner runner, InterruptLines lines) {
+    private final InterruptLines lines;
+    private final List<Resolved> resolved;
+
+    /**
+     * A nested resource a device resolved (a serial backend, a battery source, …).
+     *
+     * @param device the device that asked for it
+     * @param resource what was asked for
+     * @param object what it resolved to
+     */
+    public record Resolved(String device, Resource<?> resource, Object object) {}
+
+    Chipset(Board board, List<BoardDevice> devices, DeviceRunner runner, InterruptLines lines, List<Resolved> resolved) {
         this.board = board;
         this.devices = List.copyOf(devices);
         this.runner = runner;
         this.lines = lines;
+        this.resolved = List.copyOf(resolved);
+    }
+
+    /** Every nested object of {@code type} the devices resolved, in resolution order. */
+    public <T> List<T> resolved(Class<T> type) {
+        List<T> out = new ArrayList<>();
+        for (Resolved r : resolved) {
+            if (type.isInstance(r.object())) {
+                out.add(type.cast(r.object()));
+            }
+        }
+        return out;
+    }
+
+    /** The first nested object of {@code type} that {@code device} resolved. */
+    public <T> Optional<T> resolvedBy(String device, Class<T> type) {
+        for (Resolved r : resolved) {
+            if (r.device().equals(device) && type.isInstance(r.object())) {
+                return Optional.of(type.cast(r.object()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The serial backend of the device called {@code device} (e.g. {@code serial-com1}). */
+    public Optional<io.jvmm.api.serial.SerialBackend> serialBackend(String device) {
+        return resolvedBy(device, io.jvmm.api.serial.SerialBackend.class);
+    }
+
+    /** Closes the resolved objects that hold host resources (backends flush here), last first. */
+    static void closeAll(List<Resolved> resolved) {
+        for (int i = resolved.size() - 1; i >= 0; i--) {
+            if (resolved.get(i).object() instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.warn("closing {} of {} failed: {}", resolved.get(i).resource(), resolved.get(i).device(),
+                            e.toString());
+                }
+            }
+        }
     }
 
     /** The bus to hand to the vCPUs. */
@@ -41,5 +99,6 @@ public final class Chipset implements AutoCloseable {
     @Override
     public void close() {
         runner.close();
+        closeAll(resolved);
     }
 }

@@ -1,5 +1,6 @@
 package io.jvmm.runtime.board;
 
+import io.jvmm.runtime.registry.RegisteredResolver;
 import io.jvmm.api.device.BoardServices;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
@@ -14,6 +15,7 @@ import io.jvmm.api.handles.EmptyHandle;
 import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.resource.Resource;
+import io.jvmm.api.resource.ResourceHandle;
 import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.runtime.manifest.BaseChipsetFlag;
 import io.jvmm.runtime.manifest.ChipsetDeviceHandle;
@@ -54,6 +56,8 @@ public final class ChipsetBuilder {
     private boolean traceUnknownPio = false;
     private boolean traceUnknownMmio = true;
     private int logsPerSecond = 10;
+    private final Map<String, ResourceHandle> baseHandles = new HashMap<>();
+    private List<Chipset.Resolved> resolved;
 
     /**
      * @param manifest the devices to build
@@ -105,6 +109,15 @@ public final class ChipsetBuilder {
         return this;
     }
 
+    /**
+     * The handle for the base-chipset device {@code deviceId} (e.g. a {@code generic_cmos_rtc}
+     * that knows the VM's memory size). Without one, the device's resolver parses an empty config.
+     */
+    public ChipsetBuilder baseDeviceHandle(String deviceId, ResourceHandle handle) {
+        baseHandles.put(Objects.requireNonNull(deviceId), Objects.requireNonNull(handle));
+        return this;
+    }
+
     /** A device to build: its board name and resource. */
     private record Planned(String name, Resource<ChipsetDevice> resource, String origin) {}
 
@@ -118,6 +131,7 @@ public final class ChipsetBuilder {
         IoRangeMap.Builder<DispatchTarget> pio = IoRangeMap.builder("pio");
         IoRangeMap.Builder<DispatchTarget> mmio = IoRangeMap.builder("mmio");
         List<BoardDevice> devices = new ArrayList<>();
+        resolved = new ArrayList<>();
         try {
             for (Planned p : plan) {
                 devices.add(buildDevice(p, lines, runner, pio, mmio));
@@ -130,9 +144,10 @@ public final class ChipsetBuilder {
             }
             Board board = new Board(pio.build(), mmio.build(), deferredTimeout, traceUnknownPio, traceUnknownMmio,
                     logsPerSecond);
-            return new Chipset(board, devices, runner, lines);
+            return new Chipset(board, devices, runner, lines, resolved);
         } catch (ChipsetBuildException | RuntimeException e) {
             runner.close();
+            Chipset.closeAll(resolved);
             throw e;
         }
     }
@@ -144,7 +159,7 @@ public final class ChipsetBuilder {
                 continue;
             }
             plan.add(new Planned(flag.deviceId(),
-                    Resource.of(ResourceKinds.CHIPSET_DEVICE, flag.deviceId(), EmptyHandle.INSTANCE),
+                    Resource.of(ResourceKinds.CHIPSET_DEVICE, flag.deviceId(), baseHandle(flag)),
                     "base-chipset flag " + flag.key()));
         }
         for (ChipsetDeviceHandle h : manifest.devices()) {
@@ -163,6 +178,23 @@ public final class ChipsetBuilder {
             throw new ChipsetBuildException("the manifest has duplicate device names:", problems);
         }
         return plan;
+    }
+
+    private ResourceHandle baseHandle(BaseChipsetFlag flag) throws ChipsetBuildException {
+        ResourceHandle given = baseHandles.get(flag.deviceId());
+        if (given != null) {
+            return given;
+        }
+        Optional<RegisteredResolver> r = registry.find(ResourceKinds.CHIPSET_DEVICE.name(), flag.deviceId());
+        if (r.isEmpty()) {
+            return EmptyHandle.INSTANCE; // reported as missing by checkResolvers
+        }
+        try {
+            return r.get().resolver().parseHandle(new EmptyConfig("$.chipset.base." + flag.key()));
+        } catch (RuntimeException e) {
+            throw new ChipsetBuildException("could not initialize " + flag.deviceId() + ": its default configuration "
+                    + "is invalid: " + message(e), e);
+        }
     }
 
     /** Looks up every top-level resolver first, so the user learns about all missing plugins at once. */
@@ -186,7 +218,7 @@ public final class ChipsetBuilder {
         Object lock = new Object();
         DeviceRunner.Slot slot = runner.addSlot(p.name(), lock);
         DeviceServices services = new DeviceServices(p.name(), lock, lines, power, clock, slot);
-        Context context = new Context(p.name(), registry, services);
+        Context context = new Context(p.name(), registry, services, resolved);
         ChipsetDevice device;
         PortIoIntercept pio;
         MmioIntercept mmio;
@@ -199,7 +231,7 @@ public final class ChipsetBuilder {
             // Capabilities are asked for once, here; dispatch never probes the device again.
             pio = orNull(device.portIo(), p.name(), "portIo()");
             mmio = orNull(device.mmio(), p.name(), "mmio()");
-            slot.bind(orNull(device.poll(), p.name(), "poll()"), orNull(device.lifecycle(), p.name(), "lifecycle()"));
+            slot.bind(orNull(device.pollDevice(), p.name(), "pollDevice()"), orNull(device.lifecycle(), p.name(), "lifecycle()"));
         } catch (ResolveException | RuntimeException e) {
             throw new ChipsetBuildException("could not initialize " + p.name() + ": " + message(e), e);
         }
@@ -239,12 +271,17 @@ public final class ChipsetBuilder {
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
-    /** The resolve context of one device: its name, nested resolution through the registry, its board services. */
-    private record Context(String deviceName, ResolverRegistry registry, BoardServices board)
-            implements ResolveContext {
+    /**
+     * The resolve context of one device: its name, nested resolution through the registry (each
+     * nested object is recorded, so the chipset can reach and close it), its board services.
+     */
+    private record Context(String deviceName, ResolverRegistry registry, BoardServices board,
+            List<Chipset.Resolved> resolved) implements ResolveContext {
         @Override
         public <T> T resolve(Resource<T> resource) throws ResolveException {
-            return registry.resolve(resource, this);
+            T object = registry.resolve(resource, this);
+            resolved.add(new Chipset.Resolved(deviceName, resource, object));
+            return object;
         }
     }
 }

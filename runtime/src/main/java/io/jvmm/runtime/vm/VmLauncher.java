@@ -12,6 +12,7 @@ import io.jvmm.api.resource.ResourceResolver;
 import io.jvmm.runtime.board.Chipset;
 import io.jvmm.runtime.board.ChipsetBuildException;
 import io.jvmm.runtime.board.ChipsetBuilder;
+import io.jvmm.runtime.board.DeviceRunner;
 import io.jvmm.runtime.loader.ConfigurationException;
 import io.jvmm.runtime.loader.FirmwareLoader;
 import io.jvmm.runtime.loader.LinuxLoader;
@@ -126,7 +127,24 @@ public final class VmLauncher {
             }
         };
         IoBus bus = firstExit == null ? chipset.board() : new FirstExitBus(chipset.board(), firstExit);
-        VirtualMachine vm = new VirtualMachine(partition, bus, chipset.runner(), reloading, spec.onReset());
+        DeviceRunner runner = chipset.runner();
+        ChipsetControl control = new ChipsetControl() {
+            @Override
+            public void start() {
+                runner.start();
+            }
+
+            @Override
+            public void stop() {
+                runner.stop();
+            }
+
+            @Override
+            public void reset() {
+                runner.reset();
+            }
+        };
+        VirtualMachine vm = new VirtualMachine(partition, bus, control, reloading, spec.onReset());
         power.target(vm);
         return new LaunchedVm(spec, partition, chipset, vm, keyboard, registry);
     }
@@ -134,7 +152,8 @@ public final class VmLauncher {
     private static PayloadLoader payloadLoader(GuestPayload payload) {
         if (payload instanceof GuestPayload.Firmware f) {
             byte[] image = f.image();
-            return p -> FirmwareLoader.load(p.memory(), new OnceRomMapper(p), image).bootState();
+            OnceRomMapper rom = new OnceRomMapper();
+            return p -> FirmwareLoader.load(p.memory(), (gpa, bytes) -> rom.map(p, gpa, bytes), image).bootState();
         }
         GuestPayload.Linux l = (GuestPayload.Linux) payload;
         byte[] kernel = l.kernel();
@@ -143,28 +162,18 @@ public final class VmLauncher {
         return p -> LinuxLoader.load(p.memory(), kernel, initrd, cmdline).bootState();
     }
 
-    /** ROM stays mapped across resets; mapping the same image at the same place again is a no-op. */
-    private static final class OnceRomMapper implements RomMapper {
-        private final Partition partition;
+    /** ROM stays mapped across resets: mapping the same image at the same place again is a no-op. */
+    private static final class OnceRomMapper {
+        private long mappedGpa = -1;
+        private byte[] mappedBytes;
 
-        OnceRomMapper(Partition partition) {
-            this.partition = partition;
-        }
-
-        @Override
-        public void mapRom(long gpa, byte[] bytes) throws HypervisorException {
-            RomRecord rec = ROMS.get(partition);
-            if (rec != null && rec.gpa == gpa && Arrays.equals(rec.bytes, bytes)) {
+        synchronized void map(Partition partition, long gpa, byte[] bytes) throws HypervisorException {
+            if (mappedBytes != null && mappedGpa == gpa && Arrays.equals(mappedBytes, bytes)) {
                 return;
             }
             partition.mapRom(gpa, bytes);
-            ROMS.put(partition, new RomRecord(gpa, bytes.clone()));
+            mappedGpa = gpa;
+            mappedBytes = bytes.clone();
         }
     }
-
-    private record RomRecord(long gpa, byte[] bytes) {}
-
-    /** Which ROM each live partition has; weak so closed partitions go away. */
-    private static final java.util.Map<Partition, RomRecord> ROMS =
-            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 }
