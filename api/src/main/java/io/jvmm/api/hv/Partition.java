@@ -13,6 +13,17 @@ public interface Partition extends AutoCloseable {
 
     Vcpu vcpu(int index);
 
+    /**
+     * Maps {@code image} as read-only memory at guest address {@code gpa} (firmware). Address and
+     * size must be multiples of 4 KiB. A ROM may overlay RAM (the BIOS alias below 1 MiB); that RAM
+     * then is no longer guest-visible. Call before the vCPUs first run.
+     *
+     * @throws HypervisorException if the backend cannot map ROM there, naming the reason
+     */
+    default void mapRom(long gpa, byte[] image) throws HypervisorException {
+        throw new HypervisorException(getClass().getName() + " cannot map firmware ROM");
+    }
+
     /** Puts the in-kernel chipset (PIC, IOAPIC, PIT) back to its power-on state. */
     void resetChipset() throws HypervisorException;
 

@@ -1,0 +1,148 @@
+package io.jvmm.hv.kvm;
+
+import static io.jvmm.hv.kvm.KvmTestSupport.GDT;
+import static io.jvmm.hv.kvm.KvmTestSupport.LOAD;
+import static io.jvmm.hv.kvm.KvmTestSupport.PML4;
+import static io.jvmm.hv.kvm.KvmTestSupport.STACK;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvmm.api.hv.CpuBootState;
+import io.jvmm.api.hv.MachineArch;
+import io.jvmm.api.hv.Partition;
+import io.jvmm.api.hv.PartitionConfig;
+import io.jvmm.api.hv.Vcpu;
+import io.jvmm.api.hv.VcpuExit;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Purpose-built guests (src/test/guests) on the real /dev/kvm; skipped where KVM is not usable. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class KvmGuestTest {
+    private static final long MIB = 1 << 20;
+
+    @BeforeEach
+    void requireKvm() {
+        KvmTestSupport.assumeKvm();
+    }
+
+    private static Partition partition(int vcpus) throws Exception {
+        return new KvmProvider().createPartition(new PartitionConfig(MachineArch.X86_64, 64 * MIB, vcpus));
+    }
+
+    private static void load32(Partition p, String guest) {
+        KvmTestSupport.writeGdt(p.memory(), Segments.CODE32, Segments.TSS32);
+        p.memory().write(LOAD, KvmTestSupport.guest(guest));
+    }
+
+    @Test
+    void realModeGuestRunsFromTheResetVectorThroughTheLowBiosAlias() throws Exception {
+        try (Partition p = partition(1)) {
+            KvmTestSupport.mapFirmware(p, KvmTestSupport.guest("reset16"));
+            Vcpu vcpu = p.vcpu(0);
+            TestBus bus = new TestBus().kicking(vcpu);
+            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, 10);
+            assertInstanceOf(VcpuExit.Kicked.class, exit);
+            assertTrue(bus.done);
+            assertEquals("reset vector ok", bus.debug.toString(StandardCharsets.US_ASCII));
+            assertEquals(0xf000, bus.reportedF2, "code segment after the far jump");
+        }
+    }
+
+    @Test
+    void protectedModeGuestDoesPioAndMmioOfEveryWidth() throws Exception {
+        try (Partition p = partition(1)) {
+            load32(p, "pm32");
+            Vcpu vcpu = p.vcpu(0);
+            vcpu.setBootState(new CpuBootState.X86Protected32(LOAD, STACK, 0, 0, GDT));
+            TestBus bus = new TestBus().kicking(vcpu);
+            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, 10);
+            assertInstanceOf(VcpuExit.Kicked.class, exit);
+            assertTrue(bus.done);
+            assertEquals(List.of(
+                    new TestBus.Access(0x10, 1, 0x12), new TestBus.Access(0x10, 2, 0x3456),
+                    new TestBus.Access(0x10, 4, 0x789abcdeL),
+                    new TestBus.Access(0x13, 1, 'H'), new TestBus.Access(0x13, 1, 'e'),
+                    new TestBus.Access(0x13, 1, 'y'), new TestBus.Access(0x13, 1, '!')), bus.pioWrites);
+            assertEquals(List.of(0xA1L, 0xB2A2L, 0xD4C4B4A4L, 0x04030201L, 0x10L, 0x1312L, 0x17161514L), bus.echoes);
+            assertEquals(List.of(new TestBus.Access(0xd000_0000L, 1, 0xa1), new TestBus.Access(0xd000_0002L, 2, 0xb2c3),
+                    new TestBus.Access(0xd000_0004L, 4, 0xd4e5f607L)), bus.mmioWrites);
+            assertArrayEquals(new byte[] {1, 2, 3, 4}, p.memory().read(0x3000, 4), "rep insb landed in RAM");
+        }
+    }
+
+    @Test
+    void longModeGuestDoesPioAndMmioOfEveryWidth() throws Exception {
+        try (Partition p = partition(1)) {
+            KvmTestSupport.writeGdt(p.memory(), Segments.CODE64, Segments.TSS64);
+            KvmTestSupport.writeIdentityPageTables(p.memory());
+            p.memory().write(LOAD, KvmTestSupport.guest("lm64"));
+            Vcpu vcpu = p.vcpu(0);
+            vcpu.setBootState(new CpuBootState.X86Long64(LOAD, STACK, 0x7000, PML4, GDT));
+            TestBus bus = new TestBus().kicking(vcpu);
+            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, 20);
+            assertInstanceOf(VcpuExit.Kicked.class, exit);
+            assertTrue(bus.done);
+            assertEquals(List.of(new TestBus.Access(0x10, 1, 0x12), new TestBus.Access(0x10, 2, 0x3456),
+                    new TestBus.Access(0x10, 4, 0x789abcdeL)), bus.pioWrites);
+            assertEquals(List.of(0xA1L, 0xB2A2L, 0xD4C4B4A4L, 0x10L, 0x1312L, 0x17161514L, 0x1b1a1918L, 0x1f1e1d1cL),
+                    bus.echoes);
+            assertEquals(List.of(new TestBus.Access(0xd000_0000L, 1, 0xa1), new TestBus.Access(0xd000_0002L, 2, 0xb2c3),
+                    new TestBus.Access(0xd000_0004L, 4, 0xd4e5f607L),
+                    new TestBus.Access(0xd000_0008L, 8, 0x0123456789abcdefL)), bus.mmioWrites);
+        }
+    }
+
+    @Test
+    void tripleFaultIsAShutdownExit() throws Exception {
+        try (Partition p = partition(1)) {
+            load32(p, "triple32");
+            Vcpu vcpu = p.vcpu(0);
+            vcpu.setBootState(new CpuBootState.X86Protected32(LOAD, STACK, 0, 0, GDT));
+            TestBus bus = new TestBus();
+            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, 10);
+            assertEquals(1, bus.ready.getCount() == 0 ? 1 : 0, "the guest reached the faulting instruction");
+            assertInstanceOf(VcpuExit.Shutdown.class, exit, () -> "got " + exit);
+        }
+    }
+
+    @Test
+    void kickStopsASpinningGuestAndRunResumesIt() throws Exception {
+        try (Partition p = partition(1)) {
+            load32(p, "spin32");
+            Vcpu vcpu = p.vcpu(0);
+            vcpu.setBootState(new CpuBootState.X86Protected32(LOAD, STACK, 0, 0, GDT));
+            TestBus bus = new TestBus();
+
+            CompletableFuture<VcpuExit> first = KvmTestSupport.start(vcpu, bus);
+            Thread.sleep(300);
+            long kickedAt = System.nanoTime();
+            vcpu.kick();
+            VcpuExit exit = first.get(1, TimeUnit.SECONDS);
+            long latencyMicros = (System.nanoTime() - kickedAt) / 1000;
+            assertInstanceOf(VcpuExit.Kicked.class, exit);
+            long count1 = TestBus.value(p.memory().read(0x2000, 4));
+            assertTrue(count1 > 0, "the guest ran before the kick");
+            System.out.printf("kick -> Kicked latency: %d us; guest loop count %d%n", latencyMicros, count1);
+
+            // a pending kick stays until cleared: run returns at once
+            assertInstanceOf(VcpuExit.Kicked.class, KvmTestSupport.runWithTimeout(vcpu, bus, 5));
+            assertEquals(count1, TestBus.value(p.memory().read(0x2000, 4)), "the guest did not run while kicked");
+
+            vcpu.clearKick();
+            CompletableFuture<VcpuExit> second = KvmTestSupport.start(vcpu, bus);
+            Thread.sleep(300);
+            vcpu.kick();
+            assertInstanceOf(VcpuExit.Kicked.class, second.get(1, TimeUnit.SECONDS));
+            long count2 = TestBus.value(p.memory().read(0x2000, 4));
+            assertTrue(count2 > count1, "the guest continued counting after resume: " + count1 + " -> " + count2);
+        }
+    }
+}
