@@ -145,4 +145,85 @@ class KvmGuestTest {
             assertTrue(count2 > count1, "the guest continued counting after resume: " + count1 + " -> " + count2);
         }
     }
+
+    @Test
+    void picInterruptFromAnIrqLineReachesTheRealModeHandler() throws Exception {
+        try (Partition p = partition(1)) {
+            KvmTestSupport.mapFirmware(p, KvmTestSupport.guest("pic16"));
+            Vcpu vcpu = p.vcpu(0);
+            TestBus bus = new TestBus().kicking(vcpu);
+            CompletableFuture<VcpuExit> run = KvmTestSupport.start(vcpu, bus);
+            assertTrue(bus.ready.await(10, TimeUnit.SECONDS), "the guest programmed the PIC");
+            Thread.sleep(50); // let it reach sti; hlt (an earlier edge would be latched anyway)
+            assertEquals("", bus.debug.toString(StandardCharsets.US_ASCII), "no interrupt before the line rises");
+            p.irqLines().setIrq(4, true);
+            VcpuExit exit = KvmTestSupport.await(vcpu, run, 10);
+            p.irqLines().setIrq(4, false);
+            assertInstanceOf(VcpuExit.Kicked.class, exit);
+            assertEquals("I", bus.debug.toString(StandardCharsets.US_ASCII));
+            assertTrue(bus.done);
+        }
+    }
+
+    @Test
+    void twoVcpusHammerOnePortConcurrently() throws Exception {
+        int iterations = 20_000;
+        try (Partition p = partition(2)) {
+            load32(p, "smp32");
+            CounterDevice counter = new CounterDevice();
+            TestBus[] buses = new TestBus[2];
+            @SuppressWarnings("unchecked")
+            CompletableFuture<VcpuExit>[] runs = new CompletableFuture[2];
+            for (int i = 0; i < 2; i++) {
+                Vcpu vcpu = p.vcpu(i);
+                // both start flat in protected mode at the same code: no INIT/SIPI needed for the AP
+                vcpu.setBootState(new CpuBootState.X86Protected32(LOAD, STACK - 0x100 * i, 0, iterations, GDT));
+                buses[i] = counter.busFor(i, vcpu);
+            }
+            for (int i = 0; i < 2; i++) {
+                runs[i] = KvmTestSupport.start(p.vcpu(i), buses[i]);
+            }
+            for (int i = 0; i < 2; i++) {
+                assertInstanceOf(VcpuExit.Kicked.class, KvmTestSupport.await(p.vcpu(i), runs[i], 30));
+                assertTrue(buses[i].done);
+                assertEquals(i, buses[i].reported31, "CPUID.1 EBX[31:24] is the vCPU index");
+                assertTrue((buses[i].reported32 & (1L << 31)) != 0, "CPUID.1 ECX has the hypervisor bit");
+            }
+            assertEquals(iterations, counter.count(0));
+            assertEquals(iterations, counter.count(1));
+            assertEquals(2L * iterations, counter.total());
+        }
+    }
+
+    /** A port-0x30 counter shared by all vCPUs: one lock, per-vCPU and total counts. */
+    private static final class CounterDevice {
+        private final long[] perVcpu = new long[2];
+        private long total;
+
+        synchronized void hit(int vcpu) {
+            perVcpu[vcpu]++;
+            total++;
+        }
+
+        synchronized long count(int vcpu) {
+            return perVcpu[vcpu];
+        }
+
+        synchronized long total() {
+            return total;
+        }
+
+        TestBus busFor(int index, Vcpu vcpu) {
+            return new TestBus() {
+                @Override
+                public synchronized void pioWrite(int port, byte[] data) {
+                    if (port == 0x30) {
+                        hit(index);
+                    } else {
+                        super.pioWrite(port, data);
+                    }
+                }
+            }.kicking(vcpu);
+        }
+    }
 }
