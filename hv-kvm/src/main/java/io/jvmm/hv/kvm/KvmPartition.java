@@ -254,6 +254,14 @@ final class KvmPartition implements Partition {
         vmCheck(LibC.ioctl(vmFd, Kvm.SET_PIT2, initialPit.memory), "KVM_SET_PIT2");
     }
 
+    /** The current KVM_GET_IRQCHIP state of chip 0 (master PIC), 1 (slave PIC) or 2 (IOAPIC). */
+    synchronized NativeBuffer irqchipState(int chip) throws HypervisorException {
+        NativeBuffer state = new NativeBuffer(Kvm.IRQCHIP_SIZE);
+        state.bytes.putInt(0, chip);
+        vmCheck(LibC.ioctl(vmFd, Kvm.GET_IRQCHIP, state.memory), "KVM_GET_IRQCHIP");
+        return state;
+    }
+
     /** Releases the VM. The vCPU threads must have left {@link Vcpu#run} first. */
     @Override
     public synchronized void close() {

@@ -43,7 +43,7 @@ class KvmGuestTest {
     }
 
     @Test
-    void realModeGuestRunsFromTheResetVectorThroughTheLowBiosAlias() throws Exception {
+    void realModeGuestRunsFromTheResetVectorThroughTheLowReadOnlyBiosAlias() throws Exception {
         try (Partition p = partition(1)) {
             KvmTestSupport.mapFirmware(p, KvmTestSupport.guest("reset16"));
             Vcpu vcpu = p.vcpu(0);
@@ -53,6 +53,8 @@ class KvmGuestTest {
             assertTrue(bus.done);
             assertEquals("reset vector ok", bus.debug.toString(StandardCharsets.US_ASCII));
             assertEquals(0xf000, bus.reportedF2, "code segment after the far jump");
+            assertEquals(List.of(new TestBus.Access(0xff000, 1, 0x55)), bus.mmioWrites, "the ROM write exits as MMIO");
+            assertEquals(0xfa, bus.reportedF3, "the ROM byte is unchanged");
         }
     }
 
@@ -162,6 +164,25 @@ class KvmGuestTest {
             assertInstanceOf(VcpuExit.Kicked.class, exit);
             assertEquals("I", bus.debug.toString(StandardCharsets.US_ASCII));
             assertTrue(bus.done);
+        }
+    }
+
+    @Test
+    void resetChipsetUndoesTheGuestsPicProgramming() throws Exception {
+        int imr = 8 + 2; // struct kvm_irqchip: chip_id, pad, then kvm_pic_state {last_irr, irr, imr, ...}
+        try (Partition p = partition(1)) {
+            KvmPartition kvm = (KvmPartition) p;
+            int initialMask = kvm.irqchipState(0).bytes.get(imr) & 0xff;
+            KvmTestSupport.mapFirmware(p, KvmTestSupport.guest("pic16"));
+            Vcpu vcpu = p.vcpu(0);
+            TestBus bus = new TestBus();
+            CompletableFuture<VcpuExit> run = KvmTestSupport.start(vcpu, bus);
+            assertTrue(bus.ready.await(10, TimeUnit.SECONDS), "the guest programmed the PIC");
+            vcpu.kick();
+            assertInstanceOf(VcpuExit.Kicked.class, KvmTestSupport.await(vcpu, run, 5));
+            assertEquals(0xef, kvm.irqchipState(0).bytes.get(imr) & 0xff, "the guest's mask");
+            p.resetChipset();
+            assertEquals(initialMask, kvm.irqchipState(0).bytes.get(imr) & 0xff, "mask after reset");
         }
     }
 

@@ -10,7 +10,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The test guests' board. Ports: 0xE9 debug characters; 0x10/0x13 recorded writes; 0x11 reads
  * give bytes 0xA0+n, 0xB0+n, ... for an n-byte access; 0x12 echo values; 0x14 reads count 1, 2, 3...;
- * 0x31/0x32/0xF2 reported values; 0xF1 "ready"; 0xF0 "done" (kicks the vCPU so run returns).
+ * 0x31/0x32/0xF2/0xF3 reported values; 0xF1 "ready"; 0xF0 "done" (kicks the vCPU so run returns).
  * MMIO reads at address a give bytes a, a+1, ... (low byte of the address).
  */
 class TestBus implements IoBus {
@@ -26,6 +26,7 @@ class TestBus implements IoBus {
     volatile long reported31 = -1;
     volatile long reported32 = -1;
     volatile long reportedF2 = -1;
+    volatile long reportedF3 = -1;
     private int counter;
     private Vcpu vcpu;
 
@@ -67,6 +68,7 @@ class TestBus implements IoBus {
             case 0x31 -> reported31 = v;
             case 0x32 -> reported32 = v;
             case 0xf2 -> reportedF2 = v;
+            case 0xf3 -> reportedF3 = v;
             case 0xf1 -> ready.countDown();
             case 0xf0 -> {
                 done = true;
