@@ -29,3 +29,4 @@ build smp32 32 0x1000
 build triple32 32 0x1000
 build spin32 32 0x1000
 build pio32 32 0x1000
+build fault32 32 0x1000

@@ -187,6 +187,42 @@ class KvmGuestTest {
     }
 
     @Test
+    void fetchingCodeFromUnbackedMemoryFailsWithTheRip() throws Exception {
+        try (Partition p = partition(1)) {
+            load32(p, "fault32");
+            Vcpu vcpu = p.vcpu(0);
+            vcpu.setBootState(new CpuBootState.X86Protected32(LOAD, STACK, 0, 0, GDT));
+            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, new TestBus(), 10);
+            System.out.println("fetch from unbacked memory: " + exit);
+            VcpuExit.Failed failed = assertInstanceOf(VcpuExit.Failed.class, exit, () -> "got " + exit);
+            assertEquals(0xd000_0000L, failed.rip());
+            assertTrue(failed.reason().contains("0xd0000000"), failed.reason());
+        }
+    }
+
+    @Test
+    void anInstructionTheHostCannotRunIsReportedWithItsBytes() throws Exception {
+        try (Partition p = partition(1)) {
+            load32(p, "fault32");
+            Vcpu vcpu = p.vcpu(0);
+            vcpu.setBootState(new CpuBootState.X86Protected32(LOAD + 0x10, STACK, 0, 0, GDT));
+            TestBus bus = new TestBus().kicking(vcpu);
+            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, 10);
+            System.out.println("x87 load from MMIO: " + exit);
+            if (exit instanceof VcpuExit.Failed failed) {
+                // KVM's emulator has no x87 loads: the report must say where and what
+                assertEquals(LOAD + 0x10, failed.rip());
+                assertArrayEquals(new byte[] {(byte) 0xdd, 0x05, 0, 0, 0, (byte) 0xd0},
+                        java.util.Arrays.copyOf(failed.instructionBytes(), 6), failed.reason());
+                assertTrue(failed.reason().contains("dd 05 00 00 00 d0"), failed.reason());
+            } else {
+                assertInstanceOf(VcpuExit.Kicked.class, exit);
+                assertTrue(bus.done, "the guest ran fninit and reported done");
+            }
+        }
+    }
+
+    @Test
     void twoVcpusHammerOnePortConcurrently() throws Exception {
         int iterations = 20_000;
         try (Partition p = partition(2)) {

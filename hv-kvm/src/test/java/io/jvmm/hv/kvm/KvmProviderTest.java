@@ -114,4 +114,35 @@ class KvmProviderTest {
             assertFalse(bsp.bootMsrs().msrs().isEmpty(), "some boot MSRs were accepted");
         }
     }
+
+    @Test
+    void memoryBeyond3GiBIsRegisteredAbove4GiB() throws Exception {
+        KvmTestSupport.assumeKvm();
+        long size = 3L * 1024 * 1024 * 1024 + (64 << 20); // only reserved: untouched pages cost nothing
+        try (Partition p = new KvmProvider().createPartition(new PartitionConfig(MachineArch.X86_64, size, 1))) {
+            assertTrue(p.memory().isRam(0x1_0000_0000L, 64 << 20));
+            assertFalse(p.memory().isRam(0xc000_0000L, 1));
+            p.memory().write(0x1_0000_0000L, new byte[] {42});
+            assertEquals(42, p.memory().read(0x1_0000_0000L, 1)[0]);
+        }
+    }
+
+    @Test
+    void romArgumentsAreChecked() throws Exception {
+        KvmTestSupport.assumeKvm();
+        try (Partition p = new KvmProvider().createPartition(new PartitionConfig(MachineArch.X86_64, 1 << 20, 1))) {
+            HypervisorException odd = assertThrows(HypervisorException.class, () -> p.mapRom(0xfffff000L, new byte[100]));
+            assertTrue(odd.getMessage().contains("4 KiB"), odd.getMessage());
+            p.mapRom(0xffff_0000L, new byte[0x10000]);
+            HypervisorException overlap = assertThrows(HypervisorException.class,
+                    () -> p.mapRom(0xffff_f000L, new byte[0x1000]));
+            assertTrue(overlap.getMessage().contains("overlaps"), overlap.getMessage());
+            HypervisorException straddle = assertThrows(HypervisorException.class,
+                    () -> p.mapRom(0xff000, new byte[0x2000]));
+            assertTrue(straddle.getMessage().contains("straddles"), straddle.getMessage());
+            p.mapRom(0xf0000, new byte[0x10000]);
+            assertFalse(p.memory().isRam(0xf0000, 1), "RAM under a ROM is hidden");
+            assertTrue(p.memory().isRam(0xeffff, 1));
+        }
+    }
 }
