@@ -25,8 +25,8 @@ final class KvmPartition implements Partition {
     static final long TSS_ADDRESS = 0xfffb_d000L;
     private static final int[] IRQCHIP_IDS = {0, 1, 2}; // PIC master, PIC slave, IOAPIC
 
-    /** A KVM memory slot: guest range, host address, flags. */
-    private record Slot(int id, long gpa, long size, long hostAddress, int flags) {
+    /** A KVM memory slot: guest range, host address, flags, and whether it is guest RAM (not ROM). */
+    private record Slot(int id, long gpa, long size, long hostAddress, int flags, boolean ram) {
         long end() {
             return gpa + size;
         }
@@ -102,7 +102,7 @@ final class KvmPartition implements Partition {
         vmCheck(LibC.ioctl(vmFd, Kvm.GET_PIT2, initialPit.memory), "KVM_GET_PIT2");
 
         for (KvmGuestMemory.Region region : memory.regions()) {
-            addSlot(region.gpa(), region.size(), region.hostAddress(), 0);
+            addSlot(region.gpa(), region.size(), region.hostAddress(), 0, true);
         }
 
         CpuidTable cpuid = system.supportedCpuid();
@@ -122,8 +122,8 @@ final class KvmPartition implements Partition {
         }
     }
 
-    private Slot addSlot(long gpa, long size, long host, int flags) throws HypervisorException {
-        Slot slot = new Slot(nextSlotId++, gpa, size, host, flags);
+    private Slot addSlot(long gpa, long size, long host, int flags, boolean ram) throws HypervisorException {
+        Slot slot = new Slot(nextSlotId++, gpa, size, host, flags, ram);
         setSlot(slot.id(), slot.gpa(), slot.size(), slot.hostAddress(), slot.flags());
         slots.add(slot);
         return slot;
@@ -164,7 +164,7 @@ final class KvmPartition implements Partition {
         }
         Slot ram = null;
         for (Slot slot : slots) {
-            if (slot.flags() == 0 && gpa < slot.end() && end > slot.gpa()) {
+            if (slot.ram() && gpa < slot.end() && end > slot.gpa()) {
                 if (gpa < slot.gpa() || end > slot.end()) {
                     throw new HypervisorException(String.format("ROM [0x%x, 0x%x) straddles the edge of RAM"
                             + " [0x%x, 0x%x)", gpa, end, slot.gpa(), slot.end()));
@@ -178,14 +178,19 @@ final class KvmPartition implements Partition {
         }
         ByteBuffer bytes = new Pointer(host).getByteBuffer(0, size).order(ByteOrder.LITTLE_ENDIAN);
         bytes.put(0, image);
-        if (ram != null) {
-            splitRam(ram, gpa, end);
+        try {
+            if (ram != null) {
+                splitRam(ram, gpa, end);
+            }
+            addSlot(gpa, size, host, readonlyMemory ? Kvm.MEM_READONLY : 0, false);
+        } catch (HypervisorException e) {
+            LibC.munmap(host, size);
+            throw e;
         }
         if (!readonlyMemory) {
             LOG.warn("this host's KVM lacks KVM_CAP_READONLY_MEM: the ROM at 0x{} is writable by the guest",
                     Long.toHexString(gpa));
         }
-        addSlot(gpa, size, host, readonlyMemory ? Kvm.MEM_READONLY : 0);
         roms.add(new Rom(gpa, size, host, bytes));
     }
 
@@ -194,12 +199,12 @@ final class KvmPartition implements Partition {
         setSlot(ram.id(), ram.gpa(), 0, ram.hostAddress(), 0); // size 0 deletes the slot
         slots.remove(ram);
         if (start > ram.gpa()) {
-            Slot before = new Slot(ram.id(), ram.gpa(), start - ram.gpa(), ram.hostAddress(), 0);
+            Slot before = new Slot(ram.id(), ram.gpa(), start - ram.gpa(), ram.hostAddress(), 0, true);
             setSlot(before.id(), before.gpa(), before.size(), before.hostAddress(), 0);
             slots.add(before);
         }
         if (end < ram.end()) {
-            addSlot(end, ram.end() - end, ram.hostAddress() + (end - ram.gpa()), 0);
+            addSlot(end, ram.end() - end, ram.hostAddress() + (end - ram.gpa()), 0, true);
         }
         memory.hide(start, end);
     }

@@ -20,6 +20,9 @@ import java.util.HexFormat;
  * thread is between exits (it makes the next KVM_RUN return EINTR right after the kernel completes
  * the I/O instruction the previous exit left pending), so no exit is lost and the register state is
  * consistent when {@link VcpuExit.Kicked} comes back.
+ *
+ * <p>{@link #run} is for one thread at a time (the vCPU's); the pthread it signals is captured
+ * there. That thread must not exit while other threads may still kick.
  */
 final class KvmVcpu implements Vcpu {
     private static final VcpuExit.Kicked KICKED = new VcpuExit.Kicked();
