@@ -1,0 +1,286 @@
+package io.jvmm.hv.kvm;
+
+import com.sun.jna.Pointer;
+import io.jvmm.api.device.LineInterruptTarget;
+import io.jvmm.api.hv.GuestMemory;
+import io.jvmm.api.hv.HypervisorException;
+import io.jvmm.api.hv.MachineArch;
+import io.jvmm.api.hv.Partition;
+import io.jvmm.api.hv.PartitionConfig;
+import io.jvmm.api.hv.Vcpu;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A KVM VM: in-kernel PIC/IOAPIC/LAPIC and PIT, guest RAM in memory slots, ROM overlays and the
+ * vCPUs.
+ */
+final class KvmPartition implements Partition {
+    private static final Logger LOG = LoggerFactory.getLogger(KvmPartition.class);
+    /** Where KVM keeps the real-mode TSS (3 pages), just below a 256 KiB BIOS ending at 4 GiB. */
+    static final long TSS_ADDRESS = 0xfffb_d000L;
+    private static final int[] IRQCHIP_IDS = {0, 1, 2}; // PIC master, PIC slave, IOAPIC
+
+    /** A KVM memory slot: guest range, host address, flags, and whether it is guest RAM (not ROM). */
+    private record Slot(int id, long gpa, long size, long hostAddress, int flags, boolean ram) {
+        long end() {
+            return gpa + size;
+        }
+    }
+
+    /** A read-only region and the host memory behind it. */
+    private record Rom(long gpa, long size, long hostAddress, ByteBuffer bytes) {}
+
+    private final PartitionConfig config;
+    private final int vmFd;
+    private final KvmGuestMemory memory;
+    private final KvmIrqLines irqLines;
+    private final boolean readonlyMemory;
+    private final List<KvmVcpu> vcpus = new ArrayList<>();
+    private final List<Slot> slots = new ArrayList<>();
+    private final List<Rom> roms = new ArrayList<>();
+    private final List<NativeBuffer> initialIrqchips = new ArrayList<>();
+    private NativeBuffer initialPit;
+    private int nextSlotId;
+    private boolean closed;
+
+    private KvmPartition(PartitionConfig config, int vmFd, KvmGuestMemory memory, boolean readonlyMemory) {
+        this.config = config;
+        this.vmFd = vmFd;
+        this.memory = memory;
+        this.irqLines = new KvmIrqLines(vmFd);
+        this.readonlyMemory = readonlyMemory;
+    }
+
+    static KvmPartition create(KvmSystem system, PartitionConfig config) throws HypervisorException {
+        if (config.arch() != MachineArch.X86_64) {
+            throw new HypervisorException("the kvm backend runs x86_64 guests only, not " + config.arch().label());
+        }
+        int max = system.maxVcpus();
+        if (config.vcpuCount() > max) {
+            throw new HypervisorException("this host's KVM supports at most " + max + " vCPUs; asked for "
+                    + config.vcpuCount() + ": lower the vCPU count");
+        }
+        KickSignal kick = KickSignal.install();
+        int vmFd = system.createVm();
+        KvmGuestMemory memory;
+        try {
+            memory = KvmGuestMemory.allocate(config.memoryBytes());
+        } catch (HypervisorException e) {
+            LibC.close(vmFd);
+            throw e;
+        }
+        KvmPartition partition = new KvmPartition(config, vmFd, memory,
+                system.checkExtension(Kvm.CAP_READONLY_MEM) > 0);
+        try {
+            partition.setUp(system, kick);
+            return partition;
+        } catch (HypervisorException | RuntimeException e) {
+            partition.close();
+            throw e;
+        }
+    }
+
+    private void setUp(KvmSystem system, KickSignal kick) throws HypervisorException {
+        vmCheck(LibC.ioctl(vmFd, Kvm.SET_TSS_ADDR, TSS_ADDRESS), "KVM_SET_TSS_ADDR");
+        vmCheck(LibC.ioctl(vmFd, Kvm.CREATE_IRQCHIP, 0L), "KVM_CREATE_IRQCHIP");
+        NativeBuffer pitConfig = new NativeBuffer(Kvm.PIT_CONFIG_SIZE);
+        // the dummy speaker makes KVM answer port 0x61 itself (Linux's PIT calibration reads it)
+        pitConfig.bytes.putInt(0, Kvm.PIT_SPEAKER_DUMMY);
+        vmCheck(LibC.ioctl(vmFd, Kvm.CREATE_PIT2, pitConfig.memory), "KVM_CREATE_PIT2");
+        for (int chip : IRQCHIP_IDS) {
+            NativeBuffer state = new NativeBuffer(Kvm.IRQCHIP_SIZE);
+            state.bytes.putInt(0, chip);
+            vmCheck(LibC.ioctl(vmFd, Kvm.GET_IRQCHIP, state.memory), "KVM_GET_IRQCHIP");
+            initialIrqchips.add(state);
+        }
+        initialPit = new NativeBuffer(Kvm.PIT_STATE2_SIZE);
+        vmCheck(LibC.ioctl(vmFd, Kvm.GET_PIT2, initialPit.memory), "KVM_GET_PIT2");
+
+        for (KvmGuestMemory.Region region : memory.regions()) {
+            addSlot(region.gpa(), region.size(), region.hostAddress(), 0, true);
+        }
+
+        CpuidTable cpuid = system.supportedCpuid();
+        BootMsrs msrs = BootMsrs.forHost(system.msrIndexList(), cpuid.hasMtrr());
+        int runSize = system.vcpuMmapSize();
+        for (int i = 0; i < config.vcpuCount(); i++) {
+            vcpus.add(KvmVcpu.create(this, vmFd, i, config.vcpuCount(), runSize, cpuid, msrs, kick));
+        }
+        LOG.debug("KVM partition: {} MiB RAM {}, {} vCPUs, {} CPUID leaves, boot MSRs {}",
+                config.memoryBytes() >> 20, memory.describeLayout(), config.vcpuCount(), cpuid.count(),
+                vcpus.get(0).bootMsrs().msrs());
+    }
+
+    private void vmCheck(int result, String what) throws HypervisorException {
+        if (result < 0) {
+            throw new HypervisorException(what + " failed: " + LibC.describe(LibC.errno()));
+        }
+    }
+
+    private Slot addSlot(long gpa, long size, long host, int flags, boolean ram) throws HypervisorException {
+        Slot slot = new Slot(nextSlotId++, gpa, size, host, flags, ram);
+        setSlot(slot.id(), slot.gpa(), slot.size(), slot.hostAddress(), slot.flags());
+        slots.add(slot);
+        return slot;
+    }
+
+    private void setSlot(int id, long gpa, long size, long host, int flags) throws HypervisorException {
+        NativeBuffer region = new NativeBuffer(Kvm.USER_MEMORY_REGION_SIZE);
+        region.bytes.putInt(0, id);
+        region.bytes.putInt(4, flags);
+        region.bytes.putLong(8, gpa);
+        region.bytes.putLong(16, size);
+        region.bytes.putLong(24, host);
+        if (LibC.ioctl(vmFd, Kvm.SET_USER_MEMORY_REGION, region.memory) < 0) {
+            throw new HypervisorException(String.format("KVM_SET_USER_MEMORY_REGION slot %d [0x%x, 0x%x) failed: %s",
+                    id, gpa, gpa + size, LibC.describe(LibC.errno())));
+        }
+    }
+
+    /**
+     * Maps {@code image} read-only at {@code gpa} (KVM_MEM_READONLY when the host has it: guest
+     * writes then arrive as MMIO writes, which the board drops). A ROM over RAM (the BIOS alias
+     * below 1 MiB) splits the RAM slot around it; that RAM is then hidden from the guest and from
+     * {@link #memory()}. Call before the vCPUs first run.
+     */
+    @Override
+    public synchronized void mapRom(long gpa, byte[] image) throws HypervisorException {
+        long size = image.length;
+        if (size == 0 || size % KvmGuestMemory.PAGE_SIZE != 0 || gpa % KvmGuestMemory.PAGE_SIZE != 0 || gpa < 0) {
+            throw new HypervisorException(String.format("cannot map a ROM of %d bytes at 0x%x: the address and size"
+                    + " must be multiples of 4 KiB", size, gpa));
+        }
+        long end = gpa + size;
+        for (Rom rom : roms) {
+            if (gpa < rom.gpa() + rom.size() && end > rom.gpa()) {
+                throw new HypervisorException(String.format("ROM [0x%x, 0x%x) overlaps the ROM at [0x%x, 0x%x)",
+                        gpa, end, rom.gpa(), rom.gpa() + rom.size()));
+            }
+        }
+        Slot ram = null;
+        for (Slot slot : slots) {
+            if (slot.ram() && gpa < slot.end() && end > slot.gpa()) {
+                if (gpa < slot.gpa() || end > slot.end()) {
+                    throw new HypervisorException(String.format("ROM [0x%x, 0x%x) straddles the edge of RAM"
+                            + " [0x%x, 0x%x)", gpa, end, slot.gpa(), slot.end()));
+                }
+                ram = slot;
+            }
+        }
+        long host = LibC.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS, -1, 0);
+        if (host == LibC.MAP_FAILED) {
+            throw new HypervisorException("cannot allocate " + size + " bytes for a ROM: " + LibC.describe(LibC.errno()));
+        }
+        ByteBuffer bytes = new Pointer(host).getByteBuffer(0, size).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.put(0, image);
+        try {
+            if (ram != null) {
+                splitRam(ram, gpa, end);
+            }
+            addSlot(gpa, size, host, readonlyMemory ? Kvm.MEM_READONLY : 0, false);
+        } catch (HypervisorException e) {
+            LibC.munmap(host, size);
+            throw e;
+        }
+        if (!readonlyMemory) {
+            LOG.warn("this host's KVM lacks KVM_CAP_READONLY_MEM: the ROM at 0x{} is writable by the guest",
+                    Long.toHexString(gpa));
+        }
+        roms.add(new Rom(gpa, size, host, bytes));
+    }
+
+    /** Replaces a RAM slot by the parts of it outside [start, end). */
+    private void splitRam(Slot ram, long start, long end) throws HypervisorException {
+        setSlot(ram.id(), ram.gpa(), 0, ram.hostAddress(), 0); // size 0 deletes the slot
+        slots.remove(ram);
+        if (start > ram.gpa()) {
+            Slot before = new Slot(ram.id(), ram.gpa(), start - ram.gpa(), ram.hostAddress(), 0, true);
+            setSlot(before.id(), before.gpa(), before.size(), before.hostAddress(), 0);
+            slots.add(before);
+        }
+        if (end < ram.end()) {
+            addSlot(end, ram.end() - end, ram.hostAddress() + (end - ram.gpa()), 0, true);
+        }
+        memory.hide(start, end);
+    }
+
+    /** Guest bytes from RAM or ROM for diagnostics; empty where neither is mapped. */
+    synchronized byte[] readGuestBytes(long gpa, int length) {
+        if (closed) {
+            return new byte[0];
+        }
+        if (memory.isRam(gpa, length)) {
+            return memory.read(gpa, length);
+        }
+        for (Rom rom : roms) {
+            if (gpa >= rom.gpa() && gpa + length <= rom.gpa() + rom.size()) {
+                byte[] out = new byte[length];
+                rom.bytes().get((int) (gpa - rom.gpa()), out);
+                return out;
+            }
+        }
+        return new byte[0];
+    }
+
+    @Override
+    public PartitionConfig config() {
+        return config;
+    }
+
+    @Override
+    public GuestMemory memory() {
+        return memory;
+    }
+
+    @Override
+    public LineInterruptTarget irqLines() {
+        return irqLines;
+    }
+
+    @Override
+    public Vcpu vcpu(int index) {
+        if (index < 0 || index >= vcpus.size()) {
+            throw new IllegalArgumentException("no vCPU " + index + ": this partition has " + vcpus.size());
+        }
+        return vcpus.get(index);
+    }
+
+    /** KVM_SET_IRQCHIP / KVM_SET_PIT2 with the states read right after they were created. */
+    @Override
+    public synchronized void resetChipset() throws HypervisorException {
+        for (NativeBuffer state : initialIrqchips) {
+            vmCheck(LibC.ioctl(vmFd, Kvm.SET_IRQCHIP, state.memory), "KVM_SET_IRQCHIP");
+        }
+        vmCheck(LibC.ioctl(vmFd, Kvm.SET_PIT2, initialPit.memory), "KVM_SET_PIT2");
+    }
+
+    /** The current KVM_GET_IRQCHIP state of chip 0 (master PIC), 1 (slave PIC) or 2 (IOAPIC). */
+    synchronized NativeBuffer irqchipState(int chip) throws HypervisorException {
+        NativeBuffer state = new NativeBuffer(Kvm.IRQCHIP_SIZE);
+        state.bytes.putInt(0, chip);
+        vmCheck(LibC.ioctl(vmFd, Kvm.GET_IRQCHIP, state.memory), "KVM_GET_IRQCHIP");
+        return state;
+    }
+
+    /** Releases the VM. The vCPU threads must have left {@link Vcpu#run} first. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (KvmVcpu vcpu : vcpus) {
+            vcpu.close();
+        }
+        LibC.close(vmFd);
+        memory.release();
+        for (Rom rom : roms) {
+            LibC.munmap(rom.hostAddress(), rom.size());
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.jvmm.hv.kvm;
+
+import io.jvmm.api.hv.Availability;
+import io.jvmm.api.hv.HypervisorException;
+import io.jvmm.api.hv.HypervisorProvider;
+import io.jvmm.api.hv.MachineArch;
+import io.jvmm.api.hv.Partition;
+import io.jvmm.api.hv.PartitionConfig;
+import java.util.Set;
+
+/**
+ * The {@code kvm} hypervisor: Linux KVM on x86_64 hosts, with the in-kernel PIC, IOAPIC and PIT.
+ * Construction touches nothing; {@link #availability()} probes {@code /dev/kvm}.
+ */
+public final class KvmProvider implements HypervisorProvider {
+    private static final Set<String> X86_SUPPLIED = Set.of("generic_pic", "generic_ioapic", "generic_pit");
+
+    public KvmProvider() {}
+
+    @Override
+    public String name() {
+        return "kvm";
+    }
+
+    @Override
+    public Availability availability() {
+        try {
+            KvmSystem.open().close();
+            return Availability.yes();
+        } catch (HypervisorException e) {
+            return Availability.no(e.getMessage());
+        } catch (LinkageError e) {
+            // JNA could not load its native stub or libc on this host
+            return Availability.no("the kvm backend cannot call into libc through JNA: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public Set<String> suppliedDevices(MachineArch arch) {
+        return arch == MachineArch.X86_64 ? X86_SUPPLIED : Set.of();
+    }
+
+    /** KVM's recommended vCPU limit; 0 when KVM is not usable here. */
+    @Override
+    public int maxVcpus() {
+        try (KvmSystem system = KvmSystem.open()) {
+            return system.maxVcpus();
+        } catch (HypervisorException | LinkageError e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public Partition createPartition(PartitionConfig config) throws HypervisorException {
+        try (KvmSystem system = KvmSystem.open()) {
+            return KvmPartition.create(system, config);
+        }
+    }
+}

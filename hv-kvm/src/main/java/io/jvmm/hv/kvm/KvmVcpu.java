@@ -1,0 +1,418 @@
+package io.jvmm.hv.kvm;
+
+import com.sun.jna.Pointer;
+import io.jvmm.api.hv.CpuBootState;
+import io.jvmm.api.hv.HypervisorException;
+import io.jvmm.api.hv.IoBus;
+import io.jvmm.api.hv.Vcpu;
+import io.jvmm.api.hv.VcpuExit;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+/**
+ * One KVM vCPU: its fd, its mmap'd {@code kvm_run} page (read through a direct buffer) and the exit
+ * loop. The I/O paths allocate nothing: the access buffers for every size are made up front.
+ *
+ * <p>Kicking: {@link #kick()} sets {@code kvm_run.immediate_exit} and signals the vCPU thread. The
+ * signal interrupts a KVM_RUN in progress; {@code immediate_exit} catches the case where the
+ * thread is between exits (it makes the next KVM_RUN return EINTR right after the kernel completes
+ * the I/O instruction the previous exit left pending), so no exit is lost and the register state is
+ * consistent when {@link VcpuExit.Kicked} comes back.
+ *
+ * <p>{@link #run} is for one thread at a time (the vCPU's); the pthread it signals is captured
+ * there. That thread must not exit while other threads may still kick.
+ */
+final class KvmVcpu implements Vcpu {
+    private static final VcpuExit.Kicked KICKED = new VcpuExit.Kicked();
+    private static final long CR0_PE = 1;
+    private static final long CR0_ET = 1 << 4;
+    private static final long CR0_NW = 1L << 29;
+    private static final long CR0_CD = 1L << 30;
+    private static final long CR0_PG = 1L << 31;
+    private static final long CR4_PAE = 1 << 5;
+    private static final long EFER_LME = 1 << 8;
+    private static final long EFER_LMA = 1 << 10;
+    private static final long APIC_BASE_DEFAULT = 0xfee0_0800L; // xAPIC enabled at 0xFEE00000
+    private static final long APIC_BASE_BSP = 1 << 8;
+
+    private final KvmPartition partition;
+    private final int index;
+    private final int fd;
+    private final long runAddress;
+    private final int runSize;
+    private final ByteBuffer run;
+    /** accessBuffers[n] is the byte[n] every PIO/MMIO access of size n uses. */
+    private final byte[][] accessBuffers = new byte[9][];
+    private final KickSignal kickSignal;
+    private final int cpuSignature;
+    private final BootMsrs bootMsrs;
+    private final NativeBuffer initialLapic;
+
+    private volatile boolean kickRequested;
+    /** The pthread_t of the thread in {@link #run}, or 0 outside it. */
+    private volatile long runningThread;
+    private Thread owner;
+    private long ownerPthread;
+
+    private KvmVcpu(KvmPartition partition, int index, int fd, long runAddress, int runSize, KickSignal kickSignal,
+            int cpuSignature, BootMsrs bootMsrs, NativeBuffer initialLapic) {
+        this.partition = partition;
+        this.index = index;
+        this.fd = fd;
+        this.runAddress = runAddress;
+        this.runSize = runSize;
+        this.run = new Pointer(runAddress).getByteBuffer(0, runSize).order(ByteOrder.nativeOrder());
+        for (int n = 1; n <= 8; n++) {
+            accessBuffers[n] = new byte[n];
+        }
+        this.kickSignal = kickSignal;
+        this.cpuSignature = cpuSignature;
+        this.bootMsrs = bootMsrs;
+        this.initialLapic = initialLapic;
+    }
+
+    /** KVM_CREATE_VCPU plus CPUID, LAPIC LVTs and the power-on register state. */
+    static KvmVcpu create(KvmPartition partition, int vmFd, int index, int vcpuCount, int runSize,
+            CpuidTable cpuid, BootMsrs msrs, KickSignal kickSignal) throws HypervisorException {
+        int fd = LibC.ioctl(vmFd, Kvm.CREATE_VCPU, index);
+        if (fd < 0) {
+            throw new HypervisorException("KVM_CREATE_VCPU " + index + " failed: " + LibC.describe(LibC.errno()));
+        }
+        long run = LibC.mmap(0, runSize, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd, 0);
+        if (run == LibC.MAP_FAILED) {
+            int errno = LibC.errno();
+            LibC.close(fd);
+            throw new HypervisorException("cannot map kvm_run of vCPU " + index + ": " + LibC.describe(errno));
+        }
+        try {
+            NativeBuffer cpuid2 = cpuid.forVcpu(index, vcpuCount);
+            check(LibC.ioctl(fd, Kvm.SET_CPUID2, cpuid2.memory), "KVM_SET_CPUID2", index);
+            NativeBuffer lapic = new NativeBuffer(Kvm.LAPIC_SIZE);
+            check(LibC.ioctl(fd, Kvm.GET_LAPIC, lapic.memory), "KVM_GET_LAPIC", index);
+            if (index == 0) {
+                // virtual-wire mode, as firmware leaves the BSP: PIC interrupts arrive through LINT0
+                lapic.bytes.putInt(Kvm.LAPIC_LVT0, 0x700); // ExtINT, unmasked
+                lapic.bytes.putInt(Kvm.LAPIC_LVT1, 0x400); // NMI, unmasked
+            }
+            KvmVcpu vcpu = new KvmVcpu(partition, index, fd, run, runSize, kickSignal,
+                    CpuidTable.register(cpuid2, 1, 0, 0), msrs.copy(), lapic);
+            vcpu.setBootState(new CpuBootState.X86ResetVector());
+            return vcpu;
+        } catch (HypervisorException | RuntimeException e) {
+            LibC.munmap(run, runSize);
+            LibC.close(fd);
+            throw e;
+        }
+    }
+
+    private static void check(int result, String what, int index) throws HypervisorException {
+        if (result < 0) {
+            throw new HypervisorException(what + " on vCPU " + index + " failed: " + LibC.describe(LibC.errno()));
+        }
+    }
+
+    @Override
+    public int index() {
+        return index;
+    }
+
+    // ---------------------------------------------------------------- boot state
+
+    @Override
+    public void setBootState(CpuBootState state) throws HypervisorException {
+        NativeBuffer sregs = new NativeBuffer(Kvm.SREGS_SIZE);
+        NativeBuffer regs = new NativeBuffer(Kvm.REGS_SIZE);
+        ByteBuffer s = sregs.bytes;
+        ByteBuffer r = regs.bytes;
+        r.putLong(Kvm.REGS_RFLAGS, 2); // bit 1 is reserved-one
+        s.putLong(Kvm.SREGS_APIC_BASE, APIC_BASE_DEFAULT | (index == 0 ? APIC_BASE_BSP : 0));
+        int mpState = Kvm.MP_STATE_RUNNABLE;
+        if (state instanceof CpuBootState.X86ResetVector) {
+            // the architectural power-on state (and what KVM_CREATE_VCPU gives): F000:FFF0 with
+            // CS.base = 0xFFFF0000, so the first fetch is at 0xFFFFFFF0
+            Segments.realMode(s, Kvm.SREGS_CS, 0xf000, 0xffff_0000L, 0xb);
+            for (int seg : new int[] {Kvm.SREGS_DS, Kvm.SREGS_ES, Kvm.SREGS_FS, Kvm.SREGS_GS, Kvm.SREGS_SS}) {
+                Segments.realMode(s, seg, 0, 0, 0x3);
+            }
+            Segments.system(s, Kvm.SREGS_TR, 0xb);
+            Segments.system(s, Kvm.SREGS_LDT, 0x2);
+            dtable(s, Kvm.SREGS_GDT, 0, 0xffff);
+            dtable(s, Kvm.SREGS_IDT, 0, 0xffff);
+            s.putLong(Kvm.SREGS_CR0, CR0_ET | CR0_NW | CR0_CD);
+            r.putLong(Kvm.REGS_RIP, 0xfff0);
+            r.putLong(Kvm.REGS_RDX, cpuSignature & 0xffff_ffffL);
+            // an AP waits for INIT/SIPI from the BSP, which the in-kernel LAPIC handles
+            mpState = index == 0 ? Kvm.MP_STATE_RUNNABLE : Kvm.MP_STATE_UNINITIALIZED;
+        } else if (state instanceof CpuBootState.X86Protected32 p) {
+            flatSegments(s, Segments.CODE32, Segments.TSS32, p.gdtBase());
+            s.putLong(Kvm.SREGS_CR0, CR0_PE | CR0_ET);
+            r.putLong(Kvm.REGS_RIP, p.rip());
+            r.putLong(Kvm.REGS_RSP, p.rsp());
+            r.putLong(Kvm.REGS_RBX, p.rbx());
+            r.putLong(Kvm.REGS_RSI, p.rsi());
+        } else if (state instanceof CpuBootState.X86Long64 l) {
+            flatSegments(s, Segments.CODE64, Segments.TSS64, l.gdtBase());
+            s.putLong(Kvm.SREGS_CR0, CR0_PE | CR0_ET | CR0_PG);
+            s.putLong(Kvm.SREGS_CR3, l.cr3());
+            s.putLong(Kvm.SREGS_CR4, CR4_PAE);
+            s.putLong(Kvm.SREGS_EFER, EFER_LME | EFER_LMA);
+            r.putLong(Kvm.REGS_RIP, l.rip());
+            r.putLong(Kvm.REGS_RSP, l.rsp());
+            r.putLong(Kvm.REGS_RBP, l.rsp());
+            r.putLong(Kvm.REGS_RSI, l.rsi());
+        } else {
+            throw new HypervisorException("the kvm backend cannot start a vCPU in " + state);
+        }
+        check(LibC.ioctl(fd, Kvm.SET_SREGS, sregs.memory), "KVM_SET_SREGS", index);
+        check(LibC.ioctl(fd, Kvm.SET_REGS, regs.memory), "KVM_SET_REGS", index);
+        NativeBuffer fpu = new NativeBuffer(Kvm.FPU_SIZE);
+        fpu.bytes.putShort(Kvm.FPU_FCW, (short) 0x37f);
+        fpu.bytes.putInt(Kvm.FPU_MXCSR, 0x1f80);
+        check(LibC.ioctl(fd, Kvm.SET_FPU, fpu.memory), "KVM_SET_FPU", index);
+        bootMsrs.apply(fd, index);
+        check(LibC.ioctl(fd, Kvm.SET_LAPIC, initialLapic.memory), "KVM_SET_LAPIC", index);
+        NativeBuffer mp = new NativeBuffer(4); // struct kvm_mp_state {u32 mp_state}
+        mp.bytes.putInt(0, mpState);
+        check(LibC.ioctl(fd, Kvm.SET_MP_STATE, mp.memory), "KVM_SET_MP_STATE", index);
+    }
+
+    /** Code, data and TSS segments from the boot GDT's descriptors; IDT empty until the guest loads one. */
+    private static void flatSegments(ByteBuffer s, long code, long tss, long gdtBase) {
+        Segments.fromDescriptor(s, Kvm.SREGS_CS, Segments.CODE_SELECTOR, code);
+        for (int seg : new int[] {Kvm.SREGS_DS, Kvm.SREGS_ES, Kvm.SREGS_FS, Kvm.SREGS_GS, Kvm.SREGS_SS}) {
+            Segments.fromDescriptor(s, seg, Segments.DATA_SELECTOR, Segments.DATA);
+        }
+        Segments.fromDescriptor(s, Kvm.SREGS_TR, Segments.TSS_SELECTOR, tss);
+        Segments.system(s, Kvm.SREGS_LDT, 0x2);
+        dtable(s, Kvm.SREGS_GDT, gdtBase, Segments.GDT_LIMIT);
+        dtable(s, Kvm.SREGS_IDT, 0, 0);
+    }
+
+    private static void dtable(ByteBuffer s, int offset, long base, int limit) {
+        s.putLong(offset + Kvm.DTABLE_BASE, base);
+        s.putShort(offset + Kvm.DTABLE_LIMIT, (short) limit);
+    }
+
+    // ---------------------------------------------------------------- run loop
+
+    @Override
+    public VcpuExit run(IoBus bus) {
+        bindToCurrentThread();
+        runningThread = ownerPthread;
+        try {
+            return loop(bus);
+        } finally {
+            runningThread = 0;
+        }
+    }
+
+    private VcpuExit loop(IoBus bus) {
+        final ByteBuffer r = run;
+        while (true) {
+            if (LibC.ioctl(fd, Kvm.RUN, 0L) < 0) {
+                int errno = LibC.errno();
+                if (errno == LibC.EINTR) {
+                    if (kickRequested) {
+                        return KICKED;
+                    }
+                    continue; // some other signal: keep running
+                }
+                return failed("KVM_RUN failed: " + LibC.describe(errno));
+            }
+            int reason = r.getInt(Kvm.RUN_EXIT_REASON);
+            switch (reason) {
+                case Kvm.EXIT_IO:
+                    pio(bus, r);
+                    break;
+                case Kvm.EXIT_MMIO:
+                    mmio(bus, r);
+                    break;
+                case Kvm.EXIT_INTR:
+                    if (kickRequested) {
+                        return KICKED;
+                    }
+                    break;
+                case Kvm.EXIT_HLT:
+                    return new VcpuExit.Halted(rip());
+                case Kvm.EXIT_SHUTDOWN:
+                    return new VcpuExit.Shutdown(rip());
+                case Kvm.EXIT_SYSTEM_EVENT:
+                    return systemEvent(r.getInt(Kvm.RUN_SYSTEM_EVENT_TYPE));
+                case Kvm.EXIT_FAIL_ENTRY:
+                    return failed(String.format("KVM could not enter the guest: hardware entry failure reason 0x%x",
+                            r.getLong(Kvm.RUN_FAIL_ENTRY_REASON)));
+                case Kvm.EXIT_INTERNAL_ERROR:
+                    return internalError(r);
+                default:
+                    return failed("unexpected KVM exit reason " + reason);
+            }
+        }
+    }
+
+    private void pio(IoBus bus, ByteBuffer r) {
+        boolean in = r.get(Kvm.RUN_IO_DIRECTION) == Kvm.IO_IN;
+        int size = r.get(Kvm.RUN_IO_SIZE);
+        int port = r.getShort(Kvm.RUN_IO_PORT) & 0xffff;
+        int count = r.getInt(Kvm.RUN_IO_COUNT);
+        int offset = (int) r.getLong(Kvm.RUN_IO_DATA_OFFSET);
+        if (size < 1 || size > 8 || count < 0 || offset < 0 || (long) offset + (long) count * size > runSize) {
+            return; // malformed exit: nothing sensible to hand to the bus
+        }
+        byte[] data = accessBuffers[size];
+        // string I/O (rep ins/outs) arrives as `count` consecutive elements
+        for (int i = 0; i < count; i++, offset += size) {
+            if (in) {
+                Arrays.fill(data, (byte) 0);
+                bus.pioRead(port, data);
+                r.put(offset, data, 0, size);
+            } else {
+                r.get(offset, data, 0, size);
+                bus.pioWrite(port, data);
+            }
+        }
+    }
+
+    private void mmio(IoBus bus, ByteBuffer r) {
+        long address = r.getLong(Kvm.RUN_MMIO_PHYS_ADDR);
+        int length = r.getInt(Kvm.RUN_MMIO_LEN);
+        if (length < 1 || length > 8) {
+            return;
+        }
+        byte[] data = accessBuffers[length];
+        if (r.get(Kvm.RUN_MMIO_IS_WRITE) != 0) {
+            r.get(Kvm.RUN_MMIO_DATA, data, 0, length);
+            bus.mmioWrite(address, data);
+        } else {
+            Arrays.fill(data, (byte) 0);
+            bus.mmioRead(address, data);
+            r.put(Kvm.RUN_MMIO_DATA, data, 0, length);
+        }
+    }
+
+    private VcpuExit systemEvent(int type) {
+        if (type == Kvm.SYSTEM_EVENT_RESET) {
+            return new VcpuExit.SystemEvent(true, rip());
+        }
+        if (type == Kvm.SYSTEM_EVENT_SHUTDOWN) {
+            return new VcpuExit.SystemEvent(false, rip());
+        }
+        return failed("the guest signalled system event type " + type + " (crash or unsupported)");
+    }
+
+    private VcpuExit internalError(ByteBuffer r) {
+        int suberror = r.getInt(Kvm.RUN_INTERNAL_SUBERROR);
+        long rip = rip();
+        byte[] bytes = new byte[0];
+        String what;
+        switch (suberror) {
+            case Kvm.INTERNAL_ERROR_EMULATION:
+                what = "KVM could not emulate an instruction";
+                int ndata = r.getInt(Kvm.RUN_INTERNAL_NDATA);
+                long flags = r.getLong(Kvm.RUN_EMULATION_FLAGS);
+                if (ndata > 0 && (flags & Kvm.INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) != 0) {
+                    int n = Math.min(r.get(Kvm.RUN_EMULATION_INSN_SIZE) & 0xff, 15);
+                    bytes = new byte[n];
+                    r.get(Kvm.RUN_EMULATION_INSN_BYTES, bytes, 0, n);
+                }
+                break;
+            case 2:
+                what = "KVM internal error: exception while delivering an exception";
+                break;
+            case 3:
+                what = "KVM internal error: unexpected exit while delivering an event";
+                break;
+            case 4:
+                what = "KVM internal error: unexpected exit reason";
+                break;
+            default:
+                what = "KVM internal error (suberror " + suberror + ")";
+        }
+        if (bytes.length == 0) {
+            bytes = instructionBytesAt(rip);
+        }
+        return new VcpuExit.Failed(String.format("%s at RIP 0x%x%s", what, rip,
+                bytes.length == 0 ? "" : ", instruction bytes " + HexFormat.ofDelimiter(" ").formatHex(bytes)),
+                rip, bytes);
+    }
+
+    /** The bytes at CS.base + RIP when paging is off (so the address is physical); else empty. */
+    private byte[] instructionBytesAt(long rip) {
+        NativeBuffer sregs = new NativeBuffer(Kvm.SREGS_SIZE);
+        if (LibC.ioctl(fd, Kvm.GET_SREGS, sregs.memory) < 0
+                || (sregs.bytes.getLong(Kvm.SREGS_CR0) & CR0_PG) != 0) {
+            return new byte[0];
+        }
+        long address = (Segments.base(sregs.bytes, Kvm.SREGS_CS) + rip) & 0xffff_ffffL;
+        return partition.readGuestBytes(address, 15);
+    }
+
+    private VcpuExit failed(String reason) {
+        long rip = rip();
+        return new VcpuExit.Failed(String.format("%s (vCPU %d, RIP 0x%x)", reason, index, rip), rip, new byte[0]);
+    }
+
+    /** The guest RIP (KVM_GET_REGS), or -1 if it cannot be read. */
+    long rip() {
+        NativeBuffer regs = new NativeBuffer(Kvm.REGS_SIZE);
+        if (LibC.ioctl(fd, Kvm.GET_REGS, regs.memory) < 0) {
+            return -1;
+        }
+        return regs.bytes.getLong(Kvm.REGS_RIP);
+    }
+
+    /** Registers as KVM_GET_REGS reports them (for tests and diagnostics). */
+    NativeBuffer registers() throws HypervisorException {
+        NativeBuffer regs = new NativeBuffer(Kvm.REGS_SIZE);
+        check(LibC.ioctl(fd, Kvm.GET_REGS, regs.memory), "KVM_GET_REGS", index);
+        return regs;
+    }
+
+    /** Special registers as KVM_GET_SREGS reports them (for tests and diagnostics). */
+    NativeBuffer specialRegisters() throws HypervisorException {
+        NativeBuffer sregs = new NativeBuffer(Kvm.SREGS_SIZE);
+        check(LibC.ioctl(fd, Kvm.GET_SREGS, sregs.memory), "KVM_GET_SREGS", index);
+        return sregs;
+    }
+
+    /** The MSRs this vCPU was given at boot (what KVM accepted). */
+    BootMsrs bootMsrs() {
+        return bootMsrs;
+    }
+
+    // ---------------------------------------------------------------- kick
+
+    private void bindToCurrentThread() {
+        Thread current = Thread.currentThread();
+        if (owner != current) {
+            owner = current;
+            ownerPthread = LibC.pthread_self();
+            kickSignal.unblockInCurrentThread();
+        }
+    }
+
+    @Override
+    public void kick() {
+        run.put(Kvm.RUN_IMMEDIATE_EXIT, (byte) 1);
+        // the volatile store orders the one above before the read below; the vCPU thread does the
+        // mirror image (publish runningThread, then KVM_RUN reads immediate_exit), so either this
+        // thread sees it running and signals, or its next KVM_RUN sees immediate_exit
+        kickRequested = true;
+        long thread = runningThread;
+        if (thread != 0) {
+            kickSignal.send(thread);
+        }
+    }
+
+    @Override
+    public void clearKick() {
+        kickRequested = false;
+        run.put(Kvm.RUN_IMMEDIATE_EXIT, (byte) 0);
+    }
+
+    void close() {
+        LibC.munmap(runAddress, runSize);
+        LibC.close(fd);
+    }
+}
