@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
-    static final List<String> COMMANDS = List.of("status", "pause", "resume", "reset", "shutdown", "battery", "keys",
-            "serial-send");
+    /** The protocol's commands (kept here without touching the logger at parse time: see CtlCommand). */
+    static final List<String> COMMANDS = CtlCommand.COMMANDS;
 
     private final Path path;
     private final ServerSocketChannel server;

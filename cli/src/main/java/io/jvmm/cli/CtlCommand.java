@@ -45,9 +45,13 @@ final class CtlCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The control protocol's commands. Defined here so parsing options does not start logging. */
+    static final List<String> COMMANDS = List.of("status", "pause", "resume", "reset", "shutdown", "battery", "keys",
+            "serial-send");
+
     static final class Commands extends ArrayList<String> {
         Commands() {
-            super(ControlServer.COMMANDS);
+            super(COMMANDS);
         }
     }
 
@@ -87,9 +91,9 @@ final class CtlCommand implements Callable<Integer> {
     }
 
     private ObjectNode request(ObjectMapper json) {
-        if (!ControlServer.COMMANDS.contains(command)) {
+        if (!COMMANDS.contains(command)) {
             throw UserError.config("ctl: unknown command '" + command + "' (known: "
-                    + String.join(", ", ControlServer.COMMANDS) + ")");
+                    + String.join(", ", COMMANDS) + ")");
         }
         ObjectNode req = json.createObjectNode().put("command", command);
         switch (command) {

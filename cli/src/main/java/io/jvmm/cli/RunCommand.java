@@ -22,7 +22,6 @@ import io.jvmm.runtime.vm.VmSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -163,11 +162,11 @@ final class RunCommand implements Callable<Integer> {
         try {
             if (firmware != null) {
                 return new GuestPayload.Firmware(firmware.getFileName().toString(),
-                        ImageFile.read("firmware", firmware).bytes());
+                        ImageFile.read(firmware, "firmware").bytes());
             }
             if (kernel != null) {
-                byte[] rd = initrd == null ? null : ImageFile.read("initrd", initrd).bytes();
-                return new GuestPayload.Linux(kernel.getFileName().toString(), ImageFile.read("kernel", kernel).bytes(),
+                byte[] rd = initrd == null ? null : ImageFile.read(initrd, "initrd").bytes();
+                return new GuestPayload.Linux(kernel.getFileName().toString(), ImageFile.read(kernel, "kernel").bytes(),
                         rd, cmdline == null ? DEFAULT_CMDLINE : cmdline);
             }
         } catch (PayloadException e) {
@@ -195,14 +194,15 @@ final class RunCommand implements Callable<Integer> {
 
     /** Boot phase timings, relative to JVM start. */
     static final class Profile {
-        private final long jvmStartMillis = ManagementFactory.getRuntimeMXBean().getStartTime();
+        private final long jvmStartMillis = ProcessHandle.current().info().startInstant()
+                .map(java.time.Instant::toEpochMilli).orElse(System.currentTimeMillis());
         private final StringBuilder lines = new StringBuilder();
         private final long mainNanos = System.nanoTime();
         private final long mainMillis = System.currentTimeMillis();
         private volatile long firstExitNanos;
 
         Profile() {
-            lines.append(String.format("  %-36s %8.1f ms%n", "JVM start → jvmm main", (double) (mainMillis - jvmStartMillis)));
+            lines.append(String.format("  %-36s %8.1f ms%n", "process start → jvmm main", (double) (mainMillis - jvmStartMillis)));
         }
 
         void mark(String phase) {

@@ -92,7 +92,7 @@ final class VmOptions {
                 throw UserError.config("--manifest " + manifest + ": cannot read: " + describe(e));
             }
             try {
-                return ManifestJson.read(text, registry);
+                return new ManifestJson().read(text, registry);
             } catch (ManifestException e) {
                 throw UserError.config("--manifest " + manifest + ": " + e.getMessage());
             }

@@ -129,7 +129,7 @@ final class KvmVcpu implements Vcpu {
         r.putLong(Kvm.REGS_RFLAGS, 2); // bit 1 is reserved-one
         s.putLong(Kvm.SREGS_APIC_BASE, APIC_BASE_DEFAULT | (index == 0 ? APIC_BASE_BSP : 0));
         int mpState = Kvm.MP_STATE_RUNNABLE;
-        if (state instanceof CpuBootState.X86ResetVector) {
+        if (state instanceof CpuBootState.X86ResetVector || state instanceof CpuBootState.X86WaitForSipi) {
             // the architectural power-on state (and what KVM_CREATE_VCPU gives): F000:FFF0 with
             // CS.base = 0xFFFF0000, so the first fetch is at 0xFFFFFFF0
             Segments.realMode(s, Kvm.SREGS_CS, 0xf000, 0xffff_0000L, 0xb);
@@ -144,7 +144,8 @@ final class KvmVcpu implements Vcpu {
             r.putLong(Kvm.REGS_RIP, 0xfff0);
             r.putLong(Kvm.REGS_RDX, cpuSignature & 0xffff_ffffL);
             // an AP waits for INIT/SIPI from the BSP, which the in-kernel LAPIC handles
-            mpState = index == 0 ? Kvm.MP_STATE_RUNNABLE : Kvm.MP_STATE_UNINITIALIZED;
+            mpState = index == 0 && state instanceof CpuBootState.X86ResetVector
+                    ? Kvm.MP_STATE_RUNNABLE : Kvm.MP_STATE_UNINITIALIZED;
         } else if (state instanceof CpuBootState.X86Protected32 p) {
             flatSegments(s, Segments.CODE32, Segments.TSS32, p.gdtBase());
             s.putLong(Kvm.SREGS_CR0, CR0_PE | CR0_ET);

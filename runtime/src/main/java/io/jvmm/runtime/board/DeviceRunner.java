@@ -126,6 +126,21 @@ public final class DeviceRunner implements AutoCloseable {
      * others are still stopped.
      */
     public synchronized void stop() {
+        // One last poll while still running, so that work the guest already handed over (bytes in
+        // a UART's transmit buffer) reaches its backend before the VM stops or powers off.
+        if (running) {
+            for (Slot s : slots) {
+                if (s.poll != null) {
+                    synchronized (s.lock) {
+                        try {
+                            s.poll.poll();
+                        } catch (RuntimeException e) {
+                            log.warn("device {} failed its final poll", s.name, e);
+                        }
+                    }
+                }
+            }
+        }
         running = false;
         for (Slot s : slots) {
             DeviceLifecycle lc = s.lifecycle;

@@ -154,6 +154,7 @@ public final class VirtualMachine {
     private VmOutcome control() {
         while (true) {
             Request req;
+            VmState before;
             synchronized (lock) {
                 while (requests.isEmpty()) {
                     try {
@@ -164,6 +165,16 @@ public final class VirtualMachine {
                     }
                 }
                 req = takeMostUrgent();
+                before = state;
+                // Decided under the lock that the vCPUs check: once the request has left the queue,
+                // the state already keeps them out of the guest.
+                if (req.kind() == RequestKind.RESET && (state == VmState.RUNNING || state == VmState.PAUSED)) {
+                    state = VmState.RESET_PENDING;
+                    lock.notifyAll();
+                } else if (req.kind() == RequestKind.POWER_OFF || req.kind() == RequestKind.FAIL) {
+                    state = VmState.SHUT_DOWN;
+                    lock.notifyAll();
+                }
             }
             switch (req.kind()) {
                 case PAUSE -> {
@@ -185,7 +196,7 @@ public final class VirtualMachine {
                     }
                 }
                 case RESET -> {
-                    VmOutcome end = handleReset(req.reason());
+                    VmOutcome end = handleReset(req.reason(), before);
                     if (end != null) {
                         return finish(end);
                     }
@@ -213,15 +224,9 @@ public final class VirtualMachine {
         return requests.poll();
     }
 
-    private VmOutcome handleReset(String reason) {
-        VmState before;
-        synchronized (lock) {
-            before = state;
-            if (before != VmState.RUNNING && before != VmState.PAUSED) {
-                return null;
-            }
-            state = VmState.RESET_PENDING;
-            lock.notifyAll();
+    private VmOutcome handleReset(String reason, VmState before) {
+        if (before != VmState.RUNNING && before != VmState.PAUSED) {
+            return null;
         }
         kickAll();
         parkAll();
