@@ -111,16 +111,17 @@ class DeviceRunnerTest {
         assertTrue(eventually(() -> p.polls.get() == 1));
         runner.stop();
         assertFalse(runner.isRunning());
+        assertEquals(2, p.polls.get(), "stop() polls once more, so handed-over work reaches its backend");
         for (int i = 0; i < 100; i++) {
             s.wake();
         }
         s.wakeAfter(Duration.ofMillis(1));
         Thread.sleep(100);
-        assertEquals(1, p.polls.get());
+        assertEquals(2, p.polls.get());
         runner.start();
-        assertTrue(eventually(() -> p.polls.get() == 2));
+        assertTrue(eventually(() -> p.polls.get() == 3));
         Thread.sleep(50);
-        assertEquals(2, p.polls.get(), "pending wakes and the restart poll coalesce");
+        assertEquals(3, p.polls.get(), "pending wakes and the restart poll coalesce");
         assertEquals(List.of("start uart", "stop uart", "start uart"), events);
     }
 
