@@ -1,0 +1,98 @@
+package io.jvmm.cli;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jvmm.api.hv.Availability;
+import io.jvmm.api.hv.HypervisorProvider;
+import io.jvmm.runtime.manifest.VmManifest;
+import io.jvmm.runtime.registry.HypervisorRegistry;
+import io.jvmm.runtime.vm.GuestPayload;
+import io.jvmm.runtime.vm.LaunchedVm;
+import io.jvmm.runtime.vm.ResetPolicy;
+import io.jvmm.runtime.vm.VmLauncher;
+import io.jvmm.runtime.vm.VmOutcome;
+import io.jvmm.runtime.vm.VmSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * Runs whole VMs through real KVM in tests: the boot layer's resolvers and hypervisor, a manifest,
+ * a payload. Tests skip with the reason when KVM cannot be used here.
+ */
+final class VmHarness {
+    private VmHarness() {}
+
+    /** The KVM provider, or a skipped test saying why not. */
+    static HypervisorProvider kvm() {
+        HypervisorRegistry hvs = HypervisorRegistry.load(ModuleLayer.boot(), List.of());
+        HypervisorProvider kvm = hvs.providers().stream().filter(p -> p.name().equals("kvm")).findFirst()
+                .orElse(null);
+        assumeTrue(kvm != null, "the kvm backend is not on the module path");
+        Availability a = kvm.availability();
+        assumeTrue(a.available(), "/dev/kvm not usable: " + a.reason());
+        return kvm;
+    }
+
+    /** Builds (but does not run) a VM. */
+    static LaunchedVm launch(VmManifest manifest, GuestPayload payload, long memoryBytes, int vcpus,
+            ResetPolicy onReset) throws VmLauncher.LaunchException {
+        return new VmLauncher(ModuleLayer.boot())
+                .launch(new VmSpec(manifest, memoryBytes, vcpus, payload, onReset), kvm());
+    }
+
+    /** Runs {@code vm} on another thread; the future completes with its outcome. */
+    static CompletableFuture<VmOutcome> start(LaunchedVm vm) {
+        CompletableFuture<VmOutcome> f = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(vm.run());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, "test-vm");
+        t.setDaemon(true);
+        t.start();
+        return f;
+    }
+
+    /**
+     * Runs {@code vm} to its end, or stops it after {@code timeout} (then the outcome says so and
+     * the test fails on it, instead of hanging the build).
+     */
+    static VmOutcome runToEnd(LaunchedVm vm, Duration timeout) throws Exception {
+        CompletableFuture<VmOutcome> f = start(vm);
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            vm.machine().shutdown();
+            VmOutcome late = f.get(10, TimeUnit.SECONDS);
+            return new VmOutcome.Failed("test timeout after " + timeout + " (then: " + late + ")");
+        }
+    }
+
+    /** A firmware image from a path relative to the cli module (e.g. a committed guest .bin). */
+    static GuestPayload firmware(Path image) throws IOException {
+        return new GuestPayload.Firmware(image.getFileName().toString(), Files.readAllBytes(image));
+    }
+
+    /** Waits until {@code file}'s text satisfies {@code done}; returns the text. */
+    static String awaitFile(Path file, Predicate<String> done, Duration timeout) throws Exception {
+        long end = System.nanoTime() + timeout.toNanos();
+        String text = "";
+        while (System.nanoTime() < end) {
+            text = Files.exists(file) ? Files.readString(file, StandardCharsets.ISO_8859_1) : "";
+            if (done.test(text)) {
+                return text;
+            }
+            Thread.sleep(20);
+        }
+        return text;
+    }
+}
