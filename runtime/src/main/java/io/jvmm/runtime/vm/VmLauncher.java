@@ -1,5 +1,6 @@
 package io.jvmm.runtime.vm;
 
+import io.jvmm.api.handles.CmosRtcHandle;
 import io.jvmm.api.hv.CpuBootState;
 import io.jvmm.api.hv.HypervisorException;
 import io.jvmm.api.hv.HypervisorProvider;
@@ -20,6 +21,7 @@ import io.jvmm.runtime.loader.MachineConfig;
 import io.jvmm.runtime.loader.PayloadException;
 import io.jvmm.runtime.loader.RomMapper;
 import io.jvmm.runtime.registry.ResolverRegistry;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -95,7 +97,10 @@ public final class VmLauncher {
         Chipset chipset;
         try {
             chipset = new ChipsetBuilder(spec.manifest(), registry, hypervisor.suppliedDevices(spec.manifest().arch()),
-                    power, clock, partition.irqLines()).build();
+                    power, clock, partition.irqLines())
+                    // firmware reads the memory size from CMOS
+                    .baseDeviceHandle(CmosRtcHandle.ID, new CmosRtcHandle(machine.memoryBytes(), ZoneOffset.UTC))
+                    .build();
         } catch (ChipsetBuildException e) {
             partition.close();
             throw new LaunchException(e.getMessage(), true, e);
