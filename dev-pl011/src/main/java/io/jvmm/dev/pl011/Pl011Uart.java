@@ -255,9 +255,17 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
         if (rx.isEmpty()) {
             return 0;
         }
+        // The FIFO is the first fifoSize() bytes of the buffer; a read moves the next waiting byte in,
+        // which counts as a reception (with FIFOs off, every byte raises RX again).
+        int size = fifoSize();
+        int trigger = rxTrigger();
+        int levelAfterPop = Math.min(rx.size(), size) - 1;
         int b = rx.pop();
-        if (rx.size() < rxTrigger()) {
+        int levelAfterRefill = Math.min(rx.size(), size);
+        if (levelAfterRefill < trigger) {
             ris &= ~INT_RX;
+        } else if (levelAfterPop < trigger) {
+            ris |= INT_RX;
         }
         if (rxStalled && rx.size() <= BUFFER_SIZE / 2) {
             rxStalled = false;
