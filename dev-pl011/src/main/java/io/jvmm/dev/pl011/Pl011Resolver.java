@@ -52,10 +52,7 @@ public final class Pl011Resolver implements ResourceResolver<Pl011Handle, Chipse
                     + " is not 4 KiB aligned; use a multiple of 0x1000 (e.g. 0x"
                     + Long.toHexString(base & -size) + ")");
         }
-        if (Long.compareUnsigned(base, -size) > 0) {
-            throw new ResolveException(device + ": PL011 base 0x" + Long.toHexString(base)
-                    + " leaves no room for its 4 KiB register page below 2^64");
-        }
+        // An aligned base always leaves room for the page: the last one ends at 2^64 - 1.
         if (handle.irq() < 0) {
             throw new ResolveException(device + ": irq must not be negative, was " + handle.irq());
         }

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A board that records claims and lines, for resolver and device tests. */
-final class FakeBoard implements BoardServices {
+class FakeBoard implements BoardServices {
     record Claim(String space, String region, long start, long end) {}
 
     /** One source of a line; the test reads its level. */
