@@ -3,6 +3,7 @@
  *
  * @provides io.jvmm.api.resource.ResourceResolver
  */
+@SuppressWarnings("module") // the digits name the chip
 module io.jvmm.dev.pl011 {
     requires io.jvmm.api;
     requires org.slf4j;

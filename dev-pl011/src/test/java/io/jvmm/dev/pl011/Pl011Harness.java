@@ -91,22 +91,4 @@ final class Pl011Harness {
         }
         return sb.toString();
     }
-
-    /** Linux earlycon's pl011_putc: wait while TXFF, write DR, wait while BUSY. Polls the backend while waiting. */
-    void earlyconPutc(int c, int spinLimit) {
-        int spins = 0;
-        while ((r(Pl011Registers.FR) & Pl011Registers.FR_TXFF) != 0) {
-            poll();
-            if (++spins > spinLimit) {
-                throw new AssertionError("TXFF never cleared");
-            }
-        }
-        w(Pl011Registers.DR, c);
-        spins = 0;
-        while ((r(Pl011Registers.FR) & Pl011Registers.FR_BUSY) != 0) {
-            if (++spins > spinLimit) {
-                throw new AssertionError("BUSY never cleared");
-            }
-        }
-    }
 }
