@@ -1,0 +1,563 @@
+package io.jvmm.dev.pl011;
+
+import static io.jvmm.dev.pl011.Pl011Registers.*;
+
+import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.DeviceLifecycle;
+import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.device.IoResult;
+import io.jvmm.api.device.LineInterrupt;
+import io.jvmm.api.device.MmioIntercept;
+import io.jvmm.api.device.PollDevice;
+import io.jvmm.api.device.SaveRestore;
+import io.jvmm.api.device.SavedStateBlob;
+import io.jvmm.api.serial.SerialBackend;
+import java.util.Arrays;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A PL011 UART as an SBSA generic UART: the register set of the PL011 revision 3 without DMA or
+ * IrDA, initialized the way SBSA firmware leaves it, so both Linux's sbsa-uart (which never
+ * programs the UART) and its amba-pl011 driver work.
+ *
+ * <p>Register accesses only touch in-memory state and wake the poller; the backend is driven from
+ * {@link #pollNow()}, off the vCPU threads. TXFF is reported while 32 (FEN) or 1 bytes wait for the
+ * backend, so a slow host back-pressures a polling guest; the buffers behind the FIFOs are bounded
+ * ({@link #BUFFER_SIZE}), so a guest that ignores TXFF loses bytes instead of growing memory.
+ *
+ * <p>Interrupts follow the PL011: RX when the receive level crosses the trigger upwards (cleared by
+ * reading below it), RT whenever received data waits (a virtual line has no character time, so the
+ * timeout is always "expired"), TX when transmission drains the FIFO to its trigger, and the modem
+ * change bits when the backend connects or disconnects. The single output is (RIS AND IMSC) != 0.
+ *
+ * <p>All methods run under the device lock the bus holds (see {@link ChipsetDevice}).
+ */
+final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, SaveRestore {
+    /** Bytes held per direction between the guest and the backend (more than the FIFO, for batching). */
+    static final int BUFFER_SIZE = 256;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Pl011Uart.class);
+    private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
+
+    private final String name;
+    private final long base;
+    private final SerialBackend backend;
+    private final LineInterrupt line;
+    private final DeviceWaker waker;
+    private final Optional<MmioIntercept> mmio = Optional.of(this);
+    private final Optional<PollDevice> poll = Optional.of(this::pollNow);
+    private final Optional<DeviceLifecycle> lifecycle = Optional.of(this);
+    private final Optional<SaveRestore> savedState = Optional.of(this);
+
+    private int ilpr;
+    private int ibrd;
+    private int fbrd;
+    /** IBRD and FBRD writes take effect at the next LCR_H write (the PL011 latches all three at once). */
+    private int stagedIbrd;
+    private int stagedFbrd;
+    private int lcrH;
+    private int cr;
+    private int ifls;
+    private int imsc;
+    private int ris;
+    private int dmacr;
+    /** The backend's connectivity as last seen (drives CTS/DSR/DCD). */
+    private boolean connected;
+    private final ByteRing rx = new ByteRing(BUFFER_SIZE);
+    private final ByteRing tx = new ByteRing(BUFFER_SIZE);
+    /** The last poll stopped pulling input because RX was full: reading RX must wake the poller. */
+    private boolean rxStalled;
+    private boolean lineHigh;
+    private long droppedTx;
+    private long droppedRx;
+    private long ignoredLcrHWrites;
+    private long lastBackendErrorLog = System.nanoTime() - LOG_INTERVAL_NANOS;
+    private long suppressedBackendErrors;
+
+    Pl011Uart(String name, long base, SerialBackend backend, LineInterrupt line, DeviceWaker waker) {
+        this.name = name;
+        this.base = base;
+        this.backend = backend;
+        this.line = line;
+        this.waker = waker;
+        reset();
+    }
+
+    // ---- capabilities
+
+    @Override
+    public Optional<MmioIntercept> mmio() {
+        return mmio;
+    }
+
+    @Override
+    public Optional<PollDevice> pollDevice() {
+        return poll;
+    }
+
+    @Override
+    public Optional<DeviceLifecycle> lifecycle() {
+        return lifecycle;
+    }
+
+    @Override
+    public Optional<SaveRestore> savedState() {
+        return savedState;
+    }
+
+    // ---- bus access
+
+    @Override
+    public IoResult mmioRead(long address, byte[] data) {
+        long offset = address - base;
+        if ((offset & 3) != 0) {
+            return IoResult.UNALIGNED_ACCESS; // SBSA requires aligned accesses
+        }
+        int value = readRegister((int) (offset & (WINDOW_SIZE - 1)));
+        if (value < 0) {
+            return IoResult.INVALID_REGISTER;
+        }
+        // Registers are at most 16 bits; any read width is accepted and zero-extended.
+        Arrays.fill(data, (byte) 0);
+        data[0] = (byte) value;
+        if (data.length > 1) {
+            data[1] = (byte) (value >>> 8);
+        }
+        sync();
+        return IoResult.OK;
+    }
+
+    @Override
+    public IoResult mmioWrite(long address, byte[] data) {
+        long offset = address - base;
+        if ((offset & 3) != 0) {
+            return IoResult.UNALIGNED_ACCESS;
+        }
+        IoResult r = writeRegister((int) (offset & (WINDOW_SIZE - 1)), data);
+        sync();
+        return r;
+    }
+
+    /** The register's value, or -1 when there is no readable register at {@code reg}. */
+    private int readRegister(int reg) {
+        switch (reg) {
+            case DR:
+                return readDr();
+            case RSR_ECR:
+                return 0; // no framing, parity, break or overrun errors are ever latched here
+            case FR:
+                return readFr();
+            case ILPR:
+                return ilpr;
+            case IBRD:
+                return ibrd;
+            case FBRD:
+                return fbrd;
+            case LCR_H:
+                return lcrH;
+            case CR:
+                return cr;
+            case IFLS:
+                return ifls;
+            case IMSC:
+                return imsc;
+            case RIS:
+                return ris;
+            case MIS:
+                return ris & imsc;
+            case DMACR:
+                return dmacr;
+            default:
+                if (reg >= PERIPH_ID0 && reg < PERIPH_ID0 + 16) {
+                    return PERIPH_ID[(reg - PERIPH_ID0) >>> 2];
+                }
+                if (reg >= PCELL_ID0 && reg < PCELL_ID0 + 16) {
+                    return PCELL_ID[(reg - PCELL_ID0) >>> 2];
+                }
+                return -1; // ICR is write-only; the rest of the page is reserved
+        }
+    }
+
+    private IoResult writeRegister(int reg, byte[] data) {
+        // Registers of 8 bits or less accept any width.
+        switch (reg) {
+            case DR:
+                writeDr(data[0] & 0xFF);
+                return IoResult.OK;
+            case RSR_ECR:
+                return IoResult.OK; // clears the (never set) error flags
+            case ILPR:
+                ilpr = data[0] & 0xFF;
+                return IoResult.OK;
+            case FBRD:
+                stagedFbrd = data[0] & FBRD_KEPT;
+                return IoResult.OK;
+            case LCR_H:
+                writeLcrH(data[0] & 0xFF);
+                return IoResult.OK;
+            case IBRD:
+            case CR:
+            case IFLS:
+            case IMSC:
+            case ICR:
+            case DMACR:
+                break;
+            default:
+                return IoResult.INVALID_REGISTER; // read-only (FR, RIS, MIS, IDs) or reserved
+        }
+        // 16-bit registers: a byte write would leave half of the value undefined.
+        if (data.length < 2) {
+            return IoResult.INVALID_ACCESS_SIZE;
+        }
+        int v = (data[0] & 0xFF) | (data[1] & 0xFF) << 8;
+        switch (reg) {
+            case IBRD -> stagedIbrd = v;
+            case CR -> writeCr(v);
+            case IFLS -> ifls = v & IFLS_KEPT;
+            case IMSC -> imsc = v & INT_ALL;
+            case ICR -> ris &= ~v; // write 1 to clear; RT is re-derived by sync()
+            default -> dmacr = v & DMACR_KEPT;
+        }
+        return IoResult.OK;
+    }
+
+    private boolean fifosEnabled() {
+        return (lcrH & LCR_H_FEN) != 0;
+    }
+
+    private int fifoSize() {
+        return fifosEnabled() ? FIFO_SIZE : 1;
+    }
+
+    private int rxTrigger() {
+        return fifosEnabled() ? triggerBytes((ifls >>> 3) & 7) : 1;
+    }
+
+    private int txTrigger() {
+        return fifosEnabled() ? triggerBytes(ifls & 7) : 0;
+    }
+
+    private boolean loopback() {
+        return (cr & CR_LBE) != 0;
+    }
+
+    private boolean transmitterOn() {
+        return (cr & (CR_UARTEN | CR_TXE)) == (CR_UARTEN | CR_TXE);
+    }
+
+    private boolean receiverOn() {
+        return (cr & (CR_UARTEN | CR_RXE)) == (CR_UARTEN | CR_RXE);
+    }
+
+    private int readDr() {
+        if (rx.isEmpty()) {
+            return 0;
+        }
+        // The FIFO is the first fifoSize() bytes of the buffer; a read moves the next waiting byte in,
+        // which counts as a reception (with FIFOs off, every byte raises RX again).
+        int size = fifoSize();
+        int trigger = rxTrigger();
+        int levelAfterPop = Math.min(rx.size(), size) - 1;
+        int b = rx.pop();
+        int levelAfterRefill = Math.min(rx.size(), size);
+        if (levelAfterRefill < trigger) {
+            ris &= ~INT_RX;
+        } else if (levelAfterPop < trigger) {
+            ris |= INT_RX;
+        }
+        if (rxStalled && rx.size() <= BUFFER_SIZE / 2) {
+            rxStalled = false;
+            waker.wake();
+        }
+        return b;
+    }
+
+    private int readFr() {
+        int v = 0;
+        if (loopback()) {
+            // The modem outputs are wired back to the inputs: RTS->CTS, DTR->DSR, OUT1->DCD, OUT2->RI.
+            v |= (cr & CR_RTS) != 0 ? FR_CTS : 0;
+            v |= (cr & CR_DTR) != 0 ? FR_DSR : 0;
+            v |= (cr & CR_OUT1) != 0 ? FR_DCD : 0;
+            v |= (cr & CR_OUT2) != 0 ? FR_RI : 0;
+        } else if (connected) {
+            v |= FR_CTS | FR_DSR | FR_DCD;
+        }
+        // BUSY stays 0: a virtual line has no shift register, and earlycon spins on BUSY after every
+        // byte, which would deadlock while the backend poller waits to be scheduled.
+        int size = fifoSize();
+        if (rx.isEmpty()) {
+            v |= FR_RXFE;
+        }
+        if (tx.size() >= size) {
+            v |= FR_TXFF;
+        }
+        if (rx.size() >= size) {
+            v |= FR_RXFF;
+        }
+        if (tx.isEmpty()) {
+            v |= FR_TXFE;
+        }
+        return v;
+    }
+
+    private void writeDr(int b) {
+        if (!tx.push(b)) {
+            droppedTx++; // like the hardware, the newest byte is lost
+        }
+        if (tx.size() > txTrigger()) {
+            ris &= ~INT_TX;
+        }
+        if (transmitterOn()) {
+            if (loopback()) {
+                loopBack();
+            } else {
+                waker.wake();
+            }
+        }
+    }
+
+    private void writeLcrH(int v) {
+        // The PL011 must not be reprogrammed while enabled; the SBSA firmware state keeps it enabled,
+        // and then LCR_H (with the baud divisors staged behind it) stays as firmware set it.
+        if ((cr & CR_UARTEN) != 0) {
+            ignoredLcrHWrites++;
+            return;
+        }
+        ibrd = stagedIbrd;
+        fbrd = stagedFbrd;
+        if (fifosEnabled() && (v & LCR_H_FEN) == 0) {
+            // FIFOs switched off: both are flushed.
+            droppedRx += rx.size();
+            droppedTx += tx.size();
+            rx.clear();
+            tx.clear();
+            if (rxStalled) {
+                rxStalled = false;
+                waker.wake();
+            }
+        }
+        lcrH = v;
+    }
+
+    private void writeCr(int v) {
+        int old = cr;
+        cr = v & CR_KEPT;
+        if (((old ^ cr) & (CR_UARTEN | CR_TXE | CR_RXE | CR_LBE)) != 0) {
+            if (transmitterOn() && loopback()) {
+                loopBack();
+            }
+            waker.wake(); // output may now flow, or input be pulled
+        }
+    }
+
+    /** Loopback: what the transmitter sends arrives at the receiver, at most a FIFO full. */
+    private void loopBack() {
+        int before = tx.size();
+        int limit = fifoSize();
+        while (!tx.isEmpty()) {
+            int b = tx.pop();
+            if (!receiverOn()) {
+                droppedRx++;
+            } else if (rx.size() >= limit) {
+                ris |= INT_OE;
+                droppedRx++;
+            } else {
+                receive(b);
+            }
+        }
+        transmitted(before);
+    }
+
+    private void receive(int b) {
+        int trigger = rxTrigger();
+        int before = rx.size();
+        rx.push(b);
+        if (before < trigger && rx.size() >= trigger) {
+            ris |= INT_RX;
+        }
+    }
+
+    /** The TX interrupt fires when transmission drains the FIFO to its trigger level. */
+    private void transmitted(int sizeBefore) {
+        if (tx.size() < sizeBefore && tx.size() <= txTrigger()) {
+            ris |= INT_TX;
+        }
+    }
+
+    /** Re-derives RT and drives the line: called after every access and poll. */
+    private void sync() {
+        if (rx.isEmpty()) {
+            ris &= ~INT_RT;
+        } else {
+            ris |= INT_RT;
+        }
+        boolean high = (ris & imsc) != 0;
+        if (high != lineHigh) {
+            lineHigh = high;
+            line.setLevel(high);
+        }
+    }
+
+    // ---- backend
+
+    /** The {@link PollDevice} work: runs on the board's device thread. */
+    void pollNow() {
+        try {
+            pollBackend();
+        } catch (RuntimeException e) {
+            // A broken backend must not take the VMM down: drop pending output and carry on.
+            int before = tx.size();
+            droppedTx += before;
+            tx.clear();
+            transmitted(before);
+            logBackendError(e);
+        }
+        sync();
+    }
+
+    private void pollBackend() {
+        boolean now = backend.isConnected();
+        if (now != connected) {
+            connected = now;
+            ris |= INT_MODEM_CHANGE;
+        }
+        if (transmitterOn() && !loopback() && !tx.isEmpty()) {
+            int before = tx.size();
+            while (!tx.isEmpty() && tx.writeTo(backend) > 0) {
+                // The backend takes a contiguous run per call; a disconnected one takes everything.
+            }
+            transmitted(before);
+        }
+        rxStalled = false;
+        if (receiverOn() && !loopback() && connected) {
+            int trigger = rxTrigger();
+            while (!rx.isFull()) {
+                int before = rx.size();
+                if (rx.readFrom(backend) == 0) {
+                    break;
+                }
+                if (before < trigger && rx.size() >= trigger) {
+                    ris |= INT_RX;
+                }
+            }
+            rxStalled = rx.isFull();
+        }
+    }
+
+    private void logBackendError(RuntimeException e) {
+        long now = System.nanoTime();
+        if (now - lastBackendErrorLog >= LOG_INTERVAL_NANOS) {
+            LOG.warn("serial '{}': backend failed ({}); output dropped{}", name, e.toString(),
+                    suppressedBackendErrors == 0 ? "" : " (" + suppressedBackendErrors + " similar errors suppressed)");
+            lastBackendErrorLog = now;
+            suppressedBackendErrors = 0;
+        } else {
+            suppressedBackendErrors++;
+        }
+    }
+
+    /** Guest bytes lost: TX buffer overflow, FIFO flushes, a failing backend. */
+    long droppedTx() {
+        return droppedTx;
+    }
+
+    /** Received bytes lost: loopback overrun or a disabled receiver, FIFO flushes. */
+    long droppedRx() {
+        return droppedRx;
+    }
+
+    /** LCR_H writes ignored because UARTEN was set. */
+    long ignoredLcrHWrites() {
+        return ignoredLcrHWrites;
+    }
+
+    int txBuffered() {
+        return tx.size();
+    }
+
+    int rxBuffered() {
+        return rx.size();
+    }
+
+    boolean lineHigh() {
+        return lineHigh;
+    }
+
+    // ---- lifecycle and state
+
+    /** The state SBSA firmware leaves: enabled, FIFOs on, half-full triggers, everything masked. */
+    @Override
+    public void reset() {
+        ilpr = 0;
+        ibrd = 0;
+        fbrd = 0;
+        stagedIbrd = 0;
+        stagedFbrd = 0;
+        lcrH = LCR_H_FEN;
+        cr = CR_UARTEN | CR_TXE | CR_RXE;
+        ifls = IFLS_HALF;
+        imsc = 0;
+        dmacr = 0;
+        rx.clear();
+        tx.clear();
+        rxStalled = false;
+        try {
+            connected = backend.isConnected();
+        } catch (RuntimeException e) {
+            logBackendError(e);
+            connected = false;
+        }
+        // A peer already attached counts as a modem-line change, as if it had just connected.
+        ris = connected ? INT_MODEM_CHANGE : 0;
+        lineHigh = false;
+        line.setLevel(false);
+    }
+
+    @Override
+    public SavedStateBlob save() {
+        return new Pl011SavedState(ilpr, ibrd, fbrd, stagedIbrd, stagedFbrd, lcrH, cr, ifls, imsc, ris, dmacr,
+                connected, contents(rx), contents(tx)).toBlob();
+    }
+
+    @Override
+    public void restore(SavedStateBlob blob) {
+        Pl011SavedState s = Pl011SavedState.fromBlob(blob);
+        ilpr = s.ilpr();
+        ibrd = s.ibrd();
+        fbrd = s.fbrd();
+        stagedIbrd = s.stagedIbrd();
+        stagedFbrd = s.stagedFbrd();
+        lcrH = s.lcrH();
+        cr = s.cr();
+        ifls = s.ifls();
+        imsc = s.imsc();
+        ris = s.ris();
+        dmacr = s.dmacr();
+        // The next poll compares this with the backend and reports a change if it differs.
+        connected = s.connected();
+        refill(rx, s.rx());
+        refill(tx, s.tx());
+        rxStalled = false;
+        lineHigh = (ris & imsc) != 0;
+        line.setLevel(lineHigh);
+        sync();
+    }
+
+    private static byte[] contents(ByteRing ring) {
+        byte[] out = new byte[ring.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) ring.peek(i);
+        }
+        return out;
+    }
+
+    private static void refill(ByteRing ring, byte[] bytes) {
+        ring.clear();
+        for (byte b : bytes) {
+            ring.push(b & 0xFF);
+        }
+    }
+}
