@@ -25,7 +25,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-@Timeout(20)
+@Timeout(60)
 class VirtualMachineTest {
     /** A vCPU that runs a script: each run() takes the next step, or blocks until kicked. */
     static final class ScriptedVcpu implements Vcpu {
@@ -206,7 +206,7 @@ class VirtualMachineTest {
     }
 
     private static void awaitState(VirtualMachine vm, VmState s) throws InterruptedException {
-        for (int i = 0; i < 2000 && vm.state() != s; i++) {
+        for (int i = 0; i < 10_000 && vm.state() != s; i++) {
             Thread.sleep(2);
         }
         assertEquals(s, vm.state());
@@ -232,7 +232,7 @@ class VirtualMachineTest {
         VirtualMachine vm = vm(ResetPolicy.RESTART);
         partition.vcpus[0].steps.add(bus -> new VcpuExit.Shutdown(0xfff0));
         CompletableFuture<VmOutcome> run = start(vm);
-        for (int i = 0; i < 2000 && vm.resets() == 0; i++) {
+        for (int i = 0; i < 10_000 && vm.resets() == 0; i++) {
             Thread.sleep(2);
         }
         assertEquals(1, vm.resets());
@@ -290,7 +290,7 @@ class VirtualMachineTest {
         assertTrue(!partition.vcpus[0].inGuest && !partition.vcpus[1].inGuest);
         vm.resume();
         awaitState(vm, VmState.RUNNING);
-        for (int i = 0; i < 1000 && !partition.vcpus[0].inGuest; i++) {
+        for (int i = 0; i < 10_000 && !partition.vcpus[0].inGuest; i++) {
             Thread.sleep(2);
         }
         assertTrue(partition.vcpus[0].inGuest, "resumed vCPU runs again");
