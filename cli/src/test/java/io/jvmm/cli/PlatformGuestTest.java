@@ -82,7 +82,7 @@ class PlatformGuestTest {
 
         // PM timer ticks per RTC second. Each boundary is found by polling (a few exits, tens of
         // microseconds), but a busy host can deschedule the vCPU at a boundary: the median of three
-        // must be within 1%, each within 10%.
+        // must be within 1%; each must be within 20% (a sanity bound against broken arithmetic).
         Matcher t = PMTMR.matcher(text);
         assertTrue(t.find(), text);
         long[] ticks = Arrays.stream(t.group(1).trim().split(" ")).mapToLong(Long::parseLong).toArray();
@@ -94,7 +94,7 @@ class PlatformGuestTest {
                 Arrays.toString(ticks), median, 100.0 * (median - PM_TIMER_HZ) / PM_TIMER_HZ, PM_TIMER_HZ);
         assertTrue(Math.abs(median - PM_TIMER_HZ) <= PM_TIMER_HZ / 100, "median " + median + " within 1%");
         for (long n : ticks) {
-            assertTrue(Math.abs(n - PM_TIMER_HZ) <= PM_TIMER_HZ / 10, "each interval within 10%: " + n);
+            assertTrue(Math.abs(n - PM_TIMER_HZ) <= PM_TIMER_HZ / 5, "each interval within 20%: " + n);
         }
     }
 
