@@ -4,7 +4,7 @@
  *   RTC YYYY-MM-DD HH:MM:SS            read in binary 24-hour mode, after UIP, twice-checked
  *   PCI 00:DD.F VVVV:DDDD              every function that answers on bus 0 (mechanism #1)
  *   PCI done
- *   PMTMR N1 N2 N3                     PM timer ticks between consecutive RTC second changes
+ *   PMTMR LO1 HI1 ... LO4 HI4          PM timer readings bracketing four RTC second boundaries
  *   RTC YYYY-MM-DD HH:MM:SS            again, after the measurement
  * then "powering off" and S5 through PM1_CNT.
  */
@@ -12,7 +12,8 @@
         .include "lib.inc"
 
         .set RTC_BUF,  0x8000           /* sec, min, hour, day, month, year, century */
-        .set INTERVALS, 3
+        .set PM_READINGS, 0x8100
+        .set BOUNDARIES, 4
 
 main:
         call    serial_init
@@ -119,43 +120,63 @@ show_rtc:
         call    print_2
         jmp     crlf
 
-/* rtc_next_second: returns right after the seconds register changes (bounded: about 10 s). */
+/*
+ * rtc_next_second: waits (bounded: about 10 s) until the seconds register changes. Returns two PM
+ * timer readings that bracket the boundary: %esi, taken before a seconds read that still showed
+ * the old second, and %edi, taken after the read that showed the new one.
+ */
 rtc_next_second:
         pushl   %ecx
+        pushl   %edx
+        pushl   %ebx
+        movw    $PM_TMR, %dx
+        inl     %dx, %eax
+        movl    %eax, %esi
         movb    $0x00, %al
         call    rtc_read
-        movb    %al, %ah
+        movb    %al, %bl                /* the old second */
         movl    $400000, %ecx
-1:      movb    $0x00, %al
+1:      inl     %dx, %eax
+        movl    %eax, %edi
+        movb    $0x00, %al
         call    rtc_read
-        cmpb    %ah, %al
+        cmpb    %bl, %al
         jne     2f
+        movl    %edi, %esi              /* still the old second: a lower bound */
         loop    1b
-2:      popl    %ecx
+2:      inl     %dx, %eax
+        movl    %eax, %edi              /* after the new second was seen: an upper bound */
+        popl    %ebx
+        popl    %edx
+        popl    %ecx
         ret
 
 /* ---- PM timer against the RTC -------------------------------------------------------------- */
+/*
+ * Brackets BOUNDARIES consecutive RTC second boundaries with PM timer readings (kept in RAM and
+ * printed afterwards, so printing cannot make the guest miss a boundary):
+ * "PMTMR lo1 hi1 lo2 hi2 ..." in decimal.
+ */
 measure_pm_timer:
-        movl    $msg_pmtmr, %esi
-        call    puts
-        call    rtc_next_second
-        movw    $PM_TMR, %dx
-        inl     %dx, %eax
-        movl    %eax, %edi              /* the previous boundary's reading */
-        movl    $INTERVALS, %ebx
+        movl    $PM_READINGS, %ebp
+        movl    $BOUNDARIES, %ebx
 1:      call    rtc_next_second
-        movw    $PM_TMR, %dx
-        inl     %dx, %eax
-        movl    %eax, %ecx
-        subl    %edi, %eax              /* modulo 2^32: the timer wraps */
-        movl    %ecx, %edi
-        pushl   %eax
-        movb    $' ', %al
-        call    putc
-        popl    %eax
-        call    print_dec
+        movl    %esi, (%ebp)
+        movl    %edi, 4(%ebp)
+        addl    $8, %ebp
         decl    %ebx
         jnz     1b
+        movl    $msg_pmtmr, %esi
+        call    puts
+        movl    $PM_READINGS, %ebp
+        movl    $BOUNDARIES * 2, %ebx
+2:      movb    $' ', %al
+        call    putc
+        movl    (%ebp), %eax
+        call    print_dec
+        addl    $4, %ebp
+        decl    %ebx
+        jnz     2b
         jmp     crlf
 
 /* ---- PCI bus 0 ------------------------------------------------------------------------------ */
