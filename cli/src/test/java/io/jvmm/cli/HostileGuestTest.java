@@ -127,6 +127,8 @@ class HostileGuestTest {
         long start = System.nanoTime();
         VmOutcome outcome;
         try (LaunchedVm vm = launch("mmio_storm", ResetPolicy.EXIT)) {
+            // Tracing is on, so every access goes through the board's rate-limited log path.
+            assertTrue(vm.chipset().board().traceUnknownMmio(), "unclaimed MMIO is traced by default");
             outcome = VmHarness.runToEnd(vm, Duration.ofSeconds(90));
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
