@@ -17,9 +17,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A 16550A UART. Register accesses only touch in-memory state (and wake the poller); the backend
- * is driven from {@link #pollNow()}, off the vCPU threads. THR-empty is reported only once the
- * backend has taken the bytes, so a slow host back-pressures the guest instead of growing memory.
+ * A 16550A UART. Register accesses touch in-memory state and wake the poller, which drives the
+ * backend from {@link #pollNow()}, off the vCPU threads. The one exception is a THR write: it
+ * offers the bytes to the backend at once (a non-blocking, bounded enqueue), so a guest polling
+ * LSR sees THR-empty on its next read instead of after a device-thread round trip. THR-empty is
+ * reported only once the backend has taken the bytes, so a slow host back-pressures the guest
+ * instead of growing memory.
  *
  * <p>All methods run under the device lock the bus holds (see {@link ChipsetDevice}).
  */
@@ -356,7 +359,14 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
         if (!tx.push(value)) {
             droppedTx++;
         }
-        waker.wake();
+        try {
+            tx.writeTo(backend);
+        } catch (RuntimeException e) {
+            // the poll reports and handles a broken backend
+        }
+        if (!tx.isEmpty()) {
+            waker.wake();
+        }
     }
 
     private void writeFcr(int value) {
