@@ -113,6 +113,9 @@ final class RunCommand implements Callable<Integer> {
             case "exit" -> ResetPolicy.EXIT;
             default -> throw UserError.config("--on-reset: expected restart or exit, not '" + onReset + "'");
         };
+        if (apiSocket != null) {
+            ControlServer.checkDirectory(apiSocket);
+        }
         GuestPayload payload = payload();
         HypervisorProvider hv = hypervisor(layer);
         MachineConfig machine;
