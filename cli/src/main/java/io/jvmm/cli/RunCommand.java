@@ -116,11 +116,21 @@ final class RunCommand implements Callable<Integer> {
         if (apiSocket != null) {
             ControlServer.checkDirectory(apiSocket);
         }
+        try {
+            // the values' syntax first, so a typo is reported even where no hypervisor is available
+            MachineConfig.parse(memory, cpus, Integer.MAX_VALUE);
+        } catch (ConfigurationException e) {
+            throw UserError.config(e.getMessage());
+        }
         GuestPayload payload = payload();
         HypervisorProvider hv = hypervisor(layer);
         MachineConfig machine;
         try {
-            machine = MachineConfig.parse(memory, cpus, hv.maxVcpus());
+            int hostMax = hv.maxVcpus();
+            if (hostMax < 1) {
+                throw UserError.vm("hypervisor " + hv.name() + " reports no usable vCPUs: " + hv.availability().reason());
+            }
+            machine = MachineConfig.parse(memory, cpus, hostMax);
         } catch (ConfigurationException e) {
             throw UserError.config(e.getMessage());
         }
