@@ -174,12 +174,12 @@ final class RunCommand implements Callable<Integer> {
         }
         try {
             if (firmware != null) {
-                return new GuestPayload.Firmware(firmware.getFileName().toString(),
+                return new GuestPayload.Firmware(firmware.toString(),
                         ImageFile.read(firmware, "firmware").bytes());
             }
             if (kernel != null) {
                 byte[] rd = initrd == null ? null : ImageFile.read(initrd, "initrd").bytes();
-                return new GuestPayload.Linux(kernel.getFileName().toString(), ImageFile.read(kernel, "kernel").bytes(),
+                return new GuestPayload.Linux(kernel.toString(), ImageFile.read(kernel, "kernel").bytes(),
                         rd, cmdline == null ? DEFAULT_CMDLINE : cmdline);
             }
         } catch (PayloadException e) {
