@@ -31,22 +31,29 @@ record JvmmProcess(int exitCode, String out, String err) {
         return String.join(File.pathSeparator, paths);
     }
 
-    /** {@code java ... -m io.jvmm.cli/io.jvmm.cli.Main args}. */
-    static List<String> command(String... args) {
+    /** {@code java jvmOptions... -m io.jvmm.cli/io.jvmm.cli.Main args}. */
+    static List<String> command(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-                "--enable-native-access=com.sun.jna",
-                "-p", modulePath(), "-m", "io.jvmm.cli/io.jvmm.cli.Main"));
+                "--enable-native-access=com.sun.jna"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-p", modulePath(), "-m", "io.jvmm.cli/io.jvmm.cli.Main"));
         cmd.addAll(List.of(args));
         return cmd;
     }
 
     /** Runs {@code jvmm args} with stdin from /dev/null; kills it after {@code timeout}. */
     static JvmmProcess run(Path work, Duration timeout, String... args) throws IOException, InterruptedException {
+        return runWithProperties(work, timeout, List.of(), args);
+    }
+
+    /** {@link #run} with extra JVM options (e.g. system properties). */
+    static JvmmProcess runWithProperties(Path work, Duration timeout, List<String> jvmOptions, String... args)
+            throws IOException, InterruptedException {
         Path out = work.resolve("child.out");
         Path err = work.resolve("child.err");
-        Process p = new ProcessBuilder(command(args)).directory(work.toFile())
+        Process p = new ProcessBuilder(command(jvmOptions, args)).directory(work.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
