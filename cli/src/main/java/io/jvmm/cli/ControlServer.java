@@ -51,6 +51,7 @@ final class ControlServer implements AutoCloseable {
      * file, is a configuration error.
      */
     static ControlServer start(Path path, VmControl control) {
+        checkDirectory(path);
         if (Files.exists(path)) {
             if (!isSocketFile(path)) {
                 throw UserError.config("--api-socket " + path + ": a file that is not a socket exists there; choose another path");
@@ -73,6 +74,15 @@ final class ControlServer implements AutoCloseable {
             return cs;
         } catch (IOException e) {
             throw UserError.config("--api-socket " + path + ": cannot listen: " + e.getMessage());
+        }
+    }
+
+    /** Fails early (before a VM is built) when the socket's directory is missing. */
+    static void checkDirectory(Path path) {
+        Path dir = path.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw UserError.config("--api-socket " + path + ": directory " + dir
+                    + " does not exist; create it or choose another path");
         }
     }
 

@@ -1,6 +1,10 @@
 package io.jvmm.cli;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /** Where logs go: stderr, or {@code --log FILE}. Never into the console stream (stdout). */
 final class Logging {
@@ -8,11 +12,25 @@ final class Logging {
 
     /**
      * Points the logging backend at {@code file} (null: stderr). Must run before the first logger
-     * is created; logback.xml reads the {@code jvmm.log.file} property.
+     * is created; logback.xml reads the {@code jvmm.log.file} property. A file that cannot be
+     * written is a configuration error now, rather than logs silently lost later.
      */
     static void configure(Path file) {
-        if (file != null) {
-            System.setProperty("jvmm.log.file", file.toAbsolutePath().toString());
+        if (file == null) {
+            return;
         }
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw UserError.config("--log " + file + ": directory " + dir + " does not exist; create it or pick another path");
+        }
+        if (Files.isDirectory(file)) {
+            throw UserError.config("--log " + file + ": is a directory; give a file name");
+        }
+        try (OutputStream probe = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            // opened for append, as the backend will
+        } catch (IOException e) {
+            throw UserError.config("--log " + file + ": cannot write: " + VmOptions.describe(e));
+        }
+        System.setProperty("jvmm.log.file", file.toAbsolutePath().toString());
     }
 }

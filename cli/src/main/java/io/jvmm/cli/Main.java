@@ -36,13 +36,33 @@ public final class Main {
         });
         cl.setParameterExceptionHandler((ex, argv) -> {
             CommandLine c = ex.getCommandLine();
-            c.getErr().println("jvmm: " + ex.getMessage());
-            if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, c.getErr())) {
-                c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
+            PrintWriter e = c.getErr();
+            e.println("jvmm: " + ex.getMessage());
+            if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, e)) {
+                CommandLine.Model.ArgSpec arg = ex.getArgSpec();
+                if (arg == null && ex instanceof CommandLine.MissingParameterException m && m.getMissing().size() == 1) {
+                    arg = m.getMissing().get(0);
+                }
+                e.print(relevantUsage(c, arg));
+                e.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
             }
+            e.flush();
             return USAGE;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The usage that fits a parse error: the option's own line when the error is about one option,
+     * else the command's synopsis (the full help is one --help away).
+     */
+    static String relevantUsage(CommandLine c, CommandLine.Model.ArgSpec arg) {
+        if (arg instanceof CommandLine.Model.OptionSpec o) {
+            String label = o.arity().max() > 0 ? "=" + o.paramLabel() : "";
+            return "Usage: " + c.getCommandSpec().qualifiedName() + " " + o.longestName() + label + "  "
+                    + String.join(" ", o.description()) + System.lineSeparator();
+        }
+        return "Usage: " + c.getHelp().synopsis(0);
     }
 
     /** The version recorded in this module's descriptor. */

@@ -113,11 +113,24 @@ final class RunCommand implements Callable<Integer> {
             case "exit" -> ResetPolicy.EXIT;
             default -> throw UserError.config("--on-reset: expected restart or exit, not '" + onReset + "'");
         };
+        if (apiSocket != null) {
+            ControlServer.checkDirectory(apiSocket);
+        }
+        try {
+            // the values' syntax first, so a typo is reported even where no hypervisor is available
+            MachineConfig.parse(memory, cpus, Integer.MAX_VALUE);
+        } catch (ConfigurationException e) {
+            throw UserError.config(e.getMessage());
+        }
         GuestPayload payload = payload();
         HypervisorProvider hv = hypervisor(layer);
         MachineConfig machine;
         try {
-            machine = MachineConfig.parse(memory, cpus, hv.maxVcpus());
+            int hostMax = hv.maxVcpus();
+            if (hostMax < 1) {
+                throw UserError.vm("hypervisor " + hv.name() + " reports no usable vCPUs: " + hv.availability().reason());
+            }
+            machine = MachineConfig.parse(memory, cpus, hostMax);
         } catch (ConfigurationException e) {
             throw UserError.config(e.getMessage());
         }
@@ -161,12 +174,12 @@ final class RunCommand implements Callable<Integer> {
         }
         try {
             if (firmware != null) {
-                return new GuestPayload.Firmware(firmware.getFileName().toString(),
+                return new GuestPayload.Firmware(firmware.toString(),
                         ImageFile.read(firmware, "firmware").bytes());
             }
             if (kernel != null) {
                 byte[] rd = initrd == null ? null : ImageFile.read(initrd, "initrd").bytes();
-                return new GuestPayload.Linux(kernel.getFileName().toString(), ImageFile.read(kernel, "kernel").bytes(),
+                return new GuestPayload.Linux(kernel.toString(), ImageFile.read(kernel, "kernel").bytes(),
                         rd, cmdline == null ? DEFAULT_CMDLINE : cmdline);
             }
         } catch (PayloadException e) {

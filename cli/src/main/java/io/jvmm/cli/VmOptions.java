@@ -85,6 +85,10 @@ final class VmOptions {
                 throw UserError.config("--manifest describes the whole chipset; drop --chipset, --arch, --serial, "
                         + "--debugcon, --battery and the device flags, or drop --manifest");
             }
+            if (Files.isDirectory(manifest)) {
+                throw UserError.config("--manifest " + manifest + ": is a directory; give a manifest file "
+                        + "(write one with 'jvmm manifest > vm.json')");
+            }
             String text;
             try {
                 text = Files.readString(manifest);
@@ -133,6 +137,11 @@ final class VmOptions {
                 throw UserError.config("--battery: " + e.getMessage());
             }
             b = b.withBattery(source);
+        }
+        // The builder's own message names its method; say it in terms of the options instead.
+        if ((proxyVga || stubFloppy) && type != BaseChipsetType.HYPERV_GEN1) {
+            throw UserError.config((proxyVga ? "--proxy-vga" : "--stub-floppy") + " needs --chipset "
+                    + BaseChipsetType.HYPERV_GEN1.label() + " (the chipset is " + type.label() + ")");
         }
         try {
             if (proxyVga) {

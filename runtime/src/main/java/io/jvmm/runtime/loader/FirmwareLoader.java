@@ -21,6 +21,8 @@ public final class FirmwareLoader {
     public static final int MAX_IMAGE_BYTES = 256 * 1024;
     /** How much of the image's end is mirrored below 1 MiB. */
     public static final int LOW_MIRROR_BYTES = 128 * 1024;
+    /** The reset vector is the image's 16th-last byte (physical 0xFFFFFFF0). */
+    public static final int RESET_VECTOR_BYTES = 16;
     private static final int PAGE = 4096;
     private static final String ROLE = "firmware image";
 
@@ -44,6 +46,11 @@ public final class FirmwareLoader {
         String what = image.describe(ROLE);
         if (bytes.length == 0) {
             throw new PayloadException(what + " is empty; a firmware image is a flat binary whose last 16 bytes hold the reset vector");
+        }
+        if (bytes.length < RESET_VECTOR_BYTES) {
+            // the CPU would start in the 0xFF padding below the image and run garbage
+            throw new PayloadException(what + " is " + bytes.length + " bytes; a firmware image must be at least "
+                    + RESET_VECTOR_BYTES + " bytes, since its last 16 bytes hold the reset vector");
         }
         if (bytes.length > MAX_IMAGE_BYTES) {
             throw new PayloadException(what + " is " + bytes.length + " bytes; firmware images may be at most "

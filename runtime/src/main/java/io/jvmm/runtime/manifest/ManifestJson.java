@@ -103,6 +103,14 @@ public final class ManifestJson {
         }
     }
 
+    /** Jackson names an unclosed object's start as "[Source: REDACTED (...); line: L, column: C]"; keep L and C. */
+    private static final java.util.regex.Pattern START_MARKER = java.util.regex.Pattern.compile(
+            "\\(start marker at \\[Source: .*?; line: (\\d+), column: (\\d+)\\]\\)");
+
+    static String withoutSourceNoise(String message) {
+        return message == null ? "" : START_MARKER.matcher(message).replaceAll("(opened at line $1, column $2)");
+    }
+
     /**
      * Reads a document. Resources are parsed by the resolvers in {@code registry}; those it lacks
      * are kept as {@link UnresolvedHandle}s.
@@ -116,7 +124,7 @@ public final class ManifestJson {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw new ManifestException("$", "not valid JSON" + where + ": " + e.getOriginalMessage());
+            throw new ManifestException("$", "not valid JSON" + where + ": " + withoutSourceNoise(e.getOriginalMessage()));
         }
         if (root == null || root.isMissingNode()) {
             throw new ManifestException("$", "the document is empty; expected a JSON object");

@@ -16,6 +16,7 @@ import io.jvmm.runtime.board.ChipsetBuilder;
 import io.jvmm.runtime.board.DeviceRunner;
 import io.jvmm.runtime.loader.ConfigurationException;
 import io.jvmm.runtime.loader.FirmwareLoader;
+import io.jvmm.runtime.loader.ImageFile;
 import io.jvmm.runtime.loader.LinuxLoader;
 import io.jvmm.runtime.loader.MachineConfig;
 import io.jvmm.runtime.loader.PayloadException;
@@ -156,13 +157,15 @@ public final class VmLauncher {
 
     private static PayloadLoader payloadLoader(GuestPayload payload) {
         if (payload instanceof GuestPayload.Firmware f) {
-            byte[] image = f.image();
+            // named, so that a bad image's message says which file it is
+            ImageFile image = new ImageFile(f.name(), f.image());
             OnceRomMapper rom = new OnceRomMapper();
             return p -> FirmwareLoader.load(p.memory(), (gpa, bytes) -> rom.map(p, gpa, bytes), image).bootState();
         }
         GuestPayload.Linux l = (GuestPayload.Linux) payload;
-        byte[] kernel = l.kernel();
-        byte[] initrd = l.initrd();
+        ImageFile kernel = new ImageFile(l.name(), l.kernel());
+        byte[] rd = l.initrd();
+        ImageFile initrd = rd == null ? null : new ImageFile("initrd", rd);
         String cmdline = l.cmdline();
         return p -> LinuxLoader.load(p.memory(), kernel, initrd, cmdline).bootState();
     }

@@ -84,6 +84,17 @@ class FirmwareLoaderTest {
     }
 
     @Test
+    void rejectsImagesTooShortToHoldTheResetVector() throws Exception {
+        PayloadException tiny = assertThrows(PayloadException.class,
+                () -> FirmwareLoader.load(memory, recorder, new ImageFile("/fw/tiny.bin", new byte[15])));
+        assertEquals("firmware image '/fw/tiny.bin' is 15 bytes; a firmware image must be at least 16 bytes, since "
+                + "its last 16 bytes hold the reset vector", tiny.getMessage());
+        assertTrue(mappings.isEmpty());
+        FirmwareLoader.load(memory, recorder, new byte[16]);
+        assertEquals(1, mappings.size());
+    }
+
+    @Test
     void rejectsMemoryWithoutTheLowMirrorRange() {
         SparseGuestMemory tiny = new SparseGuestMemory(512 * 1024);
         PayloadException e = assertThrows(PayloadException.class,

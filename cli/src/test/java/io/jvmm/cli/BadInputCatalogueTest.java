@@ -1,0 +1,286 @@
+package io.jvmm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The catalogue of bad input (command lines, manifest documents, guest images): each with its exit
+ * code and its exact message, or a stable prefix where marked with a trailing {@code …}. Nothing
+ * here may print a stack trace. {@code @/} in arguments and messages stands for a fresh temporary
+ * directory holding the files below; rows marked KVM build a VM and skip where KVM is unusable.
+ * README.md's "Exit codes and errors" section shows a selection.
+ */
+@Timeout(60)
+class BadInputCatalogueTest {
+    private static final String POSTCODE = PostCodePluginTest.GUEST.toString();
+    private static final boolean KVM = true;
+
+    @TempDir
+    Path dir;
+
+    /** One bad input. */
+    record Case(String name, int exit, String message, boolean kvm, String... args) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Case bad(String name, int exit, String message, String... args) {
+        return new Case(name, exit, message, false, args);
+    }
+
+    static Case badOnKvm(String name, int exit, String message, String... args) {
+        return new Case(name, exit, message, KVM, args);
+    }
+
+    static Stream<Arguments> catalogue() {
+        List<Case> c = new ArrayList<>();
+        // --- command-line syntax (picocli) ---
+        c.add(bad("unknown command", 2, "Unmatched argument at index 0: 'frob'", "frob"));
+        c.add(bad("stray argument", 2, "Unmatched argument at index 1: 'extra'", "run", "extra"));
+        c.add(bad("option without its value", 2, "Missing required parameter for option '--memory' (SIZE)", "run", "--memory"));
+        c.add(bad("unknown option", 2, "Unknown option: '--frobnicate'", "run", "--frobnicate"));
+        c.add(bad("ctl without socket or command", 2,
+                "Missing required options and parameters: '--api-socket=PATH', 'COMMAND'", "ctl"));
+        c.add(bad("unknown plugins option", 2, "Unknown option: '--frob'", "plugins", "--frob"));
+        // --- payload files ---
+        c.add(bad("firmware missing", 2, "firmware file '@/nope.bin' does not exist", "run", "--firmware", "@/nope.bin"));
+        c.add(bad("firmware is a directory", 2, "firmware file '@/d' is a directory, not a file", "run", "--firmware", "@/d"));
+        c.add(bad("firmware is a device", 2, "firmware file '/dev/null' is not a regular file", "run", "--firmware", "/dev/null"));
+        c.add(bad("kernel missing", 2, "kernel file '@/nope' does not exist", "run", "--kernel", "@/nope"));
+        c.add(bad("kernel is a directory", 2, "kernel file '@/d' is a directory, not a file", "run", "--kernel", "@/d"));
+        c.add(bad("initrd missing", 2, "initrd file '@/nope.img' does not exist",
+                "run", "--kernel", "@/small.txt", "--initrd", "@/nope.img"));
+        c.add(bad("initrd without kernel", 2, "--initrd needs --kernel", "run", "--initrd", "@/small.txt"));
+        c.add(bad("cmdline without kernel", 2, "--cmdline needs --kernel", "run", "--cmdline", "quiet"));
+        c.add(bad("firmware and kernel", 2, "--firmware and --kernel cannot be combined; boot one or the other",
+                "run", "--firmware", POSTCODE, "--kernel", "@/small.txt"));
+        // --- guest images (checked when the VM is built) ---
+        c.add(badOnKvm("kernel that is no kernel", 2, "kernel '@/small.txt' is neither a bzImage nor an ELF vmlinux (no 'HdrS' "
+                + "setup header at 0x202, no ELF magic); pass arch/x86/boot/bzImage or vmlinux",
+                "run", "--serial", "1=none", "--kernel", "@/small.txt"));
+        c.add(badOnKvm("empty firmware", 2, "firmware image '@/empty.bin' is empty; a firmware image is a flat binary whose "
+                + "last 16 bytes hold the reset vector", "run", "--serial", "1=none", "--firmware", "@/empty.bin"));
+        c.add(badOnKvm("firmware shorter than the reset vector", 2, "firmware image '@/tiny.bin' is 15 bytes; a firmware "
+                + "image must be at least 16 bytes, since its last 16 bytes hold the reset vector",
+                "run", "--serial", "1=none", "--firmware", "@/tiny.bin"));
+        c.add(badOnKvm("firmware too big", 2, "firmware image '@/big.bin' is 262145 bytes; firmware images may be at most "
+                + "262144 bytes (256 KiB)", "run", "--serial", "1=none", "--firmware", "@/big.bin"));
+        c.add(badOnKvm("empty initrd", 2, "initrd is empty; leave it out or pass a real initramfs",
+                "run", "--serial", "1=none", "--kernel", "@/small.txt", "--initrd", "@/empty.bin"));
+        // --- machine size ---
+        c.add(bad("memory not a size", 2, "invalid --memory 'abc': expected a whole number with an optional binary unit K, "
+                + "M, G or T, such as 512M or 2G", "run", "--memory", "abc"));
+        c.add(bad("memory zero", 2, "invalid --memory '0': must be at least 1 MiB", "run", "--memory", "0"));
+        c.add(bad("memory below 1 MiB", 2, "invalid --memory '512K': must be at least 1 MiB", "run", "--memory", "512K"));
+        c.add(bad("memory negative", 2, "invalid --memory '-1': must be a positive size such as 512M or 2G", "run", "--memory", "-1"));
+        c.add(bad("memory not page sized", 2, "invalid --memory '1000001K': must be a multiple of 4 KiB (1024001024 bytes is not)",
+                "run", "--memory", "1000001K"));
+        c.add(bad("cpus zero", 2, "invalid --cpus '0': a VM needs at least 1 vCPU", "run", "--cpus", "0"));
+        c.add(bad("cpus not a number", 2, "invalid --cpus 'x': expected a whole number of vCPUs such as 2", "run", "--cpus", "x"));
+        c.add(bad("cpus negative", 2, "invalid --cpus '-1': a VM needs at least 1 vCPU", "run", "--cpus", "-1"));
+        c.add(bad("cpus absurd", 2, "invalid --cpus '99999999999': far more vCPUs than any host allows", "run", "--cpus", "99999999999"));
+        c.add(badOnKvm("cpus above the host maximum", 2, "--cpus 9999 is more than this host allows (…", "run", "--cpus", "9999"));
+        // --- chipset options ---
+        c.add(bad("unknown chipset", 2, "--chipset: unknown chipset type 'foo' (expected one of: hyperv-gen1, hyperv-gen2-uefi, "
+                + "hyperv-gen2-linux-direct, hcl-host, unenlightened-linux-direct)", "run", "--chipset", "foo"));
+        c.add(bad("unknown arch", 2, "--arch: unknown architecture 'foo' (expected x86_64 or aarch64)", "run", "--arch", "foo"));
+        c.add(bad("COM5", 2, "--serial '5=stdio': N must be a COM port number 1..4", "run", "--serial", "5=stdio"));
+        c.add(bad("COM0", 2, "--serial '0=stdio': N must be a COM port number 1..4", "run", "--serial", "0=stdio"));
+        c.add(bad("serial without N=", 2, "--serial 'x': expected N=BACKEND, e.g. 1=stdio or 2=tcp=127.0.0.1:4444", "run", "--serial", "x"));
+        c.add(bad("unknown serial backend", 2, "--serial 1: unknown backend 'foo' (expected stdio, file=PATH, tcp=HOST:PORT or none)",
+                "run", "--serial", "1=foo"));
+        c.add(bad("tcp without port", 2, "--serial 1: tcp= needs HOST:PORT, e.g. tcp=127.0.0.1:4444", "run", "--serial", "1=tcp=nohost"));
+        c.add(bad("tcp port out of range", 2, "--serial 1: '99999' is not a port number 0..65535 (decimal or 0x hex)",
+                "run", "--serial", "1=tcp=127.0.0.1:99999"));
+        c.add(bad("file without path", 2, "--serial 1: file= needs a path, e.g. file=/tmp/com1.log", "run", "--serial", "1=file="));
+        c.add(bad("COM1 twice", 2, "--serial: COM1 is given twice", "run", "--serial", "1=stdio", "--serial", "1=none"));
+        c.add(bad("debugcon without backend", 2, "--debugcon '0xe9': expected PORT=BACKEND, e.g. 0xe9=stdio", "run", "--debugcon", "0xe9"));
+        c.add(bad("debugcon port out of range", 2, "--debugcon: '0x10000' is not a port number 0..65535 (decimal or 0x hex)",
+                "run", "--debugcon", "0x10000=stdio"));
+        c.add(bad("debugcon unknown backend", 2, "--debugcon: unknown backend 'bogus' (expected stdio, file=PATH, tcp=HOST:PORT or none)",
+                "run", "--debugcon", "0xe9=bogus"));
+        c.add(bad("debugcon on aarch64", 2, "cannot build the unenlightened-linux-direct aarch64 chipset: unsupported debugcon architecture",
+                "run", "--arch", "aarch64", "--debugcon", "0xe9=stdio"));
+        c.add(bad("wait-for-rts on aarch64", 2, "cannot build the unenlightened-linux-direct aarch64 chipset: wait for RTS not "
+                + "supported with this serial type", "run", "--arch", "aarch64", "--serial-wait-for-rts"));
+        c.add(bad("proxy VGA off gen1", 2, "--proxy-vga needs --chipset hyperv-gen1 (the chipset is unenlightened-linux-direct)",
+                "run", "--proxy-vga"));
+        c.add(bad("stub floppy off gen1", 2, "--stub-floppy needs --chipset hyperv-gen1 (the chipset is hyperv-gen2-uefi)",
+                "run", "--chipset", "hyperv-gen2-uefi", "--stub-floppy"));
+        c.add(bad("bad battery spec", 2, "--battery: battery spec 'foo': unknown part 'foo'; expected …", "run", "--battery", "foo"));
+        c.add(bad("aarch64 without a PL011 plugin", 2, "the manifest needs resources that no loaded module provides: com1 needs "
+                + "chipset_device:serial_pl011; com2 needs chipset_device:serial_pl011; add the plugins that provide them "
+                + "(--plugin-path) or remove the devices", "run", "--arch", "aarch64"));
+        c.add(badOnKvm("chipset whose devices no plugin provides", 2, "1 device(s) cannot be resolved:\n  - device "
+                + "'hyperv_firmware_uefi': no resolver for chipset_device:hyperv_firmware_uefi (available ids of kind "
+                + "chipset_device: …", "run", "--chipset", "hyperv-gen2-uefi", "--serial", "1=none", "--firmware", POSTCODE));
+        c.add(bad("unknown reset action", 2, "--on-reset: expected restart or exit, not 'foo'", "run", "--on-reset", "foo"));
+        c.add(bad("unknown hypervisor", 2, "--hypervisor: unknown hypervisor 'foo' (installed: kvm)", "run", "--hypervisor", "foo"));
+        // --- files and sockets ---
+        c.add(bad("api socket in a missing directory", 2, "--api-socket @/nodir/vm.sock: directory @/nodir does not exist; "
+                + "create it or choose another path", "run", "--api-socket", "@/nodir/vm.sock"));
+        c.add(badOnKvm("api socket over a regular file", 2, "--api-socket @/small.txt: a file that is not a socket exists there; "
+                + "choose another path", "run", "--serial", "1=none", "--api-socket", "@/small.txt", "--firmware", POSTCODE));
+        c.add(bad("log in a missing directory", 2, "--log @/nodir/jvmm.log: directory @/nodir does not exist; create it or pick "
+                + "another path", "run", "--log", "@/nodir/jvmm.log"));
+        c.add(bad("log is a directory", 2, "--log @/d: is a directory; give a file name", "run", "--log", "@/d"));
+        c.add(badOnKvm("serial file in a missing directory", 2, "could not initialize serial-com1: device 'serial-com1': serial "
+                + "output file '@/nodir/com1.log': directory @/nodir does not exist; create it or pick another path",
+                "run", "--serial", "1=file=@/nodir/com1.log", "--firmware", POSTCODE));
+        c.add(bad("plugin directory missing", 2, "--plugin-path: plugin directory @/nope does not exist or is not a directory",
+                "run", "--plugin-path", "@/nope"));
+        c.add(bad("plugin directory is a file", 2, "--plugin-path: plugin directory @/small.txt does not exist or is not a directory",
+                "plugins", "--plugin-path", "@/small.txt"));
+        c.add(bad("ctl without a VM", 2, "cannot reach a VM at --api-socket @/vm.sock: …", "ctl", "--api-socket", "@/vm.sock", "status"));
+        c.add(bad("ctl unknown command", 2, "ctl: unknown command 'frob' (known: status, pause, resume, reset, shutdown, battery, "
+                + "keys, serial-send)", "ctl", "--api-socket", "@/vm.sock", "frob"));
+        // --- manifest documents ---
+        c.add(bad("manifest missing", 2, "--manifest @/nope.json: cannot read: no such file", "run", "--manifest", "@/nope.json"));
+        c.add(bad("manifest is a directory", 2, "--manifest @/d: is a directory; give a manifest file (write one with "
+                + "'jvmm manifest > vm.json')", "run", "--manifest", "@/d"));
+        c.add(bad("manifest not JSON", 2, "--manifest @/bad.json: $: not valid JSON at line 2, column 1: Unexpected end-of-input: "
+                + "expected close marker for Object (opened at line 1, column 1)", "run", "--manifest", "@/bad.json"));
+        c.add(bad("manifest is an array", 2, "--manifest @/array.json: $: expected a JSON object, got an array",
+                "run", "--manifest", "@/array.json"));
+        c.add(bad("manifest empty", 2, "--manifest @/empty.json: $: the document is empty; expected a JSON object",
+                "manifest", "--manifest", "@/empty.json"));
+        c.add(bad("manifest unknown top-level key", 2, "--manifest @/m-unknown-key.json: $.foo: unknown key \"foo\"; known keys: "
+                + "version, chipset, devices", "run", "--manifest", "@/m-unknown-key.json"));
+        c.add(bad("manifest unknown config key", 2, "--manifest @/m-unknown-config.json: $.devices[0].config.bogus: unknown key "
+                + "\"bogus\"; known keys: base, register_width, irq, io, wait_for_rts", "run", "--manifest", "@/m-unknown-config.json"));
+        c.add(bad("manifest version 2", 2, "--manifest @/m-version.json: $.version: unsupported manifest version 2; this jvmm "
+                + "reads manifest version 1", "run", "--manifest", "@/m-version.json"));
+        c.add(bad("manifest duplicate device name", 2, "--manifest @/m-dup-name.json: $.devices[1].name: duplicate device name "
+                + "\"serial-com1\" (also used by $.devices[0]); every device needs its own name", "run", "--manifest", "@/m-dup-name.json"));
+        c.add(bad("manifest unknown chipset", 2, "--manifest @/m-chipset.json: $.chipset.type: unknown chipset type 'nope' "
+                + "(expected one of: …", "run", "--manifest", "@/m-chipset.json"));
+        c.add(bad("manifest flag not boolean", 2, "--manifest @/m-flag.json: $.chipset.base.with_generic_pic: expected true or "
+                + "false, got \"yes\"", "run", "--manifest", "@/m-flag.json"));
+        c.add(bad("manifest base missing", 2, "--manifest @/m-no-base.json: $.chipset.base: required key is missing",
+                "run", "--manifest", "@/m-no-base.json"));
+        c.add(bad("manifest devices not an array", 2, "--manifest @/m-devices.json: $.devices: expected an array of objects, got "
+                + "an object", "run", "--manifest", "@/m-devices.json"));
+        c.add(bad("manifest device without kind", 2, "--manifest @/m-no-kind.json: $.devices[0].kind: required key is missing "
+                + "(expected \"chipset_device\")", "run", "--manifest", "@/m-no-kind.json"));
+        c.add(bad("manifest device of another kind", 2, "--manifest @/m-kind.json: $.devices[0].kind: expected \"chipset_device\", "
+                + "got \"frob\"", "run", "--manifest", "@/m-kind.json"));
+        c.add(bad("manifest bad hex", 2, "--manifest @/m-hex.json: $.devices[0].config.irq: invalid hex number \"0xzz\" "
+                + "(expected 0x followed by hex digits, e.g. \"0x3f8\")", "run", "--manifest", "@/m-hex.json"));
+        c.add(bad("manifest device nobody provides", 2, "the manifest needs resources that no loaded module provides: serial-com1 "
+                + "needs chipset_device:nosuch; add the plugins that provide them (--plugin-path) or remove the devices",
+                "run", "--manifest", "@/m-no-resolver.json"));
+        c.add(bad("manifest backend nobody provides", 2, "the manifest needs resources that no loaded module provides: serial-com1 "
+                + "needs serial_backend:zzz; add the plugins that provide them (--plugin-path) or remove the devices",
+                "run", "--manifest", "@/m-no-backend.json"));
+        c.add(bad("manifest with builder options", 2, "--manifest describes the whole chipset; drop --chipset, --arch, --serial, "
+                + "--debugcon, --battery and the device flags, or drop --manifest", "run", "--manifest", "@/vm.json", "--chipset", "hyperv-gen1"));
+        c.add(bad("manifest command with builder options", 2, "--manifest describes the whole chipset; …",
+                "manifest", "--manifest", "@/vm.json", "--serial", "1=none"));
+        c.add(badOnKvm("manifest overlapping ports", 2, "detected 1 region conflict(s) while building the board:\n  - static pio "
+                + "intercept region conflict: serial-com2/registers:0x3f8-0x3ff conflicts with existing "
+                + "serial-com1/registers:0x3f8-0x3ff", "run", "--manifest", "@/m-overlap.json", "--firmware", POSTCODE));
+        c.add(badOnKvm("manifest device config the device rejects", 2, "could not initialize serial-com1: device 'serial-com1': "
+                + "register_width must be 1 for a 16550 at an I/O port, was 3; use an \"mmio\" base for wider registers",
+                "run", "--manifest", "@/m-width.json", "--firmware", POSTCODE));
+        c.add(badOnKvm("manifest for an architecture KVM here cannot run", 1, "could not create the VM: the kvm backend runs "
+                + "x86_64 guests only, not aarch64", "run", "--manifest", "@/m-aarch64.json", "--firmware", POSTCODE));
+        return c.stream().map(k -> Arguments.of(k));
+    }
+
+    @BeforeEach
+    void files() throws Exception {
+        Files.writeString(dir.resolve("small.txt"), "hi\n");
+        Files.write(dir.resolve("empty.bin"), new byte[0]);
+        Files.write(dir.resolve("tiny.bin"), new byte[15]);
+        Files.write(dir.resolve("big.bin"), new byte[256 * 1024 + 1]);
+        Files.createDirectories(dir.resolve("d"));
+        Files.writeString(dir.resolve("bad.json"), "{\n");
+        Files.writeString(dir.resolve("array.json"), "[1, 2]\n");
+        Files.writeString(dir.resolve("empty.json"), "");
+
+        CliHarness base = CliHarness.run("manifest", "--serial", "1=none");
+        assertEquals(0, base.exitCode(), base.err());
+        Files.writeString(dir.resolve("vm.json"), base.out());
+        manifest(base.out(), "m-unknown-key", d -> d.put("foo", 1));
+        manifest(base.out(), "m-unknown-config", d -> device(d, 0).with("config").put("bogus", 1));
+        manifest(base.out(), "m-version", d -> d.put("version", 2));
+        manifest(base.out(), "m-dup-name", d -> device(d, 1).put("name", "serial-com1"));
+        manifest(base.out(), "m-chipset", d -> d.with("chipset").put("type", "nope"));
+        manifest(base.out(), "m-flag", d -> d.with("chipset").with("base").put("with_generic_pic", "yes"));
+        manifest(base.out(), "m-no-base", d -> d.with("chipset").remove("base"));
+        manifest(base.out(), "m-devices", d -> d.putObject("devices"));
+        manifest(base.out(), "m-no-kind", d -> device(d, 0).remove("kind"));
+        manifest(base.out(), "m-kind", d -> device(d, 0).put("kind", "frob"));
+        manifest(base.out(), "m-hex", d -> device(d, 0).with("config").put("irq", "0xzz"));
+        manifest(base.out(), "m-no-resolver", d -> device(d, 0).put("id", "nosuch"));
+        manifest(base.out(), "m-no-backend", d -> device(d, 0).with("config").with("io").put("id", "zzz"));
+        manifest(base.out(), "m-overlap", d -> device(d, 1).with("config").with("base").put("io_port", "0x3f8"));
+        manifest(base.out(), "m-width", d -> device(d, 0).with("config").put("register_width", 3));
+        manifest(base.out(), "m-aarch64", d -> d.with("chipset").put("arch", "aarch64"));
+    }
+
+    private static ObjectNode device(ObjectNode doc, int index) {
+        return (ObjectNode) ((ArrayNode) doc.get("devices")).get(index);
+    }
+
+    private void manifest(String base, String name, Consumer<ObjectNode> change) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode doc = (ObjectNode) json.readTree(base);
+        change.accept(doc);
+        Files.writeString(dir.resolve(name + ".json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("catalogue")
+    void badInputGivesItsExitCodeAndMessage(Case k) {
+        if (k.kvm()) {
+            VmHarness.kvm();
+        }
+        String[] args = Arrays.stream(k.args()).map(this::expand).toArray(String[]::new);
+        InputStream in = System.in;
+        CliHarness r;
+        try {
+            System.setIn(new ByteArrayInputStream(new byte[0]));
+            r = CliHarness.run(args);
+        } finally {
+            System.setIn(in);
+        }
+        String err = r.err();
+        assertEquals(k.exit(), r.exitCode(), err + r.out());
+        assertFalse(err.contains("\tat ") || err.contains("Exception"), "no stack trace: " + err);
+        String expected = "jvmm: " + expand(k.message());
+        if (expected.endsWith("…")) {
+            String prefix = expected.substring(0, expected.length() - 1);
+            assertTrue(err.startsWith(prefix), "expected a message starting with\n" + prefix + "\ngot\n" + err);
+        } else {
+            String message = expected.contains("\n") ? err.stripTrailing() : err.lines().findFirst().orElse("");
+            assertEquals(expected, message);
+        }
+    }
+
+    private String expand(String s) {
+        return s.replace("@/", dir.toString() + "/");
+    }
+}
