@@ -124,6 +124,12 @@ final class RunCommand implements Callable<Integer> {
         }
         GuestPayload payload = payload();
         HypervisorProvider hv = hypervisor(layer);
+        if (!hv.architectures().contains(manifest.arch())) {
+            throw UserError.config("the " + hv.name() + " backend here runs " + hv.architectures().stream()
+                    .map(a -> a.label()).sorted().collect(Collectors.joining(", ")) + " guests, not "
+                    + manifest.arch().label() + "; use --arch " + hv.architectures().iterator().next().label()
+                    + " (or a manifest for it)");
+        }
         MachineConfig machine;
         try {
             int hostMax = hv.maxVcpus();

@@ -130,9 +130,8 @@ class BadInputCatalogueTest {
         c.add(bad("stub floppy off gen1", 2, "--stub-floppy needs --chipset hyperv-gen1 (the chipset is hyperv-gen2-uefi)",
                 "run", "--chipset", "hyperv-gen2-uefi", "--stub-floppy"));
         c.add(bad("bad battery spec", 2, "--battery: battery spec 'foo': unknown part 'foo'; expected …", "run", "--battery", "foo"));
-        c.add(bad("aarch64 without a PL011 plugin", 2, "the manifest needs resources that no loaded module provides: com1 needs "
-                + "chipset_device:serial_pl011; com2 needs chipset_device:serial_pl011; add the plugins that provide them "
-                + "(--plugin-path) or remove the devices", "run", "--arch", "aarch64"));
+        c.add(badOnKvm("aarch64 on an x86 KVM host", 2, "the kvm backend here runs x86_64 guests, not aarch64; use --arch "
+                + "x86_64 (or a manifest for it)", "run", "--arch", "aarch64"));
         c.add(badOnKvm("chipset whose devices no plugin provides", 2, "1 device(s) cannot be resolved:\n  - device "
                 + "'hyperv_firmware_uefi': no resolver for chipset_device:hyperv_firmware_uefi (available ids of kind "
                 + "chipset_device: …", "run", "--chipset", "hyperv-gen2-uefi", "--serial", "1=none", "--firmware", POSTCODE));
@@ -204,8 +203,9 @@ class BadInputCatalogueTest {
         c.add(badOnKvm("manifest device config the device rejects", 2, "could not initialize serial-com1: device 'serial-com1': "
                 + "register_width must be 1 for a 16550 at an I/O port, was 3; use an \"mmio\" base for wider registers",
                 "run", "--manifest", "@/m-width.json", "--firmware", POSTCODE));
-        c.add(badOnKvm("manifest for an architecture KVM here cannot run", 1, "could not create the VM: the kvm backend runs "
-                + "x86_64 guests only, not aarch64", "run", "--manifest", "@/m-aarch64.json", "--firmware", POSTCODE));
+        c.add(badOnKvm("manifest for an architecture KVM here cannot run", 2, "the kvm backend here runs x86_64 guests, not "
+                + "aarch64; use --arch x86_64 (or a manifest for it)", "run", "--manifest", "@/m-aarch64.json", "--firmware",
+                POSTCODE));
         return c.stream().map(k -> Arguments.of(k));
     }
 

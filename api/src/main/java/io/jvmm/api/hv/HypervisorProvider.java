@@ -21,6 +21,11 @@ public interface HypervisorProvider {
      */
     Set<String> suppliedDevices(MachineArch arch);
 
+    /** The guest architectures this backend can run on this host. */
+    default Set<MachineArch> architectures() {
+        return Set.of(MachineArch.X86_64);
+    }
+
     /** The most vCPUs one partition may have on this host. */
     int maxVcpus();
 

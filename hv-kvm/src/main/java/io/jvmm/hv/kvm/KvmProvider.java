@@ -40,6 +40,12 @@ public final class KvmProvider implements HypervisorProvider {
         return arch == MachineArch.X86_64 ? X86_SUPPLIED : Set.of();
     }
 
+    /** This backend sets up x86 boot state, memory layout and the in-kernel PIC/IOAPIC/PIT only. */
+    @Override
+    public Set<MachineArch> architectures() {
+        return Set.of(MachineArch.X86_64);
+    }
+
     /** KVM's recommended vCPU limit; 0 when KVM is not usable here. */
     @Override
     public int maxVcpus() {

@@ -25,7 +25,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-@Timeout(60)
+@Timeout(120)
 class VirtualMachineTest {
     /** A vCPU that runs a script: each run() takes the next step, or blocks until kicked. */
     static final class ScriptedVcpu implements Vcpu {
@@ -205,10 +205,16 @@ class VirtualMachineTest {
         return CompletableFuture.supplyAsync(vm::run);
     }
 
-    private static void awaitState(VirtualMachine vm, VmState s) throws InterruptedException {
-        for (int i = 0; i < 10_000 && vm.state() != s; i++) {
+    /** Waits (by the clock, not by iterations: sleeps stretch on a loaded machine) until {@code done}. */
+    private static void await(java.util.function.BooleanSupplier done) throws InterruptedException {
+        long end = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (!done.getAsBoolean() && System.nanoTime() < end) {
             Thread.sleep(2);
         }
+    }
+
+    private static void awaitState(VirtualMachine vm, VmState s) throws InterruptedException {
+        await(() -> vm.state() == s);
         assertEquals(s, vm.state());
     }
 
@@ -232,9 +238,7 @@ class VirtualMachineTest {
         VirtualMachine vm = vm(ResetPolicy.RESTART);
         partition.vcpus[0].steps.add(bus -> new VcpuExit.Shutdown(0xfff0));
         CompletableFuture<VmOutcome> run = start(vm);
-        for (int i = 0; i < 10_000 && vm.resets() == 0; i++) {
-            Thread.sleep(2);
-        }
+        await(() -> vm.resets() > 0);
         assertEquals(1, vm.resets());
         assertEquals(2, loads.get());
         assertEquals(1, partition.memory.clears.get());
@@ -290,9 +294,7 @@ class VirtualMachineTest {
         assertTrue(!partition.vcpus[0].inGuest && !partition.vcpus[1].inGuest);
         vm.resume();
         awaitState(vm, VmState.RUNNING);
-        for (int i = 0; i < 10_000 && !partition.vcpus[0].inGuest; i++) {
-            Thread.sleep(2);
-        }
+        await(() -> partition.vcpus[0].inGuest);
         assertTrue(partition.vcpus[0].inGuest, "resumed vCPU runs again");
         vm.shutdown();
         assertInstanceOf(VmOutcome.PoweredOff.class, run.get(10, TimeUnit.SECONDS));
