@@ -133,8 +133,16 @@ serial_init:
         movw    $COM1+2, %dx
         movb    $0x07, %al              /* FCR: enable, clear both FIFOs */
         outb    %al, %dx
-        movb    $0xc1, %al              /* FCR: enabled, RX trigger 14 */
+        movb    $0x81, %al              /* FCR: enabled, RX trigger 8 (the driver's 16550A value) */
         outb    %al, %dx
+        movw    $COM1+5, %dx            /* clear pending status as the driver does: LSR, RBR, IIR, MSR */
+        inb     %dx, %al
+        movw    $COM1+0, %dx
+        inb     %dx, %al
+        movw    $COM1+2, %dx
+        inb     %dx, %al
+        movw    $COM1+6, %dx
+        inb     %dx, %al
         movw    $COM1+4, %dx
         movb    $0x0b, %al              /* MCR: DTR | RTS | OUT2 */
         outb    %al, %dx

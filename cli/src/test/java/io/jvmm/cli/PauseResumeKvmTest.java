@@ -40,9 +40,9 @@ class PauseResumeKvmTest {
 
                 vm.machine().pause();
                 awaitState(vm, VmState.PAUSED);
-                Thread.sleep(200); // whatever the device still held has reached the file by now
-                long paused = Files.size(out);
-                Thread.sleep(700);
+                // PAUSED is set before the vCPUs are parked and the devices' last output is flushed
+                long paused = awaitSteadySize(out);
+                Thread.sleep(1000);
                 assertEquals(paused, Files.size(out), "a paused guest writes nothing");
 
                 vm.machine().resume();
@@ -88,6 +88,24 @@ class PauseResumeKvmTest {
             assertEquals(String.format("%08x", i + 1), lines[i], "line " + (i + 1) + " of the count");
         }
         assertTrue(complete >= 10, "at least ten numbers: " + text);
+    }
+
+    /** The file's size once it has not changed for half a second. */
+    private static long awaitSteadySize(Path file) throws Exception {
+        long end = System.nanoTime() + WAIT.toNanos();
+        long size = Files.size(file);
+        long since = System.nanoTime();
+        while (System.nanoTime() < end) {
+            Thread.sleep(50);
+            long now = Files.size(file);
+            if (now != size) {
+                size = now;
+                since = System.nanoTime();
+            } else if (System.nanoTime() - since >= 500_000_000L) {
+                return size;
+            }
+        }
+        throw new AssertionError("the output did not stop growing within " + WAIT + " of the pause");
     }
 
     private static void awaitState(LaunchedVm vm, VmState want) throws InterruptedException {
