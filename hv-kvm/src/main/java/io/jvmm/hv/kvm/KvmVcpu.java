@@ -9,7 +9,6 @@ import io.jvmm.api.hv.VcpuExit;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * One KVM vCPU: its fd, its mmap'd {@code kvm_run} page (read through a direct buffer) and the exit
@@ -333,9 +332,8 @@ final class KvmVcpu implements Vcpu {
         if (bytes.length == 0) {
             bytes = instructionBytesAt(rip);
         }
-        return new VcpuExit.Failed(String.format("%s at RIP 0x%x%s", what, rip,
-                bytes.length == 0 ? "" : ", instruction bytes " + HexFormat.ofDelimiter(" ").formatHex(bytes)),
-                rip, bytes);
+        // RIP and the bytes travel in the record; the VM's message names them once
+        return new VcpuExit.Failed(what, rip, bytes);
     }
 
     /** The bytes at CS.base + RIP when paging is off (so the address is physical); else empty. */

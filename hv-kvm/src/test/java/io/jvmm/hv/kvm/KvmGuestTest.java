@@ -196,7 +196,7 @@ class KvmGuestTest {
             System.out.println("fetch from unbacked memory: " + exit);
             VcpuExit.Failed failed = assertInstanceOf(VcpuExit.Failed.class, exit, () -> "got " + exit);
             assertEquals(0xd000_0000L, failed.rip());
-            assertTrue(failed.reason().contains("0xd0000000"), failed.reason());
+            assertTrue(failed.reason().startsWith("KVM "), failed.reason());
         }
     }
 
@@ -214,7 +214,7 @@ class KvmGuestTest {
                 assertEquals(LOAD + 0x10, failed.rip());
                 assertArrayEquals(new byte[] {(byte) 0xdd, 0x05, 0, 0, 0, (byte) 0xd0},
                         java.util.Arrays.copyOf(failed.instructionBytes(), 6), failed.reason());
-                assertTrue(failed.reason().contains("dd 05 00 00 00 d0"), failed.reason());
+                assertEquals("KVM could not emulate an instruction", failed.reason());
             } else {
                 assertInstanceOf(VcpuExit.Kicked.class, exit);
                 assertTrue(bus.done, "the guest ran fninit and reported done");
