@@ -111,8 +111,8 @@ class ChipsetDeviceFuzzTest {
         PortIoIntercept pio = device.portIo().orElseThrow();
         FuzzBoard.FakeLine irq1 = ctx.board.line("keyboard");
         FuzzBoard.FakeLine irq12 = ctx.board.line("aux");
-        new DeviceFuzzHarness("i8042", device, ctx.board)
-                .maxStateBytes(4096)
+        DeviceFuzzHarness h = new DeviceFuzzHarness("i8042", device, ctx.board);
+        h.maxStateBytes(4096)
                 .hostEvent(d -> {
                     if (d.consumeBoolean()) {
                         keyboard.send(new KeyEvent(d.consumeInt(0, 0xFFFF), d.consumeBoolean()));
@@ -134,6 +134,17 @@ class ChipsetDeviceFuzzTest {
                     if (irq12.level() && !(full && aux)) {
                         throw new AssertionError("IRQ12 is high after " + step + " but the status (0x"
                                 + Integer.toHexString(status[0] & 0xFF) + ") has no mouse byte waiting");
+                    }
+                    // Both ways, from the saved state: RAM byte 0 is the command byte, byte 33 the output source.
+                    byte[] state = h.snapshot().data();
+                    int commandByte = state[0] & 0xFF;
+                    int source = state[33] & 0xFF;
+                    boolean keyboardIrq = (commandByte & 0x01) != 0 && source == 2;
+                    boolean auxIrq = (commandByte & 0x02) != 0 && source == 3;
+                    if (irq1.level() != keyboardIrq || irq12.level() != auxIrq) {
+                        throw new AssertionError("after " + step + " IRQ1/IRQ12 are " + level(irq1.level()) + "/"
+                                + level(irq12.level()) + " but the command byte 0x" + Integer.toHexString(commandByte)
+                                + " and output source " + source + " say " + level(keyboardIrq) + "/" + level(auxIrq));
                     }
                     if (keyboard.queued() > capacity) {
                         throw new AssertionError("keyboard queue holds " + keyboard.queued() + " > " + capacity);
