@@ -22,3 +22,5 @@ build() {
 build serial_poll 0xffff0000
 build serial_irq 0
 build counter 0xffff0000
+build smp_counter 0xffff0000
+build bad_device 0xffff0000

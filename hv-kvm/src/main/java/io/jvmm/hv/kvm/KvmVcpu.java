@@ -213,7 +213,8 @@ final class KvmVcpu implements Vcpu {
         while (true) {
             if (LibC.ioctl(fd, Kvm.RUN, 0L) < 0) {
                 int errno = LibC.errno();
-                if (errno == LibC.EINTR) {
+                if (errno == LibC.EINTR || errno == LibC.EAGAIN) {
+                    // EAGAIN: an application processor left its wait for INIT/SIPI; run it again.
                     if (kickRequested) {
                         return KICKED;
                     }

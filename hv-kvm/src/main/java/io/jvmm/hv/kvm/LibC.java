@@ -31,6 +31,7 @@ final class LibC {
     static final int SA_RESTART = 0x10000000;
 
     static final int EINTR = 4;
+    static final int EAGAIN = 11;
     static final int ENOENT = 2;
     static final int EACCES = 13;
     static final int EPERM = 1;
