@@ -34,6 +34,8 @@ public final class DeviceRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeviceRunner.class);
     static final long FIRST_BACKOFF_MS = 10;
     static final long MAX_BACKOFF_MS = 1000;
+    /** How long stop() waits for a poll in progress before it gives up on that device. */
+    static final long STUCK_POLL_MS = 2000;
 
     private final String threadName;
     private final List<Slot> slots = new ArrayList<>();
@@ -93,6 +95,10 @@ public final class DeviceRunner implements AutoCloseable {
             if (lc == null) {
                 continue;
             }
+            if (!awaitPollDone(s)) {
+                failures.add(s.name + ": stuck in its poll, cannot be reset");
+                continue;
+            }
             try {
                 synchronized (s.lock) {
                     lc.start();
@@ -126,10 +132,20 @@ public final class DeviceRunner implements AutoCloseable {
      * others are still stopped.
      */
     public synchronized void stop() {
+        // A device stuck in its poll holds its lock forever: leave it out rather than hang the VM.
+        List<Slot> responsive = new ArrayList<>();
+        for (Slot s : slots) {
+            if (awaitPollDone(s)) {
+                responsive.add(s);
+            } else {
+                log.warn("device {} has been inside its poll for more than {} ms; it is left running "
+                        + "(its state may be inconsistent) so that the VM can stop", s.name, STUCK_POLL_MS);
+            }
+        }
         // One last poll while still running, so that work the guest already handed over (bytes in
         // a UART's transmit buffer) reaches its backend before the VM stops or powers off.
         if (running) {
-            for (Slot s : slots) {
+            for (Slot s : responsive) {
                 if (s.poll != null) {
                     synchronized (s.lock) {
                         try {
@@ -142,7 +158,7 @@ public final class DeviceRunner implements AutoCloseable {
             }
         }
         running = false;
-        for (Slot s : slots) {
+        for (Slot s : responsive) {
             DeviceLifecycle lc = s.lifecycle;
             // Taking the lock also waits for a poll in progress.
             synchronized (s.lock) {
@@ -155,6 +171,18 @@ public final class DeviceRunner implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Waits up to {@value #STUCK_POLL_MS} ms for the slot's poll in flight, if any; false if it is stuck. */
+    private static boolean awaitPollDone(Slot s) {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STUCK_POLL_MS);
+        while (s.inFlight.get()) {
+            if (System.nanoTime() - end > 0) {
+                return false;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return true;
     }
 
     /**
@@ -170,6 +198,10 @@ public final class DeviceRunner implements AutoCloseable {
         for (Slot s : slots) {
             DeviceLifecycle lc = s.lifecycle;
             if (lc == null) {
+                continue;
+            }
+            if (!awaitPollDone(s)) {
+                failures.add(s.name + ": stuck in its poll, cannot be reset");
                 continue;
             }
             try {

@@ -203,6 +203,25 @@ class DeviceRunnerTest {
     }
 
     @Test
+    void stopAndResetDoNotHangOnADeviceStuckInItsPoll() throws Exception {
+        CountingPoll stuck = new CountingPoll();
+        stuck.block = new CountDownLatch(1);
+        slot("stuck", stuck, true);
+        slot("fine", null, true);
+        runner.start();
+        assertTrue(stuck.entered.await(5, TimeUnit.SECONDS));
+        long t0 = System.nanoTime();
+        runner.stop();
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(ms < DeviceRunner.STUCK_POLL_MS + 3000, "stop() returned after " + ms + " ms");
+        assertEquals(List.of("start stuck", "start fine", "stop fine"), events, "the stuck device is left out");
+        IllegalStateException e = assertThrows(IllegalStateException.class, runner::reset);
+        assertTrue(e.getMessage().contains("stuck: stuck in its poll, cannot be reset"), e.getMessage());
+        assertEquals("reset fine", events.get(events.size() - 1), "the others are still reset");
+        stuck.block.countDown();
+    }
+
+    @Test
     void lifecycleRunsInOrderAndResetNeedsStop() {
         slot("a", null, true);
         slot("b", null, false);
