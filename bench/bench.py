@@ -154,6 +154,7 @@ class Jvmm(Contender):
         self.launcher = launcher
         self.cds = cds
         self.java_opts = java_opts
+        self.ctl_failures = []
 
     def env(self):
         env = dict(os.environ)
@@ -177,8 +178,9 @@ class Jvmm(Contender):
         r = subprocess.run([self.launcher, "ctl", "--api-socket", socket, "shutdown"], env=self.env(),
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
         if r.returncode != 0:
-            os.kill(pid, signal.SIGKILL)
-            raise BenchError("jvmm ctl shutdown failed: " + r.stdout.decode("utf-8", "replace"))
+            # The VM may have ended before the answer went out; the run's exit status (checked by
+            # the caller) says whether the shutdown itself worked. Counted in the report.
+            self.ctl_failures.append(r.stdout.decode("utf-8", "replace").strip())
 
 
 class Qemu(Contender):
@@ -607,6 +609,11 @@ def report(ctx, info, r):
             "`jcmd PID VM.native_memory summary` one second after the guest has touched its RAM "
             "(NMT itself costs a little memory, so the RSS row above comes from runs without it).")
         add("")
+        fails = ctx.ctl_failures
+        if fails:
+            add(f"`jvmm ctl shutdown` reported an error {len(fails)} time(s) although the VM then exited "
+                f"with status 0: {sorted(set(fails))}")
+            add("")
         add("| category | committed MiB |")
         add("|---|---|")
         wanted = [("Java Heap", "heap"), ("Class", "class metadata (Class)"), ("Metaspace", "metaspace"),
@@ -683,6 +690,7 @@ def main():
     finally:
         shutil.rmtree(ctx.work, ignore_errors=True)
     ctx.load_end = open("/proc/loadavg").read().split()[:3]
+    ctx.ctl_failures = jvmm.ctl_failures + jvmm_nmt.ctl_failures
     md = report(ctx, info, results)
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w") as f:
