@@ -213,15 +213,34 @@ final class RunCommand implements Callable<Integer> {
 
     /** Boot phase timings, relative to JVM start. */
     static final class Profile {
-        private final long jvmStartMillis = ProcessHandle.current().info().startInstant()
-                .map(java.time.Instant::toEpochMilli).orElse(System.currentTimeMillis());
         private final StringBuilder lines = new StringBuilder();
         private final long mainNanos = System.nanoTime();
         private final long mainMillis = System.currentTimeMillis();
+        private final long jvmStartMillis = mainMillis - processAgeMillis();
         private volatile long firstExitNanos;
 
         Profile() {
             lines.append(String.format("  %-36s %8.1f ms%n", "process start → jvmm main", (double) (mainMillis - jvmStartMillis)));
+        }
+
+        /**
+         * How long this process has been running. ProcessHandle's start instant adds the boot time,
+         * which Linux gives in whole seconds, so it can be off by up to a second; the process's
+         * start in clock ticks since boot against /proc/uptime is good to about 10 ms.
+         */
+        private static long processAgeMillis() {
+            try {
+                String stat = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
+                // Fields after the parenthesised command name; starttime is field 22 (index 19 here).
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long startTicks = Long.parseLong(f[19]);
+                String uptime = java.nio.file.Files.readString(Path.of("/proc/uptime"));
+                double upSeconds = Double.parseDouble(uptime.substring(0, uptime.indexOf(' ')));
+                return Math.max(0, Math.round(upSeconds * 1000 - startTicks * 10)); // USER_HZ is 100 on Linux
+            } catch (IOException | RuntimeException e) {
+                return ProcessHandle.current().info().startInstant()
+                        .map(i -> System.currentTimeMillis() - i.toEpochMilli()).orElse(0L);
+            }
         }
 
         void mark(String phase) {

@@ -50,6 +50,8 @@ final class KvmVcpu implements Vcpu {
     private final NativeBuffer initialLapic;
 
     private volatile boolean kickRequested;
+    /** Set by {@link #close()} under this object's monitor; {@link #kick()} checks it there. */
+    private boolean closed;
     /** The pthread_t of the thread in {@link #run}, or 0 outside it. */
     private volatile long runningThread;
     private Thread owner;
@@ -392,8 +394,16 @@ final class KvmVcpu implements Vcpu {
         }
     }
 
+    /**
+     * Synchronized with {@link #close()}: a request thread may kick while the VM is being torn down
+     * (jvmm ctl shutdown raced the guest's own power-off), and a store into the unmapped
+     * {@code kvm_run} page would crash the JVM. Kicks are rare, so the monitor costs nothing.
+     */
     @Override
-    public void kick() {
+    public synchronized void kick() {
+        if (closed) {
+            return;
+        }
         run.put(Kvm.RUN_IMMEDIATE_EXIT, (byte) 1);
         // the volatile store orders the one above before the read below; the vCPU thread does the
         // mirror image (publish runningThread, then KVM_RUN reads immediate_exit), so either this
@@ -411,7 +421,11 @@ final class KvmVcpu implements Vcpu {
         run.put(Kvm.RUN_IMMEDIATE_EXIT, (byte) 0);
     }
 
-    void close() {
+    synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         LibC.munmap(runAddress, runSize);
         LibC.close(fd);
     }

@@ -1,0 +1,721 @@
+#!/usr/bin/env python3
+"""jvmm-bench harness: jvmm against QEMU and a bare C KVM loop, side by side.
+
+Started by ../jvmm-bench, which checks the prerequisites and builds everything first. Runs every
+contender the same number of times, alternating them (the order rotates each round), on the same
+guest images (bench/guests/*.bin), and writes a Markdown report plus the raw numbers.
+
+Timing is taken on the host: the guests write marker bytes to port 0xE9, which every contender sends
+to a FIFO that this script reads and timestamps (jvmm --debugcon 0xe9=file=FIFO, QEMU -debugcon
+file:FIFO, the C loop's marker file). Nothing here is estimated: a run that does not produce the
+expected markers, exit status or serial output stops the benchmark with an error.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+MIB = 1 << 20
+GUEST_RAM_MIB = 256
+PIO_EXITS = 200000  # bench.S PIO_EXITS
+SERIAL_BYTES = 262144  # bench.S SERIAL_BYTES
+SERIAL_PATTERN = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+\n"
+
+
+class BenchError(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------------------------
+# Running one VMM process
+
+
+class Run:
+    """One finished VMM process: marker arrival times and exit time in seconds since spawn."""
+
+    def __init__(self):
+        self.markers = []  # (byte, seconds since spawn)
+        self.exit_s = None
+        self.status = None
+        self.maxrss_kb = None
+        self.cpu_s = None
+        self.output = ""
+        self.extra = {}
+
+    def marker(self, ch):
+        for b, t in self.markers:
+            if b == ch:
+                return t
+        return None
+
+    def marker_text(self):
+        return "".join(chr(b) for b, _ in self.markers)
+
+
+def run_once(cmd, env, workdir, fifo, timeout, on_ready=None):
+    """Spawns cmd, timestamps the bytes arriving on fifo, waits for the exit (wait4: max RSS).
+
+    on_ready(pid, run) is called once when the byte 'R' arrives (memory guest); it must make the
+    process end (it is given the pid)."""
+    if os.path.exists(fifo):
+        os.unlink(fifo)
+    os.mkfifo(fifo)
+    rfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    # Our own writer keeps read() from reporting end-of-file before the VMM has opened the FIFO.
+    keep = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    out_path = os.path.join(workdir, "output.txt")
+    run = Run()
+    waited = {}
+    with open(out_path, "wb") as out:
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+
+        def wait():
+            _, status, usage = os.wait4(proc.pid, 0)
+            waited["t"] = time.monotonic()
+            waited["status"] = status
+            waited["usage"] = usage
+
+        waiter = threading.Thread(target=wait, daemon=True)
+        waiter.start()
+        ready_done = False
+        deadline = t0 + timeout
+        try:
+            while waiter.is_alive():
+                if time.monotonic() > deadline:
+                    os.kill(proc.pid, signal.SIGKILL)
+                    waiter.join(5)
+                    raise BenchError(f"timed out after {timeout} s: {' '.join(cmd)}\n{tail(out_path)}")
+                r, _, _ = select.select([rfd], [], [], 0.02)
+                if r:
+                    now = time.monotonic() - t0
+                    data = os.read(rfd, 4096)
+                    run.markers.extend((b, now) for b in data)
+                    if on_ready and not ready_done and ord("R") in data:
+                        ready_done = True
+                        on_ready(proc.pid, run)
+        finally:
+            os.close(keep)
+        waiter.join()
+        proc.returncode = 0  # reaped by wait4 above; keep Popen from trying again
+        try:
+            while True:
+                data = os.read(rfd, 4096)
+                if not data:
+                    break
+                run.markers.extend((b, waited["t"] - t0) for b in data)
+        except BlockingIOError:
+            pass
+        os.close(rfd)
+    run.exit_s = waited["t"] - t0
+    st = waited["status"]
+    run.status = os.waitstatus_to_exitcode(st)
+    usage = waited["usage"]
+    run.maxrss_kb = usage.ru_maxrss
+    run.cpu_s = usage.ru_utime + usage.ru_stime
+    with open(out_path, "rb") as f:
+        run.output = f.read().decode("utf-8", "replace")
+    return run
+
+
+def tail(path, n=15):
+    try:
+        with open(path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()
+        return "\n".join(lines[-n:])
+    except OSError:
+        return ""
+
+
+# --------------------------------------------------------------------------------------------
+# Contenders
+
+
+class Contender:
+    def __init__(self, key, label):
+        self.key = key
+        self.label = label
+
+
+class Jvmm(Contender):
+    def __init__(self, launcher, cds=True, java_opts=None, key="jvmm", label="jvmm"):
+        super().__init__(key, label)
+        self.launcher = launcher
+        self.cds = cds
+        self.java_opts = java_opts
+        self.ctl_failures = []
+
+    def env(self):
+        env = dict(os.environ)
+        env["JVMM_CDS"] = "on" if self.cds else "off"
+        if self.java_opts:
+            env["JAVA_OPTS"] = self.java_opts
+        else:
+            env.pop("JAVA_OPTS", None)
+        return env
+
+    def cmd(self, image, fifo, serial=None, socket=None, profile=False):
+        c = [self.launcher, "run", "--firmware", image, "--memory", f"{GUEST_RAM_MIB}M", "--on-reset", "exit",
+             "--serial", f"1=file={serial}" if serial else "1=none", "--debugcon", f"0xe9=file={fifo}"]
+        if socket:
+            c += ["--api-socket", socket]
+        if profile:
+            c.append("--profile")
+        return c
+
+    def stop(self, pid, socket):
+        r = subprocess.run([self.launcher, "ctl", "--api-socket", socket, "shutdown"], env=self.env(),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        if r.returncode != 0:
+            # The VM may have ended before the answer went out; the run's exit status (checked by
+            # the caller) says whether the shutdown itself worked. Counted in the report.
+            self.ctl_failures.append(r.stdout.decode("utf-8", "replace").strip())
+
+
+class Qemu(Contender):
+    def __init__(self, binary):
+        super().__init__("qemu", "QEMU")
+        self.binary = binary
+
+    def env(self):
+        return dict(os.environ)
+
+    def cmd(self, image, fifo, serial=None, socket=None, profile=False):
+        return [self.binary, "-M", "pc", "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", f"{GUEST_RAM_MIB}M",
+                "-bios", image, "-display", "none", "-serial", f"file:{serial}" if serial else "none",
+                "-debugcon", f"file:{fifo}", "-no-reboot"]
+
+    def stop(self, pid, socket):
+        os.kill(pid, signal.SIGTERM)
+
+
+class BareC(Contender):
+    def __init__(self, binary):
+        super().__init__("c", "bare C")
+        self.binary = binary
+
+    def env(self):
+        return dict(os.environ)
+
+    def cmd(self, image, fifo, serial=None, socket=None, profile=False):
+        c = [self.binary, image, str(GUEST_RAM_MIB), fifo]
+        if serial:
+            c.append(serial)
+        return c
+
+    def stop(self, pid, socket):
+        os.kill(pid, signal.SIGTERM)
+
+
+# --------------------------------------------------------------------------------------------
+# Statistics and formatting
+
+
+def stats(values):
+    return {"min": min(values), "median": statistics.median(values), "max": max(values), "n": len(values),
+            "values": values}
+
+
+def fmt(s, digits=1):
+    if s is None:
+        return "—"
+    return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}–{s['max']:.{digits}f})"
+
+
+def ratio(a, b):
+    # No ratio against a figure near zero or negative (the bare C loop's memory overhead).
+    if a is None or b is None or b["median"] <= 0.5 or a["median"] < 0:
+        return None
+    return a["median"] / b["median"]
+
+
+def fmt_ratio(r):
+    return "—" if r is None else f"{r:.2f}×"
+
+
+def rounds(contenders, runs):
+    """The run order: every contender once per round, the order rotating each round."""
+    for i in range(runs):
+        k = i % len(contenders)
+        yield i, contenders[k:] + contenders[:k]
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The benchmarks
+
+
+def check_run(what, c, run, expect, allow_status=(0,)):
+    if run.status not in allow_status:
+        raise BenchError(f"{what}: {c.label} exited with status {run.status}\n{run.output[-2000:]}")
+    if run.marker_text() != expect:
+        raise BenchError(f"{what}: {c.label} sent markers {run.marker_text()!r}, expected {expect!r}\n"
+                         f"{run.output[-2000:]}")
+
+
+def bench_pio(ctx, contenders):
+    image = os.path.join(ctx.guests, "pio.bin")
+    res = {c.key: [] for c in contenders}
+    cpu = {c.key: [] for c in contenders}
+    for c in contenders:  # warm-up, not recorded (page cache, CDS archive)
+        check_run("PIO warm-up", c, run_once(c.cmd(image, ctx.fifo), c.env(), ctx.work, ctx.fifo, 120), "SE")
+    for i, order in rounds(contenders, ctx.runs):
+        for c in order:
+            run = run_once(c.cmd(image, ctx.fifo), c.env(), ctx.work, ctx.fifo, 120)
+            check_run("PIO", c, run, "SE")
+            us = (run.marker(ord("E")) - run.marker(ord("S"))) * 1e6 / PIO_EXITS
+            res[c.key].append(us)
+            cpu[c.key].append(run.cpu_s)
+            log(f"  pio   round {i + 1}: {c.label:10s} {us:7.2f} us/exit")
+    return {k: stats(v) for k, v in res.items()}, {k: stats(v) for k, v in cpu.items()}
+
+
+def bench_serial(ctx, contenders):
+    image = os.path.join(ctx.guests, "serial.bin")
+    expected = SERIAL_PATTERN * (SERIAL_BYTES // len(SERIAL_PATTERN))
+    out = os.path.join(ctx.work, "com1.out")
+    res = {c.key: [] for c in contenders}
+    total = {c.key: [] for c in contenders}
+    for i, order in rounds(contenders, ctx.runs):
+        for c in order:
+            if os.path.exists(out):
+                os.unlink(out)
+            run = run_once(c.cmd(image, ctx.fifo, serial=out), c.env(), ctx.work, ctx.fifo, 300)
+            check_run("serial", c, run, "SE")
+            with open(out, "rb") as f:
+                got = f.read()
+            if got != expected:
+                raise BenchError(f"serial: {c.label} wrote {len(got)} bytes to {out}; expected the {len(expected)}-byte "
+                                 f"pattern (first difference at byte {first_diff(got, expected)})")
+            ms = (run.marker(ord("E")) - run.marker(ord("S"))) * 1e3
+            res[c.key].append(ms)
+            total[c.key].append(run.exit_s * 1e3)
+            log(f"  serial round {i + 1}: {c.label:10s} {ms:8.1f} ms for {len(got)} bytes (verified)")
+    return {k: stats(v) for k, v in res.items()}, {k: stats(v) for k, v in total.items()}
+
+
+def first_diff(a, b):
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return i
+    return min(len(a), len(b))
+
+
+PROFILE_LINE = re.compile(r"^\s+(.*?)\s+([0-9.]+) ms$")
+
+
+def parse_profile(text):
+    phases = {}
+    for line in text.splitlines():
+        m = PROFILE_LINE.match(line)
+        if m:
+            phases[m.group(1)] = float(m.group(2))
+    return phases
+
+
+def bench_start(ctx, contenders):
+    image = os.path.join(ctx.guests, "start.bin")
+    keys = ["first", "exit", "jvm", "main_to_exit1", "profile_main"]
+    res = {c.key: {k: [] for k in keys} for c in contenders}
+    for c in contenders:  # warm-up (for jvmm with CDS: makes sure the archive exists first)
+        check_run("start-up warm-up", c, run_once(c.cmd(image, ctx.fifo, profile=isinstance(c, Jvmm)), c.env(),
+                                                  ctx.work, ctx.fifo, 60), "S")
+    if ctx.jsa and not os.path.isfile(ctx.jsa):
+        raise BenchError(f"the CDS archive {ctx.jsa} was not created by the warm-up run of jvmm with JVMM_CDS=on")
+    for i, order in rounds(contenders, ctx.runs):
+        for c in order:
+            jv = isinstance(c, Jvmm)
+            run = run_once(c.cmd(image, ctx.fifo, profile=jv), c.env(), ctx.work, ctx.fifo, 60)
+            check_run("start-up", c, run, "S")
+            first = run.marker(ord("S")) * 1e3
+            r = res[c.key]
+            r["first"].append(first)
+            r["exit"].append(run.exit_s * 1e3)
+            line = f"  start round {i + 1}: {c.label:16s} first write {first:7.1f} ms, exit {run.exit_s * 1e3:7.1f} ms"
+            if jv:
+                p = parse_profile(run.output)
+                main = p.get("process start → jvmm main")
+                exit1 = p.get("first guest exit")
+                if main is None or exit1 is None:
+                    raise BenchError("start-up: jvmm --profile printed no phase timings:\n" + run.output[-2000:])
+                # The profile's phases are System.nanoTime differences (exact); spawn → first marker is
+                # the host's clock. The difference is the time before jvmm's main: the JVM's share.
+                r["main_to_exit1"].append(exit1 - main)
+                r["jvm"].append(first - (exit1 - main))
+                r["profile_main"].append(main)
+                line += f", JVM start {first - (exit1 - main):6.1f} ms (profile says {main:.1f})"
+            log(line)
+    return {c: {k: (stats(v) if v else None) for k, v in d.items()} for c, d in res.items()}
+
+
+NMT_LINE = re.compile(r"^-\s+(.+?) \(reserved=(\d+)KB, committed=(\d+)KB\)")
+NMT_STACK = re.compile(r"\(stack: reserved=(\d+)KB, committed=(\d+)KB\)")
+
+
+def parse_nmt(text):
+    cats = {}
+    current = None
+    for line in text.splitlines():
+        m = NMT_LINE.match(line.strip())
+        if m:
+            current = m.group(1).strip()
+            cats[current] = int(m.group(3))
+            continue
+        s = NMT_STACK.search(line)
+        if s and current == "Thread":
+            cats["Thread stacks"] = int(s.group(2))
+    total = re.search(r"Total: reserved=(\d+)KB, committed=(\d+)KB", text)
+    if total:
+        cats["Total"] = int(total.group(2))
+    return cats
+
+
+def proc_status(pid):
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if v.strip().endswith("kB"):
+                fields[k] = int(v.split()[0])
+    return fields
+
+
+def bench_memory(ctx, contenders, nmt_contender):
+    image = os.path.join(ctx.guests, "memory.bin")
+    sock = os.path.join(ctx.work, "api.sock")
+    guest_kb = GUEST_RAM_MIB * 1024
+    every = contenders + [nmt_contender]
+    res = {c.key: {"rss": [], "hwm": [], "anon": [], "file": []} for c in every}
+    nmt = {}
+    for i, order in rounds(every, ctx.runs):
+        for c in order:
+            sample = {}
+
+            def ready(pid, run, c=c, sample=sample):
+                time.sleep(1.0)  # let start-up threads settle
+                sample.update(proc_status(pid))
+                if c is nmt_contender:
+                    r = subprocess.run([ctx.jcmd, str(pid), "VM.native_memory", "summary"], stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, timeout=120)
+                    text = r.stdout.decode("utf-8", "replace")
+                    cats = parse_nmt(text)
+                    if r.returncode != 0 or "Java Heap" not in cats:
+                        os.kill(pid, signal.SIGKILL)
+                        raise BenchError("jcmd VM.native_memory summary failed:\n" + text[-2000:])
+                    sample["nmt"] = cats
+                c.stop(pid, sock)
+
+            if os.path.exists(sock):
+                os.unlink(sock)
+            run = run_once(c.cmd(image, ctx.fifo, socket=sock), c.env(), ctx.work, ctx.fifo, 120, on_ready=ready)
+            check_run("memory", c, run, "R", allow_status=(0, -signal.SIGTERM))
+            if "VmRSS" not in sample:
+                raise BenchError(f"memory: {c.label} never signalled 'ready'")
+            rss = sample["VmRSS"] - guest_kb
+            res[c.key]["rss"].append(rss / 1024)
+            res[c.key]["hwm"].append((run.maxrss_kb - guest_kb) / 1024)
+            res[c.key]["anon"].append((sample["RssAnon"] - guest_kb) / 1024)
+            res[c.key]["file"].append(sample["RssFile"] / 1024)
+            if "nmt" in sample:
+                for k, v in sample["nmt"].items():
+                    nmt.setdefault(k, []).append(v / 1024)
+            log(f"  memory round {i + 1}: {c.label:16s} RSS {sample['VmRSS'] / 1024:7.1f} MiB "
+                f"(minus guest RAM {rss / 1024:6.1f}), max RSS {run.maxrss_kb / 1024:7.1f} MiB")
+    return ({c: {k: stats(v) for k, v in d.items()} for c, d in res.items()},
+            {k: stats(v) for k, v in nmt.items()})
+
+
+def bench_jmh(ctx):
+    out = os.path.join(ctx.work, "jmh.json")
+    cmd = [ctx.java, "-jar", ctx.jmh_jar, "BoardDispatchBenchmark", "-prof", "gc", "-f", "1", "-wi", "3", "-w", "1s",
+           "-i", str(max(5, ctx.runs)), "-r", "1s", "-rf", "json", "-rff", out]
+    log("  " + " ".join(cmd))
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        raise BenchError("JMH failed:\n" + r.stdout.decode("utf-8", "replace")[-3000:])
+    with open(out) as f:
+        data = json.load(f)
+    rows = {}
+    for b in data:
+        name = b["benchmark"].rsplit(".", 1)[-1]
+        ns = [x for fork in b["primaryMetric"]["rawData"] for x in fork]
+        alloc = None
+        for key, m in b.get("secondaryMetrics", {}).items():
+            if key.lstrip("·") == "gc.alloc.rate.norm":
+                alloc = [x for fork in m["rawData"] for x in fork]
+        if alloc is None:
+            raise BenchError(f"JMH: no gc.alloc.rate.norm for {name}; was -prof gc applied?")
+        rows[name] = {"ns": stats(ns), "alloc": stats(alloc)}
+        log(f"  jmh {name:26s} {statistics.median(ns):7.2f} ns/op, {statistics.median(alloc):.3f} B/op")
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+
+
+def first_line(cmd):
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        return r.stdout.decode("utf-8", "replace").splitlines()[0].strip()
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def machine_info(ctx):
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    modules = sorted(m for m in os.listdir("/sys/module") if m.startswith("kvm")) if os.path.isdir("/sys/module") else []
+    java_version = subprocess.run([ctx.java, "-version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+                                  ).stdout.decode().splitlines()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "kernel": platform.release(),
+        "kvm": ", ".join(modules) or "unknown",
+        "jdk": " / ".join(l.strip() for l in java_version[:2]),
+        "qemu": first_line([ctx.qemu, "--version"]),
+        "gcc": first_line(["gcc", "--version"]),
+        "load": open("/proc/loadavg").read().split()[:3],
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+
+
+def verdict(ok):
+    return "**met**" if ok else "**missed**"
+
+
+def report(ctx, info, r):
+    L = []
+    add = L.append
+    add("# jvmm-bench results")
+    add("")
+    add(f"Generated by `./jvmm-bench` on {info['date']}; every figure is the median (min–max) of "
+        f"{ctx.runs} runs per contender, the contenders alternating in rotating order within one invocation. "
+        "Timing comes from the host: the guests write marker bytes to port 0xE9, which each VMM passes to a "
+        "FIFO that the harness timestamps.")
+    add("")
+    add("| machine | |")
+    add("|---|---|")
+    add(f"| CPU | {info['cpu']} ({info['cores']} cores) |")
+    add(f"| kernel | {info['kernel']} |")
+    add(f"| KVM modules | {info['kvm']} |")
+    add(f"| JDK | {info['jdk']} |")
+    add(f"| QEMU | {info['qemu']} |")
+    add(f"| C compiler | {info['gcc']} |")
+    add(f"| load average at start / end | {' '.join(info['load'])} / {' '.join(ctx.load_end)} |")
+    add("")
+    add("Contenders: **jvmm** = `cli/target/jvmm/bin/jvmm run --firmware IMG --memory 256M --on-reset exit "
+        "--debugcon 0xe9=file=FIFO` (the packaged launcher: C1 only, SerialGC, AppCDS unless said otherwise); "
+        "**QEMU** = `qemu-system-x86_64 -M pc -enable-kvm -cpu host,-arch-capabilities -m 256M -bios IMG "
+        "-display none -serial ... -debugcon file:FIFO -no-reboot`; **bare C** = `bench/c/kvm_loop.c`, a "
+        "`KVM_RUN` loop with the same VM set-up (TSS, in-kernel irqchip and PIT) and no device model.")
+    add("")
+    rows = []  # metric, jvmm, qemu, c, jvmm/QEMU, jvmm/C, target, met
+
+    if "pio" in r:
+        p, _ = r["pio"]
+        rj, rc = ratio(p.get("jvmm"), p.get("qemu")), ratio(p.get("jvmm"), p.get("c"))
+        rows.append([f"PIO exit round trip, µs/exit ({PIO_EXITS:,} `out` to port 0x30)", fmt(p.get("jvmm"), 2),
+                     fmt(p.get("qemu"), 2), fmt(p.get("c"), 2), fmt_ratio(rj), fmt_ratio(rc), "≤ 1.10× C",
+                     verdict(rc is not None and rc <= 1.10)])
+    if "serial" in r:
+        s, total = r["serial"]
+        rj, rc = ratio(s.get("jvmm"), s.get("qemu")), ratio(s.get("jvmm"), s.get("c"))
+        rows.append(["Serial: 256 KiB through COM1 (LSR polling) to a file, ms from first to last byte "
+                     "(file verified)", fmt(s.get("jvmm")), fmt(s.get("qemu")), fmt(s.get("c")), fmt_ratio(rj),
+                     fmt_ratio(rc), "≤ 1.05× QEMU", verdict(rj is not None and rj <= 1.05)])
+    if "start" in r:
+        st = r["start"]
+        jc, jn, q, c = st.get("jvmm"), st.get("jvmm-nocds"), st.get("qemu"), st.get("c")
+        for label, key in (("process start → first guest port write, ms", "first"),
+                           ("process start → guest reset → process exit, ms", "exit")):
+            rj = ratio(jc and jc[key], q and q[key])
+            rcc = ratio(jc and jc[key], c and c[key])
+            met = "" if key == "first" else verdict(rj is not None and rj <= 2.0)
+            rows.append([f"Start-up (64 KiB firmware): {label}, jvmm with CDS", fmt(jc and jc[key]),
+                         fmt(q and q[key]), fmt(c and c[key]), fmt_ratio(rj), fmt_ratio(rcc),
+                         "≤ 2× QEMU" if key == "exit" else "", met])
+            rj = ratio(jn and jn[key], q and q[key])
+            rcc = ratio(jn and jn[key], c and c[key])
+            rows.append([f"Start-up: {label}, jvmm without CDS (`JVMM_CDS=off`)", fmt(jn and jn[key]),
+                         fmt(q and q[key]), fmt(c and c[key]), fmt_ratio(rj), fmt_ratio(rcc), "", ""])
+    if "memory" in r:
+        m, _ = r["memory"]
+        for label, key in (("RSS after boot minus 256 MiB guest RAM (all guest RAM touched), MiB", "rss"),
+                           ("… of which anonymous (RssAnon minus guest RAM), MiB", "anon"),
+                           ("… of which file-backed (RssFile: binaries, libraries, CDS archive), MiB", "file"),
+                           ("max RSS minus 256 MiB guest RAM, MiB", "hwm")):
+            j, q, c = m["jvmm"][key], m["qemu"][key], m["c"][key]
+            rj, rcc = ratio(j, q), ratio(j, c)
+            met = verdict(j["median"] <= q["median"]) if key == "rss" else ""
+            rows.append([f"Memory: {label}", fmt(j), fmt(q), fmt(c), fmt_ratio(rj), fmt_ratio(rcc),
+                         "≤ QEMU" if key == "rss" else "", met])
+    if "jmh" in r:
+        for name, d in r["jmh"].items():
+            if name.endswith("Baseline"):
+                rows.append([f"Dispatch (JMH) `{name}`: ns/op; B/op", f"{fmt(d['ns'], 2)}; "
+                             f"{d['alloc']['median']:.3f}", "—", "—", "—", "—", "(reference)", ""])
+                continue
+            ok = d["ns"]["median"] <= 25.0 and d["alloc"]["max"] < 0.5
+            rows.append([f"Dispatch (JMH) `{name}`: ns/op; B/op", f"{fmt(d['ns'], 2)}; {d['alloc']['median']:.3f}",
+                         "—", "—", "—", "—", "≤ 25 ns, 0 B/op", verdict(ok)])
+
+    add("| benchmark | jvmm | QEMU | bare C | jvmm/QEMU | jvmm/C | target | |")
+    add("|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        add("| " + " | ".join(row) + " |")
+    add("")
+
+    if "start" in r:
+        st = r["start"]
+        add("## Start-up: where jvmm's time goes")
+        add("")
+        add("| | jvmm with CDS | jvmm without CDS |")
+        add("|---|---|---|")
+        jc, jn = st["jvmm"], st["jvmm-nocds"]
+        add(f"| process start → jvmm `main` (the JVM's share), ms | {fmt(jc['jvm'])} | {fmt(jn['jvm'])} |")
+        add(f"| jvmm `main` → first guest exit (`--profile`), ms | {fmt(jc['main_to_exit1'])} | "
+            f"{fmt(jn['main_to_exit1'])} |")
+        add(f"| process start → first guest port write (host clock), ms | {fmt(jc['first'])} | {fmt(jn['first'])} |")
+        add(f"| process start → exit, ms | {fmt(jc['exit'])} | {fmt(jn['exit'])} |")
+        add("")
+        add("The JVM's share is the host-measured time to the first port write minus the `--profile` interval "
+            "from `main` to the first guest exit (both clocks are exact; the profile's own \"process start\" "
+            "line is derived from /proc and only good to about 10 ms).")
+        add("")
+    if "memory" in r:
+        _, nmt = r["memory"]
+        add("## Memory: jvmm's share by Native Memory Tracking (committed, MiB)")
+        add("")
+        add("Measured in separate runs with `JAVA_OPTS=-XX:NativeMemoryTracking=summary` and "
+            "`jcmd PID VM.native_memory summary` one second after the guest has touched its RAM "
+            "(NMT itself costs a little memory, so the RSS row above comes from runs without it).")
+        add("")
+        fails = ctx.ctl_failures
+        if fails:
+            add(f"`jvmm ctl shutdown` reported an error {len(fails)} time(s) although the VM then exited "
+                f"with status 0: {sorted(set(fails))}")
+            add("")
+        add("| category | committed MiB |")
+        add("|---|---|")
+        wanted = [("Java Heap", "heap"), ("Class", "class metadata (Class)"), ("Metaspace", "metaspace"),
+                  ("Code", "code cache"), ("Thread stacks", "thread stacks"), ("Thread", "threads total"),
+                  ("GC", "GC"), ("Shared class space", "CDS archive (shared class space)"),
+                  ("Symbol", "symbols"), ("Internal", "internal"), ("Other", "other (incl. direct buffers)"),
+                  ("Total", "total tracked")]
+        for k, label in wanted:
+            if k in nmt:
+                add(f"| {label} | {fmt(nmt[k])} |")
+        add("")
+    return "\n".join(L) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+
+
+class Ctx:
+    pass
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--jvmm", required=True)
+    ap.add_argument("--qemu", required=True)
+    ap.add_argument("--kvm-loop", required=True)
+    ap.add_argument("--guests", required=True)
+    ap.add_argument("--java", required=True)
+    ap.add_argument("--jcmd", required=True)
+    ap.add_argument("--jmh-jar")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--only", default="pio,serial,start,memory,jmh")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--from-json", metavar="FILE", help="only render the report again from a saved latest.json")
+    a = ap.parse_args()
+    if a.from_json:
+        with open(a.from_json) as f:
+            saved = json.load(f)
+        ctx = Ctx()
+        ctx.runs = saved["runs"]
+        ctx.load_end = saved["load_end"]
+        ctx.ctl_failures = saved.get("ctl_failures", [])
+        md = report(ctx, saved["machine"], saved["results"])
+        with open(a.out, "w") as f:
+            f.write(md)
+        print(md)
+        return 0
+    if a.runs < 5:
+        log("jvmm-bench: note: fewer than 5 runs; the report is not comparable with the committed one")
+    ctx = Ctx()
+    ctx.runs = a.runs
+    ctx.guests = a.guests
+    ctx.java = a.java
+    ctx.jcmd = a.jcmd
+    ctx.qemu = a.qemu
+    ctx.jmh_jar = a.jmh_jar
+    ctx.jsa = os.path.join(os.path.dirname(os.path.dirname(a.jvmm)), "lib", "jvmm.jsa")
+    only = set(a.only.split(","))
+    ctx.work = tempfile.mkdtemp(prefix="jvmm-bench.")
+    ctx.fifo = os.path.join(ctx.work, "marker.fifo")
+    jvmm = Jvmm(a.jvmm)
+    jvmm_nocds = Jvmm(a.jvmm, cds=False, key="jvmm-nocds", label="jvmm (no CDS)")
+    jvmm_nmt = Jvmm(a.jvmm, java_opts="-XX:NativeMemoryTracking=summary", key="jvmm-nmt", label="jvmm (NMT)")
+    qemu = Qemu(a.qemu)
+    c = BareC(a.kvm_loop)
+    info = machine_info(ctx)
+    results = {}
+    try:
+        if "pio" in only:
+            log("PIO exit round trip")
+            results["pio"] = bench_pio(ctx, [jvmm, qemu, c])
+        if "serial" in only:
+            log("Serial output")
+            results["serial"] = bench_serial(ctx, [jvmm, qemu, c])
+        if "start" in only:
+            log("Start-up")
+            results["start"] = bench_start(ctx, [jvmm, jvmm_nocds, qemu, c])
+        if "memory" in only:
+            log("Memory")
+            results["memory"] = bench_memory(ctx, [jvmm, qemu, c], jvmm_nmt)
+        if "jmh" in only:
+            log("Board dispatch (JMH)")
+            results["jmh"] = bench_jmh(ctx)
+    except BenchError as e:
+        log(f"jvmm-bench: FAILED: {e}")
+        return 1
+    finally:
+        shutil.rmtree(ctx.work, ignore_errors=True)
+    ctx.load_end = open("/proc/loadavg").read().split()[:3]
+    ctx.ctl_failures = jvmm.ctl_failures + jvmm_nmt.ctl_failures
+    md = report(ctx, info, results)
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    with open(a.out, "w") as f:
+        f.write(md)
+    with open(os.path.splitext(a.out)[0] + ".json", "w") as f:
+        json.dump({"machine": info, "runs": ctx.runs, "load_end": ctx.load_end, "ctl_failures": ctx.ctl_failures,
+                   "results": results}, f, indent=1, default=str)
+    print(md)
+    log(f"jvmm-bench: wrote {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
