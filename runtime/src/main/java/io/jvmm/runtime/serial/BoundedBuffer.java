@@ -2,13 +2,19 @@ package io.jvmm.runtime.serial;
 
 /**
  * A thread-safe byte FIFO of fixed capacity, shared by a device-facing side (never blocks) and a
- * pump thread (may wait). Waiters are woken on every change and on {@link #close()}.
+ * pump thread (may wait). An offer wakes a waiting taker only when it has something to do (the
+ * buffer stopped being empty, or a lingering taker now has enough), so a guest writing one byte at
+ * a time does not cost a thread wake-up per byte.
  */
 final class BoundedBuffer {
     private final byte[] data;
     private int head;
     private int size;
     private boolean closed;
+    /** A taker is lingering in {@link #takeBatch} until this many bytes are queued (0: none). */
+    private int lingerFor;
+    /** An offer could not take everything since the last {@link #takeRefused()}. */
+    private boolean refused;
 
     BoundedBuffer(int capacity) {
         if (capacity < 1) {
@@ -36,11 +42,22 @@ final class BoundedBuffer {
         int first = Math.min(n, data.length - tail);
         System.arraycopy(src, offset, data, tail, first);
         System.arraycopy(src, offset + first, data, 0, n - first);
+        boolean wasEmpty = size == 0;
         size += n;
-        if (n > 0) {
+        if (n < length) {
+            refused = true;
+        }
+        if (n > 0 && (wasEmpty || (lingerFor > 0 && size >= lingerFor) || size == data.length)) {
             notifyAll();
         }
         return n;
+    }
+
+    /** Whether an offer came up short since the last call (then its writer waits to be told of space). */
+    synchronized boolean takeRefused() {
+        boolean r = refused;
+        refused = false;
+        return r;
     }
 
     /** Removes up to {@code length} bytes into {@code dst}; returns how many. Never blocks. */
@@ -61,6 +78,31 @@ final class BoundedBuffer {
     synchronized int take(byte[] dst, int offset, int length) throws InterruptedException {
         while (size == 0 && !closed) {
             wait();
+        }
+        return poll(dst, offset, length);
+    }
+
+    /**
+     * Like {@link #take}, but once there is data, waits up to {@code lingerNanos} more for at least
+     * {@code enough} bytes, so that trickling output is moved in batches.
+     */
+    synchronized int takeBatch(byte[] dst, int offset, int length, int enough, long lingerNanos)
+            throws InterruptedException {
+        while (size == 0 && !closed) {
+            wait();
+        }
+        long end = System.nanoTime() + lingerNanos;
+        lingerFor = Math.min(enough, data.length);
+        try {
+            while (size < lingerFor && !closed) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                wait(left / 1_000_000, (int) (left % 1_000_000));
+            }
+        } finally {
+            lingerFor = 0;
         }
         return poll(dst, offset, length);
     }

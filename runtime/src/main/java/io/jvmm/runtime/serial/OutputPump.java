@@ -6,8 +6,10 @@ import java.util.function.ObjIntConsumer;
 
 /**
  * Moves bytes from a bounded buffer to a blocking sink on its own daemon thread, so the device
- * side never blocks: {@link #offer} takes what fits, and {@code spaceFreed} runs after every chunk
- * the sink accepted (the device retries then).
+ * side never blocks: {@link #offer} takes what fits, and {@code spaceFreed} runs after a chunk the
+ * sink accepted if an offer had come up short (the device retries then). Output that trickles in
+ * a byte at a time is gathered for up to {@value #LINGER_MICROS} µs, so it costs one sink write per
+ * batch instead of one per byte.
  */
 final class OutputPump {
     /** Where the bytes go. Called only from the pump thread. */
@@ -16,6 +18,9 @@ final class OutputPump {
     }
 
     private static final int CHUNK = 8192;
+    /** Enough bytes to write without waiting for more. */
+    private static final int BATCH = 512;
+    static final long LINGER_MICROS = 500;
 
     private final BoundedBuffer buffer;
     private final Sink sink;
@@ -67,12 +72,14 @@ final class OutputPump {
         int n = 0;
         try {
             while (true) {
-                n = buffer.take(chunk, 0, chunk.length);
+                n = buffer.takeBatch(chunk, 0, chunk.length, BATCH, LINGER_MICROS * 1000);
                 if (n == 0) {
                     return;
                 }
                 sink.write(chunk, 0, n);
-                spaceFreed.run();
+                if (buffer.takeRefused()) {
+                    spaceFreed.run();
+                }
             }
         } catch (IOException e) {
             failed.accept(e, n);
