@@ -44,7 +44,8 @@ final class Pl011Harness {
     static Pl011Harness of(long base, SerialBackend backend, FakeBoard board) {
         try {
             ChipsetDevice d = new Pl011Resolver().resolve(
-                    new Pl011Handle(base, IRQ, DisconnectedSerialHandle.resource()), board.context("pl011-test", Map.of(ResourceKinds.SERIAL_BACKEND, backend)));
+                    new Pl011Handle(base, IRQ, DisconnectedSerialHandle.resource()),
+                    board.context("pl011-test", Map.of(ResourceKinds.SERIAL_BACKEND, backend)));
             return new Pl011Harness(board, d, base);
         } catch (ResolveException e) {
             throw new AssertionError(e);

@@ -97,7 +97,8 @@ class Pl011ResolverTest {
             }
         };
         assertThrows(IllegalStateException.class, () -> new Pl011Resolver().resolve(
-                new Pl011Handle(0xD000_0000L, 5, DisconnectedSerialHandle.resource()), failing.context("x", Map.of(ResourceKinds.SERIAL_BACKEND, backend))));
+                new Pl011Handle(0xD000_0000L, 5, DisconnectedSerialHandle.resource()),
+                failing.context("x", Map.of(ResourceKinds.SERIAL_BACKEND, backend))));
         assertTrue(backend.closed);
     }
 

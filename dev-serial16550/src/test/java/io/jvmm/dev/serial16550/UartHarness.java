@@ -38,7 +38,8 @@ final class UartHarness {
 
     static UartHarness of(Serial16550Handle handle, SerialBackend backend, FakeBoard board) {
         try {
-            ChipsetDevice d = new Serial16550Resolver().resolve(handle, board.context("serial-test", Map.of(ResourceKinds.SERIAL_BACKEND, backend)));
+            ChipsetDevice d = new Serial16550Resolver().resolve(handle,
+                    board.context("serial-test", Map.of(ResourceKinds.SERIAL_BACKEND, backend)));
             return new UartHarness(board, d, ((SerialBase.IoPort) handle.base()).port());
         } catch (ResolveException e) {
             throw new AssertionError(e);
