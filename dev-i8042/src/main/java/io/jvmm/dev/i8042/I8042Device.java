@@ -257,7 +257,8 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
         if (command >= 0x60 && command <= 0x7F) {
             int old = ram[0];
             ram[command & 0x1F] = (byte) value;
-            if (command == 0x60 && (value & CB_TRANSLATE) == 0 && (old & CB_TRANSLATE) != 0 && warnings.tryAcquire() != LogRateLimiter.SUPPRESSED) {
+            if (command == 0x60 && (value & CB_TRANSLATE) == 0 && (old & CB_TRANSLATE) != 0
+                    && warnings.tryAcquire() != LogRateLimiter.SUPPRESSED) {
                 LOG.warn("i8042: guest turned scan-code translation off; keys are still sent as set 1");
             }
             return;
