@@ -12,12 +12,14 @@ import io.jvmm.api.device.LineSets;
 import io.jvmm.api.device.PowerAction;
 import io.jvmm.api.handles.DisconnectedSerialHandle;
 import io.jvmm.api.handles.EmptyHandle;
-import io.jvmm.api.resource.ConfigReader;
+import io.jvmm.api.handles.MultiplexedKeyboardHandle;
+import io.jvmm.api.input.KeyboardDistributor;
+import io.jvmm.api.input.KeyboardInput;
+import io.jvmm.api.input.KeyboardInputResolver;
 import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.resource.Resource;
 import io.jvmm.api.resource.ResourceKind;
-import io.jvmm.api.resource.ResourceResolver;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -133,39 +135,17 @@ class FakeBoardTest {
 
     @Test
     void aContextWithResolversResolvesNestedResourcesThroughThem() throws ResolveException {
-        ResourceKind<String> greeting = new ResourceKind<>("greeting", String.class);
-        ResourceResolver<EmptyHandle, String> hello = new ResourceResolver<>() {
-            @Override
-            public ResourceKind<String> kind() {
-                return greeting;
-            }
-
-            @Override
-            public String id() {
-                return "hello";
-            }
-
-            @Override
-            public Class<EmptyHandle> handleType() {
-                return EmptyHandle.class;
-            }
-
-            @Override
-            public EmptyHandle parseHandle(ConfigReader config) {
-                return EmptyHandle.INSTANCE;
-            }
-
-            @Override
-            public String resolve(EmptyHandle handle, ResolveContext context) {
-                return "hello from " + context.deviceName();
-            }
-        };
-        ResolveContext context = board.context("dev", hello);
-        assertEquals("hello from dev", context.resolve(Resource.of(greeting, "hello", EmptyHandle.INSTANCE)));
+        KeyboardDistributor keys = new KeyboardDistributor();
+        ResolveContext context = board.context("i8042", new KeyboardInputResolver(keys));
+        KeyboardInput input = context.resolve(new MultiplexedKeyboardHandle(3).toResource());
+        input.setActive(true);
+        assertEquals(List.of("i8042 (elevation 3, active)"), keys.describeSinks(),
+                "the resolver ran with the same context, so with its device name");
         ResolveException e = assertThrows(ResolveException.class,
-                () -> context.resolve(Resource.of(greeting, "bye", EmptyHandle.INSTANCE)));
-        assertTrue(e.getMessage().contains("greeting:bye"), e.getMessage());
-        assertThrows(ResolveException.class, () -> board.context("none").resolve(DisconnectedSerialHandle.resource()));
+                () -> context.resolve(DisconnectedSerialHandle.resource()));
+        assertTrue(e.getMessage().contains("serial_backend:disconnected"), e.getMessage());
+        assertThrows(ResolveException.class,
+                () -> board.context("none").resolve(new MultiplexedKeyboardHandle(0).toResource()));
     }
 
     @Test
