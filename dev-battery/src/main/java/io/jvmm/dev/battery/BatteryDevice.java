@@ -233,9 +233,19 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
     // ---- lifecycle ----
 
     /**
+     * Applies a host state that is already waiting (a source delivers one at subscribe, and
+     * {@link #reset()} offers the last one again) before the guest runs, so the guest sees the
+     * battery from its first instruction instead of only after the device thread's first poll.
+     */
+    @Override
+    public void start() {
+        applyHostUpdate();
+    }
+
+    /**
      * Back to power-on: no battery, no pending notification, line low. The host's battery has not
-     * gone away, though: its last state is offered again and shows up (with a notification) at the
-     * first poll after the VM starts again, just as it did at first boot. Without this a rebooted
+     * gone away, though: its last state is offered again and shows up (with a notification) when
+     * the VM starts again, just as it did at first boot. Without this a rebooted
      * guest would see no battery until the host's state next changed, which for a fixed source is
      * never.
      */
