@@ -11,6 +11,7 @@ import io.jvmm.api.device.MmioIntercept;
 import io.jvmm.api.device.PollDevice;
 import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
+import io.jvmm.api.support.LogRateLimiter;
 import java.math.BigInteger;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +64,7 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
     private final AtomicReference<HostBatteryUpdate> mailbox = new AtomicReference<>();
     // The poll work, as its own object (PollDevice.poll() runs on the board's device thread).
     private final PollDevice poller = this::applyHostUpdate;
-    private final WarnLimiter warnings = new WarnLimiter(5, TimeUnit.SECONDS.toNanos(60));
+    private final LogRateLimiter warnings = new LogRateLimiter(5, TimeUnit.SECONDS.toNanos(60), System::nanoTime);
 
     // Guest-visible state; guarded by the device lock the board holds around every call.
     private HostBatteryUpdate state = HostBatteryUpdate.ABSENT;
@@ -151,9 +152,12 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
         if (offset == REG_NOTIFY_CLEAR) {
             pendingNotify &= ~((int) IoData.get(data) & NOTIFY_MASK);
             line.setLevel(pendingNotify != 0);
-        } else if (warnings.allow()) {
-            LOG.warn("battery: ignored write of {} to read-only offset {} ({} similar warnings suppressed)",
-                    IoData.get(data), offset, warnings.takeSuppressed());
+        } else {
+            long suppressed = warnings.tryAcquire();
+            if (suppressed != LogRateLimiter.SUPPRESSED) {
+                LOG.warn("battery: ignored write of {} to read-only offset {} ({} similar warnings suppressed)",
+                        IoData.get(data), offset, suppressed);
+            }
         }
         return IoResult.OK;
     }
@@ -229,9 +233,19 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
     // ---- lifecycle ----
 
     /**
+     * Applies a host state that is already waiting (a source delivers one at subscribe, and
+     * {@link #reset()} offers the last one again) before the guest runs, so the guest sees the
+     * battery from its first instruction instead of only after the device thread's first poll.
+     */
+    @Override
+    public void start() {
+        applyHostUpdate();
+    }
+
+    /**
      * Back to power-on: no battery, no pending notification, line low. The host's battery has not
-     * gone away, though: its last state is offered again and shows up (with a notification) at the
-     * first poll after the VM starts again, just as it did at first boot. Without this a rebooted
+     * gone away, though: its last state is offered again and shows up (with a notification) when
+     * the VM starts again, just as it did at first boot. Without this a rebooted
      * guest would see no battery until the host's state next changed, which for a fixed source is
      * never.
      */

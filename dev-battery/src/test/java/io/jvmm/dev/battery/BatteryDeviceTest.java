@@ -10,6 +10,8 @@ import io.jvmm.api.battery.HostBatteryUpdate;
 import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.SavedStateBlob;
+import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeLine;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,13 +24,13 @@ class BatteryDeviceTest {
     private static final long U32 = 0xFFFF_FFFFL;
 
     private FakeBoard board;
-    private FakeBoard.FakeLine line;
+    private FakeLine line;
     private BatteryDevice device;
 
     @BeforeEach
     void setUp() {
         board = new FakeBoard();
-        line = (FakeBoard.FakeLine) board.newLine("gpe0", "battery", 9);
+        line = board.newLine("gpe0", "battery", 9);
         device = new BatteryDevice(BatteryLayout.X64, line, board.waker());
     }
 
@@ -154,10 +156,10 @@ class BatteryDeviceTest {
 
     @Test
     void updatesWaitInTheMailboxUntilPolledAndTheNewestWins() {
-        int before = board.wakes.get();
+        int before = board.waker().wakes();
         device.hostUpdate(new HostBatteryUpdate(true, true, false, 40, 10, 100, true));
         device.hostUpdate(new HostBatteryUpdate(true, false, true, 45, 20, 100, false));
-        assertEquals(before + 2, board.wakes.get());
+        assertEquals(before + 2, board.waker().wakes());
         assertRegisters(0xF, 0, U32, U32, 0, 0);
         device.pollDevice().orElseThrow().poll();
         assertRegisters(0x1F, 1, 2250, 1000, 0, 2);
@@ -176,11 +178,11 @@ class BatteryDeviceTest {
     void resetClearsStateNotifyAndLineThenTheHostStateReturnsAtTheNextPoll() {
         HostBatteryUpdate u = new HostBatteryUpdate(true, true, false, 40, 50, 100, true);
         host(u);
-        int wakes = board.wakes.get();
+        int wakes = board.waker().wakes();
         device.lifecycle().orElseThrow().reset();
         assertRegisters(0xF, 0, U32, U32, 0, 0);
         assertFalse(line.level());
-        assertEquals(wakes + 1, board.wakes.get(), "reset asks for a poll to bring the host state back");
+        assertEquals(wakes + 1, board.waker().wakes(), "reset asks for a poll to bring the host state back");
 
         device.pollDevice().orElseThrow().poll(); // the VM runs again
         assertRegisters(0x1F, 2, 2000, 2500, 1, 2);
@@ -198,11 +200,11 @@ class BatteryDeviceTest {
 
     @Test
     void resetBeforeAnyHostUpdateStaysAbsent() {
-        int wakes = board.wakes.get();
+        int wakes = board.waker().wakes();
         device.lifecycle().orElseThrow().reset();
         device.pollDevice().orElseThrow().poll();
         assertRegisters(0xF, 0, U32, U32, 0, 0);
-        assertEquals(wakes, board.wakes.get());
+        assertEquals(wakes, board.waker().wakes());
     }
 
     @Test
@@ -239,7 +241,7 @@ class BatteryDeviceTest {
         assertEquals(1, blob.version());
 
         FakeBoard other = new FakeBoard();
-        FakeBoard.FakeLine otherLine = (FakeBoard.FakeLine) other.newLine("gpe0", "battery", 9);
+        FakeLine otherLine = other.newLine("gpe0", "battery", 9);
         BatteryDevice restored = new BatteryDevice(BatteryLayout.X64, otherLine, other.waker());
         restored.savedState().orElseThrow().restore(blob);
         device = restored;
@@ -288,7 +290,7 @@ class BatteryDeviceTest {
     @EnumSource(BatteryLayout.class)
     void bothLayoutsDecodeOffsetsFromTheirOwnBase(BatteryLayout layout) {
         FakeBoard b = new FakeBoard();
-        FakeBoard.FakeLine l = (FakeBoard.FakeLine) b.newLine(layout.lineSet, "battery", layout.vector);
+        FakeLine l = b.newLine(layout.lineSet, "battery", layout.vector);
         BatteryDevice d = new BatteryDevice(layout, l, b.waker());
         d.hostUpdate(HostBatteryUpdate.defaultPresent());
         d.applyHostUpdate();

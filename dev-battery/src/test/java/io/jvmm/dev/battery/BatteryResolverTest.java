@@ -17,8 +17,12 @@ import io.jvmm.api.handles.BatteryHandle;
 import io.jvmm.api.handles.FixedBatteryHandle;
 import io.jvmm.api.handles.HostBatteryHandle;
 import io.jvmm.api.hv.MachineArch;
+import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.resource.ResourceKinds;
+import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeLine;
+import io.jvmm.testkit.MapConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +31,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The four resolvers: ids, kinds, handle parsing, what they claim and wire. */
 class BatteryResolverTest {
+    /** A context that resolves nested resources with the module's two battery-source resolvers. */
+    private static ResolveContext withSources(FakeBoard board) {
+        return board.context("battery", new FixedBatterySourceResolver(), new HostBatterySourceResolver());
+    }
+
+    private static FakeLine onlyLine(FakeBoard board) {
+        assertEquals(1, board.lines().size(), "expected one line: " + board.lines());
+        return board.lines().get(0);
+    }
+
     private static long readReg(ChipsetDevice d, long address) {
         byte[] data = new byte[4];
         assertEquals(IoResult.OK, d.mmio().orElseThrow().mmioRead(address, data));
@@ -47,19 +61,20 @@ class BatteryResolverTest {
 
     @Test
     void x64ClaimsItsBlockAndGpe0Bit9() throws ResolveException {
-        FakeBoard board = FakeBoard.withSources();
+        FakeBoard board = new FakeBoard();
+        ResolveContext context = withSources(board);
         ChipsetDevice d = new BatteryX64Resolver().resolve(
                 new BatteryHandle(MachineArch.X86_64, new FixedBatteryHandle(HostBatteryUpdate.defaultPresent())
-                        .toResource()), board);
-        assertEquals(List.of(new FakeBoard.Claim("battery", 0xFED3F000L, 0xFED3F01FL)), board.mmioClaims);
-        assertTrue(board.pioClaims.isEmpty());
-        FakeBoard.FakeLine line = board.onlyLine();
-        assertEquals(LineSets.GPE0, line.lineSet);
-        assertEquals(9, line.vector);
-        assertEquals("battery", line.label);
+                        .toResource()), context);
+        assertEquals(List.of(FakeBoard.Claim.mmio("battery", 0xFED3F000L, 0xFED3F01FL)), board.mmioClaims());
+        assertTrue(board.pioClaims().isEmpty());
+        FakeLine line = onlyLine(board);
+        assertEquals(LineSets.GPE0, line.lineSet());
+        assertEquals(9, line.vector());
+        assertEquals("battery", line.label());
 
         // the fixed source delivered at subscribe; it shows up at the first poll
-        assertTrue(board.wakes.get() > 0);
+        assertTrue(board.waker().wakes() > 0);
         assertEquals(0xF, readReg(d, 0xFED3F000L));
         assertFalse(line.level());
         d.pollDevice().orElseThrow().poll();
@@ -70,14 +85,15 @@ class BatteryResolverTest {
 
     @Test
     void aarch64ClaimsItsBlockAndIrq4() throws ResolveException {
-        FakeBoard board = FakeBoard.withSources();
+        FakeBoard board = new FakeBoard();
+        ResolveContext context = withSources(board);
         ChipsetDevice d = new BatteryAarch64Resolver().resolve(
                 new BatteryHandle(MachineArch.AARCH64, new FixedBatteryHandle(HostBatteryUpdate.defaultPresent())
-                        .toResource()), board);
-        assertEquals(List.of(new FakeBoard.Claim("battery", 0xEFFEA000L, 0xEFFEA01FL)), board.mmioClaims);
-        FakeBoard.FakeLine line = board.onlyLine();
-        assertEquals(LineSets.IRQ, line.lineSet);
-        assertEquals(4, line.vector);
+                        .toResource()), context);
+        assertEquals(List.of(FakeBoard.Claim.mmio("battery", 0xEFFEA000L, 0xEFFEA01FL)), board.mmioClaims());
+        FakeLine line = onlyLine(board);
+        assertEquals(LineSets.IRQ, line.lineSet());
+        assertEquals(4, line.vector());
         d.pollDevice().orElseThrow().poll();
         assertTrue(line.level());
         assertEquals(1, readReg(d, 0xEFFEA010L));
@@ -85,21 +101,23 @@ class BatteryResolverTest {
 
     @Test
     void aHandleForTheOtherArchitectureIsRejected() {
-        FakeBoard board = FakeBoard.withSources();
+        FakeBoard board = new FakeBoard();
+        ResolveContext context = withSources(board);
         BatteryHandle armHandle = new BatteryHandle(MachineArch.AARCH64,
                 new FixedBatteryHandle(HostBatteryUpdate.ABSENT).toResource());
         ResolveException e = assertThrows(ResolveException.class,
-                () -> new BatteryX64Resolver().resolve(armHandle, board));
+                () -> new BatteryX64Resolver().resolve(armHandle, context));
         assertTrue(e.getMessage().contains("battery_aarch64"), e.getMessage());
-        assertTrue(board.mmioClaims.isEmpty());
+        assertTrue(board.mmioClaims().isEmpty());
     }
 
     @Test
     void controlSocketPushesReachTheGuestThroughTheFixedSource() throws ResolveException {
-        FakeBoard board = FakeBoard.withSources();
-        BatterySource source = board.resolve(new FixedBatteryHandle(HostBatteryUpdate.ABSENT).toResource());
+        FakeBoard board = new FakeBoard();
+        ResolveContext context = withSources(board);
+        BatterySource source = context.resolve(new FixedBatteryHandle(HostBatteryUpdate.ABSENT).toResource());
         UpdatableBatterySource updatable = assertInstanceOf(UpdatableBatterySource.class, source);
-        FakeBoard.FakeLine line = (FakeBoard.FakeLine) board.newLine("gpe0", "battery", 9);
+        FakeLine line = board.newLine("gpe0", "battery", 9);
         BatteryDevice device = new BatteryDevice(BatteryLayout.X64, line, board.waker());
         source.subscribe(device::hostUpdate);
         device.applyHostUpdate();
@@ -115,9 +133,10 @@ class BatteryResolverTest {
 
     @Test
     void hostSourceResolvesOnAMissingTreeToNoBattery(@TempDir Path dir) throws ResolveException {
-        FakeBoard board = FakeBoard.withSources();
+        FakeBoard board = new FakeBoard();
+        ResolveContext context = withSources(board);
         HostBatteryHandle handle = new HostBatteryHandle(dir.resolve("absent").toString(), 60_000);
-        try (BatterySource s = board.resolve(handle.toResource())) {
+        try (BatterySource s = context.resolve(handle.toResource())) {
             HostBatteryUpdate[] got = new HostBatteryUpdate[1];
             s.subscribe(u -> got[0] = u);
             assertEquals(HostBatteryUpdate.ABSENT, got[0]);

@@ -14,6 +14,11 @@ import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.handles.CmosRtcHandle;
 import io.jvmm.api.resource.ConfigException;
+import io.jvmm.testkit.AllocationMeter;
+import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeClock;
+import io.jvmm.testkit.FakeLine;
+import io.jvmm.testkit.MapConfig;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -25,17 +30,17 @@ class CmosRtcDeviceTest {
     /** Friday 2024-05-17 10:20:30 UTC, at VM-clock nanos 1e9 (a whole second: tick-aligned). */
     private static final Instant START = Instant.parse("2024-05-17T10:20:30Z");
 
-    private FakeBoard board = new FakeBoard(new FakeBoard.FakeClock(1_000_000_000L, START));
+    private FakeBoard board = new FakeBoard(new FakeClock(1_000_000_000L, START));
     private ChipsetDevice device = resolve(CmosRtcHandle.DEFAULT);
     private PortIoIntercept io = device.portIo().orElseThrow();
-    private FakeBoard.FakeLine irq = board.line(LineSets.IRQ, 8);
+    private FakeLine irq = board.line(LineSets.IRQ, 8);
 
     private ChipsetDevice resolve(CmosRtcHandle handle) {
-        return new CmosRtcResolver().resolve(handle, board);
+        return new CmosRtcResolver().resolve(handle, board.context("test-device"));
     }
 
     private void useDevice(Instant wall, CmosRtcHandle handle) {
-        board = new FakeBoard(new FakeBoard.FakeClock(1_000_000_000L, wall));
+        board = new FakeBoard(new FakeClock(1_000_000_000L, wall));
         device = resolve(handle);
         io = device.portIo().orElseThrow();
         irq = board.line(LineSets.IRQ, 8);
@@ -54,7 +59,7 @@ class CmosRtcDeviceTest {
     }
 
     private void advanceMillis(long ms) {
-        board.clock.advance(Duration.ofMillis(ms));
+        board.clock().advance(Duration.ofMillis(ms));
     }
 
     private void poll() {
@@ -68,9 +73,9 @@ class CmosRtcDeviceTest {
 
     @Test
     void resolverClaimsPortsAndIrq8() {
-        assertEquals(List.of(new FakeBoard.Claim("rtc", 0x70, 0x71)), board.pio);
-        assertEquals("rtc", irq.label);
-        assertEquals(1, board.lines.size());
+        assertEquals(List.of(FakeBoard.Claim.pio("rtc", 0x70, 0x71)), board.pioClaims());
+        assertEquals("rtc", irq.label());
+        assertEquals(1, board.lines().size());
         assertEquals("generic_cmos_rtc", new CmosRtcResolver().id());
     }
 
@@ -92,7 +97,7 @@ class CmosRtcDeviceTest {
         assertEquals(0x02, reg(0x0B));
         assertEquals(0x00, reg(0x0C));
         assertEquals(0x80, reg(0x0D));
-        assertFalse(irq.level);
+        assertFalse(irq.level());
     }
 
     @Test
@@ -151,14 +156,14 @@ class CmosRtcDeviceTest {
 
     @Test
     void uipWindowIsTheLast244MicrosecondsOfEachSecond() {
-        board.clock.advanceNanos(999_755_999L);
+        board.clock().advanceNanos(999_755_999L);
         assertEquals(0x26, reg(0x0A));
-        board.clock.advanceNanos(1);
+        board.clock().advanceNanos(1);
         assertEquals(0xA6, reg(0x0A), "UIP set 244 us before the update");
         assertEquals(0x30, reg(0), "time not yet updated");
-        board.clock.advanceNanos(243_999);
+        board.clock().advanceNanos(243_999);
         assertEquals(0xA6, reg(0x0A));
-        board.clock.advanceNanos(1);
+        board.clock().advanceNanos(1);
         assertEquals(0x26, reg(0x0A), "update done");
         assertEquals(0x31, reg(0));
     }
@@ -167,10 +172,10 @@ class CmosRtcDeviceTest {
     void guestPollingUipWaitsAtMostTheWindow() {
         for (long startOffset : new long[] {0, 500_000_000L, 999_756_000L, 999_999_999L}) {
             useDevice(START, CmosRtcHandle.DEFAULT);
-            board.clock.advanceNanos(startOffset);
+            board.clock().advanceNanos(startOffset);
             int polls = 0;
             while ((reg(0x0A) & 0x80) != 0) {
-                board.clock.advanceNanos(1_000);
+                board.clock().advanceNanos(1_000);
                 assertTrue(++polls <= 245, "UIP stuck after " + polls + " us");
             }
         }
@@ -191,7 +196,7 @@ class CmosRtcDeviceTest {
         advanceMillis(5_000);
         assertEquals(List.of(0x58, 0x59, 0x23, 0x06, 0x31, 0x12, 0x99, 0x19), List.of(box(time())),
                 "time stands still while SET (1999-12-31 was a Friday)");
-        board.clock.advanceNanos(999_900_000L);
+        board.clock().advanceNanos(999_900_000L);
         assertEquals(0x26, reg(0x0A), "no UIP while SET");
         setReg(0x0B, 0x02);
         advanceMillis(1_500);
@@ -257,7 +262,7 @@ class CmosRtcDeviceTest {
         advanceMillis(1_000);
         assertEquals(0x50, reg(0x0C), "PF and UF set regardless of enables, IRQF clear");
         assertEquals(0x00, reg(0x0C));
-        assertFalse(irq.level);
+        assertFalse(irq.level());
     }
 
     @Test
@@ -272,24 +277,24 @@ class CmosRtcDeviceTest {
     void periodicInterruptRaisesIrq8FromPoll() {
         setReg(0x0A, 0x26); // 1024 Hz
         setReg(0x0B, 0x42); // PIE
-        assertTrue(board.waker.wakes > 0, "enabling an interrupt wakes the poll");
+        assertTrue(board.waker().wakes() > 0, "enabling an interrupt wakes the poll");
         poll();
-        assertFalse(irq.level);
-        assertEquals(976_563L, board.waker.lastDelay.toNanos(), "next 1/1024 s tick");
-        board.clock.advanceNanos(976_562L);
+        assertFalse(irq.level());
+        assertEquals(976_563L, board.waker().lastDelay().toNanos(), "next 1/1024 s tick");
+        board.clock().advanceNanos(976_562L);
         poll();
-        assertFalse(irq.level, "one nanosecond early");
-        board.clock.advanceNanos(1);
+        assertFalse(irq.level(), "one nanosecond early");
+        board.clock().advanceNanos(1);
         poll();
-        assertTrue(irq.level);
-        assertEquals(1, irq.risingEdges);
-        int timers = board.waker.timers;
+        assertTrue(irq.level());
+        assertEquals(1, irq.risingEdges());
+        int timers = board.waker().timers();
         poll();
-        assertEquals(timers, board.waker.timers, "no timer while the line is held");
-        int wakes = board.waker.wakes;
+        assertEquals(timers, board.waker().timers(), "no timer while the line is held");
+        int wakes = board.waker().wakes();
         assertEquals(0xC0, reg(0x0C));
-        assertFalse(irq.level);
-        assertEquals(wakes + 1, board.waker.wakes, "reading C re-arms the poll");
+        assertFalse(irq.level());
+        assertEquals(wakes + 1, board.waker().wakes(), "reading C re-arms the poll");
     }
 
     @Test
@@ -302,9 +307,9 @@ class CmosRtcDeviceTest {
             useDevice(START, CmosRtcHandle.DEFAULT);
             setReg(0x0A, 0x20 | rate);
             reg(0x0C);
-            board.clock.advanceNanos(periodNanos[rate] - 1);
+            board.clock().advanceNanos(periodNanos[rate] - 1);
             assertEquals(0, reg(0x0C) & 0x40, "rate " + rate + " early");
-            board.clock.advanceNanos(1);
+            board.clock().advanceNanos(1);
             assertEquals(0x40, reg(0x0C) & 0x40, "rate " + rate + " on time");
         }
         useDevice(START, CmosRtcHandle.DEFAULT);
@@ -319,12 +324,12 @@ class CmosRtcDeviceTest {
         advanceMillis(250);
         setReg(0x0B, 0x12); // UIE
         poll();
-        assertEquals(750_000_000L, board.waker.lastDelay.toNanos());
+        assertEquals(750_000_000L, board.waker().lastDelay().toNanos());
         advanceMillis(750);
         poll();
-        assertTrue(irq.level);
+        assertTrue(irq.level());
         assertEquals(0x90, reg(0x0C));
-        assertFalse(irq.level);
+        assertFalse(irq.level());
     }
 
     @Test
@@ -336,10 +341,10 @@ class CmosRtcDeviceTest {
         setReg(0x0B, 0x22); // AIE
         advanceMillis(1_000);
         poll();
-        assertFalse(irq.level, "10:20:31: no match; UF is set but UIE is off");
+        assertFalse(irq.level(), "10:20:31: no match; UF is set but UIE is off");
         advanceMillis(1_000);
         poll();
-        assertTrue(irq.level);
+        assertTrue(irq.level());
         assertEquals(0xB0, reg(0x0C));
         advanceMillis(60_000);
         assertEquals(0x10, reg(0x0C), "next day only; UF only");
@@ -444,9 +449,9 @@ class CmosRtcDeviceTest {
         setReg(0x50, 0x99);
         advanceMillis(700);
         poll();
-        assertTrue(irq.level);
+        assertTrue(irq.level());
         device.lifecycle().orElseThrow().reset();
-        assertFalse(irq.level);
+        assertFalse(irq.level());
         assertEquals(0x26, reg(0x0A) & 0x7F);
         assertEquals(0x02, reg(0x0B));
         assertEquals(0x00, reg(0x0C));
@@ -466,7 +471,7 @@ class CmosRtcDeviceTest {
     @Test
     void startFollowsHostClockAndKeepsGuestOffset() {
         setReg(9, 0x25); // one year ahead
-        board.clock.wallAtZero = board.clock.wallAtZero.plusSeconds(3600); // host clock stepped
+        board.clock().stepWallClock(Duration.ofHours(1)); // host clock stepped
         assertEquals(0x10, reg(4), "not noticed until the VM starts");
         device.lifecycle().orElseThrow().start();
         assertEquals(0x11, reg(4));
@@ -485,19 +490,19 @@ class CmosRtcDeviceTest {
         setReg(0x60, 0x42);
         advanceMillis(1_000);
         poll();
-        assertTrue(irq.level, "AF pending");
+        assertTrue(irq.level(), "AF pending");
         io.ioWrite(0x70, new byte[] {(byte) 0x89}); // NMI masked, index = year
         SavedStateBlob blob = device.savedState().orElseThrow().save();
         assertEquals("chipset.cmos_rtc", blob.format());
         assertEquals(1, blob.version());
 
         // A new VM, a day later on the host: the guest's offset is kept, and the pending flags.
-        board = new FakeBoard(new FakeBoard.FakeClock(5_000_000_000L, START.plusSeconds(86_400)));
+        board = new FakeBoard(new FakeClock(5_000_000_000L, START.plusSeconds(86_400)));
         device = resolve(CmosRtcHandle.DEFAULT);
         io = device.portIo().orElseThrow();
         irq = board.line(LineSets.IRQ, 8);
         device.savedState().orElseThrow().restore(blob);
-        assertTrue(irq.level, "line level restored from the flags");
+        assertTrue(irq.level(), "line level restored from the flags");
         byte[] d = new byte[1];
         io.ioRead(0x70, d);
         assertEquals((byte) 0x89, d[0], "index and NMI mask");
@@ -537,7 +542,7 @@ class CmosRtcDeviceTest {
                     io.ioWrite(0x70, index);
                     io.ioRead(0x71, d);
                 }
-                board.clock.advanceNanos(100_000);
+                board.clock().advanceNanos(100_000);
             }
         };
         loop.run();

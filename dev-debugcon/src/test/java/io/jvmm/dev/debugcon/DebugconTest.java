@@ -12,8 +12,11 @@ import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.handles.DebugconHandle;
 import io.jvmm.api.handles.DisconnectedSerialHandle;
 import io.jvmm.api.resource.ResolveException;
+import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.runtime.serial.SerialPipe;
+import io.jvmm.testkit.FakeBoard;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class DebugconTest {
@@ -24,7 +27,7 @@ class DebugconTest {
 
     DebugconTest() throws ResolveException {
         device = new DebugconResolver().resolve(new DebugconHandle(0xE9, DisconnectedSerialHandle.resource()),
-                board.context("debugcon-0xe9", pipe.backend()));
+                board.context("debugcon-0xe9", Map.of(ResourceKinds.SERIAL_BACKEND, pipe.backend())));
         io = device.portIo().orElseThrow();
     }
 
@@ -40,8 +43,8 @@ class DebugconTest {
 
     @Test
     void claimsOnePortAndNoLine() {
-        assertEquals(List.of(new FakeBoard.Claim("pio", "debugcon", 0xE9, 0xE9)), board.claims);
-        assertTrue(board.lines.isEmpty(), "no interrupt");
+        assertEquals(List.of(FakeBoard.Claim.pio("debugcon", 0xE9, 0xE9)), board.claims());
+        assertTrue(board.lines().isEmpty(), "no interrupt");
         assertTrue(device.mmio().isEmpty());
     }
 
@@ -64,9 +67,9 @@ class DebugconTest {
 
     @Test
     void writesReachTheBackendInOrderThroughPoll() {
-        int wakes = board.waker.wakes.get();
+        int wakes = board.waker().wakes();
         write("hello, debugcon\n");
-        assertTrue(board.waker.wakes.get() > wakes);
+        assertTrue(board.waker().wakes() > wakes);
         assertEquals("", pipe.hostOutput(), "nothing leaves before the poll");
         poll();
         assertEquals("hello, d", pipe.hostOutput(), "the backend took what it had room for");

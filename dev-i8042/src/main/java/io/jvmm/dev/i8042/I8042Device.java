@@ -13,6 +13,7 @@ import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.input.KeyEvent;
 import io.jvmm.api.input.KeyboardInput;
+import io.jvmm.api.support.LogRateLimiter;
 import java.util.Arrays;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -69,7 +70,7 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
     private final KeyboardInput input;
     private final LineInterrupt keyboardIrq;
     private final LineInterrupt auxIrq;
-    private final WarningLimiter warnings;
+    private final LogRateLimiter warnings;
     private final Ps2Keyboard keyboard;
     private final Ps2Mouse mouse = new Ps2Mouse();
     private final PollDevice poller = this::pullHostInput;
@@ -82,7 +83,7 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
     private boolean a20;
 
     I8042Device(BoardServices board, KeyboardInput input, LineInterrupt keyboardIrq, LineInterrupt auxIrq,
-            WarningLimiter warnings) {
+            LogRateLimiter warnings) {
         this.board = board;
         this.waker = board.waker();
         this.input = input;
@@ -244,7 +245,7 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
                 case 0xD1, 0xD2, 0xD3 -> dataTarget = command;
                 case 0xD4 -> dataTarget = TARGET_MOUSE;
                 default -> {
-                    if (warnings.allow()) {
+                    if (warnings.tryAcquire() != LogRateLimiter.SUPPRESSED) {
                         LOG.warn("i8042: unsupported controller command 0x{}", Integer.toHexString(command));
                     }
                 }
@@ -256,7 +257,8 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
         if (command >= 0x60 && command <= 0x7F) {
             int old = ram[0];
             ram[command & 0x1F] = (byte) value;
-            if (command == 0x60 && (value & CB_TRANSLATE) == 0 && (old & CB_TRANSLATE) != 0 && warnings.allow()) {
+            if (command == 0x60 && (value & CB_TRANSLATE) == 0 && (old & CB_TRANSLATE) != 0
+                    && warnings.tryAcquire() != LogRateLimiter.SUPPRESSED) {
                 LOG.warn("i8042: guest turned scan-code translation off; keys are still sent as set 1");
             }
             return;
@@ -264,7 +266,7 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
         switch (command) {
             case 0xD1 -> {
                 boolean newA20 = (value & OP_A20) != 0;
-                if (newA20 != a20 && warnings.allow()) {
+                if (newA20 != a20 && warnings.tryAcquire() != LogRateLimiter.SUPPRESSED) {
                     LOG.warn("i8042: guest set A20 {}; A20 masking is not supported, memory is not wrapped",
                             newA20 ? "on" : "off");
                 }
@@ -277,7 +279,7 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
             case 0xD3 -> output(value, SOURCE_MOUSE);
             default -> {
                 // Unreachable: only the commands above set a controller data target.
-                if (warnings.allow()) {
+                if (warnings.tryAcquire() != LogRateLimiter.SUPPRESSED) {
                     LOG.warn("i8042: data byte 0x{} for command 0x{} ignored", Integer.toHexString(value),
                             Integer.toHexString(command));
                 }

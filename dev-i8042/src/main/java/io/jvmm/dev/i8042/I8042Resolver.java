@@ -13,6 +13,7 @@ import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.resource.ResourceKind;
 import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.api.resource.ResourceResolver;
+import io.jvmm.api.support.LogRateLimiter;
 
 /**
  * Resolves {@code chipset_device:i8042}: claims ports 0x60 ("data") and 0x64 ("command"), IRQ1
@@ -20,6 +21,10 @@ import io.jvmm.api.resource.ResourceResolver;
  * on (the PS/2 keyboard always wants input; a higher-elevation consumer may still take over).
  */
 public final class I8042Resolver implements ResourceResolver<I8042Handle, ChipsetDevice> {
+    /** At most this many warnings per window, so a guest hammering a bad command cannot flood the log. */
+    private static final int WARNING_BURST = 10;
+    private static final long WARNING_WINDOW_NANOS = 5_000_000_000L;
+
     @Override
     public ResourceKind<ChipsetDevice> kind() {
         return ResourceKinds.CHIPSET_DEVICE;
@@ -48,7 +53,8 @@ public final class I8042Resolver implements ResourceResolver<I8042Handle, Chipse
         board.claimPio("command", I8042Device.COMMAND_PORT, I8042Device.COMMAND_PORT);
         LineInterrupt keyboardIrq = board.newLine(LineSets.IRQ, "keyboard", 1);
         LineInterrupt auxIrq = board.newLine(LineSets.IRQ, "aux", 12);
-        I8042Device device = new I8042Device(board, input, keyboardIrq, auxIrq, new WarningLimiter(System::nanoTime));
+        I8042Device device = new I8042Device(board, input, keyboardIrq, auxIrq,
+                new LogRateLimiter(WARNING_BURST, WARNING_WINDOW_NANOS, System::nanoTime));
         DeviceWaker waker = board.waker();
         input.setListener(waker::wake);
         input.setActive(true);

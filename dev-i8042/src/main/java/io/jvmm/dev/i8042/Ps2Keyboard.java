@@ -1,6 +1,8 @@
 package io.jvmm.dev.i8042;
 
 import io.jvmm.api.input.KeyEvent;
+import io.jvmm.api.support.ByteRing;
+import io.jvmm.api.support.LogRateLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +21,8 @@ final class Ps2Keyboard {
     static final int PULL_LIMIT = 19;
 
     static final int ACK = 0xFA;
+    /** Replaces the newest byte of a full queue: the PS/2 overrun marker. */
+    static final int OVERRUN = 0x00;
     static final int RESEND = 0xFE;
     static final int ECHO = 0xEE;
     static final int SELF_TEST_PASSED = 0xAA;
@@ -45,8 +49,8 @@ final class Ps2Keyboard {
     /** A snapshot for saved state. */
     record State(byte[] queue, boolean scanning, int pendingCommand, int lastSent, int leds, int typematic) {}
 
-    private final ByteQueue out = new ByteQueue(QUEUE_CAPACITY);
-    private final WarningLimiter warnings;
+    private final ByteRing out = new ByteRing(QUEUE_CAPACITY);
+    private final LogRateLimiter warnings;
     private boolean scanning;
     /** A command awaiting its data byte, or 0. */
     private int pendingCommand;
@@ -55,7 +59,7 @@ final class Ps2Keyboard {
     private int leds;
     private int typematic;
 
-    Ps2Keyboard(WarningLimiter warnings) {
+    Ps2Keyboard(LogRateLimiter warnings) {
         this.warnings = warnings;
         reset();
     }
@@ -93,10 +97,10 @@ final class Ps2Keyboard {
     void hostKey(KeyEvent event) {
         int code = event.code();
         if (code > 0xFF) {
-            out.push(code >>> 8);
+            send(code >>> 8);
         }
         int last = code & 0xFF;
-        out.push(event.make() ? last : last | 0x80);
+        send(event.make() ? last : last | 0x80);
     }
 
     /** A byte the guest wrote to the keyboard through the controller's data port. */
@@ -118,46 +122,46 @@ final class Ps2Keyboard {
         switch (command) {
             case CMD_SET_LEDS -> {
                 leds = value & 0x07;
-                out.push(ACK);
+                send(ACK);
             }
             case CMD_SCAN_CODE_SET -> {
                 if (value == 0) {
-                    out.push(ACK);
-                    out.push(SCAN_CODE_SET);
+                    send(ACK);
+                    send(SCAN_CODE_SET);
                 } else if (value <= 3) {
-                    out.push(ACK);
-                    if (value != SCAN_CODE_SET && warnings.allow()) {
+                    send(ACK);
+                    if (value != SCAN_CODE_SET && warnings.tryAcquire() != LogRateLimiter.SUPPRESSED) {
                         LOG.warn("i8042 keyboard: guest selected scan-code set {}; only set 2 (translated) is"
                                 + " supported, keys stay in set 1 translation", value);
                     }
                 } else {
-                    out.push(RESEND);
+                    send(RESEND);
                 }
             }
             case CMD_TYPEMATIC -> {
                 typematic = value & 0x7F;
-                out.push(ACK);
+                send(ACK);
             }
-            default -> out.push(ACK); // 0xFB..0xFD: per-key type settings, ignored
+            default -> send(ACK); // 0xFB..0xFD: per-key type settings, ignored
         }
     }
 
     private void command(int value) {
         switch (value) {
             case CMD_SET_LEDS, CMD_SCAN_CODE_SET, CMD_TYPEMATIC, 0xFB, 0xFC, 0xFD -> {
-                out.push(ACK);
+                send(ACK);
                 pendingCommand = value;
             }
-            case CMD_ECHO -> out.push(ECHO);
+            case CMD_ECHO -> send(ECHO);
             case CMD_IDENTIFY -> {
-                out.push(ACK);
-                out.push(ID_1);
-                out.push(ID_2);
+                send(ACK);
+                send(ID_1);
+                send(ID_2);
             }
             case CMD_ENABLE -> {
                 out.clear();
                 scanning = true;
-                out.push(ACK);
+                send(ACK);
             }
             case CMD_DISABLE -> {
                 // Default-disable: power-on settings, empty queue, no scanning. Host keys typed
@@ -165,23 +169,23 @@ final class Ps2Keyboard {
                 out.clear();
                 defaults();
                 scanning = false;
-                out.push(ACK);
+                send(ACK);
             }
             case CMD_DEFAULTS -> {
                 // Set-default: power-on settings, scanning continues.
                 out.clear();
                 defaults();
                 scanning = true;
-                out.push(ACK);
+                send(ACK);
             }
-            case 0xF7, 0xF8, 0xF9, 0xFA -> out.push(ACK); // set-3 key types: accepted, ignored
-            case CMD_RESEND -> out.push(lastSent);
+            case 0xF7, 0xF8, 0xF9, 0xFA -> send(ACK); // set-3 key types: accepted, ignored
+            case CMD_RESEND -> send(lastSent);
             case CMD_RESET -> {
                 reset();
-                out.push(ACK);
-                out.push(SELF_TEST_PASSED);
+                send(ACK);
+                send(SELF_TEST_PASSED);
             }
-            default -> out.push(RESEND);
+            default -> send(RESEND);
         }
     }
 
@@ -222,5 +226,12 @@ final class Ps2Keyboard {
             return "keyboard pending command 0x" + Integer.toHexString(p) + " takes no data byte";
         }
         return null;
+    }
+
+    /** Queues a byte for the controller; when the queue is full its newest byte becomes the overrun marker. */
+    private void send(int b) {
+        if (!out.push(b)) {
+            out.replaceNewest(OVERRUN);
+        }
     }
 }

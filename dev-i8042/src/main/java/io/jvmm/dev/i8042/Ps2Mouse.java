@@ -1,5 +1,7 @@
 package io.jvmm.dev.i8042;
 
+import io.jvmm.api.support.ByteRing;
+
 /**
  * A PS/2 mouse stub, enough for guests to detect it: reset answers ACK, self-test passed and
  * device id 0; every other byte (commands and their data) is acknowledged. It never moves.
@@ -7,11 +9,13 @@ package io.jvmm.dev.i8042;
 final class Ps2Mouse {
     static final int QUEUE_CAPACITY = 16;
     static final int ACK = 0xFA;
+    /** Replaces the newest byte of a full queue: the PS/2 overrun marker. */
+    static final int OVERRUN = 0x00;
     static final int SELF_TEST_PASSED = 0xAA;
     static final int DEVICE_ID = 0x00;
     static final int CMD_RESET = 0xFF;
 
-    private final ByteQueue out = new ByteQueue(QUEUE_CAPACITY);
+    private final ByteRing out = new ByteRing(QUEUE_CAPACITY);
 
     void reset() {
         out.clear();
@@ -28,11 +32,11 @@ final class Ps2Mouse {
     void write(int value) {
         if (value == CMD_RESET) {
             out.clear();
-            out.push(ACK);
-            out.push(SELF_TEST_PASSED);
-            out.push(DEVICE_ID);
+            send(ACK);
+            send(SELF_TEST_PASSED);
+            send(DEVICE_ID);
         } else {
-            out.push(ACK);
+            send(ACK);
         }
     }
 
@@ -42,5 +46,12 @@ final class Ps2Mouse {
 
     void restore(byte[] queue) {
         out.load(queue);
+    }
+
+    /** Queues a byte for the controller; when the queue is full its newest byte becomes the overrun marker. */
+    private void send(int b) {
+        if (!out.push(b)) {
+            out.replaceNewest(OVERRUN);
+        }
     }
 }

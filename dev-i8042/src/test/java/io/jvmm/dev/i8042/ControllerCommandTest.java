@@ -18,8 +18,8 @@ class ControllerCommandTest {
     void readCommandByteIsControllerDataWithoutIrq() {
         rig.command(0x20);
         assertEquals(0x1D, rig.status(), "OBF + system flag + last write command + unlocked");
-        assertFalse(rig.board.irq1());
-        assertFalse(rig.board.irq12());
+        assertFalse(rig.irq1());
+        assertFalse(rig.irq12());
         assertEquals(0x47, rig.data());
         assertFalse(rig.outputFull());
     }
@@ -39,10 +39,10 @@ class ControllerCommandTest {
         }
         for (int i = 1; i < 32; i++) {
             rig.command(0x20 + i);
-            assertTrue(rig.board.irq1(), "RAM read raises IRQ1 (command byte enables it)");
+            assertTrue(rig.irq1(), "RAM read raises IRQ1 (command byte enables it)");
             assertEquals(0x01, rig.status() & 0x21, "keyboard data, not AUX");
             assertEquals(0x80 + i, rig.data(), "RAM byte " + i);
-            assertFalse(rig.board.irq1());
+            assertFalse(rig.irq1());
         }
         // RAM byte 0 is the command byte.
         rig.command(0x20);
@@ -54,7 +54,7 @@ class ControllerCommandTest {
         rig.command(0x60, 0x46);
         rig.command(0x25);
         assertTrue(rig.outputFull());
-        assertFalse(rig.board.irq1());
+        assertFalse(rig.irq1());
     }
 
     @Test
@@ -63,7 +63,7 @@ class ControllerCommandTest {
         for (int[] row : table) {
             rig.command(row[0]);
             assertEquals(0x01, rig.status() & 0x21, "command 0x" + Integer.toHexString(row[0]) + " fills OBF");
-            assertFalse(rig.board.irq1(), "controller bytes raise no IRQ");
+            assertFalse(rig.irq1(), "controller bytes raise no IRQ");
             assertEquals(row[1], rig.data(), "answer to 0x" + Integer.toHexString(row[0]));
         }
     }
@@ -87,7 +87,7 @@ class ControllerCommandTest {
         rig.command(0xC2);
         assertFalse(rig.outputFull());
         assertEquals(0x47, cb());
-        assertTrue(rig.board.power.isEmpty());
+        assertTrue(rig.board.powerRequests().isEmpty());
     }
 
     @Test
@@ -95,7 +95,7 @@ class ControllerCommandTest {
         rig.command(0xD0);
         assertEquals(0x47, rig.data(), "reset 1, A20 1, aux clock 1, kbd clock 1, empty buffer");
         rig.command(0xD1, 0xDD); // A20 off, reset line high
-        assertTrue(rig.board.power.isEmpty());
+        assertTrue(rig.board.powerRequests().isEmpty());
         rig.command(0xD0);
         assertEquals(0x45, rig.data(), "A20 now off");
         rig.command(0xD1, 0xDF);
@@ -117,20 +117,20 @@ class ControllerCommandTest {
     void writeKeyboardOutputRaisesIrq1() {
         rig.command(0xD2, 0xAB);
         assertEquals(0x01, rig.status() & 0x21);
-        assertTrue(rig.board.irq1());
-        assertFalse(rig.board.irq12());
+        assertTrue(rig.irq1());
+        assertFalse(rig.irq12());
         assertEquals(0xAB, rig.data());
-        assertFalse(rig.board.irq1());
+        assertFalse(rig.irq1());
     }
 
     @Test
     void writeMouseOutputRaisesIrq12WhenEnabled() {
         rig.command(0xD3, 0xCD);
         assertEquals(0x21, rig.status() & 0x21, "AUX OBF");
-        assertTrue(rig.board.irq12(), "initial command byte 0x47 enables IRQ12");
-        assertFalse(rig.board.irq1());
+        assertTrue(rig.irq12(), "initial command byte 0x47 enables IRQ12");
+        assertFalse(rig.irq1());
         assertEquals(0xCD, rig.data());
-        assertFalse(rig.board.irq12());
+        assertFalse(rig.irq12());
     }
 
     @Test
@@ -163,7 +163,7 @@ class ControllerCommandTest {
         rig.command(cmd);
         assertFalse(rig.outputFull());
         assertEquals(0x47, cb());
-        assertTrue(rig.board.power.isEmpty());
+        assertTrue(rig.board.powerRequests().isEmpty());
         // The next data byte still goes to the keyboard.
         rig.write(0x60, 0xEE);
         assertEquals(0xEE, rig.readByte());
@@ -184,7 +184,7 @@ class ControllerCommandTest {
         for (int i = 0; i < 1000; i++) {
             rig.command(0xA0);
         }
-        assertEquals(List.of(), rig.board.power);
+        assertEquals(List.of(), rig.board.powerRequests());
     }
 
     @Test
@@ -202,7 +202,7 @@ class ControllerCommandTest {
         rig.command(0xD0);
         assertEquals(0x47, rig.data(), "A20 on");
         assertTrue(((I8042Device) rig.device).keyboard().scanning());
-        assertEquals(List.<PowerAction>of(), rig.board.power);
+        assertEquals(List.<PowerAction>of(), rig.board.powerRequests());
     }
 
     private int cb() {

@@ -24,7 +24,7 @@ class GuestRunTest {
         Rig rig = new Rig();
         String out = run(rig, true);
         assertEquals(EXPECTED, out);
-        assertEquals(List.of(PowerAction.RESET), rig.board.power);
+        assertEquals(List.of(PowerAction.RESET), rig.board.powerRequests());
     }
 
     @Test
@@ -44,7 +44,7 @@ class GuestRunTest {
         int cx = 0;
         boolean zf = false;
         for (long steps = 0; steps < 10_000_000; steps++) {
-            if (stopOnReset && !rig.board.power.isEmpty()) {
+            if (stopOnReset && !rig.board.powerRequests().isEmpty()) {
                 break;
             }
             int op = image[ip] & 0xFF;

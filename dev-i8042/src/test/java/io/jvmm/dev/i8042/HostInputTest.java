@@ -16,11 +16,11 @@ class HostInputTest {
 
     @Test
     void hostKeysWakeThePollAndArriveAsSet1Codes() {
-        int wakes = rig.board.wakes;
+        int wakes = rig.board.waker().wakes();
         rig.keys.sendAll(KeyNames.parse("a"));
-        assertTrue(rig.board.wakes > wakes, "the input listener wakes the device");
+        assertTrue(rig.board.waker().wakes() > wakes, "the input listener wakes the device");
         rig.poll();
-        assertTrue(rig.board.irq1());
+        assertTrue(rig.irq1());
         rig.expectBytes(0x1E, 0x9E);
     }
 
@@ -39,9 +39,9 @@ class HostInputTest {
         rig.poll();
         assertFalse(rig.outputFull(), "a disabled keyboard delivers nothing");
         assertEquals(2, rig.keys.queued(), "keys wait in the source");
-        int wakes = rig.board.wakes;
+        int wakes = rig.board.waker().wakes();
         rig.write(0x60, 0xF4);
-        assertTrue(rig.board.wakes > wakes, "enabling wakes the poll");
+        assertTrue(rig.board.waker().wakes() > wakes, "enabling wakes the poll");
         rig.expectBytes(0xFA);
         rig.poll();
         rig.expectBytes(0x30, 0xB0);
@@ -55,9 +55,9 @@ class HostInputTest {
         rig.poll();
         assertFalse(rig.outputFull());
         assertEquals(2, rig.keys.queued());
-        int wakes = rig.board.wakes;
+        int wakes = rig.board.waker().wakes();
         rig.command(0xAE);
-        assertTrue(rig.board.wakes > wakes);
+        assertTrue(rig.board.waker().wakes() > wakes);
         rig.poll();
         rig.expectBytes(0x2E, 0xAE);
     }
@@ -102,9 +102,9 @@ class HostInputTest {
     @Test
     void emptyReadWakesThePoll() {
         rig.command(0xAA);
-        int wakes = rig.board.wakes;
+        int wakes = rig.board.waker().wakes();
         rig.data();
-        assertTrue(rig.board.wakes > wakes);
+        assertTrue(rig.board.waker().wakes() > wakes);
     }
 
     @Test

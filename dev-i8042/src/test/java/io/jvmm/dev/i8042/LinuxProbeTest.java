@@ -101,13 +101,13 @@ class LinuxProbeTest {
         // i8042_enable_kbd_port: IRQ1 on.
         ctr |= 0x01;
         i8042Command(0x60, 0, ctr);
-        assertFalse(rig.board.irq1(), "nothing pending");
+        assertFalse(rig.irq1(), "nothing pending");
         assertFalse(rig.outputFull());
 
         // Reboot through the controller (machine_emergency_restart -> kb_wait; outb(0xfe, 0x64)).
         waitWrite();
         rig.write(0x64, 0xFE);
-        assertEquals(List.of(PowerAction.RESET), rig.board.power);
+        assertEquals(List.of(PowerAction.RESET), rig.board.powerRequests());
     }
 
     private static void assertArrayEquals(int[] expected, int[] actual) {

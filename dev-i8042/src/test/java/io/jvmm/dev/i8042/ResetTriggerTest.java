@@ -14,7 +14,7 @@ class ResetTriggerTest {
         for (int cmd = 0xF0; cmd <= 0xFE; cmd += 2) {
             Rig rig = new Rig();
             rig.command(cmd);
-            assertEquals(List.of(PowerAction.RESET), rig.board.power, "pulse 0x" + Integer.toHexString(cmd));
+            assertEquals(List.of(PowerAction.RESET), rig.board.powerRequests(), "pulse 0x" + Integer.toHexString(cmd));
             assertFalse(rig.outputFull());
         }
     }
@@ -25,7 +25,7 @@ class ResetTriggerTest {
         for (int cmd = 0xF1; cmd <= 0xFF; cmd += 2) {
             rig.command(cmd);
         }
-        assertEquals(List.of(), rig.board.power);
+        assertEquals(List.of(), rig.board.powerRequests());
         assertFalse(rig.outputFull());
         assertEquals(0x47, ((I8042Device) rig.device).commandByte());
     }
@@ -35,7 +35,8 @@ class ResetTriggerTest {
         for (int value : new int[] {0x00, 0xDE, 0xFE, 0x02}) {
             Rig rig = new Rig();
             rig.command(0xD1, value);
-            assertEquals(List.of(PowerAction.RESET), rig.board.power, "output port 0x" + Integer.toHexString(value));
+            assertEquals(List.of(PowerAction.RESET), rig.board.powerRequests(),
+                    "output port 0x" + Integer.toHexString(value));
         }
     }
 
@@ -45,22 +46,22 @@ class ResetTriggerTest {
         for (int value : new int[] {0xDF, 0xDD, 0x01, 0xFF, 0x03}) {
             rig.command(0xD1, value);
         }
-        assertEquals(List.of(), rig.board.power);
+        assertEquals(List.of(), rig.board.powerRequests());
     }
 
     @Test
     void d1CommandAloneDoesNotReset() {
         Rig rig = new Rig();
         rig.command(0xD1);
-        assertEquals(List.of(), rig.board.power, "the reset happens on the data byte");
+        assertEquals(List.of(), rig.board.powerRequests(), "the reset happens on the data byte");
         rig.write(0x60, 0xFE);
-        assertEquals(List.of(PowerAction.RESET), rig.board.power);
+        assertEquals(List.of(PowerAction.RESET), rig.board.powerRequests());
     }
 
     @Test
     void fePassedAsKeyboardDataDoesNotReset() {
         Rig rig = new Rig();
         rig.write(0x60, 0xFE); // keyboard resend command
-        assertEquals(List.of(), rig.board.power);
+        assertEquals(List.of(), rig.board.powerRequests());
     }
 }

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.jvmm.api.device.BoardServices;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.IoResult;
+import io.jvmm.api.device.LineSets;
 import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.handles.I8042Handle;
 import io.jvmm.api.handles.MultiplexedKeyboardHandle;
@@ -14,8 +14,7 @@ import io.jvmm.api.input.KeyboardDistributor;
 import io.jvmm.api.input.KeyboardInputResolver;
 import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.ResolveException;
-import io.jvmm.api.resource.Resource;
-import io.jvmm.api.resource.ResourceKinds;
+import io.jvmm.testkit.FakeBoard;
 
 /**
  * An i8042 resolved through its real resolver, with a fake board and a real keyboard
@@ -42,27 +41,7 @@ final class Rig {
     }
 
     ChipsetDevice resolve(String name, int elevation) throws ResolveException {
-        KeyboardInputResolver keyboardResolver = new KeyboardInputResolver(keys);
-        ResolveContext context = new ResolveContext() {
-            @Override
-            public String deviceName() {
-                return name;
-            }
-
-            @Override
-            @SuppressWarnings("unchecked")
-            public <T> T resolve(Resource<T> resource) throws ResolveException {
-                if (resource.kind() != ResourceKinds.KEYBOARD_INPUT || !resource.id().equals("keyboard")) {
-                    throw new ResolveException("test context resolves only keyboard_input:keyboard, not " + resource);
-                }
-                return (T) keyboardResolver.resolve((MultiplexedKeyboardHandle) resource.handle(), this);
-            }
-
-            @Override
-            public BoardServices board() {
-                return board;
-            }
-        };
+        ResolveContext context = board.context(name, new KeyboardInputResolver(keys));
         I8042Handle handle = new I8042Handle(new MultiplexedKeyboardHandle(elevation).toResource());
         return new I8042Resolver().resolve(handle, context);
     }
@@ -94,6 +73,16 @@ final class Rig {
     void command(int cmd, int data) {
         write(0x64, cmd);
         write(0x60, data);
+    }
+
+    /** The level of the keyboard's line, IRQ 1. */
+    boolean irq1() {
+        return board.line(LineSets.IRQ, 1).level();
+    }
+
+    /** The level of the mouse's line, IRQ 12. */
+    boolean irq12() {
+        return board.line(LineSets.IRQ, 12).level();
     }
 
     void poll() {

@@ -61,13 +61,13 @@ class SavedStateTest {
     void restoreSetsLines() {
         Rig a = new Rig();
         a.command(0xD2, 0x10);
-        assertTrue(a.board.irq1());
+        assertTrue(a.irq1());
         Rig b = new Rig();
         b.device.savedState().orElseThrow().restore(a.device.savedState().orElseThrow().save());
-        assertTrue(b.board.irq1());
+        assertTrue(b.irq1());
         a.data();
         b.device.savedState().orElseThrow().restore(a.device.savedState().orElseThrow().save());
-        assertFalse(b.board.irq1());
+        assertFalse(b.irq1());
     }
 
     @Test

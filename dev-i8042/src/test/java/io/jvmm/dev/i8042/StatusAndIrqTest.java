@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvmm.api.device.IoResult;
+import io.jvmm.api.device.LineSets;
 import io.jvmm.api.input.KeyEvent;
+import io.jvmm.testkit.FakeBoard;
 import org.junit.jupiter.api.Test;
 
 /** Status bits, IRQ1/IRQ12 gating by the command byte, the output buffer refill order, access sizes. */
@@ -16,20 +18,18 @@ class StatusAndIrqTest {
     @Test
     void powerOnStatus() {
         assertEquals(0x14, rig.status(), "system flag + keyboard not inhibited, nothing else");
-        assertFalse(rig.board.irq1());
-        assertFalse(rig.board.irq12());
+        assertFalse(rig.irq1());
+        assertFalse(rig.irq12());
     }
 
     @Test
     void resolverClaimsTheTwoPortsAndLines() {
-        assertEquals(2, rig.board.pio.size());
-        assertEquals(new FakeBoard.Claim("data", 0x60, 0x60), rig.board.pio.get(0));
-        assertEquals(new FakeBoard.Claim("command", 0x64, 0x64), rig.board.pio.get(1));
-        assertEquals("keyboard", rig.board.lines.get(1).label);
-        assertEquals("aux", rig.board.lines.get(12).label);
-        assertEquals("irq", rig.board.lines.get(1).lineSet);
-        assertEquals("irq", rig.board.lines.get(12).lineSet);
-        assertEquals(2, rig.board.lines.size());
+        assertEquals(2, rig.board.pioClaims().size());
+        assertEquals(FakeBoard.Claim.pio("data", 0x60, 0x60), rig.board.pioClaims().get(0));
+        assertEquals(FakeBoard.Claim.pio("command", 0x64, 0x64), rig.board.pioClaims().get(1));
+        assertEquals("keyboard", rig.board.line(LineSets.IRQ, 1).label());
+        assertEquals("aux", rig.board.line(LineSets.IRQ, 12).label());
+        assertEquals(2, rig.board.lines().size());
     }
 
     @Test
@@ -42,7 +42,7 @@ class StatusAndIrqTest {
         }
         // A 2-byte write of "0xFE" to the command port must not reset.
         assertSame(IoResult.INVALID_ACCESS_SIZE, rig.io.ioWrite(0x64, new byte[] {(byte) 0xFE, 0}));
-        assertTrue(rig.board.power.isEmpty());
+        assertTrue(rig.board.powerRequests().isEmpty());
         assertEquals(0x14, rig.status(), "rejected accesses change nothing");
     }
 
@@ -56,14 +56,14 @@ class StatusAndIrqTest {
     void keyboardIrqFollowsCommandByteBit0() {
         rig.keys.send(new KeyEvent(0x1E, true));
         rig.poll();
-        assertTrue(rig.board.irq1(), "IRQ1 with 0x47");
+        assertTrue(rig.irq1(), "IRQ1 with 0x47");
         rig.command(0x60, 0x46); // IRQ1 off; the key byte is still buffered
-        assertFalse(rig.board.irq1());
+        assertFalse(rig.irq1());
         assertEquals(0x01, rig.status() & 0x01);
         rig.command(0x60, 0x47);
-        assertTrue(rig.board.irq1(), "re-enabling with data buffered raises it again");
+        assertTrue(rig.irq1(), "re-enabling with data buffered raises it again");
         assertEquals(0x1E, rig.data());
-        assertFalse(rig.board.irq1());
+        assertFalse(rig.irq1());
     }
 
     @Test
@@ -71,12 +71,12 @@ class StatusAndIrqTest {
         rig.command(0x60, 0x45);
         rig.command(0xD4, 0xF4);
         assertEquals(0x21, rig.status() & 0x21);
-        assertFalse(rig.board.irq12());
+        assertFalse(rig.irq12());
         rig.command(0x60, 0x47);
-        assertTrue(rig.board.irq12());
-        assertFalse(rig.board.irq1(), "mouse data never raises IRQ1");
+        assertTrue(rig.irq12());
+        assertFalse(rig.irq1(), "mouse data never raises IRQ1");
         assertEquals(0xFA, rig.data());
-        assertFalse(rig.board.irq12());
+        assertFalse(rig.irq12());
     }
 
     @Test
@@ -113,8 +113,8 @@ class StatusAndIrqTest {
         for (int cmd : new int[] {0x20, 0xA1, 0xA4, 0xA9, 0xAA, 0xAB, 0xC0, 0xD0}) {
             rig.command(cmd);
             assertTrue(rig.outputFull());
-            assertFalse(rig.board.irq1(), "command 0x" + Integer.toHexString(cmd));
-            assertFalse(rig.board.irq12(), "command 0x" + Integer.toHexString(cmd));
+            assertFalse(rig.irq1(), "command 0x" + Integer.toHexString(cmd));
+            assertFalse(rig.irq12(), "command 0x" + Integer.toHexString(cmd));
             rig.data();
         }
     }
@@ -131,7 +131,7 @@ class StatusAndIrqTest {
     void controllerAnswerReplacesABufferedByte() {
         rig.command(0xD2, 0x33);
         rig.command(0xAA);
-        assertFalse(rig.board.irq1(), "the keyboard byte was replaced by a controller byte");
+        assertFalse(rig.irq1(), "the keyboard byte was replaced by a controller byte");
         assertEquals(0x55, rig.data());
     }
 }

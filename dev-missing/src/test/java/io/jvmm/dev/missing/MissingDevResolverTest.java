@@ -5,86 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jvmm.api.device.BoardServices;
 import io.jvmm.api.device.ChipsetDevice;
-import io.jvmm.api.device.DeviceWaker;
 import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.IoResult;
-import io.jvmm.api.device.LineInterrupt;
-import io.jvmm.api.device.LineInterruptTarget;
 import io.jvmm.api.device.MmioIntercept;
 import io.jvmm.api.device.PortIoIntercept;
-import io.jvmm.api.device.PowerAction;
-import io.jvmm.api.device.VmClock;
 import io.jvmm.api.handles.MissingDevHandle;
-import io.jvmm.api.resource.ResolveContext;
-import io.jvmm.api.resource.Resource;
 import io.jvmm.api.resource.ResourceKinds;
-import java.util.ArrayList;
+import io.jvmm.testkit.FakeBoard;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 class MissingDevResolverTest {
-    /** Records claims; everything else is unused by missing-dev and fails loudly if called. */
-    private static final class FakeBoard implements BoardServices {
-        final List<String> claims = new ArrayList<>();
-
-        @Override
-        public void claimPio(String region, int start, int end) {
-            claims.add("pio " + region + " " + Integer.toHexString(start) + "-" + Integer.toHexString(end));
-        }
-
-        @Override
-        public void claimMmio(String region, long start, long end) {
-            claims.add("mmio " + region + " " + Long.toHexString(start) + "-" + Long.toHexString(end));
-        }
-
-        @Override
-        public LineInterrupt newLine(String lineSet, String label, int vector) {
-            throw new AssertionError("missing-dev has no lines");
-        }
-
-        @Override
-        public void addLineTarget(String lineSet, int firstSource, int lastSource, int firstTarget,
-                LineInterruptTarget target) {
-            throw new AssertionError("missing-dev targets no lines");
-        }
-
-        @Override
-        public void requestPower(PowerAction action) {
-            throw new AssertionError();
-        }
-
-        @Override
-        public VmClock clock() {
-            throw new AssertionError();
-        }
-
-        @Override
-        public DeviceWaker waker() {
-            throw new AssertionError();
-        }
-    }
-
     private static ChipsetDevice resolve(MissingDevHandle handle, FakeBoard board) {
-        return new MissingDevResolver().resolve(handle, new ResolveContext() {
-            @Override
-            public String deviceName() {
-                return "missing";
-            }
-
-            @Override
-            public <T> T resolve(Resource<T> resource) {
-                throw new AssertionError("missing-dev has no nested resources");
-            }
-
-            @Override
-            public BoardServices board() {
-                return board;
-            }
-        });
+        return new MissingDevResolver().resolve(handle, board.context("missing"));
     }
 
     @Test
@@ -95,7 +31,8 @@ class MissingDevResolverTest {
                 .claimPio("game", 0x200, 0x207)
                 .claimMmio("tpm", 0xfed4_0000L, 0xfed4_4fffL);
         ChipsetDevice d = resolve(h, board);
-        assertEquals(List.of("pio pnp 279-279", "pio game 200-207", "mmio tpm fed40000-fed44fff"), board.claims);
+        assertEquals(List.of(FakeBoard.Claim.pio("pnp", 0x279, 0x279), FakeBoard.Claim.pio("game", 0x200, 0x207),
+                FakeBoard.Claim.mmio("tpm", 0xfed4_0000L, 0xfed4_4fffL)), board.claims());
         assertTrue(d.portIo().isPresent());
         assertTrue(d.mmio().isPresent());
         assertFalse(d.pollDevice().isPresent());

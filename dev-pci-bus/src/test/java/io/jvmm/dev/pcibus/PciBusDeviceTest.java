@@ -15,6 +15,9 @@ import io.jvmm.api.device.PciConfigSpace;
 import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.handles.EmptyHandle;
+import io.jvmm.testkit.AllocationMeter;
+import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.MapConfig;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +31,7 @@ class PciBusDeviceTest {
     @BeforeEach
     void setUp() {
         board = new FakeBoard();
-        device = new PciBusResolver().resolve(EmptyHandle.INSTANCE, board);
+        device = new PciBusResolver().resolve(EmptyHandle.INSTANCE, board.context("test-device"));
         io = device.portIo().orElseThrow();
     }
 
@@ -61,9 +64,9 @@ class PciBusDeviceTest {
 
     @Test
     void resolverClaimsAddressAndDataPorts() {
-        assertEquals(List.of(new FakeBoard.Claim("config_address", 0xCF8, 0xCFB),
-                new FakeBoard.Claim("config_data", 0xCFC, 0xCFF)), board.pio);
-        assertTrue(board.lines.isEmpty());
+        assertEquals(List.of(FakeBoard.Claim.pio("config_address", 0xCF8, 0xCFB),
+                FakeBoard.Claim.pio("config_data", 0xCFC, 0xCFF)), board.pioClaims());
+        assertTrue(board.lines().isEmpty());
         assertTrue(device.pciBus().isPresent());
         assertEquals(EmptyHandle.INSTANCE, new PciBusResolver().parseHandle(new MapConfig(Map.of())));
         assertEquals("generic_pci_bus", new PciBusResolver().id());
@@ -234,7 +237,7 @@ class PciBusDeviceTest {
         assertEquals("chipset.pci_bus", blob.format());
 
         FakeBoard other = new FakeBoard();
-        ChipsetDevice copy = new PciBusResolver().resolve(EmptyHandle.INSTANCE, other);
+        ChipsetDevice copy = new PciBusResolver().resolve(EmptyHandle.INSTANCE, other.context("test-device"));
         copy.savedState().orElseThrow().restore(blob);
         PortIoIntercept cio = copy.portIo().orElseThrow();
         byte[] d = new byte[4];

@@ -12,6 +12,8 @@ import io.jvmm.api.device.PollDevice;
 import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.serial.SerialBackend;
+import io.jvmm.api.support.ByteRing;
+import io.jvmm.api.support.LogRateLimiter;
 import java.util.Arrays;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -73,8 +75,7 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
     private long droppedTx;
     private long droppedRx;
     private long ignoredLcrHWrites;
-    private long lastBackendErrorLog = System.nanoTime() - LOG_INTERVAL_NANOS;
-    private long suppressedBackendErrors;
+    private final LogRateLimiter backendErrorLog = new LogRateLimiter(1, LOG_INTERVAL_NANOS, System::nanoTime);
 
     Pl011Uart(String name, long base, SerialBackend backend, LineInterrupt line, DeviceWaker waker) {
         this.name = name;
@@ -448,14 +449,10 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
     }
 
     private void logBackendError(RuntimeException e) {
-        long now = System.nanoTime();
-        if (now - lastBackendErrorLog >= LOG_INTERVAL_NANOS) {
+        long suppressed = backendErrorLog.tryAcquire();
+        if (suppressed != LogRateLimiter.SUPPRESSED) {
             LOG.warn("serial '{}': backend failed ({}); output dropped{}", name, e.toString(),
-                    suppressedBackendErrors == 0 ? "" : " (" + suppressedBackendErrors + " similar errors suppressed)");
-            lastBackendErrorLog = now;
-            suppressedBackendErrors = 0;
-        } else {
-            suppressedBackendErrors++;
+                    suppressed == 0 ? "" : " (" + suppressed + " similar errors suppressed)");
         }
     }
 
@@ -519,7 +516,7 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
     @Override
     public SavedStateBlob save() {
         return new Pl011SavedState(ilpr, ibrd, fbrd, stagedIbrd, stagedFbrd, lcrH, cr, ifls, imsc, ris, dmacr,
-                connected, contents(rx), contents(tx)).toBlob();
+                connected, rx.toArray(), tx.toArray()).toBlob();
     }
 
     @Override
@@ -538,26 +535,11 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
         dmacr = s.dmacr();
         // The next poll compares this with the backend and reports a change if it differs.
         connected = s.connected();
-        refill(rx, s.rx());
-        refill(tx, s.tx());
+        rx.load(s.rx());
+        tx.load(s.tx());
         rxStalled = false;
         lineHigh = (ris & imsc) != 0;
         line.setLevel(lineHigh);
         sync();
-    }
-
-    private static byte[] contents(ByteRing ring) {
-        byte[] out = new byte[ring.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (byte) ring.peek(i);
-        }
-        return out;
-    }
-
-    private static void refill(ByteRing ring, byte[] bytes) {
-        ring.clear();
-        for (byte b : bytes) {
-            ring.push(b & 0xFF);
-        }
     }
 }

@@ -112,9 +112,9 @@ class Pl011FifoTest {
         u.poll();
         assertEquals("", pipe.hostOutput(), "TXE clear: the bytes wait in the FIFO");
         assertEquals(0, u.r(FR) & FR_TXFE);
-        int wakes = u.board.waker.wakes.get();
+        int wakes = u.board.waker().wakes();
         u.w(CR, CR_UARTEN | CR_RXE | CR_TXE);
-        assertTrue(u.board.waker.wakes.get() > wakes, "enabling wakes the poller");
+        assertTrue(u.board.waker().wakes() > wakes, "enabling wakes the poller");
         u.poll();
         assertEquals("hi", pipe.hostOutput());
 
@@ -189,10 +189,10 @@ class Pl011FifoTest {
         assertEquals(Pl011Uart.BUFFER_SIZE, u.uart().rxBuffered());
         assertEquals(1000 - Pl011Uart.BUFFER_SIZE, pipe.pendingInput());
         StringBuilder got = new StringBuilder();
-        int wakes = u.board.waker.wakes.get();
+        int wakes = u.board.waker().wakes();
         while (got.length() < 1000) {
             if ((u.r(FR) & FR_RXFE) != 0) {
-                assertTrue(u.board.waker.wakes.get() > wakes, "draining a full RX wakes the poller");
+                assertTrue(u.board.waker().wakes() > wakes, "draining a full RX wakes the poller");
                 u.poll();
                 continue;
             }
@@ -221,10 +221,10 @@ class Pl011FifoTest {
     void backendListenerWakesTheDevice() {
         SerialPipe pipe = new SerialPipe();
         Pl011Harness u = Pl011Harness.on(pipe);
-        int wakes = u.board.waker.wakes.get();
+        int wakes = u.board.waker().wakes();
         pipe.hostWrite("k");
-        assertEquals(wakes + 1, u.board.waker.wakes.get());
+        assertEquals(wakes + 1, u.board.waker().wakes());
         u.w(DR, 'o');
-        assertEquals(wakes + 2, u.board.waker.wakes.get(), "a DR write wakes the poller to send it");
+        assertEquals(wakes + 2, u.board.waker().wakes(), "a DR write wakes the poller to send it");
     }
 }

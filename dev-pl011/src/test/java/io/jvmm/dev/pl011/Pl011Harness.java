@@ -9,8 +9,12 @@ import io.jvmm.api.device.MmioIntercept;
 import io.jvmm.api.handles.DisconnectedSerialHandle;
 import io.jvmm.api.handles.Pl011Handle;
 import io.jvmm.api.resource.ResolveException;
+import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.runtime.serial.SerialPipe;
+import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeLine;
+import java.util.Map;
 
 /** A PL011 resolved on a fake board, driven with 32-bit accesses like a guest driver. */
 final class Pl011Harness {
@@ -40,7 +44,8 @@ final class Pl011Harness {
     static Pl011Harness of(long base, SerialBackend backend, FakeBoard board) {
         try {
             ChipsetDevice d = new Pl011Resolver().resolve(
-                    new Pl011Handle(base, IRQ, DisconnectedSerialHandle.resource()), board.context("pl011-test", backend));
+                    new Pl011Handle(base, IRQ, DisconnectedSerialHandle.resource()),
+                    board.context("pl011-test", Map.of(ResourceKinds.SERIAL_BACKEND, backend)));
             return new Pl011Harness(board, d, base);
         } catch (ResolveException e) {
             throw new AssertionError(e);
@@ -79,8 +84,8 @@ final class Pl011Harness {
         return (Pl011Uart) device;
     }
 
-    FakeBoard.Line line() {
-        return board.lines.get(board.lines.size() - 1);
+    FakeLine line() {
+        return board.lines().get(board.lines().size() - 1);
     }
 
     /** Reads while FR says the RX FIFO holds data. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvmm.runtime.serial.SerialPipe;
+import io.jvmm.testkit.FakeLine;
 import org.junit.jupiter.api.Test;
 
 /** RIS/MIS/IMSC/ICR semantics, trigger levels and the output line. */
@@ -41,9 +42,9 @@ class Pl011InterruptTest {
 
     @Test
     void misIsRisAndImscAndDrivesTheLine() {
-        FakeBoard.Line line = u.line();
-        assertEquals("irq", line.set);
-        assertEquals(Pl011Harness.IRQ, line.vector);
+        FakeLine line = u.line();
+        assertEquals("irq", line.lineSet());
+        assertEquals(Pl011Harness.IRQ, line.vector());
         assertEquals(INT_MODEM_CHANGE, u.r(RIS));
         assertEquals(0, u.r(MIS));
         assertFalse(line.level());

@@ -13,9 +13,11 @@ import io.jvmm.api.resource.ResourceResolver;
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.api.serial.SerialBackendListener;
 import io.jvmm.runtime.serial.SerialPipe;
+import io.jvmm.testkit.FakeBoard;
 import java.lang.module.ModuleDescriptor;
 import java.lang.module.ModuleDescriptor.Provides;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Handle validation, the region claim, the line and the service registration. */
@@ -24,17 +26,17 @@ class Pl011ResolverTest {
 
     private ChipsetDevice resolve(long base, int irq, SerialBackend backend) throws ResolveException {
         return new Pl011Resolver().resolve(new Pl011Handle(base, irq, DisconnectedSerialHandle.resource()),
-                board.context("com1", backend));
+                board.context("com1", Map.of(ResourceKinds.SERIAL_BACKEND, backend)));
     }
 
     @Test
     void claimsItsPageAndOneLevelLine() throws ResolveException {
         ChipsetDevice d = resolve(Pl011Handle.COM1_BASE, Pl011Handle.COM1_IRQ, new SerialPipe().backend());
-        assertEquals(List.of(new FakeBoard.Claim("mmio", "registers", 0xEFFEC000L, 0xEFFECFFFL)), board.claims);
-        assertEquals(1, board.lines.size());
-        assertEquals("irq", board.lines.get(0).set);
-        assertEquals("interrupt", board.lines.get(0).label);
-        assertEquals(Pl011Handle.COM1_IRQ, board.lines.get(0).vector);
+        assertEquals(List.of(FakeBoard.Claim.mmio("registers", 0xEFFEC000L, 0xEFFECFFFL)), board.claims());
+        assertEquals(1, board.lines().size());
+        assertEquals("irq", board.lines().get(0).lineSet());
+        assertEquals("interrupt", board.lines().get(0).label());
+        assertEquals(Pl011Handle.COM1_IRQ, board.lines().get(0).vector());
         assertTrue(d.mmio().isPresent() && d.portIo().isEmpty());
         assertTrue(d.pollDevice().isPresent() && d.lifecycle().isPresent() && d.savedState().isPresent());
     }
@@ -75,14 +77,14 @@ class Pl011ResolverTest {
                 && e.getMessage().contains("4 KiB aligned") && e.getMessage().contains("0xeffec000"), e.getMessage());
         e = assertThrows(ResolveException.class, () -> resolve(0xD000_0000L, -1, new SerialPipe().backend()));
         assertTrue(e.getMessage().contains("irq"), e.getMessage());
-        assertTrue(board.claims.isEmpty(), "nothing claimed for a bad handle");
+        assertTrue(board.claims().isEmpty(), "nothing claimed for a bad handle");
     }
 
     @Test
     void theHighestPageIsAccepted() throws ResolveException {
         resolve(0xFFFF_FFFF_FFFF_F000L, 0, new SerialPipe().backend());
-        assertEquals(new FakeBoard.Claim("mmio", "registers", 0xFFFF_FFFF_FFFF_F000L, 0xFFFF_FFFF_FFFF_FFFFL),
-                board.claims.get(0));
+        assertEquals(FakeBoard.Claim.mmio("registers", 0xFFFF_FFFF_FFFF_F000L, 0xFFFF_FFFF_FFFF_FFFFL),
+                board.claims().get(0));
     }
 
     @Test
@@ -95,7 +97,8 @@ class Pl011ResolverTest {
             }
         };
         assertThrows(IllegalStateException.class, () -> new Pl011Resolver().resolve(
-                new Pl011Handle(0xD000_0000L, 5, DisconnectedSerialHandle.resource()), failing.context("x", backend)));
+                new Pl011Handle(0xD000_0000L, 5, DisconnectedSerialHandle.resource()),
+                failing.context("x", Map.of(ResourceKinds.SERIAL_BACKEND, backend))));
         assertTrue(backend.closed);
     }
 

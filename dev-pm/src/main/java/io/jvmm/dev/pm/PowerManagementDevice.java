@@ -11,6 +11,7 @@ import io.jvmm.api.device.PowerAction;
 import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.device.VmClock;
+import io.jvmm.api.support.LogRateLimiter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -86,7 +87,7 @@ final class PowerManagementDevice
     private final LineInterrupt sci;
     private final VmClock clock;
     private final Consumer<PowerAction> power;
-    private final RateLimitedWarning unknownWarning = new RateLimitedWarning(10, 5 * NANOS_PER_SECOND);
+    private final LogRateLimiter unknownWarning = new LogRateLimiter(10, 5 * NANOS_PER_SECOND, System::nanoTime);
     private final Optional<PortIoIntercept> portIo = Optional.of(this);
     private final Optional<DeviceLifecycle> lifecycle = Optional.of(this);
     private final Optional<SaveRestore> savedState = Optional.of(this);
@@ -348,10 +349,10 @@ final class PowerManagementDevice
     }
 
     private void warnUnknown(String what, int offset, int length) {
-        if (unknownWarning.tryAcquire(System.nanoTime()) && LOG.isWarnEnabled()) {
+        if (unknownWarning.tryAcquire() != LogRateLimiter.SUPPRESSED && LOG.isWarnEnabled()) {
             LOG.warn("{}: {} of unknown PM register at offset 0x{} (access of {} bytes); reads 0 "
                     + "({} similar warnings suppressed so far)", name, what,
-                    Integer.toHexString(offset), length, unknownWarning.suppressed());
+                    Integer.toHexString(offset), length, unknownWarning.suppressedTotal());
         }
     }
 

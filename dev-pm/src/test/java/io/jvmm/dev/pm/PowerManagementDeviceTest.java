@@ -16,6 +16,11 @@ import io.jvmm.api.device.PowerAction;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.handles.PowerManagementHandle;
 import io.jvmm.api.resource.ConfigException;
+import io.jvmm.testkit.AllocationMeter;
+import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeClock;
+import io.jvmm.testkit.FakeLine;
+import io.jvmm.testkit.MapConfig;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,16 +33,16 @@ class PowerManagementDeviceTest {
     private FakeBoard board;
     private ChipsetDevice device;
     private PortIoIntercept io;
-    private FakeBoard.FakeLine sci;
+    private FakeLine sci;
     private LineInterruptTarget gpe0;
 
     @BeforeEach
     void setUp() {
         board = new FakeBoard();
-        device = new PowerManagementResolver().resolve(PowerManagementHandle.DEFAULT, board);
+        device = new PowerManagementResolver().resolve(PowerManagementHandle.DEFAULT, board.context("test-device"));
         io = device.portIo().orElseThrow();
         sci = board.line(LineSets.IRQ, 9);
-        gpe0 = board.targets.get(0).target();
+        gpe0 = board.lineTargets().get(0).target();
     }
 
     private long read(int offset, int len) {
@@ -54,10 +59,10 @@ class PowerManagementDeviceTest {
 
     @Test
     void resolverClaimsBlockSciAndGpe0Target() {
-        assertEquals(List.of(new FakeBoard.Claim("pm", 0x400, 0x436)), board.pio);
-        assertEquals("sci", sci.label);
-        assertEquals(1, board.targets.size());
-        FakeBoard.Target t = board.targets.get(0);
+        assertEquals(List.of(FakeBoard.Claim.pio("pm", 0x400, 0x436)), board.pioClaims());
+        assertEquals("sci", sci.label());
+        assertEquals(1, board.lineTargets().size());
+        FakeBoard.LineTarget t = board.lineTargets().get(0);
         assertEquals(LineSets.GPE0, t.lineSet());
         assertEquals(0, t.firstSource());
         assertEquals(15, t.lastSource());
@@ -76,8 +81,9 @@ class PowerManagementDeviceTest {
     @Test
     void customBaseMovesTheBlock() {
         FakeBoard b = new FakeBoard();
-        ChipsetDevice d = new PowerManagementResolver().resolve(new PowerManagementHandle(0xB000), b);
-        assertEquals(List.of(new FakeBoard.Claim("pm", 0xB000, 0xB036)), b.pio);
+        ChipsetDevice d = new PowerManagementResolver().resolve(new PowerManagementHandle(0xB000),
+                b.context("test-device"));
+        assertEquals(List.of(FakeBoard.Claim.pio("pm", 0xB000, 0xB036)), b.pioClaims());
         byte[] data = new byte[2];
         d.portIo().orElseThrow().ioRead(0xB004, data);
         assertEquals(1, IoData.get(data), "SCI_EN at base+4");
@@ -100,7 +106,7 @@ class PowerManagementDeviceTest {
         assertEquals(0xFF, read(0x34, 1));
         assertEquals(0xBF, read(0x35, 1));
         assertEquals(0xFF, read(0x36, 1));
-        assertFalse(sci.level);
+        assertFalse(sci.level());
     }
 
     @Test
@@ -132,35 +138,35 @@ class PowerManagementDeviceTest {
     void pm1ControlStoresAndSleeps() {
         write(0x04, 2, 0x0001 | (5 << 10));
         assertEquals(0x1401, read(0x04, 2));
-        assertTrue(board.power.isEmpty());
+        assertTrue(board.powerRequests().isEmpty());
 
         write(0x04, 2, 0x2000 | (2 << 10) | 1); // S-type 2: ignored
-        assertTrue(board.power.isEmpty());
+        assertTrue(board.powerRequests().isEmpty());
         assertEquals(0x0801, read(0x04, 2), "SLP_EN is write-only");
 
         write(0x04, 2, 0x2000 | (1 << 10) | 1);
-        assertEquals(List.of(PowerAction.HIBERNATE), board.power);
+        assertEquals(List.of(PowerAction.HIBERNATE), board.powerRequests());
 
         write(0x04, 2, 0x2000 | 1);
-        assertEquals(List.of(PowerAction.HIBERNATE, PowerAction.POWER_OFF), board.power);
+        assertEquals(List.of(PowerAction.HIBERNATE, PowerAction.POWER_OFF), board.powerRequests());
     }
 
     @Test
     void sleepViaHighByteWrite() {
         write(0x05, 1, 0x20); // SLP_EN with SLP_TYP 0, as a byte access
-        assertEquals(List.of(PowerAction.POWER_OFF), board.power);
+        assertEquals(List.of(PowerAction.POWER_OFF), board.powerRequests());
         assertEquals(0x0001, read(0x04, 2), "low byte (SCI_EN) untouched");
     }
 
     @Test
     void pmTimerCountsExactly3579545PerSecond() {
         long t0 = read(0x08, 4);
-        board.clock.advance(Duration.ofSeconds(1));
+        board.clock().advance(Duration.ofSeconds(1));
         assertEquals(3_579_545L, (read(0x08, 4) - t0) & 0xFFFF_FFFFL);
-        board.clock.advance(Duration.ofSeconds(10));
+        board.clock().advance(Duration.ofSeconds(10));
         assertEquals(11 * 3_579_545L, (read(0x08, 4) - t0) & 0xFFFF_FFFFL);
         long t1 = read(0x08, 4);
-        board.clock.advanceNanos(1_000); // 3.58 ticks
+        board.clock().advanceNanos(1_000); // 3.58 ticks
         assertEquals(3, read(0x08, 4) - t1);
     }
 
@@ -177,7 +183,7 @@ class PowerManagementDeviceTest {
 
     @Test
     void pmTimerWrapsAt32BitsAndIgnoresWrites() {
-        board.clock.advance(Duration.ofSeconds(1200)); // 4.29e9 ticks: past 2^32
+        board.clock().advance(Duration.ofSeconds(1200)); // 4.29e9 ticks: past 2^32
         long v = read(0x08, 4);
         assertEquals((1200L * 3_579_545L) & 0xFFFF_FFFFL, v);
         write(0x08, 4, 0);
@@ -205,18 +211,18 @@ class PowerManagementDeviceTest {
     @Test
     void sciFollowsGpe0EnableAndStatus() {
         gpe0.setIrq(9, true);
-        assertFalse(sci.level, "bit 9 not enabled");
+        assertFalse(sci.level(), "bit 9 not enabled");
         write(0x0E, 2, 0x0200);
-        assertTrue(sci.level, "enable re-evaluates SCI");
+        assertTrue(sci.level(), "enable re-evaluates SCI");
         write(0x0C, 2, 0x0200);
-        assertFalse(sci.level, "clearing status drops SCI");
+        assertFalse(sci.level(), "clearing status drops SCI");
         gpe0.setIrq(9, true);
-        assertTrue(sci.level, "line change re-evaluates SCI");
+        assertTrue(sci.level(), "line change re-evaluates SCI");
         write(0x0E, 2, 0);
-        assertFalse(sci.level);
+        assertFalse(sci.level());
         gpe0.setIrq(1, true); // bit 1 is not enableable (mask 0x0F01)
         write(0x0E, 2, 0x0002);
-        assertFalse(sci.level);
+        assertFalse(sci.level());
     }
 
     @Test
@@ -226,11 +232,11 @@ class PowerManagementDeviceTest {
         bytes[0] = 0x01; // PM1 status = 0x0100 (power button)
         bytes[1] = 0x00;
         device.savedState().orElseThrow().restore(new SavedStateBlob(s.format(), s.version(), bytes));
-        assertFalse(sci.level);
+        assertFalse(sci.level());
         write(0x02, 2, 0x0100);
-        assertTrue(sci.level);
+        assertTrue(sci.level());
         write(0x00, 2, 0x0100);
-        assertFalse(sci.level);
+        assertFalse(sci.level());
     }
 
     @Test
@@ -298,9 +304,9 @@ class PowerManagementDeviceTest {
     @Test
     void resetRegister() {
         write(0x33, 1, 0x02);
-        assertTrue(board.power.isEmpty());
+        assertTrue(board.powerRequests().isEmpty());
         write(0x33, 1, 0x01);
-        assertEquals(List.of(PowerAction.RESET), board.power);
+        assertEquals(List.of(PowerAction.RESET), board.powerRequests());
         assertEquals(0, read(0x33, 1));
     }
 
@@ -347,15 +353,16 @@ class PowerManagementDeviceTest {
         write(0x2C, 4, 0xCAFE_F00DL);
         write(0x34, 4, 0x0102_0304L);
         write(0x04, 2, 0x0401);
-        board.clock.advance(Duration.ofMillis(1500));
+        board.clock().advance(Duration.ofMillis(1500));
         long timer = read(0x08, 4);
         SavedStateBlob blob = device.savedState().orElseThrow().save();
         assertEquals("chipset.pm", blob.format());
         assertEquals(1, blob.version());
 
-        FakeBoard other = new FakeBoard(new FakeBoard.FakeClock(77_000_000_000L,
+        FakeBoard other = new FakeBoard(new FakeClock(77_000_000_000L,
                 java.time.Instant.parse("2030-01-01T00:00:00Z")));
-        ChipsetDevice copy = new PowerManagementResolver().resolve(PowerManagementHandle.DEFAULT, other);
+        ChipsetDevice copy = new PowerManagementResolver().resolve(PowerManagementHandle.DEFAULT,
+                other.context("test-device"));
         copy.savedState().orElseThrow().restore(blob);
         PortIoIntercept cio = copy.portIo().orElseThrow();
         for (int off : new int[] {0x00, 0x02, 0x04, 0x0C, 0x0E, 0x10, 0x18, 0x1C, 0x20, 0x28, 0x2C, 0x34}) {
@@ -368,7 +375,7 @@ class PowerManagementDeviceTest {
         byte[] t = new byte[4];
         cio.ioRead(BASE + 8, t);
         assertEquals(timer, IoData.get(t), "timer continues from the saved count");
-        assertTrue(other.line(LineSets.IRQ, 9).level, "SCI re-evaluated on restore");
+        assertTrue(other.line(LineSets.IRQ, 9).level(), "SCI re-evaluated on restore");
         assertEquals(blob, copy.savedState().orElseThrow().save());
     }
 
@@ -390,12 +397,12 @@ class PowerManagementDeviceTest {
     void resetRestoresPowerOnState() {
         write(0x0E, 2, 0x0001);
         gpe0.setIrq(0, true);
-        assertTrue(sci.level);
+        assertTrue(sci.level());
         write(0x2C, 4, 0x1234L);
         write(0x04, 2, 0x0000);
-        board.clock.advance(Duration.ofSeconds(3));
+        board.clock().advance(Duration.ofSeconds(3));
         device.lifecycle().orElseThrow().reset();
-        assertFalse(sci.level);
+        assertFalse(sci.level());
         assertEquals(0, read(0x0C, 2));
         assertEquals(0, read(0x0E, 2));
         assertEquals(0, read(0x2C, 4));

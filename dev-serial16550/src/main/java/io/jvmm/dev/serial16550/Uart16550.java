@@ -11,6 +11,8 @@ import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.serial.SerialBackend;
+import io.jvmm.api.support.ByteRing;
+import io.jvmm.api.support.LogRateLimiter;
 import java.util.Arrays;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -116,14 +118,13 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
     /** The guest saw THRE as the interrupt source; cleared by writing THR or IER. */
     private boolean thrAcked;
     private boolean overrun;
-    private final ByteFifo rx = new ByteFifo(BUFFER_SIZE);
-    private final ByteFifo tx = new ByteFifo(BUFFER_SIZE);
+    private final ByteRing rx = new ByteRing(BUFFER_SIZE);
+    private final ByteRing tx = new ByteRing(BUFFER_SIZE);
     /** The last poll stopped pulling input because RX was full: reading RX must wake the poller. */
     private boolean rxStalled;
     private boolean lineHigh;
     private long droppedTx;
-    private long lastBackendErrorLog = System.nanoTime() - LOG_INTERVAL_NANOS;
-    private long suppressedBackendErrors;
+    private final LogRateLimiter backendErrorLog = new LogRateLimiter(1, LOG_INTERVAL_NANOS, System::nanoTime);
 
     /**
      * @param pioBase whether {@code base} is an I/O port (else an MMIO address)
@@ -466,14 +467,10 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
     }
 
     private void logBackendError(RuntimeException e) {
-        long now = System.nanoTime();
-        if (now - lastBackendErrorLog >= LOG_INTERVAL_NANOS) {
+        long suppressed = backendErrorLog.tryAcquire();
+        if (suppressed != LogRateLimiter.SUPPRESSED) {
             LOG.warn("serial '{}': backend failed ({}); output dropped{}", name, e.toString(),
-                    suppressedBackendErrors == 0 ? "" : " (" + suppressedBackendErrors + " similar errors suppressed)");
-            lastBackendErrorLog = now;
-            suppressedBackendErrors = 0;
-        } else {
-            suppressedBackendErrors++;
+                    suppressed == 0 ? "" : " (" + suppressed + " similar errors suppressed)");
         }
     }
 
@@ -525,7 +522,7 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
     @Override
     public SavedStateBlob save() {
         return new UartSavedState(ier, lcr, mcr, msr, fcr, dll, dlm, scratch, thrAcked, overrun,
-                contents(rx), contents(tx)).toBlob();
+                rx.toArray(), tx.toArray()).toBlob();
     }
 
     @Override
@@ -541,25 +538,10 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
         scratch = s.scratch();
         thrAcked = s.thrAcked();
         overrun = s.overrun();
-        refill(rx, s.rx());
-        refill(tx, s.tx());
+        rx.load(s.rx());
+        tx.load(s.tx());
         rxStalled = false;
         lineHigh = pendingSource() != IIR_NONE && (mcr & MCR_OUT2) != 0;
         line.setLevel(lineHigh);
-    }
-
-    private static byte[] contents(ByteFifo fifo) {
-        byte[] out = new byte[fifo.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (byte) fifo.peek(i);
-        }
-        return out;
-    }
-
-    private static void refill(ByteFifo fifo, byte[] bytes) {
-        fifo.clear();
-        for (byte b : bytes) {
-            fifo.push(b & 0xFF);
-        }
     }
 }

@@ -12,25 +12,28 @@ import io.jvmm.api.handles.DisconnectedSerialHandle;
 import io.jvmm.api.handles.Serial16550Handle;
 import io.jvmm.api.handles.SerialBase;
 import io.jvmm.api.resource.ResolveException;
+import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.runtime.serial.SerialPipe;
+import io.jvmm.testkit.FakeBoard;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Handle validation, region claims and MMIO register decoding. */
 class Serial16550ResolverTest {
-    private final FakeBoard board = new FakeBoard();
+    private FakeBoard board = new FakeBoard();
     private final SerialPipe pipe = new SerialPipe();
 
     private ChipsetDevice resolve(SerialBase base, int width) throws ResolveException {
         return new Serial16550Resolver().resolve(
                 new Serial16550Handle(base, width, 5, DisconnectedSerialHandle.resource(), false),
-                board.context("serial-mmio", pipe.backend()));
+                board.context("serial-mmio", Map.of(ResourceKinds.SERIAL_BACKEND, pipe.backend())));
     }
 
     @Test
     void pioClaimsEightPortsAndALine() throws ResolveException {
         ChipsetDevice d = resolve(new SerialBase.IoPort(0x2F8), 1);
-        assertEquals(java.util.List.of(new FakeBoard.Claim("pio", "registers", 0x2F8, 0x2FF)), board.claims);
-        assertEquals(5, board.lines.get(0).vector);
+        assertEquals(java.util.List.of(FakeBoard.Claim.pio("registers", 0x2F8, 0x2FF)), board.claims());
+        assertEquals(5, board.lines().get(0).vector());
         assertTrue(d.portIo().isPresent() && d.mmio().isEmpty());
         assertTrue(d.pollDevice().isPresent() && d.lifecycle().isPresent() && d.savedState().isPresent());
     }
@@ -38,10 +41,10 @@ class Serial16550ResolverTest {
     @Test
     void mmioClaimsEightRegistersOfTheWidth() throws ResolveException {
         for (int w : new int[] {1, 2, 4, 8}) {
-            board.claims.clear();
+            board = new FakeBoard();
             ChipsetDevice d = resolve(new SerialBase.Mmio(0xFED0_0000L), w);
-            assertEquals(new FakeBoard.Claim("mmio", "registers", 0xFED0_0000L, 0xFED0_0000L + 8L * w - 1),
-                    board.claims.get(0));
+            long end = 0xFED0_0000L + 8L * w - 1;
+            assertEquals(java.util.List.of(FakeBoard.Claim.mmio("registers", 0xFED0_0000L, end)), board.claims());
             assertTrue(d.mmio().isPresent() && d.portIo().isEmpty());
         }
     }
@@ -57,7 +60,7 @@ class Serial16550ResolverTest {
         assertTrue(e.getMessage().contains("not aligned") && e.getMessage().contains("0x20"), e.getMessage());
         e = assertThrows(ResolveException.class, () -> resolve(new SerialBase.IoPort(0xFFFC), 1));
         assertTrue(e.getMessage().contains("0xfffc"), e.getMessage());
-        assertTrue(board.claims.isEmpty(), "nothing claimed for a bad handle");
+        assertTrue(board.claims().isEmpty(), "nothing claimed for a bad handle");
     }
 
     @Test

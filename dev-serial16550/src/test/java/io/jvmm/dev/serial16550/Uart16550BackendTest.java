@@ -10,6 +10,8 @@ import io.jvmm.api.handles.SerialBase;
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.api.serial.SerialBackendListener;
 import io.jvmm.runtime.serial.SerialPipe;
+import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeLine;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -31,9 +33,9 @@ class Uart16550BackendTest {
         u.out(MCR, 0x01);
         u.poll();
         assertEquals(4, pipe.pendingInput(), "DTR alone is not enough");
-        int wakes = u.board.waker.wakes.get();
+        int wakes = u.board.waker().wakes();
         u.out(MCR, 0x03);
-        assertTrue(u.board.waker.wakes.get() > wakes, "raising RTS wakes the poller");
+        assertTrue(u.board.waker().wakes() > wakes, "raising RTS wakes the poller");
         u.poll();
         assertEquals(0, pipe.pendingInput());
         assertEquals("boot", u.readAll());
@@ -169,10 +171,10 @@ class Uart16550BackendTest {
         assertEquals(Uart16550.BUFFER_SIZE, u.uart().rxBuffered());
         assertEquals(1000 - Uart16550.BUFFER_SIZE, pipe.pendingInput());
         StringBuilder got = new StringBuilder();
-        int wakes = u.board.waker.wakes.get();
+        int wakes = u.board.waker().wakes();
         while (got.length() < 1000) {
             if ((u.in(LSR) & 1) == 0) {
-                assertTrue(u.board.waker.wakes.get() > wakes, "draining a full RX wakes the poller");
+                assertTrue(u.board.waker().wakes() > wakes, "draining a full RX wakes the poller");
                 u.poll();
                 continue;
             }
@@ -186,11 +188,11 @@ class Uart16550BackendTest {
     void backendListenerWakesTheDevice() {
         SerialPipe pipe = new SerialPipe();
         UartHarness u = UartHarness.com1(pipe);
-        int wakes = u.board.waker.wakes.get();
+        int wakes = u.board.waker().wakes();
         pipe.hostWrite("k");
-        assertEquals(wakes + 1, u.board.waker.wakes.get());
+        assertEquals(wakes + 1, u.board.waker().wakes());
         pipe.setConnected(false);
-        assertEquals(wakes + 2, u.board.waker.wakes.get());
+        assertEquals(wakes + 2, u.board.waker().wakes());
     }
 
     @Test
@@ -216,12 +218,12 @@ class Uart16550BackendTest {
                 p1.backend(), board);
         UartHarness com3 = UartHarness.of(Serial16550Handle.comPort(3, DisconnectedSerialHandle.resource()),
                 p3.backend(), board);
-        assertEquals(2, board.lines.size());
-        FakeBoard.Line l1 = board.lines.get(0);
-        FakeBoard.Line l3 = board.lines.get(1);
-        assertEquals(4, l1.vector);
-        assertEquals(4, l3.vector);
-        assertEquals("irq", l1.set);
+        assertEquals(2, board.lines().size());
+        FakeLine l1 = board.lines().get(0);
+        FakeLine l3 = board.lines().get(1);
+        assertEquals(4, l1.vector());
+        assertEquals(4, l3.vector());
+        assertEquals("irq", l1.lineSet());
         for (UartHarness u : new UartHarness[] {com1, com3}) {
             u.in(MSR);
             u.out(MCR, 0x08);
@@ -254,9 +256,9 @@ class Uart16550BackendTest {
         int[] ports = {0x3F8, 0x2F8, 0x3E8, 0x2E8};
         int[] irqs = {4, 3, 4, 3};
         for (int i = 0; i < 4; i++) {
-            assertEquals(new FakeBoard.Claim("pio", "registers", ports[i], ports[i] + 7), board.claims.get(i));
-            assertEquals(irqs[i], board.lines.get(i).vector);
-            assertEquals("interrupt", board.lines.get(i).label);
+            assertEquals(FakeBoard.Claim.pio("registers", ports[i], ports[i] + 7), board.claims().get(i));
+            assertEquals(irqs[i], board.lines().get(i).vector());
+            assertEquals("interrupt", board.lines().get(i).label());
         }
         assertEquals(new SerialBase.IoPort(0x3F8), Serial16550Handle.comPort(1, DisconnectedSerialHandle.resource()).base());
     }

@@ -109,9 +109,9 @@ class Uart16550RegisterTest {
         SerialPipe tight = new SerialPipe(1, true);
         UartHarness v = UartHarness.com1(tight);
         v.out(THR, 'h');
-        int wakes = v.board.waker.wakes.get();
+        int wakes = v.board.waker().wakes();
         v.out(THR, 'i');
-        assertTrue(v.board.waker.wakes.get() > wakes, "a byte the backend refused wakes the poller");
+        assertTrue(v.board.waker().wakes() > wakes, "a byte the backend refused wakes the poller");
         assertEquals(0x00, v.in(LSR), "THRE and TEMT stay clear until the backend took the bytes");
         assertEquals("h", tight.hostOutput());
         v.poll();

@@ -35,9 +35,9 @@ class Uart16550TcpTest {
             u.poll();
             assertEquals(1, tcp.droppedBytes(), "output without a client is dropped and counted");
 
-            int wakes = u.board.waker.wakes.get();
+            int wakes = u.board.waker().wakes();
             try (Socket client = new Socket("127.0.0.1", tcp.port())) {
-                await(() -> u.board.waker.wakes.get() > wakes, "the connect to wake the device");
+                await(() -> u.board.waker().wakes() > wakes, "the connect to wake the device");
                 u.poll();
                 assertTrue(u.line().level(), "modem-status interrupt on connect");
                 assertEquals(0x00, u.in(IIR));

@@ -7,8 +7,12 @@ import io.jvmm.api.device.IoResult;
 import io.jvmm.api.handles.Serial16550Handle;
 import io.jvmm.api.handles.SerialBase;
 import io.jvmm.api.resource.ResolveException;
+import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.runtime.serial.SerialPipe;
+import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeLine;
+import java.util.Map;
 
 /** A 16550 resolved on a fake board, driven by register name-offsets like a guest driver. */
 final class UartHarness {
@@ -34,7 +38,8 @@ final class UartHarness {
 
     static UartHarness of(Serial16550Handle handle, SerialBackend backend, FakeBoard board) {
         try {
-            ChipsetDevice d = new Serial16550Resolver().resolve(handle, board.context("serial-test", backend));
+            ChipsetDevice d = new Serial16550Resolver().resolve(handle,
+                    board.context("serial-test", Map.of(ResourceKinds.SERIAL_BACKEND, backend)));
             return new UartHarness(board, d, ((SerialBase.IoPort) handle.base()).port());
         } catch (ResolveException e) {
             throw new AssertionError(e);
@@ -59,8 +64,8 @@ final class UartHarness {
         return (Uart16550) device;
     }
 
-    FakeBoard.Line line() {
-        return board.lines.get(board.lines.size() - 1);
+    FakeLine line() {
+        return board.lines().get(board.lines().size() - 1);
     }
 
     String readAll() {

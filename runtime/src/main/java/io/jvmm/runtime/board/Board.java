@@ -5,6 +5,7 @@ import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.IoError;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.hv.IoBus;
+import io.jvmm.api.support.LogRateLimiter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -31,8 +32,8 @@ public final class Board implements IoBus {
     private final PioRangeMap<DispatchTarget> pio;
     private final IoRangeMap<DispatchTarget> mmio;
     private final Duration deferredTimeout;
-    private final RateLimiter unknownPioLog;
-    private final RateLimiter unknownMmioLog;
+    private final LogRateLimiter unknownPioLog;
+    private final LogRateLimiter unknownMmioLog;
     private volatile boolean traceUnknownPio;
     private volatile boolean traceUnknownMmio;
 
@@ -46,8 +47,8 @@ public final class Board implements IoBus {
         this.deferredTimeout = deferredTimeout;
         this.traceUnknownPio = traceUnknownPio;
         this.traceUnknownMmio = traceUnknownMmio;
-        this.unknownPioLog = new RateLimiter(logsPerSecond);
-        this.unknownMmioLog = new RateLimiter(logsPerSecond);
+        this.unknownPioLog = new LogRateLimiter(logsPerSecond);
+        this.unknownMmioLog = new LogRateLimiter(logsPerSecond);
     }
 
     /** Whether accesses to unclaimed ports are logged (rate-limited). Off by default: OSes probe ports. */
@@ -195,10 +196,10 @@ public final class Board implements IoBus {
                 IoData.fillOnes(data);
             }
             long s = t.errorLog.tryAcquire();
-            if (s != RateLimiter.SUPPRESSED) {
+            if (s != LogRateLimiter.SUPPRESSED) {
                 log.warn("device {} returned no result for {} {} at 0x{} ({} bytes); treated as an error{}",
                         t.name, space, direction(read), Long.toHexString(address), data.length,
-                        RateLimiter.suppressedNote(s));
+                        LogRateLimiter.suppressedNote(s));
             }
             return;
         } else {
@@ -211,9 +212,9 @@ public final class Board implements IoBus {
             IoData.fillOnes(data);
         }
         long s = t.errorLog.tryAcquire();
-        if (s != RateLimiter.SUPPRESSED) {
+        if (s != LogRateLimiter.SUPPRESSED) {
             log.warn("device io {} error: device {}, {} address 0x{}, {} bytes: {}{}", direction(read), t.name, space,
-                    Long.toHexString(address), data.length, error.description(), RateLimiter.suppressedNote(s));
+                    Long.toHexString(address), data.length, error.description(), LogRateLimiter.suppressedNote(s));
         }
     }
 
@@ -236,19 +237,20 @@ public final class Board implements IoBus {
             IoData.fillOnes(data);
         }
         long s = t.errorLog.tryAcquire();
-        if (s != RateLimiter.SUPPRESSED) {
+        if (s != LogRateLimiter.SUPPRESSED) {
             log.warn("device {} threw on {} {} at 0x{} ({} bytes); the access is treated as an error{}", t.name,
-                    space, direction(read), Long.toHexString(address), data.length, RateLimiter.suppressedNote(s), e);
+                    space, direction(read), Long.toHexString(address), data.length,
+                    LogRateLimiter.suppressedNote(s), e);
         }
     }
 
-    private static void traceUnknown(RateLimiter limiter, String space, boolean read, long address,
+    private static void traceUnknown(LogRateLimiter limiter, String space, boolean read, long address,
             byte[] data) {
         long s = limiter.tryAcquire();
-        if (s != RateLimiter.SUPPRESSED) {
+        if (s != LogRateLimiter.SUPPRESSED) {
             log.info("unclaimed {} {} at 0x{} ({} bytes){}{}", space, direction(read), Long.toHexString(address),
                     data.length, !read ? ", value 0x" + Long.toHexString(IoData.get(data)) : "",
-                    RateLimiter.suppressedNote(s));
+                    LogRateLimiter.suppressedNote(s));
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.jvmm.runtime.board;
 
+import io.jvmm.api.support.LogRateLimiter;
 import io.jvmm.runtime.registry.RegisteredResolver;
 import io.jvmm.api.device.BoardServices;
 import io.jvmm.api.device.ChipsetDevice;
@@ -245,7 +246,7 @@ public final class ChipsetBuilder {
                     + describe(mmioClaims) + " but provides no MMIO (mmio() is empty); its resolver must "
                     + "return a device whose mmio() handles those addresses");
         }
-        DispatchTarget target = new DispatchTarget(p.name(), lock, pio, mmio, new RateLimiter(logsPerSecond));
+        DispatchTarget target = new DispatchTarget(p.name(), lock, pio, mmio, new LogRateLimiter(logsPerSecond));
         for (Region r : pioClaims) {
             pioMap.add(r, target);
         }

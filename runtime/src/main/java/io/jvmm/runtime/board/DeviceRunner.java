@@ -3,6 +3,7 @@ package io.jvmm.runtime.board;
 import io.jvmm.api.device.DeviceLifecycle;
 import io.jvmm.api.device.DeviceWaker;
 import io.jvmm.api.device.PollDevice;
+import io.jvmm.api.support.LogRateLimiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -275,7 +276,7 @@ public final class DeviceRunner implements AutoCloseable {
         private volatile DeviceLifecycle lifecycle;
         private final AtomicBoolean woken = new AtomicBoolean();
         private final AtomicBoolean inFlight = new AtomicBoolean();
-        private final RateLimiter errorLog = new RateLimiter(5);
+        private final LogRateLimiter errorLog = new LogRateLimiter(5);
         private final Runnable pollTask = this::runPoll;
         /** Guarded by {@code timerLock}. */
         private boolean hasDeadline;
@@ -361,9 +362,9 @@ public final class DeviceRunner implements AutoCloseable {
                 notBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
                 backingOff = true;
                 long s = errorLog.tryAcquire();
-                if (s != RateLimiter.SUPPRESSED) {
+                if (s != LogRateLimiter.SUPPRESSED) {
                     log.warn("device {} threw from poll; not polling it again for {} ms{}", name, backoffMs,
-                            RateLimiter.suppressedNote(s), e);
+                            LogRateLimiter.suppressedNote(s), e);
                 }
                 backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
             } finally {

@@ -2,6 +2,7 @@ package io.jvmm.runtime.board;
 
 import io.jvmm.api.device.MmioIntercept;
 import io.jvmm.api.device.PortIoIntercept;
+import io.jvmm.api.support.LogRateLimiter;
 
 /**
  * What the range maps point at: one built device's intercepts, its lock and its error-log limiter.
@@ -13,9 +14,9 @@ final class DispatchTarget {
     final Object lock;
     final PortIoIntercept pio;
     final MmioIntercept mmio;
-    final RateLimiter errorLog;
+    final LogRateLimiter errorLog;
 
-    DispatchTarget(String name, Object lock, PortIoIntercept pio, MmioIntercept mmio, RateLimiter errorLog) {
+    DispatchTarget(String name, Object lock, PortIoIntercept pio, MmioIntercept mmio, LogRateLimiter errorLog) {
         this.name = name;
         this.lock = lock;
         this.pio = pio;

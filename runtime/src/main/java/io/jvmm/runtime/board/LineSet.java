@@ -2,6 +2,7 @@ package io.jvmm.runtime.board;
 
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.LineInterruptTarget;
+import io.jvmm.api.support.LogRateLimiter;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,7 +31,7 @@ public final class LineSet {
     private final ConcurrentHashMap<Integer, SharedLine> lines = new ConcurrentHashMap<>();
     /** Copy-on-write, replaced under {@code this}; read without locks on delivery. */
     private volatile TargetMapping[] targets = new TargetMapping[0];
-    private final RateLimiter deliveryLog = new RateLimiter(10);
+    private final LogRateLimiter deliveryLog = new LogRateLimiter(10);
 
     LineSet(String name) {
         this.name = name;
@@ -95,9 +96,9 @@ public final class LineSet {
         }
         if (!delivered && high) {
             long s = deliveryLog.tryAcquire();
-            if (s != RateLimiter.SUPPRESSED) {
+            if (s != LogRateLimiter.SUPPRESSED) {
                 log.warn("line {}/{} asserted but no target receives it{}", name, vector,
-                        RateLimiter.suppressedNote(s));
+                        LogRateLimiter.suppressedNote(s));
             }
         }
     }
@@ -114,9 +115,9 @@ public final class LineSet {
             }
         } catch (RuntimeException e) {
             long s = deliveryLog.tryAcquire();
-            if (s != RateLimiter.SUPPRESSED) {
+            if (s != LogRateLimiter.SUPPRESSED) {
                 log.warn("line {}/{}: target threw while setting vector {} {}{}", name, vector, targetVector,
-                        high ? "high" : "low", RateLimiter.suppressedNote(s), e);
+                        high ? "high" : "low", LogRateLimiter.suppressedNote(s), e);
             }
         }
     }

@@ -1,0 +1,204 @@
+package io.jvmm.testkit;
+
+import io.jvmm.api.device.BoardServices;
+import io.jvmm.api.device.LineInterruptTarget;
+import io.jvmm.api.device.PowerAction;
+import io.jvmm.api.resource.ResolveContext;
+import io.jvmm.api.resource.ResolveException;
+import io.jvmm.api.resource.Resource;
+import io.jvmm.api.resource.ResourceHandle;
+import io.jvmm.api.resource.ResourceKind;
+import io.jvmm.api.resource.ResourceResolver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Board services for one or more devices under test, without a board: it records region claims,
+ * line sources, line targets and power requests for the test to assert on, and hands out a
+ * {@link FakeClock} and a {@link FakeWaker}. Nothing is checked for conflicts and nothing is
+ * delivered: line targets are only recorded, and no one polls the device.
+ *
+ * <p>Resolve a device with {@link #context}, which also says how nested resources (a UART's serial
+ * backend, a battery's source) are resolved. To make a board service fail, override it in a
+ * subclass. Safe to use from several threads (a backend thread may raise a line).
+ */
+public class FakeBoard implements BoardServices {
+    /** Which address space a claim is in. */
+    public enum Space { PIO, MMIO }
+
+    /** A claimed inclusive range {@code [start, end]}. */
+    public record Claim(Space space, String region, long start, long end) {
+        public static Claim pio(String region, long start, long end) {
+            return new Claim(Space.PIO, region, start, end);
+        }
+
+        public static Claim mmio(String region, long start, long end) {
+            return new Claim(Space.MMIO, region, start, end);
+        }
+    }
+
+    /** One {@link #addLineTarget} call. */
+    public record LineTarget(String lineSet, int firstSource, int lastSource, int firstTarget,
+            LineInterruptTarget target) {}
+
+    private final List<Claim> claims = new ArrayList<>();
+    private final List<FakeLine> lines = new ArrayList<>();
+    private final List<LineTarget> lineTargets = new ArrayList<>();
+    private final List<PowerAction> powerRequests = new ArrayList<>();
+    private final FakeClock clock;
+    private final FakeWaker waker = new FakeWaker();
+
+    public FakeBoard(FakeClock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** A board with a {@link FakeClock#FakeClock() default clock}. */
+    public FakeBoard() {
+        this(new FakeClock());
+    }
+
+    // --- BoardServices ---------------------------------------------------------------------------
+
+    @Override
+    public synchronized void claimPio(String region, int start, int end) {
+        claims.add(Claim.pio(region, start, end));
+    }
+
+    @Override
+    public synchronized void claimMmio(String region, long start, long end) {
+        claims.add(Claim.mmio(region, start, end));
+    }
+
+    @Override
+    public synchronized FakeLine newLine(String lineSet, String label, int vector) {
+        FakeLine line = new FakeLine(lineSet, label, vector);
+        lines.add(line);
+        return line;
+    }
+
+    @Override
+    public synchronized void addLineTarget(String lineSet, int firstSource, int lastSource, int firstTarget,
+            LineInterruptTarget target) {
+        lineTargets.add(new LineTarget(lineSet, firstSource, lastSource, firstTarget, target));
+    }
+
+    @Override
+    public synchronized void requestPower(PowerAction action) {
+        powerRequests.add(action);
+    }
+
+    @Override
+    public FakeClock clock() {
+        return clock;
+    }
+
+    /** The one waker shared by every device built on this board. */
+    @Override
+    public FakeWaker waker() {
+        return waker;
+    }
+
+    // --- what the test reads -----------------------------------------------------------------------
+
+    /** Every claim so far, PIO and MMIO, in order. */
+    public synchronized List<Claim> claims() {
+        return List.copyOf(claims);
+    }
+
+    public synchronized List<Claim> pioClaims() {
+        return claims.stream().filter(c -> c.space() == Space.PIO).toList();
+    }
+
+    public synchronized List<Claim> mmioClaims() {
+        return claims.stream().filter(c -> c.space() == Space.MMIO).toList();
+    }
+
+    /** Every line source handed out, in order. */
+    public synchronized List<FakeLine> lines() {
+        return List.copyOf(lines);
+    }
+
+    /** The one source on {@code lineSet:vector}; fails the test if there is none or several. */
+    public synchronized FakeLine line(String lineSet, int vector) {
+        List<FakeLine> found = sources(lineSet, vector);
+        if (found.size() != 1) {
+            throw new AssertionError("expected one source on line " + lineSet + ":" + vector + ", found "
+                    + found.size() + " among " + lines);
+        }
+        return found.get(0);
+    }
+
+    /** What an interrupt controller would see on {@code lineSet:vector}: the OR of all its sources. */
+    public synchronized boolean lineLevel(String lineSet, int vector) {
+        return sources(lineSet, vector).stream().anyMatch(FakeLine::level);
+    }
+
+    private List<FakeLine> sources(String lineSet, int vector) {
+        return lines.stream().filter(l -> l.lineSet().equals(lineSet) && l.vector() == vector).toList();
+    }
+
+    public synchronized List<LineTarget> lineTargets() {
+        return List.copyOf(lineTargets);
+    }
+
+    /** Power actions requested so far, in order. */
+    public synchronized List<PowerAction> powerRequests() {
+        return List.copyOf(powerRequests);
+    }
+
+    // --- resolve contexts ------------------------------------------------------------------------
+
+    /**
+     * A context for resolving a device named {@code deviceName} on this board. Nested resources are
+     * resolved by whichever of {@code resolvers} has their kind and id, with the same context;
+     * any other nested resource fails with a {@link ResolveException}.
+     */
+    public ResolveContext context(String deviceName, ResourceResolver<?, ?>... resolvers) {
+        List<ResourceResolver<?, ?>> list = List.of(resolvers);
+        return new Context(deviceName, this, (resource, context) -> {
+            for (ResourceResolver<?, ?> r : list) {
+                if (r.kind().equals(resource.kind()) && r.id().equals(resource.id())) {
+                    return resolveWith(r, resource.handle(), context);
+                }
+            }
+            throw new ResolveException("the test context has no resolver for " + resource.key());
+        });
+    }
+
+    /**
+     * A context for resolving a device named {@code deviceName} on this board, in which every
+     * nested resource of a kind in {@code byKind} resolves to that object, whatever its id (e.g.
+     * {@code Map.of(ResourceKinds.SERIAL_BACKEND, backend)}).
+     */
+    public ResolveContext context(String deviceName, Map<ResourceKind<?>, ?> byKind) {
+        Map<ResourceKind<?>, ?> copy = Map.copyOf(byKind);
+        return new Context(deviceName, this, (resource, context) -> {
+            Object value = copy.get(resource.kind());
+            if (value == null) {
+                throw new ResolveException("the test context has nothing of kind " + resource.kind()
+                        + " for " + resource.key());
+            }
+            return value;
+        });
+    }
+
+    private static <H extends ResourceHandle> Object resolveWith(ResourceResolver<H, ?> resolver,
+            ResourceHandle handle, ResolveContext context) throws ResolveException {
+        return resolver.resolve(resolver.handleType().cast(handle), context);
+    }
+
+    /** Resolves one nested resource to an object of its kind's type. */
+    @FunctionalInterface
+    private interface Nested {
+        Object resolve(Resource<?> resource, ResolveContext context) throws ResolveException;
+    }
+
+    private record Context(String deviceName, FakeBoard board, Nested nested) implements ResolveContext {
+        @Override
+        public <T> T resolve(Resource<T> resource) throws ResolveException {
+            return resource.kind().type().cast(nested.resolve(resource, this));
+        }
+    }
+}
