@@ -1,30 +1,17 @@
 package io.jvmm.cli;
 
-import java.io.ByteArrayOutputStream;
+import io.jvmm.testkit.PluginJarBuilder;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.spi.ToolProvider;
 
 /** Builds small plugin jars at test time with the JDK's javac and jar tools. */
 final class BadPluginJars {
-    private final Path work;
+    private final PluginJarBuilder builder;
 
     BadPluginJars(Path work) {
-        this.work = work;
-    }
-
-    /** Where io.jvmm.api is on the test module path (a jar or target/classes). */
-    private static Path apiLocation() {
-        URI uri = ModuleLayer.boot().configuration().findModule("io.jvmm.api").orElseThrow()
-                .reference().location().orElseThrow();
-        return Path.of(uri);
+        this.builder = new PluginJarBuilder(work);
     }
 
     /**
@@ -32,37 +19,7 @@ final class BadPluginJars {
      * {@code resources} as {@code outDir/name.jar}. A module-info.java in sources makes it a module.
      */
     Path jar(String name, Map<String, String> sources, Map<String, String> resources, Path outDir) throws IOException {
-        Path src = Files.createDirectories(work.resolve(name + "-src"));
-        Path classes = Files.createDirectories(work.resolve(name + "-classes"));
-        List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "--release", "17"));
-        args.add(sources.containsKey("module-info.java") ? "--module-path" : "--class-path");
-        args.add(apiLocation().toString());
-        for (Map.Entry<String, String> e : sources.entrySet()) {
-            Path f = src.resolve(e.getKey());
-            Files.createDirectories(f.getParent());
-            Files.writeString(f, e.getValue());
-            args.add(f.toString());
-        }
-        run("javac", args);
-        for (Map.Entry<String, String> e : resources.entrySet()) {
-            Path f = classes.resolve(e.getKey());
-            Files.createDirectories(f.getParent());
-            Files.writeString(f, e.getValue());
-        }
-        Files.createDirectories(outDir);
-        Path jar = outDir.resolve(name + ".jar");
-        run("jar", List.of("--create", "--file", jar.toString(), "-C", classes.toString(), "."));
-        return jar;
-    }
-
-    private static void run(String tool, List<String> args) {
-        ToolProvider t = ToolProvider.findFirst(tool).orElseThrow(() -> new IllegalStateException("no " + tool));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
-        int rc = t.run(ps, ps, args.toArray(String[]::new));
-        if (rc != 0) {
-            throw new IllegalStateException(tool + " failed (" + rc + "): " + out.toString(StandardCharsets.UTF_8));
-        }
+        return builder.jar(name, sources, resources, outDir.resolve(name + ".jar"), List.of());
     }
 
     /**
@@ -87,7 +44,6 @@ final class BadPluginJars {
     }
 
     static String moduleInfo(String module, String provider) {
-        return "module " + module + " {\n  requires io.jvmm.api;\n"
-                + "  provides io.jvmm.api.resource.ResourceResolver with " + provider + ";\n}\n";
+        return PluginJarBuilder.moduleInfo(module, provider);
     }
 }
