@@ -24,3 +24,4 @@ build serial_irq 0
 build counter 0xffff0000
 build smp_counter 0xffff0000
 build bad_device 0xffff0000
+build keys 0xffff0000

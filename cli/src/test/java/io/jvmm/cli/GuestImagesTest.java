@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The committed test guest images are what their sources assemble to, and are firmware-shaped. */
 class GuestImagesTest {
-    private static final List<String> GUESTS = List.of("serial_poll", "serial_irq", "counter", "smp_counter", "bad_device");
+    private static final List<String> GUESTS = List.of("serial_poll", "serial_irq", "counter", "smp_counter", "bad_device", "keys");
 
     @Test
     @Timeout(60)
