@@ -12,7 +12,7 @@ final class Logging {
 
     /**
      * Points the logging backend at {@code file} (null: stderr). Must run before the first logger
-     * is created; logback.xml reads the {@code jvmm.log.file} property. A file that cannot be
+     * is created; {@link LogConfigurator} reads the {@code jvmm.log.file} property. A file that cannot be
      * written is a configuration error now, rather than logs silently lost later.
      */
     static void configure(Path file) {
