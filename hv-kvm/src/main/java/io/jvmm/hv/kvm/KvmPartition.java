@@ -274,8 +274,16 @@ final class KvmPartition implements Partition {
             return;
         }
         closed = true;
+        boolean stuck = false;
         for (KvmVcpu vcpu : vcpus) {
+            stuck |= vcpu.inRun();
             vcpu.close();
+        }
+        if (stuck) {
+            // Unmapping guest RAM under a vCPU that is still in KVM_RUN would crash the JVM when
+            // it returns; leave memory mapped (the process is ending) and say so.
+            LOG.warn("a vCPU was still running when the VM was closed; its memory is left mapped");
+            return;
         }
         LibC.close(vmFd);
         memory.release();

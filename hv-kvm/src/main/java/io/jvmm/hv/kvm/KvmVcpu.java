@@ -421,11 +421,21 @@ final class KvmVcpu implements Vcpu {
         run.put(Kvm.RUN_IMMEDIATE_EXIT, (byte) 0);
     }
 
+    /** Whether a thread is inside {@link #run} right now. */
+    boolean inRun() {
+        return runningThread != 0;
+    }
+
     synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        if (inRun()) {
+            // A thread that never left KVM_RUN would touch kvm_run again when it does: keep the
+            // page (and the fd) rather than crash the JVM; the process is ending anyway.
+            return;
+        }
         LibC.munmap(runAddress, runSize);
         LibC.close(fd);
     }
