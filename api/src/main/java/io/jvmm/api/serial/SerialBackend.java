@@ -30,6 +30,12 @@ public interface SerialBackend extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Waits (briefly, bounded by the backend) until the output taken so far has reached its
+     * destination, e.g. when the VM has stopped and its log file is about to be read.
+     */
+    default void flush() {}
+
     /** Bytes dropped because nobody was connected or the output buffer overflowed. */
     default long droppedBytes() {
         return 0;

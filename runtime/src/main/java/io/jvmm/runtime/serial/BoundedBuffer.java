@@ -15,6 +15,10 @@ final class BoundedBuffer {
     private int lingerFor;
     /** An offer could not take everything since the last {@link #takeRefused()}. */
     private boolean refused;
+    /** Bytes handed to {@link #take}/{@link #takeBatch} callers that they have not confirmed done. */
+    private int inFlight;
+    /** Someone waits in {@link #awaitDrained}: takers stop lingering. */
+    private int draining;
 
     BoundedBuffer(int capacity) {
         if (capacity < 1) {
@@ -94,7 +98,7 @@ final class BoundedBuffer {
         long end = System.nanoTime() + lingerNanos;
         lingerFor = Math.min(enough, data.length);
         try {
-            while (size < lingerFor && !closed) {
+            while (size < lingerFor && !closed && draining == 0) {
                 long left = end - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -105,6 +109,39 @@ final class BoundedBuffer {
             lingerFor = 0;
         }
         return poll(dst, offset, length);
+    }
+
+    /** A taker reports that {@code n} bytes it took have reached their destination. */
+    synchronized void done(int n) {
+        inFlight -= n;
+        notifyAll();
+    }
+
+    /** Like {@link #takeBatch}, counting what it returns as in flight until {@link #done}. */
+    synchronized int takeBatchTracked(byte[] dst, int offset, int length, int enough, long lingerNanos)
+            throws InterruptedException {
+        int n = takeBatch(dst, offset, length, enough, lingerNanos);
+        inFlight += n;
+        return n;
+    }
+
+    /** Waits up to {@code nanos} until nothing is queued or in flight; true when drained. */
+    synchronized boolean awaitDrained(long nanos) throws InterruptedException {
+        long end = System.nanoTime() + nanos;
+        draining++;
+        notifyAll();
+        try {
+            while (size + inFlight > 0) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                wait(left / 1_000_000, (int) (left % 1_000_000));
+            }
+            return true;
+        } finally {
+            draining--;
+        }
     }
 
     /** Waits until there is free space or the buffer is closed; returns the free space (0 when closed). */

@@ -47,6 +47,16 @@ final class OutputPump {
         return buffer.size();
     }
 
+    /** Waits up to {@code timeout} until everything offered so far has been written; true if it was. */
+    boolean flush(Duration timeout) {
+        try {
+            return buffer.awaitDrained(timeout.toNanos());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Drops everything queued; returns how many bytes were dropped. */
     int discard() {
         return buffer.clear();
@@ -72,11 +82,15 @@ final class OutputPump {
         int n = 0;
         try {
             while (true) {
-                n = buffer.takeBatch(chunk, 0, chunk.length, BATCH, LINGER_MICROS * 1000);
+                n = buffer.takeBatchTracked(chunk, 0, chunk.length, BATCH, LINGER_MICROS * 1000);
                 if (n == 0) {
                     return;
                 }
-                sink.write(chunk, 0, n);
+                try {
+                    sink.write(chunk, 0, n);
+                } finally {
+                    buffer.done(n);
+                }
                 if (buffer.takeRefused()) {
                     spaceFreed.run();
                 }

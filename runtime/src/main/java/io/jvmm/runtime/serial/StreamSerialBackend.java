@@ -103,6 +103,11 @@ public final class StreamSerialBackend implements SerialBackend {
         return dropped.get();
     }
 
+    @Override
+    public void flush() {
+        output.flush(DRAIN_TIMEOUT);
+    }
+
     /** Bytes queued for output and not yet written. */
     public int queuedOutput() {
         return output.queued();

@@ -99,6 +99,14 @@ public final class TcpSerialBackend implements SerialBackend {
         return c == null ? 0 : c.input.poll(data, offset, length);
     }
 
+    @Override
+    public void flush() {
+        Client c = client;
+        if (c != null) {
+            c.output.flush(DRAIN_TIMEOUT);
+        }
+    }
+
     /** Queues control-socket input as if the client had sent it; false when it does not fit. */
     @Override
     public boolean injectInput(byte[] data) {

@@ -2,6 +2,7 @@ package io.jvmm.runtime.vm;
 
 import io.jvmm.api.hv.Partition;
 import io.jvmm.api.input.KeyboardDistributor;
+import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.runtime.board.Chipset;
 import io.jvmm.runtime.registry.ResolverRegistry;
 import java.time.Duration;
@@ -35,7 +36,10 @@ public final class LaunchedVm implements AutoCloseable {
     /** Runs until the guest powers off, resets under {@code --on-reset exit}, or fails. */
     public VmOutcome run() {
         started = Instant.now();
-        return vm.run();
+        VmOutcome outcome = vm.run();
+        // When run() returns, what the guest wrote is where it was going (a file can be read).
+        chipset.resolved(SerialBackend.class).forEach(SerialBackend::flush);
+        return outcome;
     }
 
     public VirtualMachine machine() {

@@ -59,6 +59,28 @@ class SerialBackendsTest {
     }
 
     @Test
+    void flushReturnsOnceTrickledOutputReachedTheStream() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+        ByteArrayOutputStream out = new ByteArrayOutputStream() {
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                writes.incrementAndGet();
+                super.write(b, off, len);
+            }
+        };
+        StreamSerialBackend b = new StreamSerialBackend("t", null, out, false);
+        for (byte c : "one byte at a time".getBytes(StandardCharsets.US_ASCII)) {
+            assertEquals(1, b.write(new byte[] {c}, 0, 1));
+        }
+        b.flush();
+        synchronized (out) {
+            assertEquals("one byte at a time", out.toString(StandardCharsets.US_ASCII), "flush waits for the writer");
+        }
+        assertTrue(writes.get() < 18, "trickled bytes are written in batches, not one write each: " + writes.get());
+        b.close();
+    }
+
+    @Test
     void streamBackendWritesInOrderAndCloseFlushes() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         StreamSerialBackend b = new StreamSerialBackend("t", null, out, false);
