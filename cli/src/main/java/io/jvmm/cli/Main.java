@@ -1,13 +1,15 @@
 package io.jvmm.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the {@code jvmm} command. */
 @Command(name = "jvmm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A plugin-based virtual machine monitor.",
-        subcommands = {RunCommand.class, ManifestCommand.class, PluginsCommand.class, CtlCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 guest powered off (or reset with --on-reset exit), 1 VM error,",
                 "2 usage or configuration error."})
 public final class Main {
@@ -23,6 +25,19 @@ public final class Main {
     /** Runs the command line with the given streams; returns the exit code. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
+        Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
+        commands.put("run", RunCommand::new);
+        commands.put("manifest", ManifestCommand::new);
+        commands.put("plugins", PluginsCommand::new);
+        commands.put("ctl", CtlCommand::new);
+        commands.put("help", CommandLine.HelpCommand::new);
+        Supplier<Object> only = args.length > 0 && !args[0].equals("help") ? commands.get(args[0]) : null;
+        if (only != null) {
+            cl.addSubcommand(args[0], only.get());
+        } else {
+            // top-level help, 'help', or a mistyped command: all of them, for the listing and suggestions
+            commands.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
