@@ -1,13 +1,14 @@
 #!/bin/sh
-# Fetches the Debian cloud kernel for the Linux boot test and prints the bzImage's path.
+# Fetches the Debian amd64 kernel for the Linux boot test and the nested-KVM harness (ci/nested-kvm),
+# and prints the bzImage's path.
 # Usage: fetch-kernel.sh [CACHE_DIR]   (default: ~/.cache/jvmm/kernel)
 #
-# linux-image-cloud-amd64 is a meta package: the kernel is in the linux-image-<abi>-cloud-amd64
-# package it depends on. That .deb is downloaded (apt-get download, nothing is installed) and
-# boot/vmlinuz-<abi> extracted with dpkg-deb into CACHE_DIR. Beside it goes vmlinux-<abi>, the ELF
-# kernel inside the bzImage's payload, when the payload's decompressor (lz4, gzip, xz or zstd) is
-# installed: the Linux boot test boots it too, because the bzImage's own decompressor is very slow
-# on the kvm_pvm hosts jvmm is built on.
+# linux-image-amd64 is a meta package: the kernel is in the linux-image-<abi>-amd64 package it
+# depends on. That .deb is downloaded (apt-get download, nothing is installed) and extracted with
+# dpkg-deb into CACHE_DIR/linux-image-<abi>/ (boot/ and lib/modules/, which the harness's L1 needs);
+# boot/vmlinuz-<abi> is also copied to CACHE_DIR/vmlinuz-<abi>. Beside it goes vmlinux-<abi>, the
+# ELF kernel inside the bzImage's payload, when the payload's decompressor (lz4, gzip, xz or zstd)
+# is installed: the Linux boot test boots it too (the PVH entry).
 #
 # Idempotent: what CACHE_DIR already holds is reused; without apt lists or network the newest cached
 # kernel is printed. Progress goes to stderr, the bzImage path to stdout; exit 1 if there is none.
@@ -19,8 +20,8 @@ cache=$(cd "$cache" && pwd)
 log() { echo "fetch-kernel: $*" >&2; }
 
 resolve() {
-    apt-cache depends linux-image-cloud-amd64 2>/dev/null \
-        | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-cloud-amd64\)$/\1/p' | head -n 1
+    apt-cache depends linux-image-amd64 2>/dev/null \
+        | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1
 }
 
 refresh_lists() {
@@ -34,7 +35,7 @@ refresh_lists() {
 
 # Falls back to a kernel fetched earlier, or fails with the reason.
 use_cached_or_fail() {
-    cached=$(ls -1 "$cache"/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+    cached=$(ls -1 "$cache"/vmlinuz-*[0-9]-amd64 2>/dev/null | sort -V | tail -n 1)
     if [ -n "$cached" ]; then
         log "$1; using the cached $cached"
         echo "$cached"
@@ -86,11 +87,12 @@ if [ -z "$pkg" ]; then
     refresh_lists
     pkg=$(resolve || true)
 fi
-[ -n "$pkg" ] || use_cached_or_fail "cannot resolve linux-image-cloud-amd64 to a kernel package (no apt lists or no network?)"
+[ -n "$pkg" ] || use_cached_or_fail "cannot resolve linux-image-amd64 to a kernel package (no apt lists or no network?)"
 
 abi=${pkg#linux-image-}
 out="$cache/vmlinuz-$abi"
-if [ ! -s "$out" ]; then
+tree="$cache/linux-image-$abi"
+if [ ! -s "$out" ] || [ ! -d "$tree/lib/modules" ]; then
     tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT
     # apt-get download writes into the current directory; as root it warns that _apt cannot write
@@ -98,21 +100,22 @@ if [ ! -s "$out" ]; then
     if ! (cd "$tmp" && apt-get download "$pkg" >&2); then
         refresh_lists
         pkg=$(resolve || true)
-        [ -n "$pkg" ] || use_cached_or_fail "cannot resolve linux-image-cloud-amd64 after refreshing the lists"
+        [ -n "$pkg" ] || use_cached_or_fail "cannot resolve linux-image-amd64 after refreshing the lists"
         abi=${pkg#linux-image-}
         out="$cache/vmlinuz-$abi"
-        if [ ! -s "$out" ] && ! (cd "$tmp" && apt-get download "$pkg" >&2); then
+        tree="$cache/linux-image-$abi"
+        if ! (cd "$tmp" && apt-get download "$pkg" >&2); then
             use_cached_or_fail "cannot download $pkg"
         fi
     fi
-    if [ ! -s "$out" ]; then
-        deb=$(ls -1 "$tmp"/*.deb | head -n 1)
-        dpkg-deb -x "$deb" "$tmp/x"
-        [ -s "$tmp/x/boot/vmlinuz-$abi" ] || use_cached_or_fail "$deb holds no boot/vmlinuz-$abi"
-        cp "$tmp/x/boot/vmlinuz-$abi" "$out.part"
-        mv "$out.part" "$out"
-        log "cached $out"
-    fi
+    deb=$(ls -1 "$tmp"/*.deb | head -n 1)
+    dpkg-deb -x "$deb" "$tmp/x"
+    [ -s "$tmp/x/boot/vmlinuz-$abi" ] || use_cached_or_fail "$deb holds no boot/vmlinuz-$abi"
+    cp "$tmp/x/boot/vmlinuz-$abi" "$out.part"
+    mv "$out.part" "$out"
+    rm -rf "$tree"
+    mv "$tmp/x" "$tree"
+    log "cached $out and the package tree $tree"
 fi
 [ -s "$cache/vmlinux-$abi" ] || extract_vmlinux "$out" "$cache/vmlinux-$abi"
 echo "$out"

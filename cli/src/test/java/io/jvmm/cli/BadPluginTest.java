@@ -25,6 +25,7 @@ import io.jvmm.runtime.manifest.VmManifestBuilder;
 import io.jvmm.runtime.registry.PluginLayer;
 import io.jvmm.runtime.registry.ProviderFailure;
 import io.jvmm.runtime.registry.ResolverRegistry;
+import io.jvmm.testkit.RequiresKvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -185,6 +186,7 @@ class BadPluginTest {
 
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @RequiresKvm
     void aRealVmKeepsRunningPastAThrowingPluginDevice() throws Exception {
         VmHarness.kvm();
         Path console = work.resolve("debugcon-vm.bin");

@@ -10,6 +10,7 @@ import io.jvmm.runtime.manifest.VmManifest;
 import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
+import io.jvmm.testkit.RequiresKvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a host update sent the way the control socket sends it.
  */
 @Timeout(90)
+@RequiresKvm
 class BatteryGuestTest {
     @TempDir
     Path dir;

@@ -3,6 +3,7 @@ package io.jvmm.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvmm.testkit.RequiresKvm;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** {@code jvmm run} with no payload boots the embedded demo guest through real KVM. */
 @Timeout(60)
+@RequiresKvm
 class DemoGuestRunTest {
     @Test
     void demoGuestGreetsShowsTheDateEchoesALineAndPowersOff() {

@@ -11,6 +11,7 @@ import io.jvmm.runtime.manifest.VmManifest;
 import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
+import io.jvmm.testkit.RequiresKvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * run is bounded; the VM is always closed.
  */
 @Timeout(120)
+@RequiresKvm
 class HostileGuestTest {
     @TempDir
     Path dir;

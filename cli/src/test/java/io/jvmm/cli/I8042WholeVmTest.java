@@ -12,6 +12,7 @@ import io.jvmm.runtime.manifest.VmManifest;
 import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
+import io.jvmm.testkit.RequiresKvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * command 0xFE) through real KVM, on the default chipset plus an i8042.
  */
 @Timeout(60)
+@RequiresKvm
 class I8042WholeVmTest {
     private static final Path PROBE = Path.of("..", "dev-i8042", "src", "test", "guests", "i8042_probe.bin");
     /** What i8042_probe.S documents: power-on status, self tests, command bytes, keyboard reset/identify/enable. */

@@ -10,6 +10,7 @@ import io.jvmm.runtime.manifest.VmManifest;
 import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
+import io.jvmm.testkit.RequiresKvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code jvmm ctl keys} reaches a guest through the keyboard distributor and the i8042. */
 @Timeout(60)
+@RequiresKvm
 class KeysKvmTest {
     @TempDir
     Path dir;

@@ -8,6 +8,7 @@ import io.jvmm.runtime.vm.GuestPayload;
 import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
+import io.jvmm.testkit.RequiresKvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * bzImage's own decompressor takes one to two minutes (QEMU is no faster there), and unmodified
  * Linux later stops with an emulation failure (x86-kvm-boot.md section 4): both are allowed for.
  */
+@RequiresKvm(unmodifiedGuest = true)
 class LinuxBootKvmTest {
     static final String CMDLINE = "earlyprintk=serial,ttyS0,115200 console=ttyS0 reboot=k panic=-1 nokaslr";
     private static final String BANNER = "Linux version ";

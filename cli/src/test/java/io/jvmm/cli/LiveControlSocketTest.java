@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
+import io.jvmm.testkit.RequiresKvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * dot every 50 ms, so running, paused, reset and shut down are all visible in its output.
  */
 @Timeout(90)
+@RequiresKvm
 class LiveControlSocketTest {
     @TempDir
     Path dir;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jvmm.testkit.RequiresKvm;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -75,6 +76,7 @@ class ManifestCommandTest {
 
     /** The document from 'manifest' boots the same VM as 'run' with the same options. */
     @Test
+    @RequiresKvm
     void runWithThePrintedDocumentBehavesLikeRunWithTheOptions() throws Exception {
         VmHarness.kvm();
         String[] options = {"--serial-wait-for-rts", "--battery", "95%"};

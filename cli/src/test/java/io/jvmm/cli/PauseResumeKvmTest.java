@@ -8,6 +8,7 @@ import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
 import io.jvmm.runtime.vm.VmState;
+import io.jvmm.testkit.RequiresKvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * counts on the debug console (counter.S).
  */
 @Timeout(120)
+@RequiresKvm
 class PauseResumeKvmTest {
     private static final String BOOT = "counter: boot\n";
     private static final Duration WAIT = Duration.ofSeconds(30);

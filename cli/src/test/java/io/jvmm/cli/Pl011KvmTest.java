@@ -18,6 +18,7 @@ import io.jvmm.runtime.registry.ResolverRegistry;
 import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
+import io.jvmm.testkit.RequiresKvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,6 +62,7 @@ class Pl011KvmTest {
     }
 
     @Test
+    @RequiresKvm
     void guestInitializesThePl011LikeLinuxPrintsAndPowersOff(@TempDir Path dir) throws Exception {
         VmHarness.kvm();
         Path output = dir.resolve("pl011.txt");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvmm.testkit.RequiresKvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * scans PCI bus 0, times the PM timer against RTC second boundaries and powers off through PM1.
  */
 @Timeout(90)
+@RequiresKvm
 class PlatformGuestTest {
     private static final Pattern RTC = Pattern.compile("RTC (\\d{4})-(\\d\\d)-(\\d\\d) (\\d\\d):(\\d\\d):(\\d\\d)\r\n");
     private static final Pattern PCI = Pattern.compile("PCI 00:([0-9a-f]{2})\\.([0-7]) ([0-9a-f]{4}):([0-9a-f]{4})\r\n");

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvmm.testkit.RequiresKvm;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -100,6 +101,7 @@ class PostCodePluginTest {
     }
 
     @Test
+    @RequiresKvm
     void guestPostCodesAreRecordedAndPrintedWhenTheVmStops() throws Exception {
         VmHarness.kvm();
         Path plugins = dir.resolve("plugins");

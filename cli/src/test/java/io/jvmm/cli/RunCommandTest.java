@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvmm.testkit.RequiresKvm;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link BadInputCatalogueTest}). The guest writes POST codes and powers off at once.
  */
 @Timeout(120)
+@RequiresKvm
 class RunCommandTest {
     private static final String GUEST = PostCodePluginTest.GUEST.toString();
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
+import io.jvmm.testkit.RequiresKvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * output driven by the THR-empty interrupt through the in-kernel 8259 (serial_irq.S).
  */
 @Timeout(120)
+@RequiresKvm
 class Serial16550KvmTest {
     private static final long MEMORY = 32L << 20;
     private static final Duration RUN_LIMIT = Duration.ofSeconds(90);

@@ -14,6 +14,7 @@ import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmLauncher;
 import io.jvmm.runtime.vm.VmOutcome;
 import io.jvmm.runtime.vm.VmSpec;
+import io.jvmm.testkit.RequiresKvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Timeout;
  * board's per-device lock, so a lost update would show as a total below 2N; the line ends at the
  * OR of the two sources' final levels.
  */
+@RequiresKvm
 class SmpCounterGuestTest {
     static final Path GUESTS = Path.of("src", "test", "guests");
     private static final long N = 250_000;

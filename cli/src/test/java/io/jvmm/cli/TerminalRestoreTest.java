@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jvmm.testkit.RequiresKvm;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a child JVM on this test's module path (the packaged launcher does not exist yet when tests run).
  */
 @Timeout(120)
+@RequiresKvm
 class TerminalRestoreTest {
     private static final Pattern STTY = Pattern.compile("(?m)^([0-9a-f]+(?::[0-9a-f]+){10,})\\r?$");
 

@@ -1,7 +1,5 @@
 package io.jvmm.cli;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import io.jvmm.api.hv.Availability;
 import io.jvmm.api.hv.HypervisorProvider;
 import io.jvmm.runtime.manifest.VmManifest;
@@ -24,19 +22,25 @@ import java.util.function.Predicate;
 
 /**
  * Runs whole VMs through real KVM in tests: the boot layer's resolvers and hypervisor, a manifest,
- * a payload. Tests skip with the reason when KVM cannot be used here.
+ * a payload. A test that uses it is annotated {@link io.jvmm.testkit.RequiresKvm}, which skips it
+ * with the reason where KVM cannot be used; reaching here without KVM means the annotation is missing.
  */
 final class VmHarness {
     private VmHarness() {}
 
-    /** The KVM provider, or a skipped test saying why not. */
+    /**
+     * The KVM provider. Fails (rather than skips) when KVM is not usable: only a test without
+     * {@code @RequiresKvm} gets here then, and such a test would never run in CI's nested-KVM pass.
+     */
     static HypervisorProvider kvm() {
         HypervisorRegistry hvs = HypervisorRegistry.load(ModuleLayer.boot(), List.of());
         HypervisorProvider kvm = hvs.providers().stream().filter(p -> p.name().equals("kvm")).findFirst()
-                .orElse(null);
-        assumeTrue(kvm != null, "the kvm backend is not on the module path");
+                .orElseThrow(() -> new IllegalStateException("the kvm backend is not on the test module path"));
         Availability a = kvm.availability();
-        assumeTrue(a.available(), "/dev/kvm not usable: " + a.reason());
+        if (!a.available()) {
+            throw new IllegalStateException("this test runs a VM but is not annotated @RequiresKvm (/dev/kvm is not"
+                    + " usable here: " + a.reason() + ")");
+        }
         return kvm;
     }
 

@@ -15,23 +15,19 @@ import io.jvmm.api.hv.Partition;
 import io.jvmm.api.hv.PartitionConfig;
 import io.jvmm.api.hv.Vcpu;
 import io.jvmm.api.hv.VcpuExit;
+import io.jvmm.testkit.RequiresKvm;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Purpose-built guests (src/test/guests) on the real /dev/kvm; skipped where KVM is not usable. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@RequiresKvm
 class KvmGuestTest {
     private static final long MIB = 1 << 20;
-
-    @BeforeEach
-    void requireKvm() {
-        KvmTestSupport.assumeKvm();
-    }
 
     private static Partition partition(int vcpus) throws Exception {
         return new KvmProvider().createPartition(new PartitionConfig(MachineArch.X86_64, 64 * MIB, vcpus));

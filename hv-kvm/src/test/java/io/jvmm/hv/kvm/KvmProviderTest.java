@@ -11,6 +11,7 @@ import io.jvmm.api.hv.HypervisorException;
 import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.hv.Partition;
 import io.jvmm.api.hv.PartitionConfig;
+import io.jvmm.testkit.RequiresKvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -64,8 +65,8 @@ class KvmProviderTest {
     }
 
     @Test
+    @RequiresKvm
     void partitionArgumentsAreChecked() {
-        KvmTestSupport.assumeKvm();
         KvmProvider provider = new KvmProvider();
         HypervisorException tooMany = assertThrows(HypervisorException.class, () -> provider.createPartition(
                 new PartitionConfig(MachineArch.X86_64, 1 << 20, provider.maxVcpus() + 1)));
@@ -76,8 +77,8 @@ class KvmProviderTest {
     }
 
     @Test
+    @RequiresKvm
     void freshVcpusAreAtTheResetVectorAndBootStatesLoadAsAsked() throws Exception {
-        KvmTestSupport.assumeKvm();
         try (Partition p = new KvmProvider().createPartition(new PartitionConfig(MachineArch.X86_64, 1 << 20, 2))) {
             KvmVcpu bsp = (KvmVcpu) p.vcpu(0);
             NativeBuffer s = bsp.specialRegisters();
@@ -116,8 +117,8 @@ class KvmProviderTest {
     }
 
     @Test
+    @RequiresKvm
     void memoryBeyond3GiBIsRegisteredAbove4GiB() throws Exception {
-        KvmTestSupport.assumeKvm();
         long size = 3L * 1024 * 1024 * 1024 + (64 << 20); // only reserved: untouched pages cost nothing
         try (Partition p = new KvmProvider().createPartition(new PartitionConfig(MachineArch.X86_64, size, 1))) {
             assertTrue(p.memory().isRam(0x1_0000_0000L, 64 << 20));
@@ -128,8 +129,8 @@ class KvmProviderTest {
     }
 
     @Test
+    @RequiresKvm
     void romArgumentsAreChecked() throws Exception {
-        KvmTestSupport.assumeKvm();
         try (Partition p = new KvmProvider().createPartition(new PartitionConfig(MachineArch.X86_64, 1 << 20, 1))) {
             HypervisorException odd = assertThrows(HypervisorException.class, () -> p.mapRom(0xfffff000L, new byte[100]));
             assertTrue(odd.getMessage().contains("4 KiB"), odd.getMessage());

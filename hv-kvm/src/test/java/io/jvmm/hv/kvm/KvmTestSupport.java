@@ -2,7 +2,6 @@ package io.jvmm.hv.kvm;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.jvmm.api.hv.Availability;
 import io.jvmm.api.hv.GuestMemory;
 import io.jvmm.api.hv.HypervisorException;
 import io.jvmm.api.hv.IoBus;
@@ -17,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.Assumptions;
 
 /** Shared helpers for tests that run guests on /dev/kvm. */
 final class KvmTestSupport {
@@ -27,12 +25,6 @@ final class KvmTestSupport {
     static final long PML4 = 0x9000;
 
     private KvmTestSupport() {}
-
-    /** Skips the calling test, with the reason, where KVM is not usable. */
-    static void assumeKvm() {
-        Availability a = new KvmProvider().availability();
-        Assumptions.assumeTrue(a.available(), () -> "/dev/kvm not usable: " + a.reason());
-    }
 
     static byte[] guest(String name) {
         try (InputStream in = KvmTestSupport.class.getResourceAsStream("/guests/" + name + ".bin")) {

@@ -6,8 +6,8 @@ import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.hv.Partition;
 import io.jvmm.api.hv.PartitionConfig;
 import io.jvmm.api.hv.Vcpu;
+import io.jvmm.testkit.RequiresKvm;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -17,12 +17,8 @@ import org.junit.jupiter.api.Timeout;
  * died with SIGSEGV, which this test would show as a crashed fork.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@RequiresKvm
 class KvmVcpuCloseTest {
-    @BeforeEach
-    void requireKvm() {
-        KvmTestSupport.assumeKvm();
-    }
-
     @Test
     void kickAfterCloseIsIgnored() throws Exception {
         Partition p = new KvmProvider().createPartition(new PartitionConfig(MachineArch.X86_64, 16 << 20, 1));

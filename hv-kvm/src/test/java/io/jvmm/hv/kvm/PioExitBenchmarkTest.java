@@ -14,6 +14,7 @@ import io.jvmm.api.hv.Partition;
 import io.jvmm.api.hv.PartitionConfig;
 import io.jvmm.api.hv.Vcpu;
 import io.jvmm.api.hv.VcpuExit;
+import io.jvmm.testkit.RequiresKvm;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
  * The PIO exit round trip: a guest doing {@code out} in a loop, timed per exit, and the bytes the
  * vCPU thread allocates over the whole loop (must be none per exit).
  */
+@RequiresKvm
 class PioExitBenchmarkTest {
     private static final int WARMUP = 50_000;
     private static final int EXITS = 200_000;
@@ -84,7 +86,6 @@ class PioExitBenchmarkTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void pioExitRoundTripAllocatesNothing() throws Exception {
-        KvmTestSupport.assumeKvm();
         try (Partition p = new KvmProvider().createPartition(new PartitionConfig(MachineArch.X86_64, 16 << 20, 1))) {
             KvmTestSupport.writeGdt(p.memory(), Segments.CODE32, Segments.TSS32);
             p.memory().write(LOAD, KvmTestSupport.guest("pio32"));

@@ -1,0 +1,78 @@
+#!/bin/bash
+# kvm-tests.sh: runs every kvm-tagged test (@RequiresKvm) of an already built tree inside the
+# nested-KVM L1, where /dev/kvm has real hardware-virtualization semantics, and fails if one fails,
+# if none ran, or if one was skipped there (in L1 nothing has a reason to skip).
+#
+# Usage (from the checkout, after `mvn verify` or `mvn package` on the host):
+#   ci/nested-kvm/kvm-tests.sh [MAVEN_ARGS...]     e.g.  -Dtest=LinuxBootKvmTest
+# The Linux boot test needs JVMM_LINUX_KERNEL (and JVMM_LINUX_VMLINUX) in the environment, as .ci/run
+# sets them; without them it skips, which fails this script.
+#
+# Nothing is rebuilt in L1: Maven runs the test phase offline with the compiler's up-to-date check
+# alone (no incremental rebuild), against the classes the host built. The test reports are copied
+# back to <module>/target/surefire-reports-l1/ on the host.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+[ -d api/target/classes ] || { echo "kvm-tests: build the tree on the host first (mvn -B -ntp verify)" >&2; exit 2; }
+"$here/setup.sh" > /dev/null
+
+results=$(mktemp -d "${TMPDIR:-/tmp}/jvmm-l1-results.XXXXXX")
+trap 'rm -rf "$results"' EXIT
+maven_args=""
+for a in "$@"; do maven_args="$maven_args $(printf '%q' "$a")"; done
+
+# In L1: /tmp is L1's own (an overlay on tmpfs), so tests can make Unix sockets there; the results
+# directory is the only host directory written.
+start=$(date +%s)
+set +e
+JVMM_L1_RW="$results" "$here/run.sh" "
+  mvn -o -B -ntp test -Dgroups=kvm -Dsurefire.failIfNoSpecifiedTests=false \
+      -Dmaven.compiler.useIncrementalCompilation=false $maven_args
+  rc=\$?
+  for d in */target/surefire-reports; do
+    mkdir -p \"$results/\${d%/surefire-reports}\" && cp \"\$d\"/TEST-*.xml \"$results/\${d%/surefire-reports}/\" 2>/dev/null
+  done
+  exit \$rc"
+rc=$?
+set -e
+elapsed=$(( $(date +%s) - start ))
+
+# The reports, back on the host, and a summary of them.
+tests=0; failed=0; skipped=0
+for dir in "$results"/*/target; do
+    [ -d "$dir" ] || continue
+    module=$(basename "$(dirname "$dir")")
+    rm -rf "$module/target/surefire-reports-l1"
+    mkdir -p "$module/target/surefire-reports-l1"
+    cp "$dir"/*.xml "$module/target/surefire-reports-l1/" 2>/dev/null || true
+done
+for report in */target/surefire-reports-l1/TEST-*.xml; do
+    [ -f "$report" ] || continue
+    header=$(grep -m1 -o '<testsuite [^>]*>' "$report")
+    t=$(sed -n 's/.* tests="\([0-9]*\)".*/\1/p' <<< "$header")
+    f=$(sed -n 's/.* failures="\([0-9]*\)".*/\1/p' <<< "$header")
+    e=$(sed -n 's/.* errors="\([0-9]*\)".*/\1/p' <<< "$header")
+    s=$(sed -n 's/.* skipped="\([0-9]*\)".*/\1/p' <<< "$header")
+    tests=$((tests + t)); failed=$((failed + f + e)); skipped=$((skipped + s))
+    if [ "$s" != 0 ]; then
+        echo "kvm-tests: skipped in L1 ($(basename "$report" .xml | sed 's/^TEST-//')):" >&2
+        grep -o '<testcase name="[^"]*"[^>]*>[[:space:]]*<skipped message="[^"]*"' "$report" \
+            | sed 's/<testcase name="\([^"]*\)".*<skipped message="\([^"]*\)"/  \1: \2/' >&2 || true
+    fi
+done
+ran=$((tests - skipped))
+echo "kvm-tests: the kvm-tagged tests ran inside the nested-KVM L1 (QEMU TCG, emulated SVM): $tests tests, $ran ran, $failed failed, $skipped skipped, in ${elapsed} s"
+if [ "$rc" != 0 ]; then
+    echo "kvm-tests: FAILED (Maven in L1 exited $rc)" >&2
+    exit 1
+fi
+if [ "$ran" = 0 ]; then
+    echo "kvm-tests: FAILED: no kvm-tagged test ran in L1" >&2
+    exit 1
+fi
+if [ "$skipped" != 0 ]; then
+    echo "kvm-tests: FAILED: $skipped kvm-tagged tests were skipped in L1, where /dev/kvm works (see above)" >&2
+    exit 1
+fi

@@ -1,0 +1,106 @@
+#!/bin/bash
+# run.sh "COMMAND": runs a shell command line where /dev/kvm has real hardware-virtualization
+# semantics, inside the nested-KVM L1 (see README.md), and exits with its exit code.
+#
+# The command sees the host's whole filesystem at the same paths (read-only, with writes landing in
+# an L1 tmpfs that vanishes at the end), runs in the current directory with the current environment,
+# and its output (stdout and stderr together) streams to our stdout. Exit codes: the command's own;
+# 124 when JVMM_L1_TIMEOUT passed (L1 is killed); 125 when L1 could not run the command (its console
+# tail is printed and its job directory kept).
+#
+# Environment:
+#   JVMM_L1_RW=/dir1:/dir2  host directories shared read-write (writes reach the host). A 9p share:
+#                           Unix domain sockets cannot be made in it; keep them on /tmp or /dev/shm.
+#   JVMM_L1_TIMEOUT=3600    seconds until L1 is stopped
+#   JVMM_L1_MEM=6G JVMM_L1_CPUS=2   L1's memory and CPUs
+#   JVMM_L1_CONSOLE=1       copy L1's kernel console to stderr as it runs
+#   JVMM_L1_DIR             the kit setup.sh made (default ~/.cache/jvmm/l1; run setup.sh first)
+set -u
+[ $# -ge 1 ] || { echo "usage: $0 \"COMMAND\"  (run setup.sh once first)" >&2; exit 2; }
+kit=${JVMM_L1_DIR:-$HOME/.cache/jvmm/l1}
+if [ ! -s "$kit/vmlinuz" ] || [ ! -s "$kit/initramfs.cpio.gz" ]; then
+    echo "nested-kvm: no L1 kit in $kit; run $(dirname "$0")/setup.sh first" >&2
+    exit 2
+fi
+mkdir -p "$kit/jobs"
+job=$(mktemp -d "$kit/jobs/job.XXXXXX")
+
+# The job: the command, the directory and the environment (as shell assignments, quoted).
+printf '%s\n' "$*" > "$job/command"
+pwd -P > "$job/cwd"
+: > "$job/env"
+while IFS= read -r -d '' entry; do
+    name=${entry%%=*}
+    [[ $name =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
+    case $name in PWD|OLDPWD|SHLVL|_|JVMM_L1_*) continue ;; esac
+    value=${entry#*=}
+    printf "export %s='%s'\n" "$name" "${value//\'/\'\\\'\'}" >> "$job/env"
+done < /proc/self/environ
+
+shares=()
+if [ -n "${JVMM_L1_RW:-}" ]; then
+    IFS=: read -r -a dirs <<< "$JVMM_L1_RW"
+    n=0
+    for dir in "${dirs[@]}"; do
+        [ -n "$dir" ] || continue
+        [ -d "$dir" ] || { echo "nested-kvm: JVMM_L1_RW names $dir, which is not a directory" >&2; rm -rf "$job"; exit 2; }
+        dir=$(realpath "$dir")
+        echo "$dir" >> "$job/rw"
+        shares+=(-virtfs "local,path=$dir,mount_tag=rw$n,security_model=none,multidevs=remap")
+        n=$((n + 1))
+    done
+fi
+: > "$job/out"
+: > "$job/console"
+
+# Single-threaded TCG: with MTTCG the L1 kernel was seen to panic under a 2-vCPU L2 guest.
+setsid timeout -k 10 "${JVMM_L1_TIMEOUT:-3600}" qemu-system-x86_64 -nodefaults -no-user-config -no-reboot \
+    -accel tcg,thread=single -machine pc -cpu EPYC,+svm,+npt \
+    -smp "${JVMM_L1_CPUS:-2}" -m "${JVMM_L1_MEM:-6G}" \
+    -kernel "$kit/vmlinuz" -initrd "$kit/initramfs.cpio.gz" \
+    -append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off tsc=reliable no_timer_check" \
+    -display none -monitor none -serial "file:$job/console" \
+    -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+    -virtfs "local,path=$job,mount_tag=job,security_model=none,multidevs=remap" \
+    "${shares[@]}" \
+    -device virtio-serial-pci -chardev "file,id=out,path=$job/out" -device virtconsole,chardev=out \
+    < /dev/null > "$job/qemu.log" 2>&1 &
+qemu=$!
+tail -n +1 -s 0.2 -f --pid=$qemu "$job/out" &
+follow=$!
+console=""
+if [ "${JVMM_L1_CONSOLE:-0}" = 1 ]; then
+    tail -n +1 -s 0.2 -f --pid=$qemu "$job/console" >&2 &
+    console=$!
+fi
+# Interrupted: stop L1 (its whole process group: timeout and QEMU) and the followers; leave nothing.
+stop() {
+    kill -TERM -- "-$qemu" 2>/dev/null
+    wait "$qemu" 2>/dev/null
+    kill "$follow" $console 2>/dev/null
+    echo "nested-kvm: interrupted; L1 stopped" >&2
+    rm -rf "$job"
+    exit 130
+}
+trap stop INT TERM HUP
+wait "$qemu"
+qemu_rc=$?
+trap - INT TERM HUP
+wait "$follow" $console 2>/dev/null
+
+if [ -s "$job/rc" ]; then
+    rc=$(cat "$job/rc")
+    rm -rf "$job"
+    exit "$rc"
+fi
+if [ "$qemu_rc" = 124 ]; then
+    echo "nested-kvm: the command did not end within ${JVMM_L1_TIMEOUT:-3600} s; L1 was stopped" >&2
+    rc=124
+else
+    echo "nested-kvm: L1 ended without running the command to its end (QEMU exit $qemu_rc)" >&2
+    rc=125
+fi
+echo "--- QEMU ---" >&2; grep -v "TCG doesn.t support requested feature" "$job/qemu.log" | tail -n 5 >&2
+echo "--- L1 console (last 30 lines) ---" >&2; tail -n 30 "$job/console" >&2
+echo "nested-kvm: job directory kept: $job" >&2
+exit "$rc"
