@@ -219,16 +219,4 @@ final class TestSupport {
         IoData.put(data, value);
         return data;
     }
-
-    /** Polls {@code condition} for up to 5 s. */
-    static boolean eventually(Supplier<Boolean> condition) throws InterruptedException {
-        long end = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < end) {
-            if (condition.get()) {
-                return true;
-            }
-            Thread.sleep(2);
-        }
-        return condition.get();
-    }
 }
