@@ -110,8 +110,9 @@ class KvmGuestTest {
             vcpu.setBootState(new CpuBootState.X86Protected32(LOAD, STACK, 0, 0, GDT));
             TestBus bus = new TestBus();
             VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, 10);
-            assertEquals(1, bus.ready.getCount() == 0 ? 1 : 0, "the guest reached the faulting instruction");
-            assertInstanceOf(VcpuExit.Shutdown.class, exit, () -> "got " + exit);
+            assertEquals(0, bus.ready.getCount(), "the guest wrote port 0xf1 just before the ud2");
+            assertEquals(List.of(), bus.pioWrites, "and no other port");
+            assertEquals(new VcpuExit.Shutdown(LOAD + 0xb), exit, "a shutdown exit at the ud2 (offset 0xb)");
         }
     }
 
