@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -147,11 +148,12 @@ class BoardDispatchTest {
     @Test
     void deferredReadCompletesFromAnotherThread() {
         AtomicReference<DeferredIo> pending = new AtomicReference<>();
+        Thread vcpu = Thread.currentThread();
         com1.result = () -> {
             DeferredIo d = new DeferredIo(2);
             pending.set(d);
             Thread t = new Thread(() -> {
-                sleep(30);
+                awaitWaiting(vcpu); // complete only once the vCPU waits for it
                 d.complete(0xbeef);
             });
             t.start();
@@ -206,8 +208,8 @@ class BoardDispatchTest {
         // But a second access to com1 waits for the first.
         Thread vcpu1 = new Thread(() -> pioRead(board, 0x3f9, 1));
         vcpu1.start();
-        vcpu1.join(100);
-        assertTrue(vcpu1.isAlive(), "com1 accesses are serialized by com1's lock");
+        awaitBlocked(vcpu1);
+        assertEquals(0x3f8, com1.lastAddress, "com1 accesses are serialized by com1's lock");
         release.countDown();
         vcpu0.join(5000);
         vcpu1.join(5000);
@@ -223,11 +225,23 @@ class BoardDispatchTest {
         assertEquals(null, board.mmioRegionAt(0));
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Waits until {@code t} blocks on a monitor (a device's lock), or fails after 10 s. */
+    private static void awaitBlocked(Thread t) {
+        awaitState(t, Thread.State.BLOCKED);
+    }
+
+    /** Waits until {@code t} waits with a timeout (for a deferred access), or fails after 10 s. */
+    private static void awaitWaiting(Thread t) {
+        awaitState(t, Thread.State.TIMED_WAITING);
+    }
+
+    private static void awaitState(Thread t, Thread.State state) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (t.getState() != state) {
+            if (System.nanoTime() - end > 0 || t.getState() == Thread.State.TERMINATED) {
+                throw new AssertionError(t.getName() + " is " + t.getState() + ", expected " + state);
+            }
+            LockSupport.parkNanos(50_000); // polls a state, with a deadline; nothing is assumed after it
         }
     }
 
