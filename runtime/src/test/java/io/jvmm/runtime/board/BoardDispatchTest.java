@@ -1,5 +1,7 @@
 package io.jvmm.runtime.board;
 
+import static io.jvmm.runtime.board.TestSupport.awaitBlocked;
+import static io.jvmm.runtime.board.TestSupport.awaitWaiting;
 import static io.jvmm.runtime.board.TestSupport.bytes;
 import static io.jvmm.runtime.board.TestSupport.device;
 import static io.jvmm.runtime.board.TestSupport.manifest;
@@ -19,7 +21,6 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -223,26 +224,6 @@ class BoardDispatchTest {
         assertEquals("com1", board.pioRegionAt(0x3fc).device());
         assertEquals("high", board.mmioRegionAt(0xffff_ffff_0000_0000L).region());
         assertEquals(null, board.mmioRegionAt(0));
-    }
-
-    /** Waits until {@code t} blocks on a monitor (a device's lock), or fails after 10 s. */
-    private static void awaitBlocked(Thread t) {
-        awaitState(t, Thread.State.BLOCKED);
-    }
-
-    /** Waits until {@code t} waits with a timeout (for a deferred access), or fails after 10 s. */
-    private static void awaitWaiting(Thread t) {
-        awaitState(t, Thread.State.TIMED_WAITING);
-    }
-
-    private static void awaitState(Thread t, Thread.State state) {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (t.getState() != state) {
-            if (System.nanoTime() - end > 0 || t.getState() == Thread.State.TERMINATED) {
-                throw new AssertionError(t.getName() + " is " + t.getState() + ", expected " + state);
-            }
-            LockSupport.parkNanos(50_000); // polls a state, with a deadline; nothing is assumed after it
-        }
     }
 
     private static void await(CountDownLatch latch) {

@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /** Test resolvers, devices and a fixture that builds a chipset from them. */
@@ -218,5 +220,25 @@ final class TestSupport {
         byte[] data = new byte[size];
         IoData.put(data, value);
         return data;
+    }
+
+    /** Waits until {@code t} blocks on a monitor (a device's lock), or fails after 10 s. */
+    static void awaitBlocked(Thread t) {
+        awaitState(t, Thread.State.BLOCKED);
+    }
+
+    /** Waits until {@code t} waits with a timeout (for a deferred access), or fails after 10 s. */
+    static void awaitWaiting(Thread t) {
+        awaitState(t, Thread.State.TIMED_WAITING);
+    }
+
+    static void awaitState(Thread t, Thread.State state) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (t.getState() != state) {
+            if (System.nanoTime() - end > 0 || t.getState() == Thread.State.TERMINATED) {
+                throw new AssertionError(t.getName() + " is " + t.getState() + ", expected " + state);
+            }
+            LockSupport.parkNanos(50_000); // polls a state, with a deadline; nothing is assumed after it
+        }
     }
 }
