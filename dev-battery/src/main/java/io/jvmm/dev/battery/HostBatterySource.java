@@ -25,15 +25,20 @@ final class HostBatterySource implements BatterySource {
     private final ScheduledExecutorService timer;
 
     HostBatterySource(Path root, Duration interval) {
-        this.root = Objects.requireNonNull(root, "root");
-        HostBatteryUpdate first = SysfsPowerSupply.read(root);
-        LOG.debug("host battery ({}): {}", root, first);
-        this.subscribers = new Subscribers(first);
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        this(root, interval, Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "jvmm-host-battery");
             t.setDaemon(true); // never keeps the VMM alive
             return t;
-        });
+        }));
+    }
+
+    /** With the executor that polls (which {@link #close()} shuts down); for tests. */
+    HostBatterySource(Path root, Duration interval, ScheduledExecutorService timer) {
+        this.root = Objects.requireNonNull(root, "root");
+        this.timer = Objects.requireNonNull(timer, "timer");
+        HostBatteryUpdate first = SysfsPowerSupply.read(root);
+        LOG.debug("host battery ({}): {}", root, first);
+        this.subscribers = new Subscribers(first);
         long millis = interval.toMillis();
         timer.scheduleWithFixedDelay(this::refresh, millis, millis, TimeUnit.MILLISECONDS);
     }

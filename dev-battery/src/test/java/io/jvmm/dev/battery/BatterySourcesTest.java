@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,13 +113,17 @@ class BatterySourcesTest {
     @Test
     void closedHostSourceStopsPolling(@TempDir Path root) throws Exception {
         battery(root, "Charging", "25000000");
-        HostBatterySource s = new HostBatterySource(root, Duration.ofMillis(10));
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        HostBatterySource s = new HostBatterySource(root, Duration.ofMillis(10), timer);
         List<HostBatteryUpdate> got = new CopyOnWriteArrayList<>();
         s.subscribe(got::add);
         s.close();
+        // Once the timer has terminated no poll is running and none will run.
+        assertTrue(timer.isShutdown(), "close() shuts the poll timer down");
+        assertTrue(timer.awaitTermination(10, TimeUnit.SECONDS), "the poll timer ended");
         battery(root, "Discharging", "1000000");
-        Thread.sleep(100);
-        assertFalse(s.refresh());
-        assertEquals(1, got.size());
+        assertFalse(s.refresh(), "a closed source delivers nothing, even on a change");
+        assertEquals(List.of(new HostBatteryUpdate(true, true, false, 4000, 25000, 50000, false)), got,
+                "only the state delivered on subscribe");
     }
 }

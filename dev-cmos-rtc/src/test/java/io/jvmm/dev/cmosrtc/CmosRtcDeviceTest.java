@@ -1,8 +1,8 @@
 package io.jvmm.dev.cmosrtc;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -519,14 +519,19 @@ class CmosRtcDeviceTest {
         setReg(0x40, 0x11);
         var sr = device.savedState().orElseThrow();
         SavedStateBlob good = sr.save();
-        assertThrows(IllegalArgumentException.class,
+        assertEquals("chipset.cmos_rtc v1 (147 bytes)", good.toString(), "index, NMI mask, 128 RAM, flags, 2 longs");
+        var e = assertThrows(IllegalArgumentException.class,
                 () -> sr.restore(new SavedStateBlob("chipset.pm", 1, good.data())));
-        assertThrows(IllegalArgumentException.class,
+        assertEquals("test-device: saved state format 'chipset.pm' is not chipset.cmos_rtc", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
                 () -> sr.restore(new SavedStateBlob(good.format(), 2, good.data())));
-        assertThrows(IllegalArgumentException.class,
+        assertEquals("test-device: saved state version 2 is not supported (this build reads version 1)",
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
                 () -> sr.restore(new SavedStateBlob(good.format(), 1, new byte[10])));
+        assertEquals("test-device: saved state has 10 bytes, version 1 has 147", e.getMessage());
+        assertArrayEquals(good.data(), sr.save().data(), "the whole saved state is unchanged");
         assertEquals(0x11, reg(0x40));
-        assertNotNull(good.toString());
     }
 
     @Test

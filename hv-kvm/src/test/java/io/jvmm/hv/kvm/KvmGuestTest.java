@@ -106,8 +106,9 @@ class KvmGuestTest {
             vcpu.setBootState(new CpuBootState.X86Protected32(LOAD, STACK, 0, 0, GDT));
             TestBus bus = new TestBus();
             VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, 10);
-            assertEquals(1, bus.ready.getCount() == 0 ? 1 : 0, "the guest reached the faulting instruction");
-            assertInstanceOf(VcpuExit.Shutdown.class, exit, () -> "got " + exit);
+            assertEquals(0, bus.ready.getCount(), "the guest wrote port 0xf1 just before the ud2");
+            assertEquals(List.of(), bus.pioWrites, "and no other port");
+            assertEquals(new VcpuExit.Shutdown(LOAD + 0xb), exit, "a shutdown exit at the ud2 (offset 0xb)");
         }
     }
 
@@ -120,7 +121,7 @@ class KvmGuestTest {
             TestBus bus = new TestBus();
 
             CompletableFuture<VcpuExit> first = KvmTestSupport.start(vcpu, bus);
-            Thread.sleep(300);
+            awaitCount(p, 0); // the guest is running
             long kickedAt = System.nanoTime();
             vcpu.kick();
             VcpuExit exit = first.get(1, TimeUnit.SECONDS);
@@ -136,11 +137,20 @@ class KvmGuestTest {
 
             vcpu.clearKick();
             CompletableFuture<VcpuExit> second = KvmTestSupport.start(vcpu, bus);
-            Thread.sleep(300);
+            awaitCount(p, count1); // the guest is running again
             vcpu.kick();
             assertInstanceOf(VcpuExit.Kicked.class, second.get(1, TimeUnit.SECONDS));
             long count2 = TestBus.value(p.memory().read(0x2000, 4));
             assertTrue(count2 > count1, "the guest continued counting after resume: " + count1 + " -> " + count2);
+        }
+    }
+
+    /** Waits until spin32's loop counter (at 0x2000) is above {@code above}; fails after 10 s. */
+    private static void awaitCount(Partition p, long above) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (TestBus.value(p.memory().read(0x2000, 4)) <= above) {
+            assertTrue(System.nanoTime() - end < 0, "the guest's counter did not pass " + above);
+            Thread.sleep(1); // polls guest memory; nothing is assumed after it
         }
     }
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -38,9 +39,49 @@ public final class DeviceRunner implements AutoCloseable {
     /** How long stop() waits for a poll in progress before it gives up on that device. */
     static final long STUCK_POLL_MS = 2000;
 
+    /**
+     * The runner's time source and its two ways of waiting. A package-private seam: tests run the
+     * timers, back-offs and the stuck-poll limit on a clock that moves only when they say so.
+     */
+    interface Ticker {
+        /** The real thing: {@link System#nanoTime()} and {@link LockSupport}. */
+        Ticker SYSTEM = new Ticker() {
+            @Override
+            public long nanoTime() {
+                return System.nanoTime();
+            }
+
+            @Override
+            public void parkScheduler(Object blocker, long nanos) {
+                if (nanos == Long.MAX_VALUE) {
+                    LockSupport.park(blocker);
+                } else {
+                    LockSupport.parkNanos(blocker, nanos);
+                }
+            }
+
+            @Override
+            public void pauseForPoll(long nanos) {
+                LockSupport.parkNanos(nanos);
+            }
+        };
+
+        long nanoTime();
+
+        /**
+         * Parks the scheduler thread until {@link LockSupport#unpark} or, unless {@code nanos} is
+         * {@link Long#MAX_VALUE}, until {@code nanos} have passed. May return early.
+         */
+        void parkScheduler(Object blocker, long nanos);
+
+        /** Waits about {@code nanos} before a lifecycle call looks again at a poll in flight. */
+        void pauseForPoll(long nanos);
+    }
+
     private final String threadName;
     private final List<Slot> slots = new ArrayList<>();
-    private final ThreadPoolExecutor pollPool;
+    private final Ticker ticker;
+    private final ExecutorService pollPool;
     private volatile boolean running;
     private volatile boolean closed;
     private volatile Thread scheduler;
@@ -50,10 +91,20 @@ public final class DeviceRunner implements AutoCloseable {
     }
 
     public DeviceRunner(String threadName) {
+        this(threadName, Ticker.SYSTEM, newPollPool(threadName));
+    }
+
+    /** With another time source and poll executor (which {@link #close()} shuts down); for tests. */
+    DeviceRunner(String threadName, Ticker ticker, ExecutorService pollPool) {
         this.threadName = Objects.requireNonNull(threadName);
+        this.ticker = Objects.requireNonNull(ticker);
+        this.pollPool = Objects.requireNonNull(pollPool);
+    }
+
+    /** Unbounded but with at most one poll in flight per device, so threads <= poll devices. */
+    private static ThreadPoolExecutor newPollPool(String threadName) {
         AtomicInteger n = new AtomicInteger();
-        // Unbounded but with at most one poll in flight per device, so threads <= poll devices.
-        this.pollPool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> {
                     Thread t = new Thread(r, threadName + "-poll-" + n.incrementAndGet());
                     t.setDaemon(true);
@@ -97,7 +148,7 @@ public final class DeviceRunner implements AutoCloseable {
                 continue;
             }
             if (!awaitPollDone(s)) {
-                failures.add(s.name + ": stuck in its poll, cannot be reset");
+                failures.add(s.name + ": stuck in its poll, cannot be started");
                 continue;
             }
             try {
@@ -175,13 +226,13 @@ public final class DeviceRunner implements AutoCloseable {
     }
 
     /** Waits up to {@value #STUCK_POLL_MS} ms for the slot's poll in flight, if any; false if it is stuck. */
-    private static boolean awaitPollDone(Slot s) {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STUCK_POLL_MS);
+    private boolean awaitPollDone(Slot s) {
+        long end = ticker.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STUCK_POLL_MS);
         while (s.inFlight.get()) {
-            if (System.nanoTime() - end > 0) {
+            if (ticker.nanoTime() - end > 0) {
                 return false;
             }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            ticker.pauseForPoll(TimeUnit.MILLISECONDS.toNanos(1));
         }
         return true;
     }
@@ -252,7 +303,7 @@ public final class DeviceRunner implements AutoCloseable {
         while (!closed) {
             long wait = Long.MAX_VALUE;
             if (running) {
-                long now = System.nanoTime();
+                long now = ticker.nanoTime();
                 for (Slot s : all) {
                     wait = Math.min(wait, s.dispatchIfDue(now));
                 }
@@ -260,10 +311,8 @@ public final class DeviceRunner implements AutoCloseable {
             if (closed) {
                 return;
             }
-            if (wait == Long.MAX_VALUE) {
-                LockSupport.park(this);
-            } else if (wait > 0) {
-                LockSupport.parkNanos(this, wait);
+            if (wait > 0) {
+                ticker.parkScheduler(this, wait);
             }
         }
     }
@@ -307,7 +356,7 @@ public final class DeviceRunner implements AutoCloseable {
 
         @Override
         public void wakeAfter(Duration delay) {
-            long at = System.nanoTime() + Math.max(0, delay.toNanos());
+            long at = ticker.nanoTime() + Math.max(0, delay.toNanos());
             synchronized (timerLock) {
                 if (!hasDeadline || at - deadline < 0) {
                     hasDeadline = true;
@@ -359,7 +408,7 @@ public final class DeviceRunner implements AutoCloseable {
                 backingOff = false;
                 backoffMs = FIRST_BACKOFF_MS;
             } catch (RuntimeException e) {
-                notBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+                notBefore = ticker.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
                 backingOff = true;
                 long s = errorLog.tryAcquire();
                 if (s != LogRateLimiter.SUPPRESSED) {

@@ -1,5 +1,7 @@
 package io.jvmm.runtime.board;
 
+import static io.jvmm.runtime.board.TestSupport.awaitBlocked;
+import static io.jvmm.runtime.board.TestSupport.awaitWaiting;
 import static io.jvmm.runtime.board.TestSupport.bytes;
 import static io.jvmm.runtime.board.TestSupport.device;
 import static io.jvmm.runtime.board.TestSupport.manifest;
@@ -147,11 +149,12 @@ class BoardDispatchTest {
     @Test
     void deferredReadCompletesFromAnotherThread() {
         AtomicReference<DeferredIo> pending = new AtomicReference<>();
+        Thread vcpu = Thread.currentThread();
         com1.result = () -> {
             DeferredIo d = new DeferredIo(2);
             pending.set(d);
             Thread t = new Thread(() -> {
-                sleep(30);
+                awaitWaiting(vcpu); // complete only once the vCPU waits for it
                 d.complete(0xbeef);
             });
             t.start();
@@ -206,8 +209,8 @@ class BoardDispatchTest {
         // But a second access to com1 waits for the first.
         Thread vcpu1 = new Thread(() -> pioRead(board, 0x3f9, 1));
         vcpu1.start();
-        vcpu1.join(100);
-        assertTrue(vcpu1.isAlive(), "com1 accesses are serialized by com1's lock");
+        awaitBlocked(vcpu1);
+        assertEquals(0x3f8, com1.lastAddress, "com1 accesses are serialized by com1's lock");
         release.countDown();
         vcpu0.join(5000);
         vcpu1.join(5000);
@@ -221,14 +224,6 @@ class BoardDispatchTest {
         assertEquals("com1", board.pioRegionAt(0x3fc).device());
         assertEquals("high", board.mmioRegionAt(0xffff_ffff_0000_0000L).region());
         assertEquals(null, board.mmioRegionAt(0));
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static void await(CountDownLatch latch) {

@@ -1,5 +1,6 @@
 package io.jvmm.runtime.board;
 
+import static io.jvmm.runtime.board.TestSupport.awaitBlocked;
 import static io.jvmm.runtime.board.TestSupport.device;
 import static io.jvmm.runtime.board.TestSupport.manifest;
 import static io.jvmm.runtime.board.TestSupport.pioRead;
@@ -284,8 +285,8 @@ class ChipsetBuilderTest {
             assertTrue(inRead.await(5, TimeUnit.SECONDS));
             Thread device = new Thread(() -> com1.setLevel(false));
             device.start();
-            device.join(100);
-            assertTrue(device.isAlive(), "setIrq waits for the PIC's lock");
+            awaitBlocked(device); // setIrq waits for the PIC's lock
+            assertTrue(device.isAlive());
             assertEquals(List.of("0+", "4+"), pic.got);
             release.countDown();
             device.join(5000);

@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /** Test resolvers, devices and a fixture that builds a chipset from them. */
@@ -220,15 +222,23 @@ final class TestSupport {
         return data;
     }
 
-    /** Polls {@code condition} for up to 5 s. */
-    static boolean eventually(Supplier<Boolean> condition) throws InterruptedException {
-        long end = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < end) {
-            if (condition.get()) {
-                return true;
+    /** Waits until {@code t} blocks on a monitor (a device's lock), or fails after 10 s. */
+    static void awaitBlocked(Thread t) {
+        awaitState(t, Thread.State.BLOCKED);
+    }
+
+    /** Waits until {@code t} waits with a timeout (for a deferred access), or fails after 10 s. */
+    static void awaitWaiting(Thread t) {
+        awaitState(t, Thread.State.TIMED_WAITING);
+    }
+
+    static void awaitState(Thread t, Thread.State state) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (t.getState() != state) {
+            if (System.nanoTime() - end > 0 || t.getState() == Thread.State.TERMINATED) {
+                throw new AssertionError(t.getName() + " is " + t.getState() + ", expected " + state);
             }
-            Thread.sleep(2);
+            LockSupport.parkNanos(50_000); // polls a state, with a deadline; nothing is assumed after it
         }
-        return condition.get();
     }
 }

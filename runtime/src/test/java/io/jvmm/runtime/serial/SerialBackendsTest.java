@@ -103,6 +103,7 @@ class SerialBackendsTest {
     @Test
     void streamBackendOutputIsBoundedBehindABlockedSink() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch writing = new CountDownLatch(1);
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
         OutputStream blocked = new OutputStream() {
             @Override
@@ -112,6 +113,7 @@ class SerialBackendsTest {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
+                writing.countDown();
                 try {
                     release.await();
                 } catch (InterruptedException e) {
@@ -126,12 +128,13 @@ class SerialBackendsTest {
         StreamSerialBackend b = new StreamSerialBackend("blocked", null, blocked, false, 1024);
         b.setListener(notified::incrementAndGet);
         byte[] data = new byte[100_000];
-        int accepted = 0;
-        for (int i = 0; i < 100; i++) {
-            accepted += b.write(data, accepted, data.length - accepted);
-            Thread.sleep(1);
-        }
-        assertTrue(accepted <= 2 * 1024, "at most the queue plus one chunk in flight, was " + accepted);
+        int accepted = b.write(data, 0, data.length);
+        assertEquals(1024, accepted, "the queue's capacity");
+        // The writer thread takes a chunk and blocks in the sink with it: the queue has room again.
+        assertTrue(writing.await(10, TimeUnit.SECONDS), "the writer reached the sink");
+        accepted += b.write(data, accepted, data.length - accepted);
+        assertTrue(accepted > 1024 && accepted <= 2 * 1024,
+                "the queue plus the chunk in flight, was " + accepted);
         assertEquals(0, b.write(data, 0, 10), "full: nothing taken, nothing dropped");
         assertEquals(0, b.droppedBytes());
         release.countDown();
