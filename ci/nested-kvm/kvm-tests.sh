@@ -20,18 +20,34 @@ cd "$root"
 
 results=$(mktemp -d "${TMPDIR:-/tmp}/jvmm-l1-results.XXXXXX")
 trap 'rm -rf "$results"' EXIT
+# Maven arguments, quoted for the shell in L1. Unless the caller picks tests, only the classes that
+# use @RequiresKvm are named: a module with none of them then forks no test JVM (each fork costs
+# tens of seconds under TCG), and -Dgroups=kvm picks their kvm-tagged methods.
 maven_args=""
-for a in "$@"; do maven_args="$maven_args $(printf '%q' "$a")"; done
+picked=no
+for a in "$@"; do
+    case $a in -Dtest=*) picked=yes ;; esac
+    maven_args="$maven_args $(printf '%q' "$a")"
+done
+if [ "$picked" = no ]; then
+    classes=$(grep -l -r --include='*.java' -E '^@RequiresKvm|^ +@RequiresKvm' ./*/src/test/java \
+        | xargs -n1 basename | sed 's/\.java$//' | sort -u | paste -sd, -)
+    [ -n "$classes" ] || { echo "kvm-tests: no test uses @RequiresKvm" >&2; exit 1; }
+    maven_args="$maven_args -Dtest=$classes"
+fi
 
-# In L1: /tmp is L1's own (an overlay on tmpfs), so tests can make Unix sockets there; the results
-# directory is the only host directory written.
+# In L1: the host's reports are hidden first (the overlay keeps the host's copy), so only what ran
+# in L1 is copied back. /tmp is L1's own (an overlay on tmpfs), so tests can make Unix sockets there;
+# the results directory is the only host directory written.
 start=$(date +%s)
 set +e
 JVMM_L1_RW="$results" "$here/run.sh" "
+  rm -rf ./*/target/surefire-reports
   mvn -o -B -ntp test -Dgroups=kvm -Dsurefire.failIfNoSpecifiedTests=false \
       -Dmaven.compiler.useIncrementalCompilation=false $maven_args
   rc=\$?
   for d in */target/surefire-reports; do
+    [ -d \"\$d\" ] || continue
     mkdir -p \"$results/\${d%/surefire-reports}\" && cp \"\$d\"/TEST-*.xml \"$results/\${d%/surefire-reports}/\" 2>/dev/null
   done
   exit \$rc"
@@ -58,7 +74,7 @@ for report in */target/surefire-reports-l1/TEST-*.xml; do
     tests=$((tests + t)); failed=$((failed + f + e)); skipped=$((skipped + s))
     if [ "$s" != 0 ]; then
         echo "kvm-tests: skipped in L1 ($(basename "$report" .xml | sed 's/^TEST-//')):" >&2
-        grep -o '<testcase name="[^"]*"[^>]*>[[:space:]]*<skipped message="[^"]*"' "$report" \
+        tr '\n' ' ' < "$report" | grep -o '<testcase name="[^"]*"[^>]*>[[:space:]]*<skipped message="[^"]*"' \
             | sed 's/<testcase name="\([^"]*\)".*<skipped message="\([^"]*\)"/  \1: \2/' >&2 || true
     fi
 done
