@@ -324,17 +324,23 @@ public final class VirtualMachine {
         Vcpu vcpu = partition.vcpu(index);
         while (true) {
             synchronized (lock) {
-                while (state != VmState.RUNNING || !requests.isEmpty() && blocksGuest()) {
+                if (mustStayOut()) {
                     parked[index] = true;
+                    // Once per parking, for the controller waiting in parkAll(), and never from the wait
+                    // loop below: parked vCPUs that notified on every wake-up woke each other forever, a
+                    // notifyAll storm that kept a core busy per vCPU and starved the controller of this
+                    // lock, so a reset or pause never completed (issue 14).
                     lock.notifyAll();
-                    if (state == VmState.SHUT_DOWN) {
-                        return;
-                    }
-                    try {
-                        lock.wait();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
+                    do {
+                        if (state == VmState.SHUT_DOWN) {
+                            return;
+                        }
+                        try {
+                            lock.wait();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    } while (mustStayOut());
                 }
                 parked[index] = false;
                 // Under the lock and while RUNNING: a kick sent for a later state change comes after this.
@@ -346,6 +352,11 @@ public final class VirtualMachine {
             }
             onExit(index, exit);
         }
+    }
+
+    /** Whether a vCPU must not enter the guest now; call with the lock held. */
+    private boolean mustStayOut() {
+        return state != VmState.RUNNING || !requests.isEmpty() && blocksGuest();
     }
 
     /** A queued reset, power-off or failure keeps every vCPU out of the guest until handled. */
