@@ -16,6 +16,7 @@ import io.jvmm.api.hv.Partition;
 import io.jvmm.api.hv.PartitionConfig;
 import io.jvmm.api.hv.Vcpu;
 import io.jvmm.api.hv.VcpuExit;
+import io.jvmm.runtime.board.PowerRequest;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -291,11 +292,11 @@ class VirtualMachineTest {
     void devicePowerOffEndsTheRunWithExitCodeZero() throws Exception {
         VirtualMachine vm = vm(ResetPolicy.RESTART);
         partition.vcpus[0].steps.add(bus -> {
-            vm.requestPower(PowerAction.POWER_OFF, "pm");
+            vm.requestPower(PowerAction.POWER_OFF, "pm was told to enter S5");
             return null;
         });
         VmOutcome out = start(vm).get(10, TimeUnit.SECONDS);
-        assertEquals(new VmOutcome.PoweredOff("pm powered the VM off"), out);
+        assertEquals(new VmOutcome.PoweredOff("pm was told to enter S5"), out);
         assertEquals(0, out.exitCode());
         assertEquals(VmState.SHUT_DOWN, vm.state());
         assertEquals(List.of(boot), partition.vcpus[0].bootStates);
@@ -361,7 +362,7 @@ class VirtualMachineTest {
         VirtualMachine vm = vm(ResetPolicy.EXIT);
         AtomicInteger afterReset = new AtomicInteger();
         partition.vcpus[0].steps.add(bus -> {
-            vm.requestPower(PowerAction.RESET, "i8042");
+            vm.requestPower(PowerAction.RESET, "i8042 pulsed the reset line (command 0xfe)");
             return null;
         });
         // the guest must not run past its own reset request
@@ -370,9 +371,69 @@ class VirtualMachineTest {
             return null;
         });
         VmOutcome out = start(vm).get(10, TimeUnit.SECONDS);
-        assertEquals(new VmOutcome.ResetExit("i8042 reset the VM"), out);
+        assertEquals(new VmOutcome.ResetExit("i8042 pulsed the reset line (command 0xfe)"), out);
         assertEquals(0, out.exitCode());
         assertEquals(0, afterReset.get());
+    }
+
+    /** Runs the VM until vCPU 0's single step ends the run. */
+    private VmOutcome endOfRun(ResetPolicy policy, Function<VirtualMachine, Function<IoBus, VcpuExit>> step)
+            throws Exception {
+        VirtualMachine vm = vm(policy);
+        partition.vcpus[0].steps.add(step.apply(vm));
+        return start(vm).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Every source that can end a run names itself in the outcome, and the summary is the line jvmm prints. */
+    @Test
+    void eachWayARunEndsCarriesItsCause() throws Exception {
+        VmOutcome triple = endOfRun(ResetPolicy.EXIT, vm -> bus -> new VcpuExit.Shutdown(0xfff0));
+        assertEquals(new VmOutcome.ResetExit("vCPU 0 triple-faulted at RIP 0xfff0"), triple);
+        assertEquals("the guest reset: vCPU 0 triple-faulted at RIP 0xfff0", triple.summary());
+
+        assertEquals(new VmOutcome.ResetExit("vCPU 0 triple-faulted at an unknown RIP"),
+                endOfRun(ResetPolicy.EXIT, vm -> bus -> new VcpuExit.Shutdown(-1)));
+        assertEquals(new VmOutcome.ResetExit("vCPU 0 asked the platform for a reset (system event) at RIP 0x40"),
+                endOfRun(ResetPolicy.EXIT, vm -> bus -> new VcpuExit.SystemEvent(true, 0x40)));
+        VmOutcome psciOff = endOfRun(ResetPolicy.EXIT, vm -> bus -> new VcpuExit.SystemEvent(false, 0x40));
+        assertEquals("the guest powered off: vCPU 0 asked the platform for a power-off (system event) at RIP 0x40",
+                psciOff.summary());
+
+        // Devices, through the board's relay: the device's name and what it says the guest did.
+        VmOutcome i8042 = endOfRun(ResetPolicy.EXIT, vm -> bus -> {
+            relayTo(vm).accept(new PowerRequest("i8042", PowerAction.RESET, "pulsed the reset line (command 0xfe)"));
+            return null;
+        });
+        assertEquals("the guest reset: i8042 pulsed the reset line (command 0xfe)", i8042.summary());
+        VmOutcome pm = endOfRun(ResetPolicy.EXIT, vm -> bus -> {
+            relayTo(vm).accept(new PowerRequest("pm", PowerAction.HIBERNATE, "was told to enter S4"));
+            return null;
+        });
+        assertEquals(new VmOutcome.PoweredOff("pm was told to enter S4"), pm);
+        VmOutcome silent = endOfRun(ResetPolicy.EXIT, vm -> bus -> {
+            relayTo(vm).accept(new PowerRequest("plugin-dev", PowerAction.POWER_OFF, null));
+            return null;
+        });
+        assertEquals("the guest powered off: plugin-dev requested a power-off", silent.summary());
+
+        // From outside: the control socket, the console.
+        VmOutcome ctlReset = endOfRun(ResetPolicy.EXIT, vm -> bus -> {
+            vm.reset("jvmm ctl reset (control socket)");
+            return null;
+        });
+        assertEquals("the guest reset: jvmm ctl reset (control socket)", ctlReset.summary());
+        VmOutcome ctlShutdown = endOfRun(ResetPolicy.RESTART, vm -> bus -> {
+            vm.shutdown("jvmm ctl shutdown (control socket)");
+            return null;
+        });
+        assertEquals("the guest powered off: jvmm ctl shutdown (control socket)", ctlShutdown.summary());
+        assertEquals("the VM failed: vCPU 0 halted", new VmOutcome.Failed("vCPU 0 halted").summary());
+    }
+
+    private static PowerRelay relayTo(VirtualMachine vm) {
+        PowerRelay relay = new PowerRelay();
+        relay.target(vm);
+        return relay;
     }
 
     @Test
