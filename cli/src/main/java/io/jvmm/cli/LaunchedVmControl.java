@@ -36,12 +36,12 @@ final class LaunchedVmControl implements VmControl {
 
     @Override
     public void reset() {
-        vm.machine().reset();
+        vm.machine().reset("jvmm ctl reset (control socket)");
     }
 
     @Override
     public void shutdown() {
-        vm.machine().shutdown();
+        vm.machine().shutdown("jvmm ctl shutdown (control socket)");
     }
 
     @Override

@@ -154,16 +154,17 @@ final class RunCommand implements Callable<Integer> {
             try (LaunchedVm vmHandle = launched;
                     ControlServer control = apiSocket == null ? null
                             : ControlServer.start(apiSocket, new LaunchedVmControl(launched))) {
-                console.onQuit(() -> launched.machine().shutdown());
+                console.onQuit(() -> launched.machine().shutdown("Ctrl-A x was pressed on the console"));
                 VmOutcome outcome = launched.run();
                 timings.mark("guest ended");
                 console.restore();
                 if (profile) {
                     timings.print(err);
                 }
-                if (outcome instanceof VmOutcome.Failed f) {
-                    err.println("jvmm: the VM failed: " + f.message());
-                }
+                // Exactly one line on every ending, on stderr even with --log: it is the run's
+                // result (like the exit code), not a log message.
+                err.println("jvmm: " + outcome.summary());
+                err.flush();
                 return outcome.exitCode();
             }
         } finally {

@@ -60,8 +60,8 @@ class BoardStressTest {
         VmManifest manifest = new VmManifest(base.type(), base.arch(), base.chipset(), devices);
         AtomicLong powerOffs = new AtomicLong();
         try (Chipset chipset = new ChipsetBuilder(manifest, registry, Set.of(),
-                action -> {
-                    if (action == PowerAction.POWER_OFF) {
+                request -> {
+                    if (request.action() == PowerAction.POWER_OFF) {
                         powerOffs.incrementAndGet();
                     }
                 }, CLOCK, (vector, high) -> { }).build()) {

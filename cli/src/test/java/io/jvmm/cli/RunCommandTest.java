@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,39 @@ class RunCommandTest {
         VmHarness.kvm();
         CliHarness r = runQuietly("run", "--serial", "1=none", "--firmware", GUEST);
         assertEquals(0, r.exitCode(), r.err());
-        assertEquals("", r.err());
+        // the guest writes SLP_TYP 0 with SLP_EN to the PM block (a base-chipset device, named by its id)
+        assertEquals("jvmm: the guest powered off: hyperv_power_management was told to enter S5, soft off "
+                + "(SLP_TYP 0 with SLP_EN)\n", r.err());
+    }
+
+    /**
+     * A triple fault under --on-reset exit ends the run with exit code 0 and says so, with the RIP,
+     * in one line on stderr; with --log that line still goes to stderr (it is the result, not a log).
+     * In a child JVM: logging is configured once per JVM.
+     */
+    @Test
+    void tripleFaultUnderOnResetExitSaysWhyOnStderr() throws Exception {
+        VmHarness.kvm();
+        Path image = ChipsetGuests.bin("triple").toAbsolutePath();
+        byte[] bytes = Files.readAllBytes(image);
+        byte[] ud2ThenX = {0x0f, 0x0b, (byte) 0xb0, 'X'}; // ud2; movb $'X', %al
+        int offset = -1;
+        for (int i = 0; i + ud2ThenX.length <= bytes.length && offset < 0; i++) {
+            if (Arrays.equals(bytes, i, i + ud2ThenX.length, ud2ThenX, 0, ud2ThenX.length)) {
+                offset = i;
+            }
+        }
+        assertTrue(offset > 0, "the image holds the ud2");
+        long rip = 0xFFFF_0000L + offset; // the faulting ud2, linked and running at the high ROM alias
+        Path log = dir.resolve("jvmm.log");
+        Path debug = dir.resolve("debug.log");
+        JvmmProcess p = JvmmProcess.run(dir, Duration.ofSeconds(60), "run", "--serial", "1=none",
+                "--debugcon", "0xe9=file=" + debug, "--on-reset", "exit", "--log", log.toString(),
+                "--firmware", image.toString());
+        assertEquals(0, p.exitCode(), p.err());
+        assertEquals("jvmm: the guest reset: vCPU 0 triple-faulted at RIP 0x" + Long.toHexString(rip) + "\n", p.err());
+        assertEquals("", p.out());
+        assertEquals("B", Files.readString(debug), "booted once and stopped at the fault");
     }
 
     @Test

@@ -47,6 +47,7 @@ public class FakeBoard implements BoardServices {
     private final List<FakeLine> lines = new ArrayList<>();
     private final List<LineTarget> lineTargets = new ArrayList<>();
     private final List<PowerAction> powerRequests = new ArrayList<>();
+    private final List<String> powerCauses = new ArrayList<>();
     private final FakeClock clock;
     private final FakeWaker waker = new FakeWaker();
 
@@ -86,7 +87,13 @@ public class FakeBoard implements BoardServices {
 
     @Override
     public synchronized void requestPower(PowerAction action) {
-        powerRequests.add(action);
+        requestPower(action, null);
+    }
+
+    @Override
+    public synchronized void requestPower(PowerAction action, String cause) {
+        powerRequests.add(Objects.requireNonNull(action, "action"));
+        powerCauses.add(cause);
     }
 
     @Override
@@ -146,6 +153,14 @@ public class FakeBoard implements BoardServices {
     /** Power actions requested so far, in order. */
     public synchronized List<PowerAction> powerRequests() {
         return List.copyOf(powerRequests);
+    }
+
+    /**
+     * The cause given with each power request, in the order of {@link #powerRequests()}; "(none)"
+     * where the device gave none.
+     */
+    public synchronized List<String> powerCauses() {
+        return powerCauses.stream().map(c -> c == null ? "(none)" : c).toList();
     }
 
     // --- resolve contexts ------------------------------------------------------------------------

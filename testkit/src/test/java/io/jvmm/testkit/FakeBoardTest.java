@@ -86,8 +86,9 @@ class FakeBoardTest {
         board.addLineTarget(LineSets.GPE0, 0, 15, 16, target);
         assertEquals(List.of(new FakeBoard.LineTarget(LineSets.GPE0, 0, 15, 16, target)), board.lineTargets());
         board.requestPower(PowerAction.RESET);
-        board.requestPower(PowerAction.POWER_OFF);
+        board.requestPower(PowerAction.POWER_OFF, "was told to enter S5");
         assertEquals(List.of(PowerAction.RESET, PowerAction.POWER_OFF), board.powerRequests());
+        assertEquals(List.of("(none)", "was told to enter S5"), board.powerCauses());
     }
 
     @Test

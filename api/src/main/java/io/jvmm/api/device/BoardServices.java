@@ -28,6 +28,17 @@ public interface BoardServices {
     /** Asks the VM to power off or reset. Safe from any thread; never blocks. */
     void requestPower(PowerAction action);
 
+    /**
+     * {@link #requestPower(PowerAction)}, saying what the guest did, in the device's terms and as a
+     * phrase that follows the device's name: "pulsed the reset line (command 0xfe)". When this
+     * request ends the run, jvmm reports it as the cause ({@code jvmm: the guest reset: i8042
+     * pulsed the reset line (command 0xfe)}). Called on a rare path, so building the text may
+     * allocate. Boards that do not report causes drop it (this default).
+     */
+    default void requestPower(PowerAction action, String cause) {
+        requestPower(action);
+    }
+
     VmClock clock();
 
     /** The waker of the device being built; it drives {@link PollDevice#poll()}. */

@@ -226,7 +226,7 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
         } else if (command >= 0xF0) {
             // Pulse output lines low for 6 us: bit n clear pulses line n; line 0 is CPU reset.
             if ((command & OP_RESET_DEASSERTED) == 0) {
-                board.requestPower(PowerAction.RESET);
+                board.requestPower(PowerAction.RESET, String.format("pulsed the reset line (command 0x%02x)", command));
             }
         } else {
             switch (command) {
@@ -272,7 +272,8 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
                 }
                 a20 = newA20;
                 if ((value & OP_RESET_DEASSERTED) == 0) {
-                    board.requestPower(PowerAction.RESET);
+                    board.requestPower(PowerAction.RESET, String.format(
+                            "drove the reset line low (output port 0x%02x written with command 0xd1)", value));
                 }
             }
             case 0xD2 -> output(value, SOURCE_KEYBOARD);

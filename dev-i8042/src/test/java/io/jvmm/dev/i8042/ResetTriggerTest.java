@@ -15,6 +15,7 @@ class ResetTriggerTest {
             Rig rig = new Rig();
             rig.command(cmd);
             assertEquals(List.of(PowerAction.RESET), rig.board.powerRequests(), "pulse 0x" + Integer.toHexString(cmd));
+            assertEquals(List.of(String.format("pulsed the reset line (command 0x%02x)", cmd)), rig.board.powerCauses());
             assertFalse(rig.outputFull());
         }
     }
@@ -37,6 +38,9 @@ class ResetTriggerTest {
             rig.command(0xD1, value);
             assertEquals(List.of(PowerAction.RESET), rig.board.powerRequests(),
                     "output port 0x" + Integer.toHexString(value));
+            assertEquals(List.of(String.format(
+                    "drove the reset line low (output port 0x%02x written with command 0xd1)", value)),
+                    rig.board.powerCauses());
         }
     }
 

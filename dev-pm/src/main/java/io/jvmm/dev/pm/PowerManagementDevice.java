@@ -18,7 +18,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Optional;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,7 +86,8 @@ final class PowerManagementDevice
     private final int base;
     private final LineInterrupt sci;
     private final VmClock clock;
-    private final Consumer<PowerAction> power;
+    /** The board's requestPower(action, cause). */
+    private final BiConsumer<PowerAction, String> power;
     private final LogRateLimiter unknownWarning = new LogRateLimiter(10, 5 * NANOS_PER_SECOND, System::nanoTime);
     private final Optional<PortIoIntercept> portIo = Optional.of(this);
     private final Optional<DeviceLifecycle> lifecycle = Optional.of(this);
@@ -110,7 +111,7 @@ final class PowerManagementDevice
     private long timerTicksAtBase;
 
     PowerManagementDevice(String name, int base, LineInterrupt sci, VmClock clock,
-            Consumer<PowerAction> power) {
+            BiConsumer<PowerAction, String> power) {
         this.name = name;
         this.base = base;
         this.sci = sci;
@@ -250,7 +251,9 @@ final class PowerManagementDevice
             case GPO -> generalOutput = merge(generalOutput, value, mask);
             case RESET -> {
                 if ((value & mask & 0xFF) == RESET_VALUE) {
-                    power.accept(PowerAction.RESET);
+                    power.accept(PowerAction.RESET, String.format(
+                            "had the reset value 0x%02x written to its reset register (port 0x%x)", RESET_VALUE,
+                            base + RESET));
                 }
             }
             default -> { } // timer, P_LVLx and general inputs are read-only
@@ -264,8 +267,10 @@ final class PowerManagementDevice
     private void sleep(int slpTyp) {
         // The DSDT's \_S5 and \_S4 packages must carry these SLP_TYP values.
         switch (slpTyp) {
-            case 0 -> power.accept(PowerAction.POWER_OFF);
-            case 1 -> power.accept(PowerAction.HIBERNATE);
+            // The causes name what the guest wrote, as ACPI does: SLP_TYP with SLP_EN in PM1 control.
+            case 0 -> power.accept(PowerAction.POWER_OFF, "was told to enter S5, soft off (SLP_TYP 0 with SLP_EN)");
+            case 1 -> power.accept(PowerAction.HIBERNATE,
+                    "was told to enter S4, hibernate (SLP_TYP 1 with SLP_EN; treated as a power-off)");
             default -> { } // S1-S3 are not offered
         }
     }

@@ -149,6 +149,8 @@ class PowerManagementDeviceTest {
 
         write(0x04, 2, 0x2000 | 1);
         assertEquals(List.of(PowerAction.HIBERNATE, PowerAction.POWER_OFF), board.powerRequests());
+        assertEquals(List.of("was told to enter S4, hibernate (SLP_TYP 1 with SLP_EN; treated as a power-off)",
+                "was told to enter S5, soft off (SLP_TYP 0 with SLP_EN)"), board.powerCauses());
     }
 
     @Test
@@ -307,6 +309,7 @@ class PowerManagementDeviceTest {
         assertTrue(board.powerRequests().isEmpty());
         write(0x33, 1, 0x01);
         assertEquals(List.of(PowerAction.RESET), board.powerRequests());
+        assertEquals(List.of("had the reset value 0x01 written to its reset register (port 0x433)"), board.powerCauses());
         assertEquals(0, read(0x33, 1));
     }
 

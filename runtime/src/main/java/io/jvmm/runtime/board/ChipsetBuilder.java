@@ -10,7 +10,6 @@ import io.jvmm.api.device.LineSets;
 import io.jvmm.api.device.MmioIntercept;
 import io.jvmm.api.device.PollDevice;
 import io.jvmm.api.device.PortIoIntercept;
-import io.jvmm.api.device.PowerAction;
 import io.jvmm.api.device.VmClock;
 import io.jvmm.api.handles.EmptyHandle;
 import io.jvmm.api.resource.ResolveContext;
@@ -50,7 +49,7 @@ public final class ChipsetBuilder {
     private final VmManifest manifest;
     private final ResolverRegistry registry;
     private final Set<String> hypervisorDevices;
-    private final Consumer<PowerAction> power;
+    private final Consumer<PowerRequest> power;
     private final VmClock clock;
     private final LineInterruptTarget externalIrq;
     private Duration deferredTimeout = Duration.ofSeconds(1);
@@ -65,13 +64,13 @@ public final class ChipsetBuilder {
      * @param registry where their resolvers are found
      * @param hypervisorDevices base-chipset device ids (e.g. {@code generic_ioapic}) the hypervisor
      *     provides itself; their flags are not resolved
-     * @param power receives the devices' power requests; must not block
+     * @param power receives the devices' power requests (device, action, cause); must not block
      * @param clock the VM clock handed to devices
      * @param externalIrq the hypervisor's interrupt injection: receives {@code irq} lines 0..{@value
      *     #MAX_EXTERNAL_IRQ} as the same numbers
      */
     public ChipsetBuilder(VmManifest manifest, ResolverRegistry registry, Set<String> hypervisorDevices,
-            Consumer<PowerAction> power, VmClock clock, LineInterruptTarget externalIrq) {
+            Consumer<PowerRequest> power, VmClock clock, LineInterruptTarget externalIrq) {
         this.manifest = Objects.requireNonNull(manifest, "manifest");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.hypervisorDevices = Set.copyOf(hypervisorDevices);

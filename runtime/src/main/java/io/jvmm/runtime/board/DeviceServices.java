@@ -21,14 +21,14 @@ final class DeviceServices implements BoardServices {
     private final String deviceName;
     private final Object deviceLock;
     private final InterruptLines lines;
-    private final Consumer<PowerAction> power;
+    private final Consumer<PowerRequest> power;
     private final VmClock clock;
     private final DeviceWaker waker;
     private final List<Region> pio = new ArrayList<>();
     private final List<Region> mmio = new ArrayList<>();
     private boolean sealed;
 
-    DeviceServices(String deviceName, Object deviceLock, InterruptLines lines, Consumer<PowerAction> power,
+    DeviceServices(String deviceName, Object deviceLock, InterruptLines lines, Consumer<PowerRequest> power,
             VmClock clock, DeviceWaker waker) {
         this.deviceName = deviceName;
         this.deviceLock = deviceLock;
@@ -81,7 +81,12 @@ final class DeviceServices implements BoardServices {
 
     @Override
     public void requestPower(PowerAction action) {
-        power.accept(Objects.requireNonNull(action, "action"));
+        power.accept(new PowerRequest(deviceName, action, null));
+    }
+
+    @Override
+    public void requestPower(PowerAction action, String cause) {
+        power.accept(new PowerRequest(deviceName, action, cause));
     }
 
     @Override

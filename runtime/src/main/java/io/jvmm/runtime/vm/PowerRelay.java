@@ -1,13 +1,13 @@
 package io.jvmm.runtime.vm;
 
-import io.jvmm.api.device.PowerAction;
+import io.jvmm.runtime.board.PowerRequest;
 import java.util.function.Consumer;
 
 /**
  * The board's power-request sink. The board is built before the VM that acts on its requests, so
  * requests are relayed once the VM exists (none can come earlier: no vCPU runs before then).
  */
-final class PowerRelay implements Consumer<PowerAction> {
+final class PowerRelay implements Consumer<PowerRequest> {
     private volatile VirtualMachine vm;
 
     void target(VirtualMachine vm) {
@@ -15,10 +15,10 @@ final class PowerRelay implements Consumer<PowerAction> {
     }
 
     @Override
-    public void accept(PowerAction action) {
+    public void accept(PowerRequest request) {
         VirtualMachine v = vm;
         if (v != null) {
-            v.requestPower(action, "the guest");
+            v.requestPower(request.action(), request.describe());
         }
     }
 }

@@ -80,19 +80,33 @@ public final class VirtualMachine {
     }
 
     public void reset() {
-        submit(RequestKind.RESET, "reset requested");
+        reset("a reset was requested");
+    }
+
+    /** Resets the VM as if the guest had; {@code cause} is reported if that ends the run (e.g. "jvmm ctl reset"). */
+    public void reset(String cause) {
+        submit(RequestKind.RESET, cause);
     }
 
     /** Ends the run as if the guest powered off. */
     public void shutdown() {
-        submit(RequestKind.POWER_OFF, "shutdown requested");
+        shutdown("a shutdown was requested");
     }
 
-    /** The board's power-request sink: devices call this (from vCPU or device threads). */
-    public void requestPower(PowerAction action, String source) {
+    /** Ends the run as if the guest powered off; {@code cause} says who asked (e.g. "jvmm ctl shutdown"). */
+    public void shutdown(String cause) {
+        submit(RequestKind.POWER_OFF, cause);
+    }
+
+    /**
+     * The board's power-request sink: devices call this (from vCPU or device threads).
+     *
+     * @param cause what the guest did, reported as the run's end: "i8042 pulsed the reset line (command 0xfe)"
+     */
+    public void requestPower(PowerAction action, String cause) {
         switch (action) {
-            case POWER_OFF, HIBERNATE -> submit(RequestKind.POWER_OFF, source + " powered the VM off");
-            case RESET -> submit(RequestKind.RESET, source + " reset the VM");
+            case POWER_OFF, HIBERNATE -> submit(RequestKind.POWER_OFF, cause);
+            case RESET -> submit(RequestKind.RESET, cause);
         }
     }
 
@@ -161,7 +175,7 @@ public final class VirtualMachine {
                         lock.wait();
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                        requests.add(new Request(RequestKind.POWER_OFF, "interrupted"));
+                        requests.add(new Request(RequestKind.POWER_OFF, "the VM's controller thread was interrupted"));
                     }
                 }
                 req = takeMostUrgent();
@@ -324,17 +338,23 @@ public final class VirtualMachine {
         Vcpu vcpu = partition.vcpu(index);
         while (true) {
             synchronized (lock) {
-                while (state != VmState.RUNNING || !requests.isEmpty() && blocksGuest()) {
+                if (mustStayOut()) {
                     parked[index] = true;
+                    // Once per parking, for the controller waiting in parkAll(), and never from the wait
+                    // loop below: parked vCPUs that notified on every wake-up woke each other forever, a
+                    // notifyAll storm that kept a core busy per vCPU and starved the controller of this
+                    // lock, so a reset or pause never completed (issue 14).
                     lock.notifyAll();
-                    if (state == VmState.SHUT_DOWN) {
-                        return;
-                    }
-                    try {
-                        lock.wait();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
+                    do {
+                        if (state == VmState.SHUT_DOWN) {
+                            return;
+                        }
+                        try {
+                            lock.wait();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    } while (mustStayOut());
                 }
                 parked[index] = false;
                 // Under the lock and while RUNNING: a kick sent for a later state change comes after this.
@@ -348,6 +368,11 @@ public final class VirtualMachine {
         }
     }
 
+    /** Whether a vCPU must not enter the guest now; call with the lock held. */
+    private boolean mustStayOut() {
+        return state != VmState.RUNNING || !requests.isEmpty() && blocksGuest();
+    }
+
     /** A queued reset, power-off or failure keeps every vCPU out of the guest until handled. */
     private boolean blocksGuest() {
         for (Request r : requests) {
@@ -358,12 +383,19 @@ public final class VirtualMachine {
         return false;
     }
 
+    /** "at RIP 0x…"; the backend reports -1 when it could not read the registers. */
+    private static String at(long rip) {
+        return rip == -1 ? "at an unknown RIP" : "at RIP 0x" + Long.toHexString(rip);
+    }
+
     private void onExit(int index, VcpuExit exit) {
+        // Cold paths: these end a boot, so their messages may allocate.
         if (exit instanceof VcpuExit.Shutdown s) {
-            submit(RequestKind.RESET, "vCPU " + index + " triple-faulted at RIP 0x" + Long.toHexString(s.rip()));
+            submit(RequestKind.RESET, "vCPU " + index + " triple-faulted " + at(s.rip()));
         } else if (exit instanceof VcpuExit.SystemEvent e) {
             submit(e.reset() ? RequestKind.RESET : RequestKind.POWER_OFF,
-                    "vCPU " + index + " requested a system " + (e.reset() ? "reset" : "power-off"));
+                    "vCPU " + index + " asked the platform for a " + (e.reset() ? "reset" : "power-off")
+                            + " (system event) " + at(e.rip()));
         } else if (exit instanceof VcpuExit.Halted h) {
             submit(RequestKind.FAIL, "vCPU " + index + " halted at RIP 0x" + Long.toHexString(h.rip())
                     + " with nothing to wake it");

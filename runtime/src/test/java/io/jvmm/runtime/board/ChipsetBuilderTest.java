@@ -208,7 +208,12 @@ class ChipsetBuilderTest {
             line.setLevel(true);
             assertTrue(f.irq.high(5));
             kept.get().requestPower(PowerAction.RESET);
-            assertEquals(List.of(PowerAction.RESET), f.power);
+            kept.get().requestPower(PowerAction.POWER_OFF, "was told to enter S5");
+            // The board names the device; the device may say what the guest did.
+            assertEquals(List.of(new PowerRequest("d", PowerAction.RESET, null),
+                    new PowerRequest("d", PowerAction.POWER_OFF, "was told to enter S5")), f.power);
+            assertEquals("d requested a reset", f.power.get(0).describe());
+            assertEquals("d was told to enter S5", f.power.get(1).describe());
             assertSame(TestSupport.CLOCK, kept.get().clock());
         }
     }

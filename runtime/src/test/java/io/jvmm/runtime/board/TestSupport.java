@@ -6,7 +6,6 @@ import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.LineInterruptTarget;
 import io.jvmm.api.device.MmioIntercept;
 import io.jvmm.api.device.PortIoIntercept;
-import io.jvmm.api.device.PowerAction;
 import io.jvmm.api.device.VmClock;
 import io.jvmm.api.handles.EmptyHandle;
 import io.jvmm.api.hv.MachineArch;
@@ -117,7 +116,7 @@ final class TestSupport {
     static final class Fixture {
         final ResolverRegistry.Builder registry = ResolverRegistry.builder();
         final RecordingTarget irq = new RecordingTarget();
-        final List<PowerAction> power = Collections.synchronizedList(new ArrayList<>());
+        final List<PowerRequest> power = Collections.synchronizedList(new ArrayList<>());
         Set<String> hypervisorDevices = Set.of();
 
         Fixture add(String id, Body body) {

@@ -1,8 +1,10 @@
 package io.jvmm.runtime.vm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.jvmm.api.device.LineInterruptTarget;
 import io.jvmm.api.device.PowerAction;
@@ -14,11 +16,18 @@ import io.jvmm.api.hv.Partition;
 import io.jvmm.api.hv.PartitionConfig;
 import io.jvmm.api.hv.Vcpu;
 import io.jvmm.api.hv.VcpuExit;
+import io.jvmm.runtime.board.PowerRequest;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -33,6 +42,10 @@ class VirtualMachineTest {
         final BlockingQueue<Function<IoBus, VcpuExit>> steps = new LinkedBlockingQueue<>();
         final List<CpuBootState> bootStates = new ArrayList<>();
         final AtomicInteger runs = new AtomicInteger();
+        /** One permit per entry into the guest, so a test can wait for "runs (again)" without polling. */
+        final Semaphore entries = new Semaphore(0);
+        /** The vCPU thread, known from its first run(). */
+        volatile Thread thread;
         volatile boolean kicked;
         volatile boolean inGuest;
 
@@ -52,8 +65,10 @@ class VirtualMachineTest {
 
         @Override
         public VcpuExit run(IoBus bus) {
+            thread = Thread.currentThread();
             runs.incrementAndGet();
             inGuest = true;
+            entries.release();
             try {
                 while (true) {
                     if (kicked) {
@@ -156,22 +171,48 @@ class VirtualMachineTest {
         public void close() {}
     }
 
+    /**
+     * Records start/stop/reset. The controller calls stop() only after every vCPU has left the
+     * guest, so "stop was called" is the test's signal that a pause or reset has parked the vCPUs.
+     */
     static final class CountingChipset implements ChipsetControl {
         final List<String> calls = new ArrayList<>();
+        /** Holds reset() (the controller, mid-reset, vCPUs parked) until counted down; open by default. */
+        volatile CountDownLatch resetGate = new CountDownLatch(0);
 
         @Override
         public synchronized void start() {
-            calls.add("start");
+            record("start");
         }
 
         @Override
         public synchronized void stop() {
-            calls.add("stop");
+            record("stop");
         }
 
         @Override
-        public synchronized void reset() {
-            calls.add("reset");
+        public void reset() {
+            synchronized (this) {
+                record("reset");
+            }
+            try {
+                resetGate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void record(String call) {
+            calls.add(call);
+            notifyAll();
+        }
+
+        /** Waits until {@code n} calls were made and returns them. */
+        synchronized List<String> awaitCalls(int n) throws InterruptedException {
+            while (calls.size() < n) {
+                wait();
+            }
+            return List.copyOf(calls);
         }
     }
 
@@ -205,28 +246,57 @@ class VirtualMachineTest {
         return CompletableFuture.supplyAsync(vm::run);
     }
 
-    /** Waits (by the clock, not by iterations: sleeps stretch on a loaded machine) until {@code done}. */
-    private static void await(java.util.function.BooleanSupplier done) throws InterruptedException {
-        long end = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() < end) {
-            Thread.sleep(2);
-        }
+    /** Waits until the vCPU has entered the guest once more. */
+    private static void awaitEntry(ScriptedVcpu vcpu) throws InterruptedException {
+        vcpu.entries.acquire();
     }
 
-    private static void awaitState(VirtualMachine vm, VmState s) throws InterruptedException {
-        await(() -> vm.state() == s);
-        assertEquals(s, vm.state());
+    /**
+     * Waits until every given vCPU thread waits in the VM's park loop at one instant, and returns
+     * how often each thread has waited so far.
+     *
+     * <p>A thread entering {@code Object.wait} signals nothing a test could wait on, so this polls;
+     * each poll is a thread dump taken at a safepoint, i.e. one consistent snapshot of all the
+     * threads, never a mix of moments. Two parked vCPUs that wake each other are never both
+     * waiting in such a snapshot (one of them is always notified, not waiting), so then this fails.
+     * The bound only decides how soon; correct code gets there as soon as two threads can call wait().
+     */
+    private static long[] awaitAllParkedQuietly(ScriptedVcpu... vcpus) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long[] ids = new long[vcpus.length];
+        for (int i = 0; i < vcpus.length; i++) {
+            ids[i] = vcpus[i].thread.getId();
+        }
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            if (System.nanoTime() > giveUp) {
+                fail("the parked vCPU threads never all waited at once (they keep waking each other): "
+                        + Arrays.toString(mx.getThreadInfo(ids, 8)));
+            }
+            ThreadInfo[] infos = mx.getThreadInfo(ids, 8); // with a stack depth: a safepoint snapshot
+            long[] waited = new long[ids.length];
+            boolean all = true;
+            for (int i = 0; i < infos.length; i++) {
+                all &= infos[i] != null && infos[i].getThreadState() == Thread.State.WAITING
+                        && Arrays.stream(infos[i].getStackTrace()).anyMatch(f -> f.getMethodName().equals("vcpuLoop"));
+                waited[i] = infos[i] == null ? -1 : infos[i].getWaitedCount();
+            }
+            if (all) {
+                return waited;
+            }
+            Thread.yield();
+        }
     }
 
     @Test
     void devicePowerOffEndsTheRunWithExitCodeZero() throws Exception {
         VirtualMachine vm = vm(ResetPolicy.RESTART);
         partition.vcpus[0].steps.add(bus -> {
-            vm.requestPower(PowerAction.POWER_OFF, "pm");
+            vm.requestPower(PowerAction.POWER_OFF, "pm was told to enter S5");
             return null;
         });
         VmOutcome out = start(vm).get(10, TimeUnit.SECONDS);
-        assertEquals(new VmOutcome.PoweredOff("pm powered the VM off"), out);
+        assertEquals(new VmOutcome.PoweredOff("pm was told to enter S5"), out);
         assertEquals(0, out.exitCode());
         assertEquals(VmState.SHUT_DOWN, vm.state());
         assertEquals(List.of(boot), partition.vcpus[0].bootStates);
@@ -236,9 +306,15 @@ class VirtualMachineTest {
     @Test
     void tripleFaultResetsDevicesReloadsMemoryAndRunsAgain() throws Exception {
         VirtualMachine vm = vm(ResetPolicy.RESTART);
+        CountDownLatch ranAgain = new CountDownLatch(1);
         partition.vcpus[0].steps.add(bus -> new VcpuExit.Shutdown(0xfff0));
+        // The vCPU takes this step only once it is back in the guest, i.e. after the reset.
+        partition.vcpus[0].steps.add(bus -> {
+            ranAgain.countDown();
+            return null;
+        });
         CompletableFuture<VmOutcome> run = start(vm);
-        await(() -> vm.resets() > 0);
+        ranAgain.await();
         assertEquals(1, vm.resets());
         assertEquals(2, loads.get());
         assertEquals(1, partition.memory.clears.get());
@@ -250,12 +326,43 @@ class VirtualMachineTest {
         assertInstanceOf(VmOutcome.PoweredOff.class, run.get(10, TimeUnit.SECONDS));
     }
 
+    /**
+     * Issue 14, the lost reset: parked vCPUs notified the VM's lock on every wake-up, so two of them
+     * woke each other forever and the controller, which needs that lock to finish the reset, could
+     * starve (on a loaded machine for minutes). Here the controller is held mid-reset with both
+     * vCPUs parked; they must then wait quietly, and the reset must complete.
+     */
+    @Test
+    void vcpusParkedForAResetWaitQuietlyAndTheResetCompletes() throws Exception {
+        VirtualMachine vm = vm(ResetPolicy.RESTART);
+        chipset.resetGate = new CountDownLatch(1);
+        CountDownLatch ranAgain = new CountDownLatch(1);
+        // Triple-fault once vCPU 1 has run too, so that both vCPU threads are known and must park.
+        partition.vcpus[0].steps.add(bus -> {
+            partition.vcpus[1].entries.acquireUninterruptibly();
+            return new VcpuExit.Shutdown(0xfff0);
+        });
+        partition.vcpus[0].steps.add(bus -> {
+            ranAgain.countDown();
+            return null;
+        });
+        CompletableFuture<VmOutcome> run = start(vm);
+        assertEquals(List.of("start", "stop", "reset"), chipset.awaitCalls(3)); // both vCPUs parked
+        assertEquals(VmState.RESET_PENDING, vm.state());
+        awaitAllParkedQuietly(partition.vcpus);
+        chipset.resetGate.countDown();
+        ranAgain.await();
+        assertEquals(1, vm.resets());
+        vm.shutdown();
+        assertInstanceOf(VmOutcome.PoweredOff.class, run.get(10, TimeUnit.SECONDS));
+    }
+
     @Test
     void resetWithExitPolicyEndsTheRun() throws Exception {
         VirtualMachine vm = vm(ResetPolicy.EXIT);
         AtomicInteger afterReset = new AtomicInteger();
         partition.vcpus[0].steps.add(bus -> {
-            vm.requestPower(PowerAction.RESET, "i8042");
+            vm.requestPower(PowerAction.RESET, "i8042 pulsed the reset line (command 0xfe)");
             return null;
         });
         // the guest must not run past its own reset request
@@ -264,9 +371,69 @@ class VirtualMachineTest {
             return null;
         });
         VmOutcome out = start(vm).get(10, TimeUnit.SECONDS);
-        assertEquals(new VmOutcome.ResetExit("i8042 reset the VM"), out);
+        assertEquals(new VmOutcome.ResetExit("i8042 pulsed the reset line (command 0xfe)"), out);
         assertEquals(0, out.exitCode());
         assertEquals(0, afterReset.get());
+    }
+
+    /** Runs the VM until vCPU 0's single step ends the run. */
+    private VmOutcome endOfRun(ResetPolicy policy, Function<VirtualMachine, Function<IoBus, VcpuExit>> step)
+            throws Exception {
+        VirtualMachine vm = vm(policy);
+        partition.vcpus[0].steps.add(step.apply(vm));
+        return start(vm).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Every source that can end a run names itself in the outcome, and the summary is the line jvmm prints. */
+    @Test
+    void eachWayARunEndsCarriesItsCause() throws Exception {
+        VmOutcome triple = endOfRun(ResetPolicy.EXIT, vm -> bus -> new VcpuExit.Shutdown(0xfff0));
+        assertEquals(new VmOutcome.ResetExit("vCPU 0 triple-faulted at RIP 0xfff0"), triple);
+        assertEquals("the guest reset: vCPU 0 triple-faulted at RIP 0xfff0", triple.summary());
+
+        assertEquals(new VmOutcome.ResetExit("vCPU 0 triple-faulted at an unknown RIP"),
+                endOfRun(ResetPolicy.EXIT, vm -> bus -> new VcpuExit.Shutdown(-1)));
+        assertEquals(new VmOutcome.ResetExit("vCPU 0 asked the platform for a reset (system event) at RIP 0x40"),
+                endOfRun(ResetPolicy.EXIT, vm -> bus -> new VcpuExit.SystemEvent(true, 0x40)));
+        VmOutcome psciOff = endOfRun(ResetPolicy.EXIT, vm -> bus -> new VcpuExit.SystemEvent(false, 0x40));
+        assertEquals("the guest powered off: vCPU 0 asked the platform for a power-off (system event) at RIP 0x40",
+                psciOff.summary());
+
+        // Devices, through the board's relay: the device's name and what it says the guest did.
+        VmOutcome i8042 = endOfRun(ResetPolicy.EXIT, vm -> bus -> {
+            relayTo(vm).accept(new PowerRequest("i8042", PowerAction.RESET, "pulsed the reset line (command 0xfe)"));
+            return null;
+        });
+        assertEquals("the guest reset: i8042 pulsed the reset line (command 0xfe)", i8042.summary());
+        VmOutcome pm = endOfRun(ResetPolicy.EXIT, vm -> bus -> {
+            relayTo(vm).accept(new PowerRequest("pm", PowerAction.HIBERNATE, "was told to enter S4"));
+            return null;
+        });
+        assertEquals(new VmOutcome.PoweredOff("pm was told to enter S4"), pm);
+        VmOutcome silent = endOfRun(ResetPolicy.EXIT, vm -> bus -> {
+            relayTo(vm).accept(new PowerRequest("plugin-dev", PowerAction.POWER_OFF, null));
+            return null;
+        });
+        assertEquals("the guest powered off: plugin-dev requested a power-off", silent.summary());
+
+        // From outside: the control socket, the console.
+        VmOutcome ctlReset = endOfRun(ResetPolicy.EXIT, vm -> bus -> {
+            vm.reset("jvmm ctl reset (control socket)");
+            return null;
+        });
+        assertEquals("the guest reset: jvmm ctl reset (control socket)", ctlReset.summary());
+        VmOutcome ctlShutdown = endOfRun(ResetPolicy.RESTART, vm -> bus -> {
+            vm.shutdown("jvmm ctl shutdown (control socket)");
+            return null;
+        });
+        assertEquals("the guest powered off: jvmm ctl shutdown (control socket)", ctlShutdown.summary());
+        assertEquals("the VM failed: vCPU 0 halted", new VmOutcome.Failed("vCPU 0 halted").summary());
+    }
+
+    private static PowerRelay relayTo(VirtualMachine vm) {
+        PowerRelay relay = new PowerRelay();
+        relay.target(vm);
+        return relay;
     }
 
     @Test
@@ -283,19 +450,29 @@ class VirtualMachineTest {
     @Test
     void pauseKeepsVcpusOutOfTheGuestUntilResume() throws Exception {
         VirtualMachine vm = vm(ResetPolicy.RESTART);
+        ScriptedVcpu v0 = partition.vcpus[0];
+        ScriptedVcpu v1 = partition.vcpus[1];
         CompletableFuture<VmOutcome> run = start(vm);
-        awaitState(vm, VmState.RUNNING);
+        awaitEntry(v0);
+        awaitEntry(v1);
         vm.pause();
-        awaitState(vm, VmState.PAUSED);
-        Thread.sleep(50);
-        int runs = partition.vcpus[0].runs.get();
-        Thread.sleep(100);
-        assertEquals(runs, partition.vcpus[0].runs.get(), "a paused vCPU must not re-enter the guest");
-        assertTrue(!partition.vcpus[0].inGuest && !partition.vcpus[1].inGuest);
+        assertEquals(List.of("start", "stop"), chipset.awaitCalls(2)); // stop() comes after the vCPUs left
+        assertEquals(VmState.PAUSED, vm.state());
+        assertFalse(v0.inGuest || v1.inGuest);
+        long[] waited = awaitAllParkedQuietly(v0, v1);
+        int runs0 = v0.runs.get();
+        int runs1 = v1.runs.get();
+        // Wake the parked vCPUs (a second pause is a no-op request, but it notifies them), and wait
+        // until both have looked at the state again and gone back to waiting.
+        vm.pause();
+        long[] again = awaitAllParkedQuietly(v0, v1);
+        assertTrue(again[0] > waited[0] && again[1] > waited[1], "both vCPUs were woken and parked again");
+        assertEquals(runs0, v0.runs.get(), "a paused vCPU must not re-enter the guest");
+        assertEquals(runs1, v1.runs.get(), "a paused vCPU must not re-enter the guest");
+        v0.entries.drainPermits();
         vm.resume();
-        awaitState(vm, VmState.RUNNING);
-        await(() -> partition.vcpus[0].inGuest);
-        assertTrue(partition.vcpus[0].inGuest, "resumed vCPU runs again");
+        awaitEntry(v0); // the resumed vCPU runs again
+        assertEquals(VmState.RUNNING, vm.state());
         vm.shutdown();
         assertInstanceOf(VmOutcome.PoweredOff.class, run.get(10, TimeUnit.SECONDS));
         assertEquals(List.of("start", "stop", "start", "stop"), chipset.calls);
