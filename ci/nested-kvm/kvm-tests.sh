@@ -55,12 +55,12 @@ rc=$?
 set -e
 elapsed=$(( $(date +%s) - start ))
 
-# The reports, back on the host, and a summary of them.
+# The reports, back on the host (replacing an earlier run's), and a summary of them.
 tests=0; failed=0; skipped=0
+rm -rf ./*/target/surefire-reports-l1
 for dir in "$results"/*/target; do
     [ -d "$dir" ] || continue
     module=$(basename "$(dirname "$dir")")
-    rm -rf "$module/target/surefire-reports-l1"
     mkdir -p "$module/target/surefire-reports-l1"
     cp "$dir"/*.xml "$module/target/surefire-reports-l1/" 2>/dev/null || true
 done
