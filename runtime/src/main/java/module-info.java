@@ -16,6 +16,7 @@ module io.jvmm.runtime {
     exports io.jvmm.runtime.loader;
     exports io.jvmm.runtime.vm;
     exports io.jvmm.runtime.serial;
+    exports io.jvmm.runtime.input;
 
     uses io.jvmm.api.resource.ResourceResolver;
     uses io.jvmm.api.hv.HypervisorProvider;
@@ -25,4 +26,5 @@ module io.jvmm.runtime {
             io.jvmm.runtime.serial.StdioSerialResolver,
             io.jvmm.runtime.serial.FileSerialResolver,
             io.jvmm.runtime.serial.TcpSerialResolver;
+
 }

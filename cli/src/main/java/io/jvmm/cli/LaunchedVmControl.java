@@ -1,10 +1,9 @@
 package io.jvmm.cli;
 
-import io.jvmm.api.battery.BatterySpec;
 import io.jvmm.api.battery.UpdatableBatterySource;
 import io.jvmm.api.input.KeyEvent;
-import io.jvmm.api.input.KeyNames;
 import io.jvmm.api.serial.SerialBackend;
+import io.jvmm.runtime.input.KeyNames;
 import io.jvmm.runtime.vm.LaunchedVm;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.jvmm.cli;
 
-import io.jvmm.api.input.KeyboardDistributor;
-import io.jvmm.api.input.KeyboardInputResolver;
+import io.jvmm.runtime.input.KeyboardDistributor;
+import io.jvmm.runtime.input.KeyboardInputResolver;
 import io.jvmm.runtime.manifest.ManifestJson;
 import io.jvmm.runtime.manifest.VmManifest;
 import io.jvmm.runtime.registry.PluginLayer;

@@ -1,7 +1,6 @@
 package io.jvmm.cli;
 
 import io.jvmm.api.battery.BatterySource;
-import io.jvmm.api.battery.BatterySpec;
 import io.jvmm.api.handles.DisconnectedSerialHandle;
 import io.jvmm.api.handles.FileSerialHandle;
 import io.jvmm.api.handles.StdioSerialHandle;

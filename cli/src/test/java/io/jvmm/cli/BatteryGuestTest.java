@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jvmm.api.battery.BatterySpec;
 import io.jvmm.api.handles.FileSerialHandle;
 import io.jvmm.runtime.manifest.VmManifest;
 import io.jvmm.runtime.vm.LaunchedVm;

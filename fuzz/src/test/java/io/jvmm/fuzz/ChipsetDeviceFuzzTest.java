@@ -17,16 +17,16 @@ import io.jvmm.api.handles.FixedBatteryHandle;
 import io.jvmm.api.handles.I8042Handle;
 import io.jvmm.api.handles.MissingDevHandle;
 import io.jvmm.api.handles.MultiplexedKeyboardHandle;
-import io.jvmm.api.handles.PowerManagementHandle;
 import io.jvmm.api.handles.Pl011Handle;
+import io.jvmm.api.handles.PowerManagementHandle;
 import io.jvmm.api.handles.Serial16550Handle;
 import io.jvmm.api.handles.SerialBase;
 import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.input.KeyEvent;
-import io.jvmm.api.input.KeyboardDistributor;
 import io.jvmm.api.resource.Resource;
 import io.jvmm.api.resource.ResourceKinds;
-import io.jvmm.runtime.serial.SerialPipe;
+import io.jvmm.runtime.input.KeyboardDistributor;
+import io.jvmm.testkit.SerialPipe;
 import java.time.ZoneOffset;
 
 /**

@@ -13,15 +13,18 @@ import io.jvmm.api.device.PowerAction;
 import io.jvmm.api.handles.DisconnectedSerialHandle;
 import io.jvmm.api.handles.EmptyHandle;
 import io.jvmm.api.handles.MultiplexedKeyboardHandle;
-import io.jvmm.api.input.KeyboardDistributor;
+import io.jvmm.api.input.KeyEvent;
 import io.jvmm.api.input.KeyboardInput;
-import io.jvmm.api.input.KeyboardInputResolver;
+import io.jvmm.api.resource.ConfigReader;
 import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.resource.Resource;
 import io.jvmm.api.resource.ResourceKind;
+import io.jvmm.api.resource.ResourceKinds;
+import io.jvmm.api.resource.ResourceResolver;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -136,17 +139,58 @@ class FakeBoardTest {
 
     @Test
     void aContextWithResolversResolvesNestedResourcesThroughThem() throws ResolveException {
-        KeyboardDistributor keys = new KeyboardDistributor();
-        ResolveContext context = board.context("i8042", new KeyboardInputResolver(keys));
+        List<String> resolvedFor = new ArrayList<>();
+        ResolveContext context = board.context("i8042", new RecordingKeyboardResolver(resolvedFor));
         KeyboardInput input = context.resolve(new MultiplexedKeyboardHandle(3).toResource());
-        input.setActive(true);
-        assertEquals(List.of("i8042 (elevation 3, active)"), keys.describeSinks(),
+        assertNull(input.poll());
+        assertEquals(List.of("i8042 at elevation 3"), resolvedFor,
                 "the resolver ran with the same context, so with its device name");
         ResolveException e = assertThrows(ResolveException.class,
                 () -> context.resolve(DisconnectedSerialHandle.resource()));
         assertTrue(e.getMessage().contains("serial_backend:disconnected"), e.getMessage());
         assertThrows(ResolveException.class,
                 () -> board.context("none").resolve(new MultiplexedKeyboardHandle(0).toResource()));
+    }
+
+    /** A keyboard_input resolver that records whom it resolved for (the runtime's real one lives in runtime). */
+    private record RecordingKeyboardResolver(List<String> resolvedFor)
+            implements ResourceResolver<MultiplexedKeyboardHandle, KeyboardInput> {
+        @Override
+        public ResourceKind<KeyboardInput> kind() {
+            return ResourceKinds.KEYBOARD_INPUT;
+        }
+
+        @Override
+        public String id() {
+            return MultiplexedKeyboardHandle.ID;
+        }
+
+        @Override
+        public Class<MultiplexedKeyboardHandle> handleType() {
+            return MultiplexedKeyboardHandle.class;
+        }
+
+        @Override
+        public MultiplexedKeyboardHandle parseHandle(ConfigReader config) {
+            return MultiplexedKeyboardHandle.parse(config);
+        }
+
+        @Override
+        public KeyboardInput resolve(MultiplexedKeyboardHandle handle, ResolveContext context) {
+            resolvedFor.add(context.deviceName() + " at elevation " + handle.elevation());
+            return new KeyboardInput() {
+                @Override
+                public KeyEvent poll() {
+                    return null;
+                }
+
+                @Override
+                public void setListener(Runnable listener) {}
+
+                @Override
+                public void setActive(boolean active) {}
+            };
+        }
     }
 
     @Test

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.input.KeyEvent;
-import io.jvmm.api.input.KeyNames;
 import io.jvmm.api.resource.ResolveException;
+import io.jvmm.runtime.input.KeyNames;
 import org.junit.jupiter.api.Test;
 
 /** Host keys through the distributor into the keyboard, scan-code shape, keys kept while disabled. */

@@ -10,10 +10,10 @@ import io.jvmm.api.device.LineSets;
 import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.handles.I8042Handle;
 import io.jvmm.api.handles.MultiplexedKeyboardHandle;
-import io.jvmm.api.input.KeyboardDistributor;
-import io.jvmm.api.input.KeyboardInputResolver;
 import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.ResolveException;
+import io.jvmm.runtime.input.KeyboardDistributor;
+import io.jvmm.runtime.input.KeyboardInputResolver;
 import io.jvmm.testkit.FakeBoard;
 
 /**

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
-import io.jvmm.api.input.KeyNames;
+import io.jvmm.runtime.input.KeyNames;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 

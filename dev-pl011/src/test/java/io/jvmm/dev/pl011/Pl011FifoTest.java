@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.api.serial.SerialBackendListener;
-import io.jvmm.runtime.serial.SerialPipe;
+import io.jvmm.testkit.SerialPipe;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

@@ -11,9 +11,9 @@ import io.jvmm.api.handles.Pl011Handle;
 import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.api.serial.SerialBackend;
-import io.jvmm.runtime.serial.SerialPipe;
 import io.jvmm.testkit.FakeBoard;
 import io.jvmm.testkit.FakeLine;
+import io.jvmm.testkit.SerialPipe;
 import java.util.Map;
 
 /** A PL011 resolved on a fake board, driven with 32-bit accesses like a guest driver. */

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jvmm.runtime.serial.SerialPipe;
 import io.jvmm.testkit.FakeLine;
+import io.jvmm.testkit.SerialPipe;
 import org.junit.jupiter.api.Test;
 
 /** RIS/MIS/IMSC/ICR semantics, trigger levels and the output line. */

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.IoResult;
-import io.jvmm.runtime.serial.SerialPipe;
+import io.jvmm.testkit.SerialPipe;
 import java.util.Arrays;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
-import io.jvmm.runtime.serial.SerialPipe;
+import io.jvmm.testkit.SerialPipe;
 import java.util.Arrays;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package io.jvmm.dev.serial16550;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.jvmm.runtime.serial.SerialPipe;
+import io.jvmm.testkit.SerialPipe;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -13,8 +13,8 @@ import io.jvmm.api.handles.Serial16550Handle;
 import io.jvmm.api.handles.SerialBase;
 import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.resource.ResourceKinds;
-import io.jvmm.runtime.serial.SerialPipe;
 import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.SerialPipe;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

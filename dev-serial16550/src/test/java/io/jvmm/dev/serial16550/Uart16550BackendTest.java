@@ -9,9 +9,9 @@ import io.jvmm.api.handles.Serial16550Handle;
 import io.jvmm.api.handles.SerialBase;
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.api.serial.SerialBackendListener;
-import io.jvmm.runtime.serial.SerialPipe;
 import io.jvmm.testkit.FakeBoard;
 import io.jvmm.testkit.FakeLine;
+import io.jvmm.testkit.SerialPipe;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jvmm.runtime.serial.SerialPipe;
+import io.jvmm.testkit.SerialPipe;
 import org.junit.jupiter.api.Test;
 
 /** Register-level conformance, per register and bit. */

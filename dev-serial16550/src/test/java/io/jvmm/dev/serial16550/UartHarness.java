@@ -9,9 +9,9 @@ import io.jvmm.api.handles.SerialBase;
 import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.api.serial.SerialBackend;
-import io.jvmm.runtime.serial.SerialPipe;
 import io.jvmm.testkit.FakeBoard;
 import io.jvmm.testkit.FakeLine;
+import io.jvmm.testkit.SerialPipe;
 import java.util.Map;
 
 /** A 16550 resolved on a fake board, driven by register name-offsets like a guest driver. */

@@ -1,9 +1,9 @@
 package io.jvmm.runtime.vm;
 
 import io.jvmm.api.hv.Partition;
-import io.jvmm.api.input.KeyboardDistributor;
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.runtime.board.Chipset;
+import io.jvmm.runtime.input.KeyboardDistributor;
 import io.jvmm.runtime.registry.ResolverRegistry;
 import java.time.Duration;
 import java.time.Instant;

@@ -12,6 +12,7 @@ import io.jvmm.api.handles.StdioSerialHandle;
 import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.runtime.registry.ResolverRegistry;
+import io.jvmm.testkit.SerialPipe;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package io.jvmm.api.input;
+package io.jvmm.runtime.input;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvmm.api.device.BoardServices;
 import io.jvmm.api.handles.MultiplexedKeyboardHandle;
+import io.jvmm.api.input.KeyEvent;
+import io.jvmm.api.input.KeyboardInput;
 import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.resource.Resource;

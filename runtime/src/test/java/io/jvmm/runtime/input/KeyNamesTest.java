@@ -1,9 +1,10 @@
-package io.jvmm.api.input;
+package io.jvmm.runtime.input;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvmm.api.input.KeyEvent;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,7 @@
-package io.jvmm.api.input;
+package io.jvmm.runtime.input;
 
+import io.jvmm.api.input.KeyEvent;
+import io.jvmm.api.input.KeyboardInput;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;

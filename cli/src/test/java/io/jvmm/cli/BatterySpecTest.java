@@ -1,17 +1,19 @@
-package io.jvmm.api.battery;
+package io.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvmm.api.battery.BatterySource;
+import io.jvmm.api.battery.HostBatteryUpdate;
 import io.jvmm.api.handles.FixedBatteryHandle;
 import io.jvmm.api.handles.HostBatteryHandle;
 import io.jvmm.api.resource.Resource;
 import io.jvmm.api.resource.ResourceKinds;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** The {@code --battery} shorthand. */
 class BatterySpecTest {

@@ -1,5 +1,6 @@
-package io.jvmm.api.input;
+package io.jvmm.runtime.input;
 
+import io.jvmm.api.input.KeyEvent;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

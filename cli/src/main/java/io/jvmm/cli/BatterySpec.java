@@ -1,5 +1,7 @@
-package io.jvmm.api.battery;
+package io.jvmm.cli;
 
+import io.jvmm.api.battery.BatterySource;
+import io.jvmm.api.battery.HostBatteryUpdate;
 import io.jvmm.api.handles.FixedBatteryHandle;
 import io.jvmm.api.handles.HostBatteryHandle;
 import io.jvmm.api.resource.Resource;

@@ -1,4 +1,4 @@
-package io.jvmm.runtime.serial;
+package io.jvmm.testkit;
 
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.api.serial.SerialBackendListener;

@@ -1,6 +1,7 @@
-package io.jvmm.api.input;
+package io.jvmm.runtime.input;
 
 import io.jvmm.api.handles.MultiplexedKeyboardHandle;
+import io.jvmm.api.input.KeyboardInput;
 import io.jvmm.api.resource.ConfigReader;
 import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.ResolveException;
