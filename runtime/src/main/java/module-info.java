@@ -27,4 +27,6 @@ module io.jvmm.runtime {
             io.jvmm.runtime.serial.FileSerialResolver,
             io.jvmm.runtime.serial.TcpSerialResolver;
 
+    // System.Logger (what plugins log with, needing only the JDK) goes to SLF4J like jvmm's own logs
+    provides java.lang.System.LoggerFinder with io.jvmm.runtime.logging.Slf4jLoggerFinder;
 }
