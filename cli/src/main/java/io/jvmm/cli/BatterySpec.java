@@ -32,10 +32,15 @@ import java.util.Locale;
  * Example: {@code present,charging,rate=1500,remaining=40000,max=50000,ac}.
  */
 public final class BatterySpec {
-    /** The syntax, for help texts and error messages. */
-    public static final String SYNTAX = "N% | host | absent | none | "
+    private static final String SYNTAX_AFTER_PERCENT = " | host | absent | none | "
             + "[present|absent],[charging|discharging|idle],rate=MW,remaining=MWH,max=MWH,[ac|no-ac] "
             + "(e.g. present,charging,rate=1500,remaining=40000,max=50000,ac)";
+
+    /** The syntax, for error messages. */
+    public static final String SYNTAX = "N%" + SYNTAX_AFTER_PERCENT;
+
+    /** The syntax for picocli descriptions, which are format strings: '%' written as "%%". */
+    static final String SYNTAX_HELP = "N%%" + SYNTAX_AFTER_PERCENT;
 
     private static final long U32_MAX = 0xFFFF_FFFFL;
 

@@ -86,7 +86,7 @@ final class ControlServer implements AutoCloseable {
         }
     }
 
-    private static boolean isSocketFile(Path p) {
+    static boolean isSocketFile(Path p) {
         try {
             Object mode = Files.getAttribute(p, "unix:mode");
             return mode instanceof Integer m && (m & 0170000) == 0140000;

@@ -12,6 +12,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,11 +25,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code jvmm ctl}: one request to a running VM's control socket. */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
+        // descriptions are format strings: a literal '%' is written "%%"
         description = {"Talk to a running VM over its control socket.", "",
             "Commands:",
             "  status                 state, uptime, memory, vCPUs",
             "  pause | resume | reset | shutdown",
-            "  battery SPEC           e.g. 50%, host, absent, present,charging,rate=1500,remaining=40000,max=50000,ac",
+            "  battery SPEC           e.g. 50%%, host, absent, present,charging,rate=1500,remaining=40000,max=50000,ac",
             "  keys KEY...            key names, e.g. a Enter ctrl-alt-del 0x1c",
             "  serial-send N TEXT     send TEXT to the host side of COM N"})
 final class CtlCommand implements Callable<Integer> {
@@ -60,6 +62,11 @@ final class CtlCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         ObjectNode req = request(json);
         JsonNode resp;
+        if (Files.exists(socket) && !ControlServer.isSocketFile(socket)) {
+            // connecting would only say "Connection refused"; say what is there instead
+            throw UserError.config("--api-socket " + socket + ": " + (Files.isDirectory(socket) ? "a directory" : "a file")
+                    + " that is not a socket is there; give the socket a VM serves (jvmm run --api-socket PATH)");
+        }
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
                 OutputStream out = Channels.newOutputStream(ch);
                 BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),

@@ -17,6 +17,11 @@ final class PluginOptions {
         if (pluginPath.isEmpty()) {
             return PluginLayer.none();
         }
+        // An empty DIR would mean the working directory, silently; it is almost always an unset variable.
+        if (pluginPath.stream().anyMatch(p -> p.toString().isEmpty())) {
+            throw UserError.config("--plugin-path: the directory name is empty; give a directory of plugin jars, "
+                    + "e.g. --plugin-path plugins/ (or . for the current directory)");
+        }
         try {
             return PluginLayer.load(pluginPath);
         } catch (IllegalArgumentException e) {

@@ -97,9 +97,22 @@ final class RunCommand implements Callable<Integer> {
             err.println("jvmm: warning: plugin " + f.provider() + " not loaded: " + f.reason());
         }
         ResolverRegistry registry = ManifestCommand.registry(layer);
+        for (ProviderFailure f : registry.shadowed()) {
+            err.println("jvmm: warning: " + f.provider() + " " + f.reason());
+        }
+        if (!registry.broken().isEmpty()) {
+            // which resource it meant to provide is unknown, so the manifest cannot be checked against it
+            throw UserError.config("a plugin's resolver is broken: " + registry.broken().stream()
+                    .map(f -> f.provider() + ": " + f.reason()).collect(Collectors.joining("; also ")));
+        }
         VmManifest manifest = vm.manifest(registry, ManifestCommand.given(spec, "--chipset"),
                 ManifestCommand.given(spec, "--arch"));
         List<MissingResource> missing = ManifestJson.missingResources(manifest, registry);
+        List<String> duplicated = missing.stream().map(m -> registry.duplicateMessage(m.kind(), m.id())
+                .map(d -> m.device() + " needs " + m.key() + ", which is " + d)).flatMap(java.util.Optional::stream).distinct().toList();
+        if (!duplicated.isEmpty()) {
+            throw UserError.config(String.join("; ", duplicated));
+        }
         if (!missing.isEmpty()) {
             throw UserError.config("the manifest needs resources that no loaded module provides: "
                     + missing.stream().map(m -> m.device() + " needs " + m.kind() + ":" + m.id())

@@ -47,7 +47,7 @@ final class VmOptions {
             description = "A debug console port (e.g. 0xe9=stdio), output only; x86 only.")
     String debugcon;
 
-    @Option(names = "--battery", paramLabel = "SPEC", description = "A battery: " + BatterySpec.SYNTAX)
+    @Option(names = "--battery", paramLabel = "SPEC", description = "A battery: " + BatterySpec.SYNTAX_HELP)
     String battery;
 
     @Option(names = "--serial-wait-for-rts", description = "Deliver host input only while the guest holds DTR and RTS.")

@@ -15,8 +15,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +40,36 @@ class BadInputCatalogueTest {
 
     @TempDir
     Path dir;
+
+    /** Plugin directories built once ({@code @P/} in arguments): broken resolvers and a duplicate id. */
+    @TempDir
+    static Path pluginWork;
+
+    @BeforeAll
+    static void pluginJars() throws Exception {
+        BadPluginJars jars = new BadPluginJars(pluginWork);
+        brokenResolver(jars, "nullid", "public String id() { return null; }");
+        brokenResolver(jars, "throwid", "public String id() { throw new IllegalStateException(\"no licence\"); }");
+        brokenResolver(jars, "nullkind", "public ResourceKind<ChipsetDevice> kind() { return null; }");
+        brokenResolver(jars, "nulltype", "public Class<EmptyHandle> handleType() { return null; }");
+        for (String side : List.of("a", "b")) {
+            String module = "test.twice" + side;
+            jars.jar("twice-" + side, Map.of("module-info.java", BadPluginJars.moduleInfo(module, module + ".R"),
+                    module.replace('.', '/') + "/R.java", BadPluginJars.resolver(module, "R", "twice_dev",
+                            "return new ChipsetDevice() {};")), Map.of(), pluginWork.resolve("twice"));
+        }
+    }
+
+    /** A plugin {@code test.NAME} whose resolver has {@code brokenMember} instead of the working one. */
+    private static void brokenResolver(BadPluginJars jars, String name, String brokenMember) throws Exception {
+        String module = "test." + name;
+        String source = BadPluginJars.resolver(module, "R", name + "_dev", "return new ChipsetDevice() {};");
+        String signature = brokenMember.substring(0, brokenMember.indexOf('{'));
+        int at = source.indexOf(signature);
+        source = source.substring(0, at) + brokenMember + source.substring(source.indexOf('\n', at));
+        jars.jar(name, Map.of("module-info.java", BadPluginJars.moduleInfo(module, module + ".R"),
+                module.replace('.', '/') + "/R.java", source), Map.of(), pluginWork.resolve(name));
+    }
 
     /** One bad input. */
     record Case(String name, int exit, String message, boolean kvm, String... args) {
@@ -153,6 +185,28 @@ class BadInputCatalogueTest {
                 "run", "--plugin-path", "@/nope"));
         c.add(bad("plugin directory is a file", 2, "--plugin-path: plugin directory @/small.txt does not exist or is not a directory",
                 "plugins", "--plugin-path", "@/small.txt"));
+        c.add(bad("plugin directory named by an empty string", 2, "--plugin-path: the directory name is empty; give a "
+                + "directory of plugin jars, e.g. --plugin-path plugins/ (or . for the current directory)",
+                "run", "--plugin-path", ""));
+        c.add(bad("plugins with an empty plugin directory name", 2, "--plugin-path: the directory name is empty; …",
+                "plugins", "--plugin-path", ""));
+        c.add(bad("plugin resolver whose id() is null", 2, "a plugin's resolver is broken: test.nullid.R in test.nullid "
+                + "(nullid.jar): id() returned null; fix the resolver or remove nullid.jar",
+                "run", "--plugin-path", "@P/nullid", "--serial", "1=none"));
+        c.add(bad("plugin resolver whose id() throws", 2, "a plugin's resolver is broken: test.throwid.R in test.throwid "
+                + "(throwid.jar): id() failed: no licence; fix the resolver or remove throwid.jar",
+                "run", "--plugin-path", "@P/throwid", "--serial", "1=none"));
+        c.add(bad("plugin resolver whose kind() is null", 2, "a plugin's resolver is broken: test.nullkind.R in test.nullkind "
+                + "(nullkind.jar): kind() returned null; fix the resolver or remove nullkind.jar",
+                "run", "--plugin-path", "@P/nullkind", "--serial", "1=none"));
+        c.add(bad("plugin resolver whose handleType() is null", 2, "a plugin's resolver is broken: test.nulltype.R in "
+                + "test.nulltype (nulltype.jar): handleType() returned null; fix the resolver or remove nulltype.jar",
+                "run", "--plugin-path", "@P/nulltype", "--serial", "1=none"));
+        c.add(bad("device two plugins provide", 2, "serial-com1 needs chipset_device:twice_dev, which is provided by more than "
+                + "one module: test.twicea (twice-a.jar) and test.twiceb (twice-b.jar); remove all but one of them from "
+                + "the module path or plugin directories", "run", "--plugin-path", "@P/twice", "--manifest", "@/m-twice.json"));
+        c.add(bad("ctl on a regular file", 2, "--api-socket @/small.txt: a file that is not a socket is there; give the "
+                + "socket a VM serves (jvmm run --api-socket PATH)", "ctl", "--api-socket", "@/small.txt", "status"));
         c.add(bad("ctl without a VM", 2, "cannot reach a VM at --api-socket @/vm.sock: …", "ctl", "--api-socket", "@/vm.sock", "status"));
         c.add(bad("ctl unknown command", 2, "ctl: unknown command 'frob' (known: status, pause, resume, reset, shutdown, battery, "
                 + "keys, serial-send)", "ctl", "--api-socket", "@/vm.sock", "frob"));
@@ -162,6 +216,12 @@ class BadInputCatalogueTest {
                 + "'jvmm manifest > vm.json')", "run", "--manifest", "@/d"));
         c.add(bad("manifest not JSON", 2, "--manifest @/bad.json: $: not valid JSON at line 2, column 1: Unexpected end-of-input: "
                 + "expected close marker for Object (opened at line 1, column 1)", "run", "--manifest", "@/bad.json"));
+        c.add(bad("manifest with a second object after it", 2, "--manifest @/trailing.json: $: another object follows "
+                + "the document's closing '}', at line 2, column 1; a manifest is exactly one JSON object, so remove what "
+                + "follows it", "run", "--manifest", "@/trailing.json"));
+        c.add(bad("manifest with a stray number after it", 2, "--manifest @/trailing-number.json: $: a number follows "
+                + "the document's closing '}', at line 1, column 16; a manifest is exactly one JSON object, so remove what "
+                + "follows it", "manifest", "--manifest", "@/trailing-number.json"));
         c.add(bad("manifest is an array", 2, "--manifest @/array.json: $: expected a JSON object, got an array",
                 "run", "--manifest", "@/array.json"));
         c.add(bad("manifest empty", 2, "--manifest @/empty.json: $: the document is empty; expected a JSON object",
@@ -230,6 +290,8 @@ class BadInputCatalogueTest {
         Files.writeString(dir.resolve("bad.json"), "{\n");
         Files.writeString(dir.resolve("array.json"), "[1, 2]\n");
         Files.writeString(dir.resolve("empty.json"), "");
+        Files.writeString(dir.resolve("trailing.json"), "{\"version\": 1}\n{}\n");
+        Files.writeString(dir.resolve("trailing-number.json"), "{\"version\": 1} 7");
 
         CliHarness base = CliHarness.run("manifest", "--serial", "1=none");
         assertEquals(0, base.exitCode(), base.err());
@@ -250,6 +312,7 @@ class BadInputCatalogueTest {
         manifest(base.out(), "m-overlap", d -> device(d, 1).with("config").with("base").put("io_port", "0x3f8"));
         manifest(base.out(), "m-width", d -> device(d, 0).with("config").put("register_width", 3));
         manifest(base.out(), "m-aarch64", d -> d.with("chipset").put("arch", "aarch64"));
+        manifest(base.out(), "m-twice", d -> device(d, 0).put("id", "twice_dev").putObject("config"));
     }
 
     private static ObjectNode device(ObjectNode doc, int index) {
@@ -301,6 +364,6 @@ class BadInputCatalogueTest {
     }
 
     private String expand(String s) {
-        return s.replace("@/", dir.toString() + "/");
+        return s.replace("@P/", pluginWork.toString() + "/").replace("@/", dir.toString() + "/");
     }
 }

@@ -50,8 +50,8 @@ class PluginDirectoryTest {
         assertFalse(out.lines().anyMatch(l -> l.matches("\\s*chipset_device\\s+throwing\\s.*")), "the broken provider is not a resolver: " + out);
         String failed = out.substring(out.indexOf("Failed providers:"));
         assertTrue(failed.contains("licence server unreachable"), failed);
-        assertTrue(failed.contains("plain.jar: is not a module (no module-info.class); build it as a named module that "
-                + "requires io.jvmm.api and provides its resolvers"), failed);
+        assertTrue(failed.contains("plain.jar: is not a module (no module-info.class) and provides no resolver: a library "
+                + "jar, not a plugin; plugin directories load plugin modules only, so it was not loaded"), failed);
         assertTrue(failed.lines().anyMatch(l -> l.startsWith("  garbage.jar: cannot be read as a module")), failed);
         assertFalse(out.contains("\tat "), out);
     }

@@ -1,7 +1,9 @@
 package io.jvmm.runtime.manifest;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
@@ -20,6 +22,7 @@ import io.jvmm.api.resource.ConfigWriter;
 import io.jvmm.api.resource.Resource;
 import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.runtime.registry.ResolverRegistry;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -107,6 +110,19 @@ public final class ManifestJson {
     private static final java.util.regex.Pattern START_MARKER = java.util.regex.Pattern.compile(
             "\\(start marker at \\[Source: .*?; line: (\\d+), column: (\\d+)\\]\\)");
 
+    /** What a stray token after the document is, in the manifest's words. */
+    private static String describe(JsonToken token) {
+        return switch (token) {
+            case START_OBJECT -> "another object";
+            case START_ARRAY -> "an array";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            default -> "content";
+        };
+    }
+
     static String withoutSourceNoise(String message) {
         return message == null ? "" : START_MARKER.matcher(message).replaceAll("(opened at line $1, column $2)");
     }
@@ -119,12 +135,25 @@ public final class ManifestJson {
         Objects.requireNonNull(json, "json");
         Objects.requireNonNull(registry, "registry");
         JsonNode root;
-        try {
-            root = mapper.readTree(json);
-        } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
+        // Trailing content is checked here rather than by FAIL_ON_TRAILING_TOKENS, whose message
+        // names Jackson's classes and feature flags instead of what is wrong with the document.
+        try (JsonParser parser = mapper.createParser(json)) {
+            root = mapper.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(parser);
+            if (root != null && !root.isMissingNode()) {
+                JsonToken extra = parser.nextToken();
+                if (extra != null) {
+                    JsonLocation at = parser.currentTokenLocation();
+                    throw new ManifestException("$", describe(extra) + " follows the document's "
+                            + (root.isObject() ? "closing '}'" : "first value") + ", at line " + at.getLineNr()
+                            + ", column " + at.getColumnNr() + "; a manifest is exactly one JSON object, so "
+                            + "remove what follows it");
+                }
+            }
+        } catch (IOException e) {
+            JsonLocation at = e instanceof JsonProcessingException j ? j.getLocation() : null;
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw new ManifestException("$", "not valid JSON" + where + ": " + withoutSourceNoise(e.getOriginalMessage()));
+            String detail = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            throw new ManifestException("$", "not valid JSON" + where + ": " + withoutSourceNoise(detail));
         }
         if (root == null || root.isMissingNode()) {
             throw new ManifestException("$", "the document is empty; expected a JSON object");

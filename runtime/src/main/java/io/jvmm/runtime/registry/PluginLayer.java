@@ -1,6 +1,7 @@
 package io.jvmm.runtime.registry;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.module.Configuration;
 import java.lang.module.FindException;
 import java.lang.module.ModuleDescriptor;
@@ -16,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 
 /**
  * Loads the jars of plugin directories into one child layer of the boot layer.
@@ -54,6 +57,15 @@ public record PluginLayer(ModuleLayer layer, List<ProviderFailure> failures, Lis
             }
             for (Path jar : jars(dir)) {
                 String file = jar.getFileName().toString();
+                // Before reading it as a module: a newer module-info.class or provider class would
+                // otherwise fail later as "(unknown)" or with the JVM's class-file jargon.
+                int newest = newestClassFileJava(jar);
+                if (newest > Runtime.version().feature()) {
+                    failures.add(new ProviderFailure(SERVICE, file, "compiled for Java " + newest + ", this JVM is "
+                            + Runtime.version().feature() + "; run jvmm on Java " + newest
+                            + " or later, or build the plugin with --release " + Runtime.version().feature()));
+                    continue;
+                }
                 Optional<ModuleReference> ref;
                 try {
                     Set<ModuleReference> found = ModuleFinder.of(jar).findAll();
@@ -69,8 +81,14 @@ public record PluginLayer(ModuleLayer layer, List<ProviderFailure> failures, Lis
                 }
                 ModuleDescriptor d = ref.get().descriptor();
                 if (d.isAutomatic()) {
-                    failures.add(new ProviderFailure(SERVICE, file, "is not a module (no module-info.class); "
-                            + "build it as a named module that requires io.jvmm.api and provides its resolvers"));
+                    // An automatic module's provides are its META-INF/services entries.
+                    boolean listsProviders = d.provides().stream().anyMatch(p -> p.service().startsWith("io.jvmm.api."));
+                    failures.add(new ProviderFailure(SERVICE, file, listsProviders
+                            ? "is not a module (no module-info.class); build it as a named module that requires "
+                                    + "io.jvmm.api and provides its resolvers"
+                            : "is not a module (no module-info.class) and provides no resolver: a library jar, "
+                                    + "not a plugin; plugin directories load plugin modules only, so it was not loaded "
+                                    + "(build a library a plugin needs into that plugin's jar)"));
                     continue;
                 }
                 if (ModuleLayer.boot().findModule(d.name()).isPresent()) {
@@ -135,6 +153,35 @@ public record PluginLayer(ModuleLayer layer, List<ProviderFailure> failures, Lis
             }
         }
         return best;
+    }
+
+    /**
+     * The newest Java release any class of {@code jar} was compiled for (class file major version
+     * minus 44), or 0 if it cannot tell. Multi-release entries (META-INF/versions/) are left out:
+     * the JVM picks only those it can run.
+     */
+    static int newestClassFileJava(Path jar) {
+        int newest = 0;
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            var entries = zip.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry e = entries.nextElement();
+                if (e.isDirectory() || !e.getName().endsWith(".class") || e.getName().startsWith("META-INF/versions/")) {
+                    continue;
+                }
+                try (InputStream in = zip.getInputStream(e)) {
+                    byte[] head = in.readNBytes(8);
+                    if (head.length == 8 && (head[0] & 0xFF) == 0xCA && (head[1] & 0xFF) == 0xFE
+                            && (head[2] & 0xFF) == 0xBA && (head[3] & 0xFF) == 0xBE) {
+                        int major = ((head[6] & 0xFF) << 8) | (head[7] & 0xFF);
+                        newest = Math.max(newest, major - 44);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0; // not a readable zip: reading it as a module reports that, with the reason
+        }
+        return newest;
     }
 
     private static List<Path> jars(Path dir) {

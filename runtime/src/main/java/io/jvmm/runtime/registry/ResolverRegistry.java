@@ -8,6 +8,7 @@ import io.jvmm.api.resource.ResourceKind;
 import io.jvmm.api.resource.ResourceResolver;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +28,16 @@ public final class ResolverRegistry {
     private final Map<String, RegisteredResolver> byKey;
     private final Map<String, List<RegisteredResolver>> duplicates;
     private final List<ProviderFailure> failures;
+    private final List<ProviderFailure> broken;
+    private final List<ProviderFailure> shadowed;
 
-    private ResolverRegistry(Map<String, RegisteredResolver> byKey,
-            Map<String, List<RegisteredResolver>> duplicates, List<ProviderFailure> failures) {
+    private ResolverRegistry(Map<String, RegisteredResolver> byKey, Map<String, List<RegisteredResolver>> duplicates,
+            List<ProviderFailure> failures, List<ProviderFailure> broken, List<ProviderFailure> shadowed) {
         this.byKey = byKey;
         this.duplicates = duplicates;
         this.failures = failures;
+        this.broken = broken;
+        this.shadowed = shadowed;
     }
 
     public static Builder builder() {
@@ -46,9 +51,37 @@ public final class ResolverRegistry {
                 .collect(Collectors.toUnmodifiableList());
     }
 
-    /** Providers that failed to load, and duplicate keys. */
+    /** Providers that failed to load, broken ones, duplicate keys and ignored plugin duplicates. */
     public List<ProviderFailure> failures() {
         return failures;
+    }
+
+    /**
+     * Resolvers whose {@code kind()}, {@code id()} or {@code handleType()} returned null or threw
+     * (also in {@link #failures()}). Nobody can tell which resource such a resolver was meant to
+     * provide, so a command that runs a VM treats them as a configuration error.
+     */
+    public List<ProviderFailure> broken() {
+        return broken;
+    }
+
+    /**
+     * Plugin resolvers that were ignored because a resolver of the application (the boot layer)
+     * has the same (kind, id), the built-in one being used (also in {@link #failures()}): warnings.
+     */
+    public List<ProviderFailure> shadowed() {
+        return shadowed;
+    }
+
+    /**
+     * If (kind, id) is provided by more than one module and so cannot be used, a message naming
+     * them all and the fix ("provided by more than one module: ...; remove ...").
+     */
+    public Optional<String> duplicateMessage(String kind, String id) {
+        List<RegisteredResolver> dup = duplicates.get(kind + ":" + id);
+        return dup == null ? Optional.empty() : Optional.of("provided by more than one module: "
+                + dup.stream().map(r -> r.origin().describe()).collect(Collectors.joining(" and "))
+                + "; remove all but one of them from the module path or plugin directories");
     }
 
     public Optional<RegisteredResolver> find(String kind, String id) {
@@ -164,24 +197,21 @@ public final class ResolverRegistry {
         }
 
         public ResolverRegistry build() {
-            Map<String, RegisteredResolver> byKey = new LinkedHashMap<>();
-            Map<String, List<RegisteredResolver>> dups = new LinkedHashMap<>();
+            Map<String, List<RegisteredResolver>> byKeyAll = new LinkedHashMap<>();
             Map<String, ResourceKind<?>> kinds = new LinkedHashMap<>();
             List<ProviderFailure> fails = new ArrayList<>(failures);
+            List<ProviderFailure> broken = new ArrayList<>();
+            List<ProviderFailure> shadowed = new ArrayList<>();
             for (RegisteredResolver r : candidates) {
-                String key;
-                ResourceKind<?> kind;
-                try {
-                    kind = r.resolver().kind();
-                    key = r.key();
-                    if (r.resolver().handleType() == null) {
-                        throw new IllegalStateException("handleType() returned null");
-                    }
-                } catch (RuntimeException e) {
-                    fails.add(new ProviderFailure("ResourceResolver", r.resolver().getClass().getName()
-                            + " in " + r.origin().describe(), "broken metadata: " + ProviderLoader.rootMessage(e)));
+                String problem = metadataProblem(r.resolver());
+                if (problem != null) {
+                    broken.add(new ProviderFailure("ResourceResolver", r.resolver().getClass().getName() + " in "
+                            + r.origin().describe(), problem + "; fix the resolver or remove "
+                            + (r.origin().jarName().isEmpty() ? "its module" : r.origin().jarName())));
                     continue;
                 }
+                ResourceKind<?> kind = r.resolver().kind();
+                String key = r.key();
                 ResourceKind<?> known = kinds.putIfAbsent(kind.name(), kind);
                 if (known != null && !known.type().equals(kind.type())) {
                     fails.add(new ProviderFailure("ResourceResolver", key + " in " + r.origin().describe(),
@@ -189,23 +219,75 @@ public final class ResolverRegistry {
                                     + " but that kind resolves to " + known.type().getName()));
                     continue;
                 }
-                if (dups.containsKey(key)) {
-                    dups.get(key).add(r);
-                    continue;
-                }
-                RegisteredResolver first = byKey.putIfAbsent(key, r);
-                if (first != null) {
-                    byKey.remove(key);
-                    List<RegisteredResolver> both = new ArrayList<>(List.of(first, r));
-                    dups.put(key, both);
+                byKeyAll.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+            }
+            Map<String, RegisteredResolver> byKey = new LinkedHashMap<>();
+            Map<String, List<RegisteredResolver>> dups = new LinkedHashMap<>();
+            for (Map.Entry<String, List<RegisteredResolver>> e : byKeyAll.entrySet()) {
+                // sorted, so that messages naming several modules do not depend on ServiceLoader's order
+                List<RegisteredResolver> all = e.getValue().stream()
+                        .sorted(Comparator.comparing(r -> r.origin().describe())).toList();
+                List<RegisteredResolver> builtIn = all.stream().filter(r -> !fromPluginLayer(r)).toList();
+                if (all.size() == 1) {
+                    byKey.put(e.getKey(), all.get(0));
+                } else if (builtIn.size() == 1) {
+                    // A stray plugin jar must not take away a device jvmm ships (the COM ports): the
+                    // application's own resolver wins and each plugin duplicate is a warning.
+                    RegisteredResolver kept = builtIn.get(0);
+                    byKey.put(e.getKey(), kept);
+                    for (RegisteredResolver r : all) {
+                        if (r != kept) {
+                            shadowed.add(new ProviderFailure("ResourceResolver", e.getKey() + " in "
+                                    + r.origin().describe(), "duplicates the built-in " + e.getKey() + " of "
+                                    + kept.origin().describe() + ", which is used; this one is ignored: remove "
+                                    + (r.origin().jarName().isEmpty() ? r.origin().module() : r.origin().jarName())
+                                    + " from the plugin directory, or give its resolver an id of its own"));
+                        }
+                    }
+                } else {
+                    dups.put(e.getKey(), List.copyOf(all));
+                    fails.add(new ProviderFailure("ResourceResolver", e.getKey(), "provided more than once, by "
+                            + all.stream().map(r -> r.origin().describe()).collect(Collectors.joining(" and "))
+                            + "; it cannot be used until all but one are removed"));
                 }
             }
-            for (Map.Entry<String, List<RegisteredResolver>> e : dups.entrySet()) {
-                fails.add(new ProviderFailure("ResourceResolver", e.getKey(), "provided more than once, by "
-                        + e.getValue().stream().map(r -> r.origin().describe()).collect(Collectors.joining(" and "))
-                        + "; it cannot be used until all but one are removed"));
+            fails.addAll(broken);
+            fails.addAll(shadowed);
+            return new ResolverRegistry(Collections.unmodifiableMap(byKey), dups, List.copyOf(fails),
+                    List.copyOf(broken), List.copyOf(shadowed));
+        }
+
+        /** Loaded from a plugin directory (a child layer), as opposed to the application's boot layer or class path. */
+        private static boolean fromPluginLayer(RegisteredResolver r) {
+            ModuleLayer layer = r.resolver().getClass().getModule().getLayer();
+            return layer != null && layer != ModuleLayer.boot();
+        }
+
+        /** What is wrong with a resolver's kind(), id() and handleType(), or null if nothing. */
+        private static String metadataProblem(ResourceResolver<?, ?> resolver) {
+            String call = "kind()";
+            try {
+                ResourceKind<?> kind = resolver.kind();
+                if (kind == null) {
+                    return "kind() returned null";
+                }
+                call = "id()";
+                String id = resolver.id();
+                if (id == null) {
+                    return "id() returned null";
+                }
+                if (id.isBlank()) {
+                    return "id() returned an empty id";
+                }
+                call = "handleType()";
+                if (resolver.handleType() == null) {
+                    return "handleType() returned null";
+                }
+                return null;
+            } catch (RuntimeException | LinkageError e) {
+                // the reason the plugin gave, not its exception class: this is shown to users
+                return call + " failed: " + ProviderLoader.rootMessage(e);
             }
-            return new ResolverRegistry(Collections.unmodifiableMap(byKey), dups, List.copyOf(fails));
         }
     }
 }

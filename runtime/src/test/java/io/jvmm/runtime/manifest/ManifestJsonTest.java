@@ -420,7 +420,10 @@ class ManifestJsonTest {
         reject("", "$", "empty");
         reject("   ", "$", "empty");
         reject("[]", "$", "expected a JSON object, got an array");
-        reject("{\"version\": 1} {}", "$", "not valid JSON");
+        reject("{\"version\": 1} {}", "$", "another object follows the document's closing '}', at line 1, column 16; "
+                + "a manifest is exactly one JSON object");
+        reject("{\"version\": 1}\n\"x\"", "$", "a string follows the document's closing '}', at line 2, column 1");
+        reject("{\"version\": 1} x", "$", "not valid JSON at line 1, column 16");
         reject("{\"version\": 1, \"version\": 1}", "$", "not valid JSON", "version");
     }
 
