@@ -17,8 +17,9 @@ import java.util.Objects;
 /**
  * Board services for one or more devices under test, without a board: it records region claims,
  * line sources, line targets and power requests for the test to assert on, and hands out a
- * {@link FakeClock} and a {@link FakeWaker}. Nothing is checked for conflicts and nothing is
- * delivered: line targets are only recorded, and no one polls the device.
+ * {@link FakeClock} and a {@link FakeWaker}. A claim that overlaps an earlier one throws, naming
+ * both, as the real board reports it; nothing is delivered: line targets are only recorded, and
+ * no one polls the device.
  *
  * <p>Resolve a device with {@link #context}, which also says how nested resources (a UART's serial
  * backend, a battery's source) are resolved. To make a board service fail, override it in a
@@ -62,14 +63,42 @@ public class FakeBoard implements BoardServices {
 
     // --- BoardServices ---------------------------------------------------------------------------
 
+    /**
+     * Records the claim.
+     *
+     * @throws IllegalStateException if it overlaps an earlier PIO claim, naming both as the real
+     *     board does when it is built ({@code static pio intercept region conflict: ...}); the
+     *     claim is then not recorded
+     */
     @Override
     public synchronized void claimPio(String region, int start, int end) {
-        claims.add(Claim.pio(region, start, end));
+        claim(Claim.pio(region, start, end));
     }
 
+    /**
+     * Records the claim.
+     *
+     * @throws IllegalStateException if it overlaps an earlier MMIO claim, naming both
+     */
     @Override
     public synchronized void claimMmio(String region, long start, long end) {
-        claims.add(Claim.mmio(region, start, end));
+        claim(Claim.mmio(region, start, end));
+    }
+
+    private void claim(Claim c) {
+        for (Claim existing : claims) {
+            // inclusive ranges, compared unsigned like guest addresses
+            if (existing.space() == c.space() && Long.compareUnsigned(c.start(), existing.end()) <= 0
+                    && Long.compareUnsigned(existing.start(), c.end()) <= 0) {
+                throw new IllegalStateException("static " + c.space().name().toLowerCase(java.util.Locale.ROOT)
+                        + " intercept region conflict: " + describe(c) + " conflicts with existing " + describe(existing));
+            }
+        }
+        claims.add(c);
+    }
+
+    private static String describe(Claim c) {
+        return c.region() + ":0x" + Long.toHexString(c.start()) + "-0x" + Long.toHexString(c.end());
     }
 
     @Override

@@ -5,9 +5,13 @@ import io.jvmm.api.resource.ConfigReader;
 import io.jvmm.api.resource.Resource;
 import io.jvmm.api.resource.ResourceKind;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A {@link ConfigReader} over a map, for testing {@code parseHandle} without JSON. Values are
@@ -15,17 +19,71 @@ import java.util.Optional;
  * {@link Resource}s for nested resources, maps for nested objects and lists of maps for lists of
  * objects. A missing key or a value of the wrong type is a {@link ConfigException} naming the path.
  *
- * @param path the JSON path of this object, used in error messages
- * @param values the keys and values
+ * <p>It remembers which keys were read (by a typed getter or as a nested object; {@link #has}
+ * alone does not count), so a test can check that {@code parseHandle} used every key it was
+ * given: {@link #unreadKeys()} or {@link #assertAllRead()}. The real manifest reader reports such
+ * keys to the user as unknown.
  */
-public record MapConfig(String path, Map<String, ?> values) implements ConfigReader {
-    public MapConfig {
-        values = Map.copyOf(values);
+public final class MapConfig implements ConfigReader {
+    private final String path;
+    private final Map<String, ?> values;
+    private final Set<String> read = new HashSet<>();
+    /** Nested objects handed out, by path (one per path, however often asked for), so their unread keys count too. */
+    private final Map<String, MapConfig> nested = new LinkedHashMap<>();
+
+    /**
+     * @param path the JSON path of this object, used in error messages
+     * @param values the keys and values
+     */
+    public MapConfig(String path, Map<String, ?> values) {
+        this.path = Objects.requireNonNull(path, "path");
+        this.values = Map.copyOf(values);
     }
 
     /** A top-level config object at {@code $.config}. */
     public MapConfig(Map<String, ?> values) {
         this("$.config", values);
+    }
+
+    /** The JSON path of this object. */
+    public String path() {
+        return path;
+    }
+
+    /** The keys and values. */
+    public Map<String, ?> values() {
+        return values;
+    }
+
+    /** The JSON paths of keys (nested ones included) that nothing read, sorted. */
+    public synchronized List<String> unreadKeys() {
+        List<String> out = new ArrayList<>();
+        for (String key : values.keySet()) {
+            if (!read.contains(key)) {
+                out.add(path + "." + key);
+            }
+        }
+        for (MapConfig n : nested.values()) {
+            out.addAll(n.unreadKeys());
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /**
+     * @throws AssertionError naming every key nothing read, as the manifest reader would reject
+     *     them ("unknown key")
+     */
+    public void assertAllRead() {
+        List<String> unread = unreadKeys();
+        if (!unread.isEmpty()) {
+            throw new AssertionError("config keys that were never read: " + String.join(", ", unread));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MapConfig[" + path + " " + values + "]";
     }
 
     @Override
@@ -105,10 +163,16 @@ public record MapConfig(String path, Map<String, ?> values) implements ConfigRea
         }
         @SuppressWarnings("unchecked")
         Map<String, ?> typed = (Map<String, ?>) map;
-        return new MapConfig(nestedPath, typed);
+        synchronized (this) {
+            read.add(key);
+            return nested.computeIfAbsent(nestedPath, p -> new MapConfig(p, typed));
+        }
     }
 
     private Object get(String key) {
+        synchronized (this) {
+            read.add(key);
+        }
         Object v = values.get(key);
         if (v == null) {
             throw error(key, "missing");

@@ -55,4 +55,27 @@ class MapConfigTest {
         assertFalse(c.object("extra").orElseThrow().bool("flag"));
         assertTrue(c.object("absent").isEmpty());
     }
+
+    @Test
+    void reportsEveryKeyNothingReadWithItsPathNestedOnesIncluded() {
+        MapConfig config = new MapConfig(Map.of("port", "0x80", "prot", 1, "base", Map.of("io_port", 0x3f8, "extra", true)));
+        assertTrue(config.has("prot"), "has() alone does not count as reading");
+        config.u16("port");
+        config.object("base").orElseThrow().u16("io_port");
+        assertEquals(List.of("$.config.base.extra", "$.config.prot"), config.unreadKeys());
+        AssertionError e = assertThrows(AssertionError.class, config::assertAllRead);
+        assertEquals("config keys that were never read: $.config.base.extra, $.config.prot", e.getMessage());
+
+        config.u32("prot");
+        config.object("base").orElseThrow().bool("extra");
+        assertEquals(List.of(), config.unreadKeys());
+        config.assertAllRead();
+    }
+
+    @Test
+    void aListOfObjectsCountsEachElementsKeys() {
+        MapConfig config = new MapConfig(Map.of("pio", List.of(Map.of("name", "delay", "start", 0xed))));
+        config.objects("pio").get(0).string("name");
+        assertEquals(List.of("$.config.pio[0].start"), config.unreadKeys());
+    }
 }
