@@ -95,9 +95,16 @@ class LinuxBootKvmTest {
                 .toBytes());
         Path com1 = dir.resolve("com1.out");
         long start = System.nanoTime();
-        JvmmProcess run = JvmmProcess.run(dir, Duration.ofSeconds(540), "run", "--kernel", kernel.toString(),
-                "--initrd", initrd.toString(), "--cmdline", CMDLINE, "--memory", "512M", "--on-reset", "exit",
-                "--serial", "1=file=" + com1);
+        JvmmProcess run;
+        try {
+            run = JvmmProcess.run(dir, Duration.ofSeconds(540), "run", "--kernel", kernel.toString(), "--initrd",
+                    initrd.toString(), "--cmdline", CMDLINE, "--memory", "512M", "--on-reset", "exit", "--serial",
+                    "1=file=" + com1);
+        } catch (AssertionError timeout) {
+            String console = Files.exists(com1) ? Files.readString(com1, StandardCharsets.ISO_8859_1) : "";
+            throw new AssertionError(timeout.getMessage() + "\nCOM1 so far:\n" + (console.length() <= 4000 ? console
+                    : "..." + console.substring(console.length() - 4000)), timeout);
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         String console = Files.exists(com1) ? Files.readString(com1, StandardCharsets.ISO_8859_1) : "";
         List<String> facts = console.lines().filter(l -> l.startsWith("JVMM-")).toList();
