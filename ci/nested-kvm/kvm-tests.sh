@@ -5,8 +5,8 @@
 #
 # Usage (from the checkout, after `mvn verify` or `mvn package` on the host):
 #   ci/nested-kvm/kvm-tests.sh [MAVEN_ARGS...]     e.g.  -Dtest=LinuxBootKvmTest
-# The Linux boot test needs JVMM_LINUX_KERNEL (and JVMM_LINUX_VMLINUX) in the environment, as .ci/run
-# sets them; without them it skips, which fails this script.
+# The Linux boot test boots JVMM_LINUX_KERNEL and JVMM_LINUX_VMLINUX when set (as .ci/run sets them),
+# else the Debian kernel that L1 itself runs.
 #
 # Nothing is rebuilt in L1: Maven runs the test phase offline with the compiler's up-to-date check
 # alone (no incremental rebuild), against the classes the host built. The test reports are copied
@@ -17,6 +17,13 @@ root=$(cd "$here/../.." && pwd)
 cd "$root"
 [ -d api/target/classes ] || { echo "kvm-tests: build the tree on the host first (mvn -B -ntp verify)" >&2; exit 2; }
 "$here/setup.sh" > /dev/null
+# The Linux boot test's kernel: the one L1 runs (setup.sh fetched it), unless the caller names one.
+if [ -z "${JVMM_LINUX_KERNEL:-}" ]; then
+    JVMM_LINUX_KERNEL=$(cli/src/test/linux/fetch-kernel.sh 2>/dev/null)
+    export JVMM_LINUX_KERNEL
+    vmlinux="$(dirname "$JVMM_LINUX_KERNEL")/vmlinux-$(basename "$JVMM_LINUX_KERNEL" | sed 's/^vmlinuz-//')"
+    [ -s "$vmlinux" ] && export JVMM_LINUX_VMLINUX="$vmlinux"
+fi
 
 results=$(mktemp -d "${TMPDIR:-/tmp}/jvmm-l1-results.XXXXXX")
 trap 'rm -rf "$results"' EXIT
@@ -74,8 +81,9 @@ for report in */target/surefire-reports-l1/TEST-*.xml; do
     tests=$((tests + t)); failed=$((failed + f + e)); skipped=$((skipped + s))
     if [ "$s" != 0 ]; then
         echo "kvm-tests: skipped in L1 ($(basename "$report" .xml | sed 's/^TEST-//')):" >&2
-        tr '\n' ' ' < "$report" | grep -o '<testcase name="[^"]*"[^>]*>[[:space:]]*<skipped message="[^"]*"' \
-            | sed 's/<testcase name="\([^"]*\)".*<skipped message="\([^"]*\)"/  \1: \2/' >&2 || true
+        awk '/<testcase /{ match($0, /name="[^"]*"/); name = substr($0, RSTART + 6, RLENGTH - 7) }
+             /<skipped/{ line = $0; sub(/.*<skipped( message=")?/, "", line); sub(/.*Assumption failed: /, "", line);
+                         sub(/".*/, "", line); print "  " name ": " line }' "$report" >&2
     fi
 done
 ran=$((tests - skipped))
