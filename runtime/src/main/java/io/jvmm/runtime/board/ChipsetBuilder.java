@@ -3,6 +3,8 @@ package io.jvmm.runtime.board;
 import io.jvmm.api.support.LogRateLimiter;
 import io.jvmm.runtime.registry.RegisteredResolver;
 import io.jvmm.api.device.BoardServices;
+import io.jvmm.api.device.Capabilities;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
 import io.jvmm.api.device.LineInterruptTarget;
@@ -30,11 +32,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 /**
  * Turns a manifest into a running board: resolves every device through the registry, collects
- * their region claims and lines, checks them, and builds the {@link Board}.
+ * the regions they declare (their claims) and their lines, checks them, and builds the {@link Board}.
  *
  * <p>Order: first every resolver the manifest names is looked up, and all missing ones are reported
  * in one error (resolvers of nested resources, e.g. a UART's backend, can only be found while the
@@ -220,51 +221,49 @@ public final class ChipsetBuilder {
         DeviceServices services = new DeviceServices(p.name(), lock, lines, power, clock, slot);
         Context context = new Context(p.name(), registry, services, resolved);
         ChipsetDevice device;
+        Capabilities caps;
         PortIoIntercept pio;
         MmioIntercept mmio;
-        List<Region> pioClaims;
-        List<Region> mmioClaims;
+        List<IoRegion> pioRegions;
+        List<IoRegion> mmioRegions;
         try {
             device = registry.resolve(p.resource(), context);
-            pioClaims = services.sealPio();
-            mmioClaims = services.sealMmio();
-            // Capabilities are asked for once, here; dispatch never probes the device again.
-            pio = orNull(device.portIo(), p.name(), "portIo()");
-            mmio = orNull(device.mmio(), p.name(), "mmio()");
-            slot.bind(orNull(device.pollDevice(), p.name(), "pollDevice()"), orNull(device.lifecycle(), p.name(), "lifecycle()"));
+            // Capabilities and regions are asked for once, here; dispatch never probes the device again.
+            caps = device.capabilities();
+            if (caps == null) {
+                throw new IllegalStateException("device '" + p.name() + "' returned null from capabilities() "
+                        + "(it must return Capabilities.NONE or a value built with Capabilities.builder())");
+            }
+            pio = caps.portIo().orElse(null);
+            mmio = caps.mmio().orElse(null);
+            pioRegions = regions(pio == null ? List.of() : pio.pioRegions(), p.name(), "pioRegions()");
+            mmioRegions = regions(mmio == null ? List.of() : mmio.mmioRegions(), p.name(), "mmioRegions()");
+            slot.bind(caps.pollDevice().orElse(null), caps.lifecycle().orElse(null));
         } catch (ResolveException | RuntimeException e) {
             throw new ChipsetBuildException("could not initialize " + p.name() + ": " + message(e), e);
         }
-        if (!pioClaims.isEmpty() && pio == null) {
-            throw new ChipsetBuildException("could not initialize " + p.name() + ": it claimed port I/O regions "
-                    + describe(pioClaims) + " but provides no port I/O (portIo() is empty); its resolver must "
-                    + "return a device whose portIo() handles those ports");
-        }
-        if (!mmioClaims.isEmpty() && mmio == null) {
-            throw new ChipsetBuildException("could not initialize " + p.name() + ": it claimed MMIO regions "
-                    + describe(mmioClaims) + " but provides no MMIO (mmio() is empty); its resolver must "
-                    + "return a device whose mmio() handles those addresses");
-        }
         DispatchTarget target = new DispatchTarget(p.name(), lock, pio, mmio, new LogRateLimiter(logsPerSecond));
-        for (Region r : pioClaims) {
-            pioMap.add(r, target);
+        for (int i = 0; i < pioRegions.size(); i++) {
+            IoRegion r = pioRegions.get(i);
+            if (r.end() > 0xFFFF || r.start() < 0) {
+                throw new ChipsetBuildException("could not initialize " + p.name() + ": port region " + r
+                        + " is outside the port space 0x0-0xffff");
+            }
+            pioMap.add(new Region(p.name(), r.name(), r.start(), r.end()), target.region(i, r.start()));
         }
-        for (Region r : mmioClaims) {
-            mmioMap.add(r, target);
+        for (int i = 0; i < mmioRegions.size(); i++) {
+            IoRegion r = mmioRegions.get(i);
+            mmioMap.add(new Region(p.name(), r.name(), r.start(), r.end()), target.region(i, r.start()));
         }
         return new BoardDevice(p.name(), device);
     }
 
-    private static <T> T orNull(Optional<T> capability, String device, String method) {
-        if (capability == null) {
+    private static List<IoRegion> regions(List<IoRegion> declared, String device, String method) {
+        if (declared == null) {
             throw new IllegalStateException("device '" + device + "' returned null from " + method
-                    + " (it must return Optional.empty())");
+                    + " (it must return a list, empty if it has no regions)");
         }
-        return capability.orElse(null);
-    }
-
-    private static String describe(List<Region> regions) {
-        return regions.stream().map(Region::toString).collect(Collectors.joining(", "));
+        return List.copyOf(declared);
     }
 
     private static String message(Exception e) {
