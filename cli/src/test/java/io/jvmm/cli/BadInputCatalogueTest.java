@@ -56,14 +56,14 @@ class BadInputCatalogueTest {
             String module = "test.twice" + side;
             jars.jar("twice-" + side, Map.of("module-info.java", BadPluginJars.moduleInfo(module, module + ".R"),
                     module.replace('.', '/') + "/R.java", BadPluginJars.resolver(module, "R", "twice_dev",
-                            "return new ChipsetDevice() {};")), Map.of(), pluginWork.resolve("twice"));
+                            "return () -> io.jvmm.api.device.Capabilities.NONE;")), Map.of(), pluginWork.resolve("twice"));
         }
     }
 
     /** A plugin {@code test.NAME} whose resolver has {@code brokenMember} instead of the working one. */
     private static void brokenResolver(BadPluginJars jars, String name, String brokenMember) throws Exception {
         String module = "test." + name;
-        String source = BadPluginJars.resolver(module, "R", name + "_dev", "return new ChipsetDevice() {};");
+        String source = BadPluginJars.resolver(module, "R", name + "_dev", "return () -> io.jvmm.api.device.Capabilities.NONE;");
         String signature = brokenMember.substring(0, brokenMember.indexOf('{'));
         int at = source.indexOf(signature);
         source = source.substring(0, at) + brokenMember + source.substring(source.indexOf('\n', at));

@@ -201,15 +201,15 @@ class FakeBoardTest {
 
     @Test
     void anOverlappingClaimThrowsNamingBothLikeTheRealBoard() {
-        board.claimPio("delay", 0x80, 0x8f);
-        board.claimMmio("regs", 0xFED0_0000L, 0xFED0_0FFFL);
-        board.claimPio("next", 0x90, 0x90); // adjacent is fine
-        board.claimMmio("port-space-is-separate", 0x80, 0x80);
-        IllegalStateException pio = assertThrows(IllegalStateException.class, () -> board.claimPio("post", 0x80, 0x80));
+        board.attach(new Declaring(List.of(IoRegion.ofRange("delay", 0x80, 0x8f), IoRegion.ofRange("next", 0x90, 0x90)),
+                List.of(IoRegion.ofRange("regs", 0xFED0_0000L, 0xFED0_0FFFL))));
+        board.attach(new Declaring(List.of(), List.of(IoRegion.ofRange("port-space-is-separate", 0x80, 0x80))));
+        IllegalStateException pio = assertThrows(IllegalStateException.class,
+                () -> board.attach(new Declaring(List.of(IoRegion.ofRange("post", 0x80, 0x80)), List.of())));
         assertEquals("static pio intercept region conflict: post:0x80-0x80 conflicts with existing delay:0x80-0x8f",
                 pio.getMessage());
-        IllegalStateException mmio = assertThrows(IllegalStateException.class,
-                () -> board.claimMmio("hpet", 0xFED0_0800L, 0xFED0_1FFFL));
+        IllegalStateException mmio = assertThrows(IllegalStateException.class, () -> board.attach(
+                new Declaring(List.of(), List.of(IoRegion.ofRange("hpet", 0xFED0_0800L, 0xFED0_1FFFL)))));
         assertEquals("static mmio intercept region conflict: hpet:0xfed00800-0xfed01fff conflicts with existing "
                 + "regs:0xfed00000-0xfed00fff", mmio.getMessage());
         assertEquals(4, board.claims().size(), "a conflicting claim is not recorded");
