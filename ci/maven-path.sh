@@ -6,8 +6,8 @@
 #      without its io/jvmm, so a stale install there cannot be used);
 #   2. `mvn -o verify` examples/dev-postcode (its FakeBoard tests) against it, and check that
 #      `jvmm plugins` lists the jar with its version and the api version it was built against;
-#   3. `archetype:generate` a device project from jvmm-device-archetype, `mvn -o verify` it and
-#      check that `jvmm plugins` lists it too.
+#   3. `archetype:generate` a device project from jvmm-device-archetype, `mvn -o verify` it,
+#      check that `jvmm plugins` lists it too and that a manifest with its device round-trips.
 # Steps 2 and 3 run offline (-o): every plugin and library the two projects need must be one the
 # jvmm build itself used, which also keeps their pinned versions equal to the parent's. Step 1 may
 # download (maven-install-plugin, which `mvn verify` does not use), into the throwaway repository.
@@ -65,6 +65,13 @@ echo "maven-path: archetype:generate jvmm-device-archetype, then mvn -o verify t
   -DdeviceId=acme_scratch)
 "${mvn_o[@]}" -f "$work/acme-scratch/pom.xml" verify
 expect_listed "$work/acme-scratch/target" chipset_device acme_scratch org.acme.scratch 1.0.0 acme-scratch-1.0.0.jar
+# and the runtime reads and writes its handle: a manifest with the device round-trips
+"$jvmm" manifest --serial 1=none \
+  | sed 's/"devices" *: *\[/"devices": [ {"name": "scratch0", "kind": "chipset_device", "id": "acme_scratch", "config": {"port": "0x310"}},/' \
+  > "$work/vm.json"
+"$jvmm" manifest --manifest "$work/vm.json" --plugin-path "$work/acme-scratch/target" > "$work/vm-again.json" \
+  || fail "jvmm manifest does not read the generated device's config"
+grep -q '"port" *: *"0x310"' "$work/vm-again.json" || fail "the generated device's config did not round-trip: $(cat "$work/vm-again.json")"
 
 [ "${KEEP:-}" = 1 ] || rm -rf "$m2"
 echo "maven-path: OK in $(( $(date +%s) - start )) s"
