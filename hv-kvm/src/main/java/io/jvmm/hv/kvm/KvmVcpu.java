@@ -27,6 +27,9 @@ import java.util.HexFormat;
 final class KvmVcpu implements Vcpu {
     private static final VcpuExit.Kicked KICKED = new VcpuExit.Kicked();
     private static final long CR0_PE = 1;
+    /** Where an INITed x86 CPU fetches: CS base 0xffff0000, RIP 0xfff0. */
+    private static final long RESET_RIP = 0xfff0;
+    private static final long RESET_CS_BASE = 0xffff_0000L;
     private static final long CR0_ET = 1 << 4;
     private static final long CR0_NW = 1L << 29;
     private static final long CR0_CD = 1L << 30;
@@ -281,7 +284,7 @@ final class KvmVcpu implements Vcpu {
                 case Kvm.EXIT_HLT:
                     return new VcpuExit.Halted(rip());
                 case Kvm.EXIT_SHUTDOWN:
-                    return new VcpuExit.Shutdown(rip());
+                    return new VcpuExit.Shutdown(shutdownRip());
                 case Kvm.EXIT_SYSTEM_EVENT:
                     return systemEvent(r.getInt(Kvm.RUN_SYSTEM_EVENT_TYPE));
                 case Kvm.EXIT_FAIL_ENTRY:
@@ -403,6 +406,23 @@ final class KvmVcpu implements Vcpu {
             return -1;
         }
         return regs.bytes.getLong(Kvm.REGS_RIP);
+    }
+
+    /**
+     * The RIP of a triple fault, or -1 where it is lost: on AMD SVM, KVM reinitializes the VMCB on
+     * the shutdown intercept (arch/x86/kvm/svm/svm.c, shutdown_interception), so the vCPU already
+     * reads as INITed, at the reset vector in real mode; reporting 0xfff0 there would mislead.
+     * Intel VMX keeps the faulting state. (Cold path: a reset or the end of the run.)
+     */
+    private long shutdownRip() {
+        long rip = rip();
+        NativeBuffer sregs = new NativeBuffer(Kvm.SREGS_SIZE);
+        if (rip == RESET_RIP && LibC.ioctl(fd, Kvm.GET_SREGS, sregs.memory) >= 0
+                && sregs.bytes.getLong(Kvm.SREGS_CS) == RESET_CS_BASE
+                && (sregs.bytes.getLong(Kvm.SREGS_CR0) & CR0_PE) == 0) {
+            return -1;
+        }
+        return rip;
     }
 
     /** Registers as KVM_GET_REGS reports them (for tests and diagnostics). */
