@@ -96,6 +96,9 @@ final class CheckCommand implements Callable<Integer> {
         GuestPayload payload = collect(problems, launch::payload);
         HypervisorRegistry hvs = HypervisorRegistry.load(layer.layer(), List.of());
         HypervisorProvider hv = collect(problems, () -> launch.candidate(hvs));
+        if (hv != null && !hv.architectures().contains(manifest.arch())) {
+            problems.add(LaunchOptions.unsupportedArch(hv, manifest.arch()));
+        }
 
         long memory = size == null ? FALLBACK_MEMORY : size.memoryBytes();
         Set<String> supplied = hv == null ? Set.of() : hv.suppliedDevices(manifest.arch());
@@ -132,14 +135,11 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     /**
-     * What can be asked of the backend without creating a VM: the architectures it runs (no probe),
-     * then its availability and vCPU limit (a probe that opens and closes the device). Where it is
+     * What can be asked of the backend without creating a VM: its availability and vCPU limit (a
+     * probe that opens and closes the device, as 'jvmm plugins' does). Where it is
      * not available here that is no problem for a check, only a note: the limit is not checked.
      */
     private String hypervisor(HypervisorProvider hv, VmManifest manifest, MachineConfig size, List<String> problems) {
-        if (!hv.architectures().contains(manifest.arch())) {
-            problems.add(LaunchOptions.unsupportedArch(hv, manifest.arch()));
-        }
         Availability availability = hv.availability();
         if (!availability.available()) {
             return hv.name() + " is not available here (" + availability.reason() + "); --cpus was not checked "

@@ -79,6 +79,10 @@ final class RunCommand implements Callable<Integer> {
         GuestPayload payload = launch.payload();
         HypervisorRegistry hvs = HypervisorRegistry.load(layer.layer(), List.of());
         HypervisorProvider candidate = launch.candidate(hvs);
+        // what the backend runs is declared, not probed: a wrong --arch is caught before the board
+        if (!candidate.architectures().contains(manifest.arch())) {
+            throw UserError.config(LaunchOptions.unsupportedArch(candidate, manifest.arch()));
+        }
         VmSpec vmSpec = new VmSpec(manifest, size.memoryBytes(), size.vcpuCount(), payload, policy);
 
         Console console = Console.attach(manifest, spec.commandLine().getErr());
