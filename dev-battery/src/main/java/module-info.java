@@ -6,7 +6,6 @@
  */
 module io.jvmm.dev.battery {
     requires io.jvmm.api;
-    requires org.slf4j;
 
     provides io.jvmm.api.resource.ResourceResolver with
             io.jvmm.dev.battery.BatteryX64Resolver,

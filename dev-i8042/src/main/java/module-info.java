@@ -8,7 +8,6 @@
 @SuppressWarnings("module")
 module io.jvmm.dev.i8042 {
     requires io.jvmm.api;
-    requires org.slf4j;
 
     provides io.jvmm.api.resource.ResourceResolver with io.jvmm.dev.i8042.I8042Resolver;
 }

@@ -6,7 +6,6 @@
 @SuppressWarnings("module") // the digits name the chip
 module io.jvmm.dev.pl011 {
     requires io.jvmm.api;
-    requires org.slf4j;
 
     provides io.jvmm.api.resource.ResourceResolver with io.jvmm.dev.pl011.Pl011Resolver;
 }

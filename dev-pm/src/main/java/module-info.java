@@ -5,7 +5,6 @@
  */
 module io.jvmm.dev.pm {
     requires io.jvmm.api;
-    requires org.slf4j;
 
     provides io.jvmm.api.resource.ResourceResolver with io.jvmm.dev.pm.PowerManagementResolver;
 }

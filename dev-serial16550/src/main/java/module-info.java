@@ -6,7 +6,6 @@
 @SuppressWarnings("module") // the digits name the chip
 module io.jvmm.dev.serial16550 {
     requires io.jvmm.api;
-    requires org.slf4j;
 
     provides io.jvmm.api.resource.ResourceResolver with io.jvmm.dev.serial16550.Serial16550Resolver;
 }

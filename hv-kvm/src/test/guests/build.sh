@@ -22,6 +22,7 @@ build() {
 # firmware images (real mode): offsets are relative to segment 0xF000
 build reset16 32 0xf000
 build pic16 32 0xf000
+build triple16 32 0xf000
 # RAM guests, loaded at 0x1000
 build pm32 32 0x1000
 build lm64 64 0x1000

@@ -1,6 +1,9 @@
 package io.jvmm.bench;
 
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.ChipsetDeviceResolver;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.MmioIntercept;
@@ -8,12 +11,9 @@ import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.VmClock;
 import io.jvmm.api.handles.EmptyHandle;
 import io.jvmm.api.hv.MachineArch;
-import io.jvmm.api.resource.ConfigReader;
 import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.Resource;
-import io.jvmm.api.resource.ResourceKind;
 import io.jvmm.api.resource.ResourceKinds;
-import io.jvmm.api.resource.ResourceResolver;
 import io.jvmm.runtime.board.Chipset;
 import io.jvmm.runtime.board.ChipsetBuildException;
 import io.jvmm.runtime.board.ChipsetBuilder;
@@ -41,63 +41,64 @@ public final class BenchBoards {
 
     /** Reads a constant, ignores writes: measures the bus, not a device. */
     static final class Register implements ChipsetDevice, PortIoIntercept, MmioIntercept {
+        private final List<IoRegion> pio;
+        private final List<IoRegion> mmio;
+        private final Capabilities capabilities = Capabilities.builder().portIo(this).mmio(this).build();
         private long value = 0x5a;
 
-        @Override
-        public java.util.Optional<PortIoIntercept> portIo() {
-            return java.util.Optional.of(this);
+        Register(List<IoRegion> pio, List<IoRegion> mmio) {
+            this.pio = pio;
+            this.mmio = mmio;
+        }
+
+        Register() {
+            this(List.of(), List.of());
         }
 
         @Override
-        public java.util.Optional<MmioIntercept> mmio() {
-            return java.util.Optional.of(this);
+        public Capabilities capabilities() {
+            return capabilities;
         }
 
         @Override
-        public IoResult ioRead(int port, byte[] data) {
+        public List<IoRegion> pioRegions() {
+            return pio;
+        }
+
+        @Override
+        public List<IoRegion> mmioRegions() {
+            return mmio;
+        }
+
+        @Override
+        public IoResult ioRead(int region, int offset, byte[] data) {
             IoData.put(data, value);
             return IoResult.OK;
         }
 
         @Override
-        public IoResult ioWrite(int port, byte[] data) {
+        public IoResult ioWrite(int region, int offset, byte[] data) {
             value = IoData.get(data);
             return IoResult.OK;
         }
 
         @Override
-        public IoResult mmioRead(long address, byte[] data) {
+        public IoResult mmioRead(int region, long offset, byte[] data) {
             IoData.put(data, value);
             return IoResult.OK;
         }
 
         @Override
-        public IoResult mmioWrite(long address, byte[] data) {
+        public IoResult mmioWrite(int region, long offset, byte[] data) {
             value = IoData.get(data);
             return IoResult.OK;
         }
     }
 
-    /** A resolver for {@code chipset_device:bench_register}; claims are read from the device name. */
-    static final class RegisterResolver implements ResourceResolver<EmptyHandle, ChipsetDevice> {
-        @Override
-        public ResourceKind<ChipsetDevice> kind() {
-            return ResourceKinds.CHIPSET_DEVICE;
-        }
-
-        @Override
-        public String id() {
-            return "bench_register";
-        }
-
-        @Override
-        public Class<EmptyHandle> handleType() {
-            return EmptyHandle.class;
-        }
-
-        @Override
-        public EmptyHandle parseHandle(ConfigReader config) {
-            return EmptyHandle.INSTANCE;
+    /** A resolver for {@code chipset_device:bench_register}; regions are read from the device name. */
+    static final class RegisterResolver extends ChipsetDeviceResolver<EmptyHandle> {
+        RegisterResolver() {
+            super("bench_register", EmptyHandle.class, config -> EmptyHandle.INSTANCE);
         }
 
         @Override
@@ -106,12 +107,8 @@ public final class BenchBoards {
             String[] parts = context.deviceName().split("-");
             long start = Long.parseUnsignedLong(parts[1], 16);
             long end = Long.parseUnsignedLong(parts[2], 16);
-            if (parts[0].equals("p")) {
-                context.board().claimPio("regs", (int) start, (int) end);
-            } else {
-                context.board().claimMmio("regs", start, end);
-            }
-            return new Register();
+            List<IoRegion> regions = List.of(IoRegion.ofRange("regs", start, end));
+            return parts[0].equals("p") ? new Register(regions, List.of()) : new Register(List.of(), regions);
         }
     }
 

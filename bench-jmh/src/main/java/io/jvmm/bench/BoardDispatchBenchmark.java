@@ -44,7 +44,7 @@ public class BoardDispatchBenchmark {
     /** Baseline: the same device called directly, without lookup or lock. */
     @Benchmark
     public byte pioReadDirectBaseline() {
-        device.ioRead(BenchBoards.CLAIMED_PORT + 5, one);
+        device.ioRead(0, 5, one);
         return one[0];
     }
 

@@ -51,11 +51,8 @@ final class ControlServer implements AutoCloseable {
      * file, is a configuration error.
      */
     static ControlServer start(Path path, VmControl control) {
-        checkDirectory(path);
+        checkPath(path);
         if (Files.exists(path)) {
-            if (!isSocketFile(path)) {
-                throw UserError.config("--api-socket " + path + ": a file that is not a socket exists there; choose another path");
-            }
             try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
                 throw UserError.config("--api-socket " + path + ": another VM is listening there; choose another path");
             } catch (IOException stale) {
@@ -77,12 +74,18 @@ final class ControlServer implements AutoCloseable {
         }
     }
 
-    /** Fails early (before a VM is built) when the socket's directory is missing. */
-    static void checkDirectory(Path path) {
+    /**
+     * Fails early (before a VM is built) when the socket's directory is missing or another kind of
+     * file is in the way; binds nothing and removes nothing (also what {@code jvmm check} checks).
+     */
+    static void checkPath(Path path) {
         Path dir = path.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) {
             throw UserError.config("--api-socket " + path + ": directory " + dir
                     + " does not exist; create it or choose another path");
+        }
+        if (Files.exists(path) && !isSocketFile(path)) {
+            throw UserError.config("--api-socket " + path + ": a file that is not a socket exists there; choose another path");
         }
     }
 

@@ -19,6 +19,17 @@ final class Logging {
         if (file == null) {
             return;
         }
+        check(file);
+        try (OutputStream probe = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            // opened for append, as the backend will
+        } catch (IOException e) {
+            throw UserError.config("--log " + file + ": cannot write: " + VmOptions.describe(e));
+        }
+        System.setProperty("jvmm.log.file", file.toAbsolutePath().toString());
+    }
+
+    /** What can be known about {@code file} without creating or opening it ({@code jvmm check}). */
+    static void check(Path file) {
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) {
             throw UserError.config("--log " + file + ": directory " + dir + " does not exist; create it or pick another path");
@@ -26,11 +37,8 @@ final class Logging {
         if (Files.isDirectory(file)) {
             throw UserError.config("--log " + file + ": is a directory; give a file name");
         }
-        try (OutputStream probe = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            // opened for append, as the backend will
-        } catch (IOException e) {
-            throw UserError.config("--log " + file + ": cannot write: " + VmOptions.describe(e));
+        if (Files.exists(file) ? !Files.isWritable(file) : dir != null && !Files.isWritable(dir)) {
+            throw UserError.config("--log " + file + ": cannot write: permission denied");
         }
-        System.setProperty("jvmm.log.file", file.toAbsolutePath().toString());
     }
 }

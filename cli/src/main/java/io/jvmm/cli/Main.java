@@ -27,6 +27,7 @@ public final class Main {
         CommandLine cl = new CommandLine(new Main());
         Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
         commands.put("run", RunCommand::new);
+        commands.put("check", CheckCommand::new);
         commands.put("manifest", ManifestCommand::new);
         commands.put("plugins", PluginsCommand::new);
         commands.put("ctl", CtlCommand::new);
@@ -42,7 +43,7 @@ public final class Main {
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof UserError u) {
-                commandLine.getErr().println("jvmm: " + u.getMessage());
+                u.messages().forEach(m -> commandLine.getErr().println("jvmm: " + m));
                 return u.exitCode();
             }
             commandLine.getErr().println("jvmm: internal error: " + ex);

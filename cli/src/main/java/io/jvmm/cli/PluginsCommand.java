@@ -2,6 +2,7 @@ package io.jvmm.cli;
 
 import io.jvmm.api.hv.Availability;
 import io.jvmm.api.hv.HypervisorProvider;
+import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.runtime.registry.HypervisorRegistry;
 import io.jvmm.runtime.registry.PluginLayer;
 import io.jvmm.runtime.registry.ProviderFailure;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code jvmm plugins}: every resolver, hypervisor and failed provider. */
 @Command(name = "plugins", mixinStandardHelpOptions = true,
-        description = "List resolvers (kind, id, module, version, jar), hypervisors and providers that failed to load.")
+        description = "List resolvers (kind, id, module, version, the io.jvmm.api version it was built against, jar), "
+                + "hypervisors and providers that failed to load.")
 final class PluginsCommand implements Callable<Integer> {
     @Mixin
     PluginOptions plugins;
@@ -34,13 +36,15 @@ final class PluginsCommand implements Callable<Integer> {
         ResolverRegistry registry = ResolverRegistry.builder().loadFrom(layer.layer()).build();
         HypervisorRegistry hypervisors = HypervisorRegistry.load(layer.layer(), List.of());
 
-        out.println("Resolvers:");
+        out.println("Resolvers (API: the io.jvmm.api version each was built against; this jvmm has "
+                + apiVersion() + "):");
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"KIND", "ID", "MODULE", "VERSION", "JAR"});
+        rows.add(new String[] {"KIND", "ID", "MODULE", "VERSION", "API", "JAR"});
         for (RegisteredResolver r : registry.resolvers()) {
             ProviderOrigin o = r.origin();
             rows.add(new String[] {r.resolver().kind().name(), r.resolver().id(), o.module(),
-                o.version().isEmpty() ? "-" : o.version(), o.jarName().isEmpty() ? "-" : o.jarName()});
+                o.version().isEmpty() ? "-" : o.version(), o.apiVersion().isEmpty() ? "-" : o.apiVersion(),
+                o.jarName().isEmpty() ? "-" : o.jarName()});
         }
         table(out, rows);
 
@@ -65,6 +69,12 @@ final class PluginsCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The version of the io.jvmm.api module this jvmm runs with, or "-". */
+    private static String apiVersion() {
+        return ResourceKinds.class.getModule().getDescriptor() == null ? "-"
+                : ResourceKinds.class.getModule().getDescriptor().version().map(Object::toString).orElse("-");
     }
 
     private static void table(PrintWriter out, List<String[]> rows) {

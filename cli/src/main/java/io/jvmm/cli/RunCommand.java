@@ -2,10 +2,7 @@ package io.jvmm.cli;
 
 import io.jvmm.api.hv.HypervisorProvider;
 import io.jvmm.api.resource.ResourceKinds;
-import io.jvmm.runtime.loader.ConfigurationException;
-import io.jvmm.runtime.loader.ImageFile;
 import io.jvmm.runtime.loader.MachineConfig;
-import io.jvmm.runtime.loader.PayloadException;
 import io.jvmm.runtime.manifest.ManifestJson;
 import io.jvmm.runtime.manifest.MissingResource;
 import io.jvmm.runtime.manifest.VmManifest;
@@ -20,17 +17,15 @@ import io.jvmm.runtime.vm.VmLauncher;
 import io.jvmm.runtime.vm.VmOutcome;
 import io.jvmm.runtime.vm.VmSpec;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code jvmm run}: builds and runs a VM. */
@@ -42,41 +37,8 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     VmOptions vm;
 
-    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "256M",
-            description = "Guest RAM, e.g. 256M or 2G (default: ${DEFAULT-VALUE}).")
-    String memory;
-
-    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1", description = "vCPUs (default: ${DEFAULT-VALUE}).")
-    String cpus;
-
-    @Option(names = "--firmware", paramLabel = "FILE", description = "Boot a flat firmware image (QEMU -bios style).")
-    Path firmware;
-
-    @Option(names = "--kernel", paramLabel = "FILE", description = "Boot a Linux bzImage or ELF vmlinux.")
-    Path kernel;
-
-    @Option(names = "--initrd", paramLabel = "FILE", description = "Initial ramdisk for --kernel.")
-    Path initrd;
-
-    @Option(names = "--cmdline", paramLabel = "STR", description = "Kernel command line for --kernel "
-            + "(default: console=ttyS0 earlyprintk=serial,ttyS0,115200 reboot=k panic=-1).")
-    String cmdline;
-
-    @Option(names = "--on-reset", paramLabel = "WHAT", defaultValue = "restart",
-            description = "What a guest reset does: restart or exit (default: ${DEFAULT-VALUE}).")
-    String onReset;
-
-    @Option(names = "--hypervisor", paramLabel = "NAME", description = "Hypervisor backend (default: the first available).")
-    String hypervisor;
-
-    @Option(names = "--api-socket", paramLabel = "PATH", description = "Serve the control socket here (see 'jvmm ctl').")
-    Path apiSocket;
-
-    @Option(names = "--profile", description = "Print boot phase timings to stderr at exit.")
-    boolean profile;
-
-    @Option(names = "--log", paramLabel = "FILE", description = "Write logs to FILE instead of stderr.")
-    Path log;
+    @Mixin
+    LaunchOptions launch;
 
     @Mixin
     PluginOptions plugins;
@@ -84,94 +46,77 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    static final String DEFAULT_CMDLINE = "console=ttyS0 earlyprintk=serial,ttyS0,115200 reboot=k panic=-1";
-
+    /**
+     * The order matters: everything that is configuration (options, plugins, manifest, the board
+     * with its devices and regions, the payload) is checked before the hypervisor is probed or a
+     * partition created, so a configuration error never touches /dev/kvm. {@code jvmm check} runs
+     * the same first part and stops there.
+     */
     @Override
     public Integer call() {
         Profile timings = new Profile();
-        Logging.configure(log);
+        Logging.configure(launch.log);
         PrintWriter err = spec.commandLine().getErr();
 
         PluginLayer layer = plugins.load();
-        for (ProviderFailure f : layer.failures()) {
-            err.println("jvmm: warning: plugin " + f.provider() + " not loaded: " + f.reason());
-        }
-        ResolverRegistry registry = ManifestCommand.registry(layer);
-        for (ProviderFailure f : registry.shadowed()) {
-            err.println("jvmm: warning: " + f.provider() + " " + f.reason());
-        }
+        ResolverRegistry registry = registry(layer, err);
         if (!registry.broken().isEmpty()) {
-            // which resource it meant to provide is unknown, so the manifest cannot be checked against it
-            throw UserError.config("a plugin's resolver is broken: " + registry.broken().stream()
-                    .map(f -> f.provider() + ": " + f.reason()).collect(Collectors.joining("; also ")));
+            throw UserError.config(brokenMessage(registry));
         }
         VmManifest manifest = vm.manifest(registry, ManifestCommand.given(spec, "--chipset"),
                 ManifestCommand.given(spec, "--arch"));
-        List<MissingResource> missing = ManifestJson.missingResources(manifest, registry);
-        List<String> duplicated = missing.stream().map(m -> registry.duplicateMessage(m.kind(), m.id())
-                .map(d -> m.device() + " needs " + m.key() + ", which is " + d)).flatMap(java.util.Optional::stream).distinct().toList();
-        if (!duplicated.isEmpty()) {
-            throw UserError.config(String.join("; ", duplicated));
-        }
-        if (!missing.isEmpty()) {
-            throw UserError.config("the manifest needs resources that no loaded module provides: "
-                    + missing.stream().map(m -> m.device() + " needs " + m.kind() + ":" + m.id())
-                            .collect(Collectors.joining("; "))
-                    + "; add the plugins that provide them (--plugin-path) or remove the devices");
-        }
+        missingMessage(manifest, registry).ifPresent(m -> {
+            throw UserError.config(m);
+        });
         timings.mark("manifest built");
 
-        ResetPolicy policy = switch (onReset.toLowerCase(Locale.ROOT)) {
-            case "restart" -> ResetPolicy.RESTART;
-            case "exit" -> ResetPolicy.EXIT;
-            default -> throw UserError.config("--on-reset: expected restart or exit, not '" + onReset + "'");
-        };
-        if (apiSocket != null) {
-            ControlServer.checkDirectory(apiSocket);
+        ResetPolicy policy = launch.resetPolicy();
+        if (launch.apiSocket != null) {
+            ControlServer.checkPath(launch.apiSocket);
         }
-        try {
-            // the values' syntax first, so a typo is reported even where no hypervisor is available
-            MachineConfig.parse(memory, cpus, Integer.MAX_VALUE);
-        } catch (ConfigurationException e) {
-            throw UserError.config(e.getMessage());
+        // the values' syntax; the vCPU limit is the hypervisor's, asked once the rest is known good
+        MachineConfig size = launch.machine(Integer.MAX_VALUE);
+        GuestPayload payload = launch.payload();
+        HypervisorRegistry hvs = HypervisorRegistry.load(layer.layer(), List.of());
+        HypervisorProvider candidate = launch.candidate(hvs);
+        // what the backend runs is declared, not probed: a wrong --arch is caught before the board
+        if (!candidate.architectures().contains(manifest.arch())) {
+            throw UserError.config(LaunchOptions.unsupportedArch(candidate, manifest.arch()));
         }
-        GuestPayload payload = payload();
-        HypervisorProvider hv = hypervisor(layer);
-        if (!hv.architectures().contains(manifest.arch())) {
-            throw UserError.config("the " + hv.name() + " backend here runs " + hv.architectures().stream()
-                    .map(a -> a.label()).sorted().collect(Collectors.joining(", ")) + " guests, not "
-                    + manifest.arch().label() + "; use --arch " + hv.architectures().iterator().next().label()
-                    + " (or a manifest for it)");
-        }
-        MachineConfig machine;
-        try {
-            int hostMax = hv.maxVcpus();
-            if (hostMax < 1) {
-                throw UserError.vm("hypervisor " + hv.name() + " reports no usable vCPUs: " + hv.availability().reason());
-            }
-            machine = MachineConfig.parse(memory, cpus, hostMax);
-        } catch (ConfigurationException e) {
-            throw UserError.config(e.getMessage());
-        }
+        VmSpec vmSpec = new VmSpec(manifest, size.memoryBytes(), size.vcpuCount(), payload, policy);
 
         Console console = Console.attach(manifest, spec.commandLine().getErr());
         try {
+            VmLauncher launcher = new VmLauncher(layer.layer()).profile(launch.profile ? timings::firstExit : null);
+            VmLauncher.PreparedVm prepared = prepare(launcher, vmSpec, candidate);
+            timings.mark("devices resolved, payload checked");
             LaunchedVm launched;
             try {
-                launched = new VmLauncher(layer.layer()).profile(profile ? timings::firstExit : null)
-                        .launch(new VmSpec(manifest, machine.memoryBytes(), machine.vcpuCount(), payload, policy), hv);
+                HypervisorProvider hv;
+                try {
+                    hv = hypervisor(hvs, manifest);
+                } catch (RuntimeException e) {
+                    prepared.close();
+                    throw e;
+                }
+                if (!hv.suppliedDevices(manifest.arch()).equals(candidate.suppliedDevices(manifest.arch()))) {
+                    // the first installed backend was not available and this one supplies other devices
+                    prepared.close();
+                    prepared = prepare(launcher, vmSpec, hv);
+                }
+                launched = launcher.launch(prepared, hv);
             } catch (VmLauncher.LaunchException e) {
                 throw e.isConfiguration() ? UserError.config(e.getMessage()) : UserError.vm(e.getMessage());
             }
-            timings.mark("devices resolved, payload loaded");
+            timings.mark("partition created, payload loaded");
             try (LaunchedVm vmHandle = launched;
-                    ControlServer control = apiSocket == null ? null
-                            : ControlServer.start(apiSocket, new LaunchedVmControl(launched))) {
+                    ControlServer control = launch.apiSocket == null ? null
+                            : ControlServer.start(launch.apiSocket, new LaunchedVmControl(launched))) {
                 console.onQuit(() -> launched.machine().shutdown("Ctrl-A x was pressed on the console"));
                 VmOutcome outcome = launched.run();
                 timings.mark("guest ended");
                 console.restore();
-                if (profile) {
+                if (launch.profile) {
                     timings.print(err);
                 }
                 // Exactly one line on every ending, on stderr even with --log: it is the run's
@@ -185,44 +130,62 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private GuestPayload payload() {
-        if (firmware != null && kernel != null) {
-            throw UserError.config("--firmware and --kernel cannot be combined; boot one or the other");
-        }
-        if (kernel == null && (initrd != null || cmdline != null)) {
-            throw UserError.config((initrd != null ? "--initrd" : "--cmdline") + " needs --kernel");
-        }
+    /** Stage one for {@code hv}'s set of supplied devices; every problem of the board and payload together. */
+    private static VmLauncher.PreparedVm prepare(VmLauncher launcher, VmSpec vmSpec, HypervisorProvider hv) {
         try {
-            if (firmware != null) {
-                return new GuestPayload.Firmware(firmware.toString(),
-                        ImageFile.read(firmware, "firmware").bytes());
-            }
-            if (kernel != null) {
-                byte[] rd = initrd == null ? null : ImageFile.read(initrd, "initrd").bytes();
-                return new GuestPayload.Linux(kernel.toString(), ImageFile.read(kernel, "kernel").bytes(),
-                        rd, cmdline == null ? DEFAULT_CMDLINE : cmdline);
-            }
-        } catch (PayloadException e) {
-            throw UserError.config(e.getMessage());
-        }
-        try (InputStream in = Main.class.getResourceAsStream("demo.bin")) {
-            return new GuestPayload.Firmware("embedded demo guest", in.readAllBytes());
-        } catch (IOException | NullPointerException e) {
-            throw UserError.vm("the embedded demo guest is missing from the jvmm-cli jar: " + e);
+            return launcher.prepare(vmSpec, hv.suppliedDevices(vmSpec.manifest().arch()));
+        } catch (VmLauncher.LaunchException e) {
+            throw new UserError(e.messages(), e.isConfiguration() ? Main.USAGE : Main.VM_ERROR);
         }
     }
 
-    private HypervisorProvider hypervisor(PluginLayer layer) {
-        HypervisorRegistry hvs = HypervisorRegistry.load(layer.layer(), List.of());
-        if (hypervisor != null && hvs.providers().stream().noneMatch(p -> p.name().equals(hypervisor))) {
-            throw UserError.config("--hypervisor: unknown hypervisor '" + hypervisor + "' (installed: "
-                    + hvs.providers().stream().map(HypervisorProvider::name).collect(Collectors.joining(", ")) + ")");
+    /** The backend, probed now: available, running this architecture, with enough vCPUs. */
+    private HypervisorProvider hypervisor(HypervisorRegistry hvs, VmManifest manifest) {
+        HypervisorProvider hv = launch.select(hvs);
+        if (!hv.architectures().contains(manifest.arch())) {
+            throw UserError.config(LaunchOptions.unsupportedArch(hv, manifest.arch()));
         }
-        try {
-            return hvs.select(hypervisor);
-        } catch (IllegalStateException e) {
-            throw UserError.vm(e.getMessage());
+        int hostMax = hv.maxVcpus();
+        if (hostMax < 1) {
+            throw UserError.vm("hypervisor " + hv.name() + " reports no usable vCPUs: " + hv.availability().reason());
         }
+        launch.machine(hostMax);
+        return hv;
+    }
+
+    /** The resolvers for the manifest, with the plugin layer's warnings printed. */
+    static ResolverRegistry registry(PluginLayer layer, PrintWriter err) {
+        for (ProviderFailure f : layer.failures()) {
+            err.println("jvmm: warning: plugin " + f.provider() + " not loaded: " + f.reason());
+        }
+        ResolverRegistry registry = ManifestCommand.registry(layer);
+        for (ProviderFailure f : registry.shadowed()) {
+            err.println("jvmm: warning: " + f.provider() + " " + f.reason());
+        }
+        return registry;
+    }
+
+    /** Which resource a broken resolver meant to provide is unknown, so the manifest cannot be checked against it. */
+    static String brokenMessage(ResolverRegistry registry) {
+        return "a plugin's resolver is broken: " + registry.broken().stream()
+                .map(f -> f.provider() + ": " + f.reason()).collect(Collectors.joining("; also "));
+    }
+
+    /** The manifest's resources that no loaded module provides (or two provide), as one message. */
+    static Optional<String> missingMessage(VmManifest manifest, ResolverRegistry registry) {
+        List<MissingResource> missing = ManifestJson.missingResources(manifest, registry);
+        List<String> duplicated = missing.stream().map(m -> registry.duplicateMessage(m.kind(), m.id())
+                .map(d -> m.device() + " needs " + m.key() + ", which is " + d)).flatMap(Optional::stream).distinct().toList();
+        if (!duplicated.isEmpty()) {
+            return Optional.of(String.join("; ", duplicated));
+        }
+        if (!missing.isEmpty()) {
+            return Optional.of("the manifest needs resources that no loaded module provides: "
+                    + missing.stream().map(m -> m.device() + " needs " + m.kind() + ":" + m.id())
+                            .collect(Collectors.joining("; "))
+                    + "; add the plugins that provide them (--plugin-path) or remove the devices");
+        }
+        return Optional.empty();
     }
 
     /** Boot phase timings, relative to JVM start. */

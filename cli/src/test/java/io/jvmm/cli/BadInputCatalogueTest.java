@@ -56,14 +56,14 @@ class BadInputCatalogueTest {
             String module = "test.twice" + side;
             jars.jar("twice-" + side, Map.of("module-info.java", BadPluginJars.moduleInfo(module, module + ".R"),
                     module.replace('.', '/') + "/R.java", BadPluginJars.resolver(module, "R", "twice_dev",
-                            "return new ChipsetDevice() {};")), Map.of(), pluginWork.resolve("twice"));
+                            "return () -> io.jvmm.api.device.Capabilities.NONE;")), Map.of(), pluginWork.resolve("twice"));
         }
     }
 
     /** A plugin {@code test.NAME} whose resolver has {@code brokenMember} instead of the working one. */
     private static void brokenResolver(BadPluginJars jars, String name, String brokenMember) throws Exception {
         String module = "test." + name;
-        String source = BadPluginJars.resolver(module, "R", name + "_dev", "return new ChipsetDevice() {};");
+        String source = BadPluginJars.resolver(module, "R", name + "_dev", "return () -> io.jvmm.api.device.Capabilities.NONE;");
         String signature = brokenMember.substring(0, brokenMember.indexOf('{'));
         int at = source.indexOf(signature);
         source = source.substring(0, at) + brokenMember + source.substring(source.indexOf('\n', at));
@@ -109,18 +109,18 @@ class BadInputCatalogueTest {
         c.add(bad("cmdline without kernel", 2, "--cmdline needs --kernel", "run", "--cmdline", "quiet"));
         c.add(bad("firmware and kernel", 2, "--firmware and --kernel cannot be combined; boot one or the other",
                 "run", "--firmware", POSTCODE, "--kernel", "@/small.txt"));
-        // --- guest images (checked when the VM is built) ---
-        c.add(badOnKvm("kernel that is no kernel", 2, "kernel '@/small.txt' is neither a bzImage nor an ELF vmlinux (no 'HdrS' "
+        // --- guest images (checked before the hypervisor is opened) ---
+        c.add(bad("kernel that is no kernel", 2, "kernel '@/small.txt' is neither a bzImage nor an ELF vmlinux (no 'HdrS' "
                 + "setup header at 0x202, no ELF magic); pass arch/x86/boot/bzImage or vmlinux",
                 "run", "--serial", "1=none", "--kernel", "@/small.txt"));
-        c.add(badOnKvm("empty firmware", 2, "firmware image '@/empty.bin' is empty; a firmware image is a flat binary whose "
+        c.add(bad("empty firmware", 2, "firmware image '@/empty.bin' is empty; a firmware image is a flat binary whose "
                 + "last 16 bytes hold the reset vector", "run", "--serial", "1=none", "--firmware", "@/empty.bin"));
-        c.add(badOnKvm("firmware shorter than the reset vector", 2, "firmware image '@/tiny.bin' is 15 bytes; a firmware "
+        c.add(bad("firmware shorter than the reset vector", 2, "firmware image '@/tiny.bin' is 15 bytes; a firmware "
                 + "image must be at least 16 bytes, since its last 16 bytes hold the reset vector",
                 "run", "--serial", "1=none", "--firmware", "@/tiny.bin"));
-        c.add(badOnKvm("firmware too big", 2, "firmware image '@/big.bin' is 262145 bytes; firmware images may be at most "
+        c.add(bad("firmware too big", 2, "firmware image '@/big.bin' is 262145 bytes; firmware images may be at most "
                 + "262144 bytes (256 KiB)", "run", "--serial", "1=none", "--firmware", "@/big.bin"));
-        c.add(badOnKvm("empty initrd", 2, "initrd is empty; leave it out or pass a real initramfs",
+        c.add(bad("empty initrd", 2, "initrd is empty; leave it out or pass a real initramfs",
                 "run", "--serial", "1=none", "--kernel", "@/small.txt", "--initrd", "@/empty.bin"));
         // --- machine size ---
         c.add(bad("memory not a size", 2, "invalid --memory 'abc': expected a whole number with an optional binary unit K, "
@@ -163,9 +163,9 @@ class BadInputCatalogueTest {
         c.add(bad("stub floppy off gen1", 2, "--stub-floppy needs --chipset hyperv-gen1 (the chipset is hyperv-gen2-uefi)",
                 "run", "--chipset", "hyperv-gen2-uefi", "--stub-floppy"));
         c.add(bad("bad battery spec", 2, "--battery: battery spec 'foo': unknown part 'foo'; expected …", "run", "--battery", "foo"));
-        c.add(badOnKvm("aarch64 on an x86 KVM host", 2, "the kvm backend here runs x86_64 guests, not aarch64; use --arch "
+        c.add(bad("aarch64 on an x86 KVM host", 2, "the kvm backend here runs x86_64 guests, not aarch64; use --arch "
                 + "x86_64 (or a manifest for it)", "run", "--arch", "aarch64"));
-        c.add(badOnKvm("chipset whose devices no plugin provides", 2, "1 device(s) cannot be resolved:\n  - device "
+        c.add(bad("chipset whose devices no plugin provides", 2, "1 device(s) cannot be resolved:\n  - device "
                 + "'hyperv_firmware_uefi': no resolver for chipset_device:hyperv_firmware_uefi (available ids of kind "
                 + "chipset_device: …", "run", "--chipset", "hyperv-gen2-uefi", "--serial", "1=none", "--firmware", POSTCODE));
         c.add(bad("unknown reset action", 2, "--on-reset: expected restart or exit, not 'foo'", "run", "--on-reset", "foo"));
@@ -173,12 +173,12 @@ class BadInputCatalogueTest {
         // --- files and sockets ---
         c.add(bad("api socket in a missing directory", 2, "--api-socket @/nodir/vm.sock: directory @/nodir does not exist; "
                 + "create it or choose another path", "run", "--api-socket", "@/nodir/vm.sock"));
-        c.add(badOnKvm("api socket over a regular file", 2, "--api-socket @/small.txt: a file that is not a socket exists there; "
+        c.add(bad("api socket over a regular file", 2, "--api-socket @/small.txt: a file that is not a socket exists there; "
                 + "choose another path", "run", "--serial", "1=none", "--api-socket", "@/small.txt", "--firmware", POSTCODE));
         c.add(bad("log in a missing directory", 2, "--log @/nodir/jvmm.log: directory @/nodir does not exist; create it or pick "
                 + "another path", "run", "--log", "@/nodir/jvmm.log"));
         c.add(bad("log is a directory", 2, "--log @/d: is a directory; give a file name", "run", "--log", "@/d"));
-        c.add(badOnKvm("serial file in a missing directory", 2, "could not initialize serial-com1: device 'serial-com1': serial "
+        c.add(bad("serial file in a missing directory", 2, "could not initialize serial-com1: device 'serial-com1': serial "
                 + "output file '@/nodir/com1.log': directory @/nodir does not exist; create it or pick another path",
                 "run", "--serial", "1=file=@/nodir/com1.log", "--firmware", POSTCODE));
         c.add(bad("plugin directory missing", 2, "--plugin-path: plugin directory @/nope does not exist or is not a directory",
@@ -258,16 +258,53 @@ class BadInputCatalogueTest {
                 + "--debugcon, --battery and the device flags, or drop --manifest", "run", "--manifest", "@/vm.json", "--chipset", "hyperv-gen1"));
         c.add(bad("manifest command with builder options", 2, "--manifest describes the whole chipset; …",
                 "manifest", "--manifest", "@/vm.json", "--serial", "1=none"));
-        c.add(badOnKvm("manifest overlapping ports", 2, "detected 1 region conflict(s) while building the board:\n  - static pio "
+        c.add(bad("manifest overlapping ports", 2, "detected 1 region conflict(s) while building the board:\n  - static pio "
                 + "intercept region conflict: serial-com2/registers:0x3f8-0x3ff conflicts with existing "
                 + "serial-com1/registers:0x3f8-0x3ff", "run", "--manifest", "@/m-overlap.json", "--firmware", POSTCODE));
-        c.add(badOnKvm("manifest device config the device rejects", 2, "could not initialize serial-com1: device 'serial-com1': "
+        c.add(bad("manifest device config the device rejects", 2, "could not initialize serial-com1: device 'serial-com1': "
                 + "register_width must be 1 for a 16550 at an I/O port, was 3; use an \"mmio\" base for wider registers",
                 "run", "--manifest", "@/m-width.json", "--firmware", POSTCODE));
-        c.add(badOnKvm("manifest for an architecture KVM here cannot run", 2, "the kvm backend here runs x86_64 guests, not "
+        c.add(bad("manifest for an architecture KVM here cannot run", 2, "the kvm backend here runs x86_64 guests, not "
                 + "aarch64; use --arch x86_64 (or a manifest for it)", "run", "--manifest", "@/m-aarch64.json", "--firmware",
                 POSTCODE));
+        // --- jvmm check: run's checks without a hypervisor, every problem at once ---
+        c.add(bad("check: region conflict", 2, "static pio intercept region conflict: serial-com2/registers:0x3f8-0x3ff "
+                + "conflicts with existing serial-com1/registers:0x3f8-0x3ff", "check", "--manifest", "@/m-overlap.json"));
+        c.add(bad("check: missing resource", 2, "the manifest needs resources that no loaded module provides: serial-com1 "
+                + "needs chipset_device:nosuch; add the plugins that provide them (--plugin-path) or remove the devices",
+                "check", "--manifest", "@/m-no-resolver.json"));
+        c.add(bad("check: missing nested resource", 2, "the manifest needs resources that no loaded module provides: "
+                + "serial-com1 needs serial_backend:zzz; add the plugins that provide them (--plugin-path) or remove the "
+                + "devices", "check", "--manifest", "@/m-no-backend.json"));
+        c.add(bad("check: device config the device rejects", 2, "could not initialize serial-com1: device 'serial-com1': "
+                + "register_width must be 1 for a 16550 at an I/O port, was 3; use an \"mmio\" base for wider registers",
+                "check", "--manifest", "@/m-width.json"));
+        c.add(bad("check: bad kernel image", 2, "kernel '@/small.txt' is neither a bzImage nor an ELF vmlinux (no 'HdrS' "
+                + "setup header at 0x202, no ELF magic); pass arch/x86/boot/bzImage or vmlinux",
+                "check", "--serial", "1=none", "--kernel", "@/small.txt"));
+        c.add(bad("check: firmware too big", 2, "firmware image '@/big.bin' is 262145 bytes; firmware images may be at "
+                + "most 262144 bytes (256 KiB)", "check", "--serial", "1=none", "--firmware", "@/big.bin"));
+        c.add(bad("check: two problems", 2, "static pio intercept region conflict: serial-com2/registers:0x3f8-0x3ff "
+                + "conflicts with existing serial-com1/registers:0x3f8-0x3ff\njvmm: firmware image '@/tiny.bin' is 15 "
+                + "bytes; a firmware image must be at least 16 bytes, since its last 16 bytes hold the reset vector",
+                "check", "--manifest", "@/m-overlap.json", "--firmware", "@/tiny.bin"));
+        c.add(bad("check: serial file in a missing directory", 2, "could not initialize serial-com1: device 'serial-com1': "
+                + "serial output file '@/nodir/com1.log': directory @/nodir does not exist; create it or pick another path",
+                "check", "--serial", "1=file=@/nodir/com1.log"));
+        c.add(bad("check: chipset whose devices no plugin provides", 2, "device 'hyperv_firmware_uefi': no resolver for "
+                + "chipset_device:hyperv_firmware_uefi (available ids of kind chipset_device: …",
+                "check", "--chipset", "hyperv-gen2-uefi", "--serial", "1=none"));
+        c.add(bad("check: manifest not JSON", 2, "--manifest @/bad.json: $: not valid JSON at line 2, column 1: Unexpected "
+                + "end-of-input: expected close marker for Object (opened at line 1, column 1)", "check", "--manifest", "@/bad.json"));
+        c.add(bad("check: unknown option", 2, "Unknown option: '--frob'", "check", "--frob"));
+        c.add(ok("check: a good manifest", "jvmm check: no problems found; 'jvmm run' with these options would start the VM",
+                "check", "--manifest", "@/vm.json", "--firmware", POSTCODE));
         return c.stream().map(k -> Arguments.of(k));
+    }
+
+    /** Not bad input: a command that succeeds, with the first line it prints on stdout. */
+    static Case ok(String name, String firstLine, String... args) {
+        return new Case(name, 0, firstLine, false, args);
     }
 
     /** The cases that fail before any hypervisor is asked: they run everywhere. */
@@ -353,6 +390,11 @@ class BadInputCatalogueTest {
         String err = r.err();
         assertEquals(k.exit(), r.exitCode(), err + r.out());
         assertFalse(err.contains("\tat ") || err.contains("Exception"), "no stack trace: " + err);
+        if (k.exit() == 0) {
+            assertEquals("", err);
+            assertEquals(expand(k.message()), r.out().lines().findFirst().orElse(""));
+            return;
+        }
         String expected = "jvmm: " + expand(k.message());
         if (expected.endsWith("…")) {
             String prefix = expected.substring(0, expected.length() - 1);

@@ -67,12 +67,15 @@ class BadPluginTest {
         jars.jar("throwing-device", Map.of(
                 "module-info.java", BadPluginJars.moduleInfo("test.throwdev", "test.throwdev.R"),
                 "test/throwdev/R.java", BadPluginJars.resolver("test.throwdev", "R", "throwing_dev",
-                        "c.board().claimPio(\"bad\", 0x520, 0x523); return new Bad();",
+                        "return new Bad();",
                         "  static final class Bad implements ChipsetDevice, PortIoIntercept {\n"
-                                + "    public Optional<PortIoIntercept> portIo() { return Optional.of(this); }\n"
-                                + "    public IoResult ioRead(int port, byte[] data) {\n"
-                                + "      throw new IllegalStateException(\"bad device: read of \" + port); }\n"
-                                + "    public IoResult ioWrite(int port, byte[] data) {\n"
+                                + "    public io.jvmm.api.device.Capabilities capabilities() {\n"
+                                + "      return io.jvmm.api.device.Capabilities.builder().portIo(this).build(); }\n"
+                                + "    public java.util.List<io.jvmm.api.device.IoRegion> pioRegions() {\n"
+                                + "      return java.util.List.of(new io.jvmm.api.device.IoRegion(\"bad\", 0x520, 4)); }\n"
+                                + "    public IoResult ioRead(int region, int offset, byte[] data) {\n"
+                                + "      throw new IllegalStateException(\"bad device: read of \" + (0x520 + offset)); }\n"
+                                + "    public IoResult ioWrite(int region, int offset, byte[] data) {\n"
                                 + "      throw new UnsupportedOperationException(\"bad device: write\"); }\n"
                                 + "  }\n")),
                 Map.of(), plugins);
@@ -80,7 +83,8 @@ class BadPluginTest {
                 "module-info.java", BadPluginJars.moduleInfo("test.spin", "test.spin.R"),
                 "test/spin/R.java", BadPluginJars.resolver("test.spin", "R", "spinning_poll", "return new Spin();",
                         "  static final class Spin implements ChipsetDevice, PollDevice {\n"
-                                + "    public Optional<PollDevice> pollDevice() { return Optional.of(this); }\n"
+                                + "    public io.jvmm.api.device.Capabilities capabilities() {\n"
+                                + "      return io.jvmm.api.device.Capabilities.builder().pollDevice(this).build(); }\n"
                                 + "    // Never returns on its own; only the runner's shutdown interrupt ends it.\n"
                                 + "    public void poll() {\n"
                                 + "      while (!Thread.currentThread().isInterrupted()) { Thread.onSpinWait(); } }\n"
@@ -90,11 +94,11 @@ class BadPluginTest {
             jars.jar("dup-" + side, Map.of(
                     "module-info.java", BadPluginJars.moduleInfo("test.dup" + side, "test.dup" + side + ".R"),
                     "test/dup" + side + "/R.java", BadPluginJars.resolver("test.dup" + side, "R", "dup_dev",
-                            "return new ChipsetDevice() {};")),
+                            "return (ChipsetDevice) () -> io.jvmm.api.device.Capabilities.NONE;")),
                     Map.of(), plugins);
         }
         jars.jar("plain", Map.of(
-                "test/plain/R.java", BadPluginJars.resolver("test.plain", "R", "plain_dev", "return new ChipsetDevice() {};")),
+                "test/plain/R.java", BadPluginJars.resolver("test.plain", "R", "plain_dev", "return (ChipsetDevice) () -> io.jvmm.api.device.Capabilities.NONE;")),
                 Map.of("META-INF/services/io.jvmm.api.resource.ResourceResolver", "test.plain.R\n"), plugins);
     }
 

@@ -1,7 +1,9 @@
 package io.jvmm.cli;
 
 import io.jvmm.api.device.BoardServices;
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.LineInterrupt;
@@ -16,6 +18,7 @@ import io.jvmm.api.resource.ResourceHandle;
 import io.jvmm.api.resource.ResourceKind;
 import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.api.resource.ResourceResolver;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -72,7 +75,8 @@ final class CounterDevices {
         private final int vcpus;
         private final LineInterrupt line;
         private final BoardServices board;
-        private final Optional<PortIoIntercept> pio = Optional.of(this);
+        private final List<IoRegion> regions;
+        private final Capabilities capabilities = Capabilities.builder().portIo(this).build();
         // Plain fields on purpose: only the board's per-device lock keeps these exact.
         private long count;
         private long toggles;
@@ -81,6 +85,7 @@ final class CounterDevices {
 
         Counter(int base, long iterations, int vcpus, LineInterrupt line, BoardServices board) {
             this.base = base;
+            this.regions = List.of(new IoRegion("counter", base, 4));
             this.iterations = iterations;
             this.vcpus = vcpus;
             this.line = line;
@@ -88,19 +93,24 @@ final class CounterDevices {
         }
 
         @Override
-        public Optional<PortIoIntercept> portIo() {
-            return pio;
+        public Capabilities capabilities() {
+            return capabilities;
         }
 
         @Override
-        public IoResult ioRead(int port, byte[] data) {
-            IoData.put(data, port - base == 3 ? iterations : 0);
+        public List<IoRegion> pioRegions() {
+            return regions;
+        }
+
+        @Override
+        public IoResult ioRead(int region, int offset, byte[] data) {
+            IoData.put(data, offset == 3 ? iterations : 0);
             return IoResult.OK;
         }
 
         @Override
-        public IoResult ioWrite(int port, byte[] data) {
-            switch (port - base) {
+        public IoResult ioWrite(int region, int offset, byte[] data) {
+            switch (offset) {
                 case 0 -> {
                     count++;
                     valuesAnded &= data[0] & 0xFF;
@@ -142,8 +152,14 @@ final class CounterDevices {
 
     /** The target of {@link #LINE_SET}: records each level it is given. */
     static final class LineWatch implements ChipsetDevice, LineInterruptTarget {
+        private final Capabilities capabilities = Capabilities.builder().lineInterruptTarget(this).build();
         private final AtomicLong deliveries = new AtomicLong();
         private volatile boolean level;
+
+        @Override
+        public Capabilities capabilities() {
+            return capabilities;
+        }
 
         @Override
         public void setIrq(int vector, boolean high) {
@@ -187,7 +203,6 @@ final class CounterDevices {
         @Override
         public ChipsetDevice resolve(CounterHandle h, ResolveContext context) {
             BoardServices board = context.board();
-            board.claimPio("counter", h.base(), h.base() + 3);
             Counter c = new Counter(h.base(), h.iterations(), h.vcpus(),
                     board.newLine(LINE_SET, "counter", 0), board);
             built.put(context.deviceName(), c);

@@ -33,7 +33,7 @@ class PluginDirectoryTest {
                         + "  public String id() { return \"throwing\"; }\n"
                         + "  public Class<EmptyHandle> handleType() { return EmptyHandle.class; }\n"
                         + "  public EmptyHandle parseHandle(ConfigReader c) { return EmptyHandle.INSTANCE; }\n"
-                        + "  public ChipsetDevice resolve(EmptyHandle h, ResolveContext c) { return new ChipsetDevice() {}; }\n"
+                        + "  public ChipsetDevice resolve(EmptyHandle h, ResolveContext c) { return (ChipsetDevice) () -> io.jvmm.api.device.Capabilities.NONE; }\n"
                         + "}\n"),
                 Map.of(), plugins.resolve("throwing.jar"));
         // a plain jar without module-info

@@ -25,7 +25,7 @@ class PluginErrorsTest {
     Path dir;
 
     private String resolverWith(String module, String id, String replacedMember) {
-        String source = BadPluginJars.resolver(module, "R", id, "return new ChipsetDevice() {};");
+        String source = BadPluginJars.resolver(module, "R", id, "return () -> io.jvmm.api.device.Capabilities.NONE;");
         if (replacedMember == null) {
             return source;
         }

@@ -56,7 +56,8 @@ class PostCodePluginTest {
 
         CliHarness r = CliHarness.run("plugins", "--plugin-path", plugins.toString());
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s*chipset_device\\s+postcode\\s+com\\.example\\.postcode\\s+-\\s+dev-postcode\\.jar")),
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s*chipset_device\\s+postcode\\s+com\\.example\\.postcode\\s+-\\s+"
+                + java.util.regex.Pattern.quote(apiVersion()) + "\\s+dev-postcode\\.jar")),
                 r.out());
         assertFalse(r.out().contains("Failed providers"), r.out());
     }
@@ -133,6 +134,11 @@ class PostCodePluginTest {
             previous = t;
         }
         assertFalse(m.find(), "printed once, at the final stop: " + printed);
+    }
+
+    /** The version of io.jvmm.api here, which javac records in the plugin's {@code requires}. */
+    private static String apiVersion() {
+        return ModuleLayer.boot().findModule("io.jvmm.api").orElseThrow().getDescriptor().version().orElseThrow().toString();
     }
 
     /** {@code jvmm manifest --serial 1=none} plus a postcode device named "post" with {@code config}. */

@@ -77,7 +77,9 @@ class RunCommandTest {
                 "--debugcon", "0xe9=file=" + debug, "--on-reset", "exit", "--log", log.toString(),
                 "--firmware", image.toString());
         assertEquals(0, p.exitCode(), p.err());
-        assertEquals("jvmm: the guest reset: vCPU 0 triple-faulted at RIP 0x" + Long.toHexString(rip) + "\n", p.err());
+        // Intel VMX keeps the faulting RIP; AMD SVM has reset the vCPU by the time KVM reports it
+        String at = p.err().contains("unknown") ? "at an unknown RIP" : "at RIP 0x" + Long.toHexString(rip);
+        assertEquals("jvmm: the guest reset: vCPU 0 triple-faulted " + at + "\n", p.err());
         assertEquals("", p.out());
         assertEquals("B", Files.readString(debug), "booted once and stopped at the fault");
     }
@@ -116,8 +118,8 @@ class RunCommandTest {
         VmHarness.kvm();
         CliHarness r = runQuietly("run", "--serial", "1=none", "--profile", "--firmware", GUEST);
         assertEquals(0, r.exitCode(), r.err());
-        List<String> phases = List.of("process start → jvmm main", "manifest built", "devices resolved, payload loaded",
-                "first guest exit", "guest ended");
+        List<String> phases = List.of("process start → jvmm main", "manifest built", "devices resolved, payload checked",
+                "partition created, payload loaded", "first guest exit", "guest ended");
         assertTrue(r.err().startsWith("jvmm boot profile (since JVM start):\n"), r.err());
         double previous = -1;
         int at = 0;

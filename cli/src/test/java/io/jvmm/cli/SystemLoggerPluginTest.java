@@ -29,7 +29,7 @@ class SystemLoggerPluginTest {
                 "module-info.java", "module test.syslog {\n  requires io.jvmm.api;\n"
                         + "  provides io.jvmm.api.resource.ResourceResolver with test.syslog.R;\n}\n",
                 "test/syslog/R.java", BadPluginJars.resolver("test.syslog", "R", "syslog_dev",
-                        "return new ChipsetDevice() {};",
+                        "return () -> io.jvmm.api.device.Capabilities.NONE;",
                         "  private static final System.Logger LOG = System.getLogger(\"test.syslog\");\n"
                                 + "  public R() {\n"
                                 + "    LOG.log(System.Logger.Level.DEBUG, \"resolver {0} loaded\", id());\n"
@@ -60,7 +60,7 @@ class SystemLoggerPluginTest {
                 "module-info.java", "module test.syslog {\n  requires io.jvmm.api;\n"
                         + "  provides io.jvmm.api.resource.ResourceResolver with test.syslog.R;\n}\n",
                 "test/syslog/R.java", BadPluginJars.resolver("test.syslog", "R", "syslog_dev",
-                        "return new ChipsetDevice() {};",
+                        "return () -> io.jvmm.api.device.Capabilities.NONE;",
                         "  public R() {\n"
                                 + "    System.Logger log = System.getLogger(\"test.syslog\");\n"
                                 + "    log.log(System.Logger.Level.INFO, \"info is below the default level\");\n"

@@ -7,8 +7,6 @@ import io.jvmm.api.battery.UpdatableBatterySource;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.IoResult;
-import io.jvmm.api.device.MmioIntercept;
-import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.handles.BatteryHandle;
 import io.jvmm.api.handles.CmosRtcHandle;
 import io.jvmm.api.handles.DebugconHandle;
@@ -110,7 +108,7 @@ class ChipsetDeviceFuzzTest {
         long base = Pl011Handle.COM1_BASE;
         ChipsetDevice device = ctx.build(new Pl011Handle(base, Pl011Handle.COM1_IRQ, FuzzContext.pipeResource())
                 .toResource());
-        MmioIntercept mmio = device.mmio().orElseThrow();
+        Bus mmio = Bus.of(device, ctx.board);
         FuzzBoard.FakeLine line = ctx.board.line("interrupt");
         new DeviceFuzzHarness("serial_pl011", device, ctx.board)
                 // registers and both 256-byte buffers with their lengths
@@ -138,7 +136,7 @@ class ChipsetDeviceFuzzTest {
         KeyboardDistributor keyboard = new KeyboardDistributor(capacity);
         FuzzContext ctx = new FuzzContext("i8042", new SerialPipe(), keyboard);
         ChipsetDevice device = ctx.build(new I8042Handle(new MultiplexedKeyboardHandle(0).toResource()).toResource());
-        PortIoIntercept pio = device.portIo().orElseThrow();
+        Bus pio = Bus.of(device, ctx.board);
         FuzzBoard.FakeLine irq1 = ctx.board.line("keyboard");
         FuzzBoard.FakeLine irq12 = ctx.board.line("aux");
         DeviceFuzzHarness h = new DeviceFuzzHarness("i8042", device, ctx.board);
@@ -198,7 +196,7 @@ class ChipsetDeviceFuzzTest {
         ChipsetDevice device = ctx.build(new BatteryHandle(arch,
                 new FixedBatteryHandle(batteryState(data)).toResource()).toResource());
         UpdatableBatterySource source = ctx.resolved(UpdatableBatterySource.class);
-        MmioIntercept mmio = device.mmio().orElseThrow();
+        Bus mmio = Bus.of(device, ctx.board);
         FuzzBoard.FakeLine line = ctx.board.line("battery");
         new DeviceFuzzHarness("battery_" + arch, device, ctx.board)
                 .maxStateBytes(256)
@@ -244,14 +242,14 @@ class ChipsetDeviceFuzzTest {
         CmosRtcHandle handle = new CmosRtcHandle(data.consumeLong(0, 1L << 42),
                 ZoneOffset.ofTotalSeconds(data.consumeInt(-18 * 3600, 18 * 3600)));
         ChipsetDevice device = ctx.build(handle.toResource());
-        PortIoIntercept pio = device.portIo().orElseThrow();
+        Bus pio = Bus.of(device, ctx.board);
         FuzzBoard.FakeLine irq8 = ctx.board.line("rtc");
         DeviceFuzzHarness h = new DeviceFuzzHarness("cmos_rtc", device, ctx.board).maxStateBytes(256);
         h.hostEvent(d -> ctx.board.clock.advance(d.consumeBoolean() ? d.consumeLong(0, MAX_CLOCK_STEP)
                         : d.consumeLong(0, 400L * 24 * 3600 * 1_000_000_000L)))
                 .probe(d -> {
                     // After a poll IRQ 8 shows IRQF; reading register C reports it (and clears it).
-                    device.pollDevice().orElseThrow().poll();
+                    device.capabilities().pollDevice().orElseThrow().poll();
                     boolean before = irq8.level();
                     byte[] index = {(byte) (0x0C | (d.consumeBoolean() ? 0x80 : 0))};
                     pio.ioWrite(0x70, index);
@@ -273,7 +271,7 @@ class ChipsetDeviceFuzzTest {
         FuzzContext ctx = new FuzzContext("pci-bus", new SerialPipe(), new KeyboardDistributor(1));
         ChipsetDevice device = ctx.build(Resource.of(ResourceKinds.CHIPSET_DEVICE, "generic_pci_bus",
                 EmptyHandle.INSTANCE));
-        PortIoIntercept pio = device.portIo().orElseThrow();
+        Bus pio = Bus.of(device, ctx.board);
         new DeviceFuzzHarness("pci_bus", device, ctx.board)
                 .probe(d -> {
                     // Whatever the guest did before, 00:00.0 is the i440FX host bridge.
@@ -295,7 +293,7 @@ class ChipsetDeviceFuzzTest {
         int base = data.consumeBoolean() ? PowerManagementHandle.DEFAULT_PIO_BASE
                 : data.consumeInt(0, 0x10000 - PowerManagementHandle.LENGTH);
         ChipsetDevice device = ctx.build(new PowerManagementHandle(base).toResource());
-        PortIoIntercept pio = device.portIo().orElseThrow();
+        Bus pio = Bus.of(device, ctx.board);
         FuzzBoard.FakeLine sci = ctx.board.line("sci");
         FuzzBoard.Target gpe0 = ctx.board.targets.get(0);
         new DeviceFuzzHarness("pm", device, ctx.board)
@@ -365,7 +363,7 @@ class ChipsetDeviceFuzzTest {
         }
     }
 
-    private static int read16(PortIoIntercept pio, int port) {
+    private static int read16(Bus pio, int port) {
         byte[] b = new byte[2];
         if (pio.ioRead(port, b) != IoResult.OK) {
             throw new AssertionError("read of port 0x" + Integer.toHexString(port) + " failed");
@@ -379,5 +377,28 @@ class ChipsetDeviceFuzzTest {
 
     private static String level(boolean high) {
         return high ? "high" : "low";
+    }
+
+    /** A device's accesses routed as the board routes them (region and offset), for probes. */
+    record Bus(ChipsetDevice device, FuzzBoard board) {
+        static Bus of(ChipsetDevice device, FuzzBoard board) {
+            return new Bus(device, board);
+        }
+
+        IoResult ioRead(int port, byte[] data) {
+            return DeviceFuzzHarness.pioAccess(device, board, true, port, data);
+        }
+
+        IoResult ioWrite(int port, byte[] data) {
+            return DeviceFuzzHarness.pioAccess(device, board, false, port, data);
+        }
+
+        IoResult mmioRead(long address, byte[] data) {
+            return DeviceFuzzHarness.mmioAccess(device, board, true, address, data);
+        }
+
+        IoResult mmioWrite(long address, byte[] data) {
+            return DeviceFuzzHarness.mmioAccess(device, board, false, address, data);
+        }
     }
 }

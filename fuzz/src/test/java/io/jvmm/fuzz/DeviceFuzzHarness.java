@@ -1,6 +1,7 @@
 package io.jvmm.fuzz;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeferredIo;
 import io.jvmm.api.device.DeviceLifecycle;
@@ -84,14 +85,12 @@ final class DeviceFuzzHarness {
         this.name = name;
         this.device = Objects.requireNonNull(device, "device");
         this.board = board;
-        this.pio = device.portIo().orElse(null);
-        this.mmio = device.mmio().orElse(null);
-        this.poll = device.pollDevice().orElse(null);
-        this.lifecycle = device.lifecycle().orElse(null);
-        this.state = device.savedState().orElse(null);
-        if (!board.pio.isEmpty() && pio == null || !board.mmio.isEmpty() && mmio == null) {
-            throw new AssertionError(name + " claimed regions it does not serve");
-        }
+        Capabilities caps = device.capabilities();
+        this.pio = caps.portIo().orElse(null);
+        this.mmio = caps.mmio().orElse(null);
+        this.poll = caps.pollDevice().orElse(null);
+        this.lifecycle = caps.lifecycle().orElse(null);
+        this.state = caps.savedState().orElse(null);
     }
 
     DeviceFuzzHarness hostEvent(HostEvent e) {
@@ -206,7 +205,8 @@ final class DeviceFuzzHarness {
         }
         int width = WIDTHS[data.consumeInt(0, WIDTHS.length - 1)];
         byte[] buffer = new byte[width];
-        if (!routedHere(claims, address)) {
+        FuzzBoard.Claim target = routedHere(claims, address);
+        if (target == null) {
             return; // the board sends this access elsewhere
         }
         if (read) {
@@ -221,10 +221,14 @@ final class DeviceFuzzHarness {
                 + Long.toHexString(address) + " width " + width;
         step(what, () -> {
             IoResult result;
+            // As the board does: the region holding the first byte, and the offset within it.
+            long offset = a - target.start();
             if (mmioSpace) {
-                result = read ? mmio.mmioRead(a, buffer) : mmio.mmioWrite(a, buffer);
+                result = read ? mmio.mmioRead(target.index(), offset, buffer)
+                        : mmio.mmioWrite(target.index(), offset, buffer);
             } else {
-                result = read ? pio.ioRead((int) a, buffer) : pio.ioWrite((int) a, buffer);
+                result = read ? pio.ioRead(target.index(), (int) offset, buffer)
+                        : pio.ioWrite(target.index(), (int) offset, buffer);
             }
             checkResult(what, result, buffer, width);
             if (read && result == IoResult.OK) {
@@ -233,13 +237,35 @@ final class DeviceFuzzHarness {
         });
     }
 
-    private static boolean routedHere(List<FuzzBoard.Claim> claims, long address) {
+    /** The claim holding {@code address}, or null. */
+    static FuzzBoard.Claim routedHere(List<FuzzBoard.Claim> claims, long address) {
         for (FuzzBoard.Claim c : claims) {
             if (c.contains(address)) {
-                return true;
+                return c;
             }
         }
-        return false;
+        return null;
+    }
+
+    /** A port access the way the board routes it, for probes and invariants. */
+    static IoResult pioAccess(ChipsetDevice device, FuzzBoard board, boolean read, int port, byte[] data) {
+        FuzzBoard.Claim c = routedHere(board.pio, port);
+        if (c == null) {
+            throw new AssertionError("no region of the device holds port 0x" + Integer.toHexString(port));
+        }
+        PortIoIntercept p = device.capabilities().portIo().orElseThrow();
+        int offset = (int) (port - c.start());
+        return read ? p.ioRead(c.index(), offset, data) : p.ioWrite(c.index(), offset, data);
+    }
+
+    /** An MMIO access the way the board routes it, for probes and invariants. */
+    static IoResult mmioAccess(ChipsetDevice device, FuzzBoard board, boolean read, long address, byte[] data) {
+        FuzzBoard.Claim c = routedHere(board.mmio, address);
+        if (c == null) {
+            throw new AssertionError("no region of the device holds MMIO address 0x" + Long.toHexString(address));
+        }
+        MmioIntercept m = device.capabilities().mmio().orElseThrow();
+        return read ? m.mmioRead(c.index(), address - c.start(), data) : m.mmioWrite(c.index(), address - c.start(), data);
     }
 
     private void checkResult(String what, IoResult result, byte[] buffer, int width) {

@@ -1,6 +1,10 @@
 package io.jvmm.fuzz;
 
 import io.jvmm.api.device.BoardServices;
+import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.IoRegion;
+import io.jvmm.api.device.MmioIntercept;
+import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.DeviceWaker;
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.LineInterruptTarget;
@@ -13,13 +17,14 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The {@link BoardServices} one fuzzed device is built with: it records claims, lines, line
+ * The {@link BoardServices} one fuzzed device is built with: it records the claims derived from the
+ * regions the device declares ({@link #attach}), lines, line
  * targets, power requests and wakes, and its clock only moves when the fuzzer says so, so every
  * run of an input is the same.
  */
 final class FuzzBoard implements BoardServices {
-    /** A claimed inclusive range. */
-    record Claim(String name, long start, long end) {
+    /** A claimed inclusive range: region {@code index} of the device's declaration. */
+    record Claim(String name, int index, long start, long end) {
         boolean contains(long address) {
             return Long.compareUnsigned(address, start) >= 0 && Long.compareUnsigned(address, end) <= 0;
         }
@@ -36,20 +41,27 @@ final class FuzzBoard implements BoardServices {
     final FuzzClock clock = new FuzzClock();
     final CountingWaker waker = new CountingWaker();
 
-    @Override
-    public void claimPio(String region, int start, int end) {
-        if (start < 0 || end > 0xFFFF || start > end) {
-            throw new IllegalArgumentException("bad port range " + start + ".." + end);
+    /** Claims the regions {@code device} declares, as the board does when it is built. */
+    void attach(ChipsetDevice device) {
+        PortIoIntercept p = device.capabilities().portIo().orElse(null);
+        if (p != null) {
+            List<IoRegion> regions = p.pioRegions();
+            for (int i = 0; i < regions.size(); i++) {
+                IoRegion r = regions.get(i);
+                if (r.start() < 0 || r.end() > 0xFFFF) {
+                    throw new IllegalArgumentException("bad port region " + r);
+                }
+                pio.add(new Claim(r.name(), i, r.start(), r.end()));
+            }
         }
-        pio.add(new Claim(region, start, end));
-    }
-
-    @Override
-    public void claimMmio(String region, long start, long end) {
-        if (Long.compareUnsigned(start, end) > 0) {
-            throw new IllegalArgumentException("bad MMIO range");
+        MmioIntercept m = device.capabilities().mmio().orElse(null);
+        if (m != null) {
+            List<IoRegion> regions = m.mmioRegions();
+            for (int i = 0; i < regions.size(); i++) {
+                IoRegion r = regions.get(i);
+                mmio.add(new Claim(r.name(), i, r.start(), r.end()));
+            }
         }
-        mmio.add(new Claim(region, start, end));
     }
 
     @Override

@@ -58,9 +58,14 @@ final class FuzzContext implements ResolveContext {
         }
     }
 
-    /** Resolves {@code device} through its registered resolver. */
+    /**
+     * Resolves {@code device} through its registered resolver and places it on the board, which
+     * claims the regions it declares, as the chipset builder does.
+     */
     ChipsetDevice build(Resource<ChipsetDevice> device) throws ResolveException {
-        return registry.resolve(device, this);
+        ChipsetDevice built = registry.resolve(device, this);
+        board.attach(built);
+        return built;
     }
 
     static Resource<SerialBackend> pipeResource() {

@@ -1,6 +1,10 @@
 package io.jvmm.testkit;
 
 import io.jvmm.api.device.BoardServices;
+import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.IoRegion;
+import io.jvmm.api.device.MmioIntercept;
+import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.LineInterruptTarget;
 import io.jvmm.api.device.PowerAction;
 import io.jvmm.api.resource.ResolveContext;
@@ -15,11 +19,12 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Board services for one or more devices under test, without a board: it records region claims,
- * line sources, line targets and power requests for the test to assert on, and hands out a
- * {@link FakeClock} and a {@link FakeWaker}. A claim that overlaps an earlier one throws, naming
- * both, as the real board reports it; nothing is delivered: line targets are only recorded, and
- * no one polls the device.
+ * Board services for one or more devices under test, without a board: it records line sources,
+ * line targets and power requests for the test to assert on, and hands out a {@link FakeClock} and
+ * a {@link FakeWaker}. A device resolved here and then {@link #attach attached} has the regions it
+ * declares recorded as claims, as the real board derives them; a claim that overlaps an earlier one
+ * throws, naming both, as the real board reports it. Nothing is delivered: line targets are only
+ * recorded, and no one polls the device.
  *
  * <p>Resolve a device with {@link #context}, which also says how nested resources (a UART's serial
  * backend, a battery's source) are resolved. To make a board service fail, override it in a
@@ -63,44 +68,6 @@ public class FakeBoard implements BoardServices {
 
     // --- BoardServices ---------------------------------------------------------------------------
 
-    /**
-     * Records the claim.
-     *
-     * @throws IllegalStateException if it overlaps an earlier PIO claim, naming both as the real
-     *     board does when it is built ({@code static pio intercept region conflict: ...}); the
-     *     claim is then not recorded
-     */
-    @Override
-    public synchronized void claimPio(String region, int start, int end) {
-        claim(Claim.pio(region, start, end));
-    }
-
-    /**
-     * Records the claim.
-     *
-     * @throws IllegalStateException if it overlaps an earlier MMIO claim, naming both
-     */
-    @Override
-    public synchronized void claimMmio(String region, long start, long end) {
-        claim(Claim.mmio(region, start, end));
-    }
-
-    private void claim(Claim c) {
-        for (Claim existing : claims) {
-            // inclusive ranges, compared unsigned like guest addresses
-            if (existing.space() == c.space() && Long.compareUnsigned(c.start(), existing.end()) <= 0
-                    && Long.compareUnsigned(existing.start(), c.end()) <= 0) {
-                throw new IllegalStateException("static " + c.space().name().toLowerCase(java.util.Locale.ROOT)
-                        + " intercept region conflict: " + describe(c) + " conflicts with existing " + describe(existing));
-            }
-        }
-        claims.add(c);
-    }
-
-    private static String describe(Claim c) {
-        return c.region() + ":0x" + Long.toHexString(c.start()) + "-0x" + Long.toHexString(c.end());
-    }
-
     @Override
     public synchronized FakeLine newLine(String lineSet, String label, int vector) {
         FakeLine line = new FakeLine(lineSet, label, vector);
@@ -136,9 +103,46 @@ public class FakeBoard implements BoardServices {
         return waker;
     }
 
+    // --- devices -----------------------------------------------------------------------------------
+
+    /**
+     * Places a built device on this board the way the real board does: every region it declares
+     * ({@link PortIoIntercept#pioRegions()}, {@link MmioIntercept#mmioRegions()}) becomes a claim,
+     * in declaration order, PIO first. Returns the device's {@link FakeBus} for the test's accesses.
+     */
+    public FakeBus attach(ChipsetDevice device) {
+        FakeBus bus = FakeBus.of(device);
+        synchronized (this) {
+            for (IoRegion r : bus.pioRegions()) {
+                claim(Claim.pio(r.name(), r.start(), r.end()));
+            }
+            for (IoRegion r : bus.mmioRegions()) {
+                claim(Claim.mmio(r.name(), r.start(), r.end()));
+            }
+        }
+        return bus;
+    }
+
+    private void claim(Claim c) {
+        for (Claim existing : claims) {
+            // inclusive ranges, compared unsigned like guest addresses
+            if (existing.space() == c.space() && Long.compareUnsigned(c.start(), existing.end()) <= 0
+                    && Long.compareUnsigned(existing.start(), c.end()) <= 0) {
+                throw new IllegalStateException("static " + c.space().name().toLowerCase(java.util.Locale.ROOT)
+                        + " intercept region conflict: " + describe(c) + " conflicts with existing " + describe(existing));
+            }
+        }
+        claims.add(c);
+    }
+
+    private static String describe(Claim c) {
+        return c.region() + ":0x" + Long.toHexString(c.start()) + "-0x" + Long.toHexString(c.end());
+    }
+
+
     // --- what the test reads -----------------------------------------------------------------------
 
-    /** Every claim so far, PIO and MMIO, in order. */
+    /** Every claim of the devices {@link #attach attached} so far, PIO and MMIO, in order. */
     public synchronized List<Claim> claims() {
         return List.copyOf(claims);
     }

@@ -7,7 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvmm.api.device.Capabilities;
+import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.IoRegion;
+import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.LineInterruptTarget;
+import io.jvmm.api.device.MmioIntercept;
+import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.LineSets;
 import io.jvmm.api.device.PowerAction;
 import io.jvmm.api.handles.DisconnectedSerialHandle;
@@ -33,13 +39,13 @@ class FakeBoardTest {
     private final FakeBoard board = new FakeBoard();
 
     @Test
-    void recordsClaimsInOrderAndBySpace() {
-        board.claimPio("data", 0x60, 0x60);
-        board.claimMmio("regs", 0xFED0_0000L, 0xFED0_0FFFL);
-        board.claimPio("command", 0x64, 0x64);
+    void derivesClaimsFromTheDeclaredRegionsInOrderAndBySpace() {
+        assertTrue(board.claims().isEmpty());
+        board.attach(new Declaring(List.of(new IoRegion("data", 0x60, 1), new IoRegion("command", 0x64, 1)),
+                List.of(IoRegion.ofRange("regs", 0xFED0_0000L, 0xFED0_0FFFL))));
         assertEquals(List.of(FakeBoard.Claim.pio("data", 0x60, 0x60),
-                FakeBoard.Claim.mmio("regs", 0xFED0_0000L, 0xFED0_0FFFL),
-                FakeBoard.Claim.pio("command", 0x64, 0x64)), board.claims());
+                FakeBoard.Claim.pio("command", 0x64, 0x64),
+                FakeBoard.Claim.mmio("regs", 0xFED0_0000L, 0xFED0_0FFFL)), board.claims());
         assertEquals(List.of(FakeBoard.Claim.pio("data", 0x60, 0x60), FakeBoard.Claim.pio("command", 0x64, 0x64)),
                 board.pioClaims());
         assertEquals(List.of(FakeBoard.Claim.mmio("regs", 0xFED0_0000L, 0xFED0_0FFFL)), board.mmioClaims());
@@ -195,15 +201,15 @@ class FakeBoardTest {
 
     @Test
     void anOverlappingClaimThrowsNamingBothLikeTheRealBoard() {
-        board.claimPio("delay", 0x80, 0x8f);
-        board.claimMmio("regs", 0xFED0_0000L, 0xFED0_0FFFL);
-        board.claimPio("next", 0x90, 0x90); // adjacent is fine
-        board.claimMmio("port-space-is-separate", 0x80, 0x80);
-        IllegalStateException pio = assertThrows(IllegalStateException.class, () -> board.claimPio("post", 0x80, 0x80));
+        board.attach(new Declaring(List.of(IoRegion.ofRange("delay", 0x80, 0x8f), IoRegion.ofRange("next", 0x90, 0x90)),
+                List.of(IoRegion.ofRange("regs", 0xFED0_0000L, 0xFED0_0FFFL))));
+        board.attach(new Declaring(List.of(), List.of(IoRegion.ofRange("port-space-is-separate", 0x80, 0x80))));
+        IllegalStateException pio = assertThrows(IllegalStateException.class,
+                () -> board.attach(new Declaring(List.of(IoRegion.ofRange("post", 0x80, 0x80)), List.of())));
         assertEquals("static pio intercept region conflict: post:0x80-0x80 conflicts with existing delay:0x80-0x8f",
                 pio.getMessage());
-        IllegalStateException mmio = assertThrows(IllegalStateException.class,
-                () -> board.claimMmio("hpet", 0xFED0_0800L, 0xFED0_1FFFL));
+        IllegalStateException mmio = assertThrows(IllegalStateException.class, () -> board.attach(
+                new Declaring(List.of(), List.of(IoRegion.ofRange("hpet", 0xFED0_0800L, 0xFED0_1FFFL)))));
         assertEquals("static mmio intercept region conflict: hpet:0xfed00800-0xfed01fff conflicts with existing "
                 + "regs:0xfed00000-0xfed00fff", mmio.getMessage());
         assertEquals(4, board.claims().size(), "a conflicting claim is not recorded");
@@ -211,13 +217,83 @@ class FakeBoardTest {
 
     @Test
     void aSubclassCanMakeAServiceFail() {
-        FakeBoard sealed = new FakeBoard() {
+        FakeBoard full = new FakeBoard() {
             @Override
-            public void claimMmio(String region, long start, long end) {
-                throw new IllegalStateException("claims are sealed");
+            public FakeLine newLine(String lineSet, String label, int vector) {
+                throw new IllegalStateException("line " + vector + " has 16 sources");
             }
         };
-        assertThrows(IllegalStateException.class, () -> sealed.context("x").board().claimMmio("r", 0, 1));
-        assertTrue(sealed.claims().isEmpty());
+        assertThrows(IllegalStateException.class, () -> full.context("x").board().newLine(LineSets.IRQ, "l", 4));
+        assertTrue(full.lines().isEmpty());
+    }
+
+    @Test
+    void theBusHandsTheDeviceTheRegionIndexAndTheOffsetOfTheFirstByte() {
+        Declaring d = new Declaring(List.of(new IoRegion("a", 0x60, 1), new IoRegion("b", 0x510, 4)),
+                List.of(new IoRegion("m", 0xFED0_0000L, 0x1000)));
+        FakeBus bus = board.attach(d);
+        bus.ioWrite(0x512, new byte[4]);
+        assertEquals("pio write region 1 offset 2 (4 bytes)", d.last);
+        bus.ioRead(0x60, new byte[1]);
+        assertEquals("pio read region 0 offset 0 (1 bytes)", d.last);
+        bus.mmioRead(0xFED0_0FF8L, new byte[8]);
+        assertEquals("mmio read region 0 offset 4088 (8 bytes)", d.last);
+        AssertionError e = assertThrows(AssertionError.class, () -> bus.ioRead(0x514, new byte[1]));
+        assertTrue(e.getMessage().contains("port 0x514"), e.getMessage());
+        assertEquals(List.of(new IoRegion("a", 0x60, 1), new IoRegion("b", 0x510, 4)), bus.pioRegions());
+    }
+
+    /** Declares the regions it is given and remembers the last access. */
+    private static final class Declaring implements ChipsetDevice, PortIoIntercept, MmioIntercept {
+        private final List<IoRegion> pio;
+        private final List<IoRegion> mmio;
+        private final Capabilities capabilities;
+        String last;
+
+        Declaring(List<IoRegion> pio, List<IoRegion> mmio) {
+            this.pio = pio;
+            this.mmio = mmio;
+            this.capabilities = Capabilities.builder().portIo(this).mmio(this).build();
+        }
+
+        @Override
+        public Capabilities capabilities() {
+            return capabilities;
+        }
+
+        @Override
+        public List<IoRegion> pioRegions() {
+            return pio;
+        }
+
+        @Override
+        public List<IoRegion> mmioRegions() {
+            return mmio;
+        }
+
+        private IoResult note(String what, int region, long offset, byte[] data) {
+            last = what + " region " + region + " offset " + offset + " (" + data.length + " bytes)";
+            return IoResult.OK;
+        }
+
+        @Override
+        public IoResult ioRead(int region, int offset, byte[] data) {
+            return note("pio read", region, offset, data);
+        }
+
+        @Override
+        public IoResult ioWrite(int region, int offset, byte[] data) {
+            return note("pio write", region, offset, data);
+        }
+
+        @Override
+        public IoResult mmioRead(int region, long offset, byte[] data) {
+            return note("mmio read", region, offset, data);
+        }
+
+        @Override
+        public IoResult mmioWrite(int region, long offset, byte[] data) {
+            return note("mmio write", region, offset, data);
+        }
     }
 }

@@ -1,17 +1,12 @@
 package io.jvmm.api.device;
 
 /**
- * What the board offers a chipset-device resolver while it builds one device. Claims are made for
- * the device being built (the one the resolver returns); they are checked for conflicts when the
- * whole board is built, and all conflicts are reported together.
+ * What the board offers a chipset-device resolver while it builds one device. Address regions are
+ * not claimed here: the device declares them ({@link PortIoIntercept#pioRegions()},
+ * {@link MmioIntercept#mmioRegions()}) and the board claims them from the built device, checking
+ * the whole board for conflicts and reporting them all together.
  */
 public interface BoardServices {
-    /** Claims the inclusive port range {@code [start, end]} as the named region. */
-    void claimPio(String region, int start, int end);
-
-    /** Claims the inclusive guest-physical range {@code [start, end]} as the named region. */
-    void claimMmio(String region, long start, long end);
-
     /**
      * A new source on line {@code vector} of {@code lineSet} (see {@link LineSets}), labelled for
      * diagnostics. Throws {@link IllegalStateException} when the line already has 16 sources.

@@ -1,11 +1,18 @@
 package io.jvmm.api.device;
 
+import java.util.List;
+
 /**
- * MMIO accesses to the regions a device claimed. {@code address} is the absolute guest physical
- * address; {@code data.length} is the access size (1, 2, 4 or 8), little-endian.
+ * Memory-mapped I/O, the same way as {@link PortIoIntercept}: the device declares its regions once
+ * ({@link #mmioRegions()}), and each access arrives as the index of the region holding its first
+ * address and the offset within it. {@code data.length} is the access size (1, 2, 4 or 8),
+ * little-endian. Implementations must not allocate on this path.
  */
 public interface MmioIntercept {
-    IoResult mmioRead(long address, byte[] data);
+    /** The MMIO regions, in a fixed order; read once when the board is built. */
+    List<IoRegion> mmioRegions();
 
-    IoResult mmioWrite(long address, byte[] data);
+    IoResult mmioRead(int region, long offset, byte[] data);
+
+    IoResult mmioWrite(int region, long offset, byte[] data);
 }

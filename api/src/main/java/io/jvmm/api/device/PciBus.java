@@ -2,7 +2,7 @@ package io.jvmm.api.device;
 
 /**
  * A PCI bus device's attachment point: the board hands it every other device's
- * {@link ChipsetDevice#pciConfig()} while it builds the chipset, before the VM runs.
+ * {@link Capabilities#pciConfig()} while it builds the chipset, before the VM runs.
  *
  * <p>The bus calls the attached config space from its own accesses, i.e. under the bus device's
  * lock; the board therefore attaches a wrapper that takes the function's own device lock.

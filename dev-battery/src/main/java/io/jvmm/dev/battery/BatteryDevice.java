@@ -1,10 +1,12 @@
 package io.jvmm.dev.battery;
 
 import io.jvmm.api.battery.HostBatteryUpdate;
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
 import io.jvmm.api.device.DeviceWaker;
 import io.jvmm.api.device.IoData;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.MmioIntercept;
@@ -13,11 +15,9 @@ import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.support.LogRateLimiter;
 import java.math.BigInteger;
-import java.util.Optional;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Hyper-V virtual battery: a block of 32-bit MMIO registers that the firmware's ACPI code
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * other method here.
  */
 final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecycle, SaveRestore {
-    private static final Logger LOG = LoggerFactory.getLogger(BatteryDevice.class);
+    private static final System.Logger LOG = System.getLogger(BatteryDevice.class.getName());
 
     static final int REG_STA = 0x00;
     static final int REG_BST_STATE = 0x04;
@@ -59,11 +59,13 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
     private static final long U32_MAX = 0xFFFF_FFFFL;
 
     private final BatteryLayout layout;
+    private final List<IoRegion> regions;
     private final LineInterrupt line;
     private final DeviceWaker waker;
     private final AtomicReference<HostBatteryUpdate> mailbox = new AtomicReference<>();
     // The poll work, as its own object (PollDevice.poll() runs on the board's device thread).
-    private final PollDevice poller = this::applyHostUpdate;
+    private final Capabilities capabilities = Capabilities.builder()
+            .mmio(this).pollDevice(this::applyHostUpdate).lifecycle(this).savedState(this).build();
     private final LogRateLimiter warnings = new LogRateLimiter(5, TimeUnit.SECONDS.toNanos(60), System::nanoTime);
 
     // Guest-visible state; guarded by the device lock the board holds around every call.
@@ -80,6 +82,7 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
 
     BatteryDevice(BatteryLayout layout, LineInterrupt line, DeviceWaker waker) {
         this.layout = layout;
+        this.regions = List.of(new IoRegion("battery", layout.mmioBase, BatteryLayout.SIZE));
         this.line = line;
         this.waker = waker;
         derive();
@@ -92,34 +95,24 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
     }
 
     @Override
-    public Optional<MmioIntercept> mmio() {
-        return Optional.of(this);
-    }
-
-    @Override
-    public Optional<PollDevice> pollDevice() {
-        return Optional.of(poller);
-    }
-
-    @Override
-    public Optional<DeviceLifecycle> lifecycle() {
-        return Optional.of(this);
-    }
-
-    @Override
-    public Optional<SaveRestore> savedState() {
-        return Optional.of(this);
+    public Capabilities capabilities() {
+        return capabilities;
     }
 
     // ---- MMIO (vCPU path: no allocation) ----
 
     @Override
-    public IoResult mmioRead(long address, byte[] data) {
-        IoResult check = check(address, data);
+    public List<IoRegion> mmioRegions() {
+        return regions;
+    }
+
+    @Override
+    public IoResult mmioRead(int region, long offset, byte[] data) {
+        IoResult check = check(offset, data);
         if (check != IoResult.OK) {
             return check;
         }
-        IoData.put(data, register((int) (address - layout.mmioBase)) & U32_MAX);
+        IoData.put(data, register((int) offset) & U32_MAX);
         return IoResult.OK;
     }
 
@@ -143,31 +136,30 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
     }
 
     @Override
-    public IoResult mmioWrite(long address, byte[] data) {
-        IoResult check = check(address, data);
+    public IoResult mmioWrite(int region, long offset, byte[] data) {
+        IoResult check = check(offset, data);
         if (check != IoResult.OK) {
             return check;
         }
-        int offset = (int) (address - layout.mmioBase);
         if (offset == REG_NOTIFY_CLEAR) {
             pendingNotify &= ~((int) IoData.get(data) & NOTIFY_MASK);
             line.setLevel(pendingNotify != 0);
         } else {
             long suppressed = warnings.tryAcquire();
             if (suppressed != LogRateLimiter.SUPPRESSED) {
-                LOG.warn("battery: ignored write of {} to read-only offset {} ({} similar warnings suppressed)",
-                        IoData.get(data), offset, suppressed);
+                LOG.log(System.Logger.Level.WARNING, "battery: ignored write of " + IoData.get(data)
+                        + " to read-only offset " + offset + " (" + suppressed + " similar warnings suppressed)");
             }
         }
         return IoResult.OK;
     }
 
     /** Every register is 32 bits wide and 32-bit aligned. */
-    private IoResult check(long address, byte[] data) {
+    private static IoResult check(long offset, byte[] data) {
         if (data.length != 4) {
             return IoResult.INVALID_ACCESS_SIZE;
         }
-        if ((address & 3) != 0) {
+        if ((offset & 3) != 0) {
             return IoResult.UNALIGNED_ACCESS;
         }
         return IoResult.OK;

@@ -3,41 +3,19 @@ package io.jvmm.dev.battery;
 import io.jvmm.api.battery.BatterySource;
 import io.jvmm.api.device.BoardServices;
 import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.ChipsetDeviceResolver;
 import io.jvmm.api.handles.BatteryHandle;
 import io.jvmm.api.hv.MachineArch;
-import io.jvmm.api.resource.ConfigReader;
 import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.ResolveException;
-import io.jvmm.api.resource.ResourceKind;
-import io.jvmm.api.resource.ResourceKinds;
-import io.jvmm.api.resource.ResourceResolver;
 
 /** The shared part of the two battery resolvers; they differ only in the architecture. */
-abstract class BatteryDeviceResolver implements ResourceResolver<BatteryHandle, ChipsetDevice> {
+abstract class BatteryDeviceResolver extends ChipsetDeviceResolver<BatteryHandle> {
     private final MachineArch arch;
 
     BatteryDeviceResolver(MachineArch arch) {
+        super(BatteryHandle.idFor(arch), BatteryHandle.class, config -> BatteryHandle.parse(arch, config));
         this.arch = arch;
-    }
-
-    @Override
-    public ResourceKind<ChipsetDevice> kind() {
-        return ResourceKinds.CHIPSET_DEVICE;
-    }
-
-    @Override
-    public String id() {
-        return BatteryHandle.idFor(arch);
-    }
-
-    @Override
-    public Class<BatteryHandle> handleType() {
-        return BatteryHandle.class;
-    }
-
-    @Override
-    public BatteryHandle parseHandle(ConfigReader config) {
-        return BatteryHandle.parse(arch, config);
     }
 
     @Override
@@ -50,7 +28,6 @@ abstract class BatteryDeviceResolver implements ResourceResolver<BatteryHandle, 
         BatteryLayout layout = BatteryLayout.of(arch);
         BoardServices board = context.board();
         BatterySource source = context.resolve(handle.source());
-        board.claimMmio("battery", layout.mmioBase, layout.mmioBase + BatteryLayout.SIZE - 1);
         BatteryDevice device = new BatteryDevice(layout,
                 board.newLine(layout.lineSet, "battery", layout.vector), board.waker());
         // May deliver the current state at once, on this thread; it waits in the mailbox until

@@ -9,8 +9,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Passes the host's batteries through: reads the {@code power_supply} tree once when created
@@ -18,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * state only when it differs from the previous one.
  */
 final class HostBatterySource implements BatterySource {
-    private static final Logger LOG = LoggerFactory.getLogger(HostBatterySource.class);
+    private static final System.Logger LOG = System.getLogger(HostBatterySource.class.getName());
 
     private final Path root;
     private final Subscribers subscribers;
@@ -37,7 +35,7 @@ final class HostBatterySource implements BatterySource {
         this.root = Objects.requireNonNull(root, "root");
         this.timer = Objects.requireNonNull(timer, "timer");
         HostBatteryUpdate first = SysfsPowerSupply.read(root);
-        LOG.debug("host battery ({}): {}", root, first);
+        LOG.log(System.Logger.Level.DEBUG, () -> "host battery (" + root + "): " + first);
         this.subscribers = new Subscribers(first);
         long millis = interval.toMillis();
         timer.scheduleWithFixedDelay(this::refresh, millis, millis, TimeUnit.MILLISECONDS);
@@ -49,12 +47,12 @@ final class HostBatterySource implements BatterySource {
             HostBatteryUpdate now = SysfsPowerSupply.read(root);
             boolean changed = subscribers.publish(now, true);
             if (changed) {
-                LOG.debug("host battery changed: {}", now);
+                LOG.log(System.Logger.Level.DEBUG, () -> "host battery changed: " + now);
             }
             return changed;
         } catch (RuntimeException e) {
             // An exception would silently cancel the periodic task; keep polling instead.
-            LOG.warn("host battery: reading {} failed: {}", root, e.toString());
+            LOG.log(System.Logger.Level.WARNING, "host battery: reading " + root + " failed: " + e);
             return false;
         }
     }

@@ -11,6 +11,7 @@ import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeBus;
 import io.jvmm.testkit.FakeLine;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,20 +37,20 @@ class BatteryDeviceTest {
 
     private long read(int offset) {
         byte[] data = new byte[4];
-        assertSame(IoResult.OK, device.mmio().orElseThrow().mmioRead(BASE + offset, data));
+        assertSame(IoResult.OK, FakeBus.of(device).mmioRead(BASE + offset, data));
         return IoData.get(data);
     }
 
     private void write(int offset, long value) {
         byte[] data = new byte[4];
         IoData.put(data, value);
-        assertSame(IoResult.OK, device.mmio().orElseThrow().mmioWrite(BASE + offset, data));
+        assertSame(IoResult.OK, FakeBus.of(device).mmioWrite(BASE + offset, data));
     }
 
     /** Delivers an update the way a source does, then polls as the board would. */
     private void host(HostBatteryUpdate u) {
         device.hostUpdate(u);
-        device.pollDevice().orElseThrow().poll();
+        device.capabilities().pollDevice().orElseThrow().poll();
     }
 
     private void assertRegisters(long sta, long state, long rate, long remaining, long ac, long notify) {
@@ -110,10 +111,10 @@ class BatteryDeviceTest {
         host(new HostBatteryUpdate(true, true, false, 40, 50, 100, true));
         for (int offset = 0; offset < BatteryLayout.SIZE; offset += 4) {
             byte[] data = new byte[size];
-            assertSame(IoResult.INVALID_ACCESS_SIZE, device.mmioRead(BASE + offset, data), "read " + offset);
+            assertSame(IoResult.INVALID_ACCESS_SIZE, FakeBus.of(device).mmioRead(BASE + offset, data), "read " + offset);
             byte[] ones = new byte[size];
             IoData.fillOnes(ones);
-            assertSame(IoResult.INVALID_ACCESS_SIZE, device.mmioWrite(BASE + offset, ones), "write " + offset);
+            assertSame(IoResult.INVALID_ACCESS_SIZE, FakeBus.of(device).mmioWrite(BASE + offset, ones), "write " + offset);
         }
         assertEquals(2, read(0x14), "a bad-size write to notify clear must not clear");
         assertTrue(line.level());
@@ -122,8 +123,8 @@ class BatteryDeviceTest {
     @Test
     void misalignedAccessesAreRejected() {
         for (int offset : new int[] {1, 2, 3, 0x16, 0x1E}) {
-            assertSame(IoResult.UNALIGNED_ACCESS, device.mmioRead(BASE + offset, new byte[4]));
-            assertSame(IoResult.UNALIGNED_ACCESS, device.mmioWrite(BASE + offset, new byte[4]));
+            assertSame(IoResult.UNALIGNED_ACCESS, FakeBus.of(device).mmioRead(BASE + offset, new byte[4]));
+            assertSame(IoResult.UNALIGNED_ACCESS, FakeBus.of(device).mmioWrite(BASE + offset, new byte[4]));
         }
     }
 
@@ -161,15 +162,15 @@ class BatteryDeviceTest {
         device.hostUpdate(new HostBatteryUpdate(true, false, true, 45, 20, 100, false));
         assertEquals(before + 2, board.waker().wakes());
         assertRegisters(0xF, 0, U32, U32, 0, 0);
-        device.pollDevice().orElseThrow().poll();
+        device.capabilities().pollDevice().orElseThrow().poll();
         assertRegisters(0x1F, 1, 2250, 1000, 0, 2);
-        device.pollDevice().orElseThrow().poll(); // nothing new: no change
+        device.capabilities().pollDevice().orElseThrow().poll(); // nothing new: no change
         assertRegisters(0x1F, 1, 2250, 1000, 0, 2);
     }
 
     @Test
     void pollWithoutUpdateChangesNothing() {
-        device.pollDevice().orElseThrow().poll();
+        device.capabilities().pollDevice().orElseThrow().poll();
         assertRegisters(0xF, 0, U32, U32, 0, 0);
         assertFalse(line.level());
     }
@@ -179,12 +180,12 @@ class BatteryDeviceTest {
         HostBatteryUpdate u = new HostBatteryUpdate(true, true, false, 40, 50, 100, true);
         host(u);
         int wakes = board.waker().wakes();
-        device.lifecycle().orElseThrow().reset();
+        device.capabilities().lifecycle().orElseThrow().reset();
         assertRegisters(0xF, 0, U32, U32, 0, 0);
         assertFalse(line.level());
         assertEquals(wakes + 1, board.waker().wakes(), "reset asks for a poll to bring the host state back");
 
-        device.pollDevice().orElseThrow().poll(); // the VM runs again
+        device.capabilities().pollDevice().orElseThrow().poll(); // the VM runs again
         assertRegisters(0x1F, 2, 2000, 2500, 1, 2);
         assertTrue(line.level());
     }
@@ -193,16 +194,16 @@ class BatteryDeviceTest {
     void resetKeepsANewerHostUpdateThatIsStillPending() {
         host(new HostBatteryUpdate(true, true, false, 40, 50, 100, true));
         device.hostUpdate(new HostBatteryUpdate(true, false, true, 45, 20, 100, false));
-        device.lifecycle().orElseThrow().reset();
-        device.pollDevice().orElseThrow().poll();
+        device.capabilities().lifecycle().orElseThrow().reset();
+        device.capabilities().pollDevice().orElseThrow().poll();
         assertRegisters(0x1F, 1, 2250, 1000, 0, 2);
     }
 
     @Test
     void resetBeforeAnyHostUpdateStaysAbsent() {
         int wakes = board.waker().wakes();
-        device.lifecycle().orElseThrow().reset();
-        device.pollDevice().orElseThrow().poll();
+        device.capabilities().lifecycle().orElseThrow().reset();
+        device.capabilities().pollDevice().orElseThrow().poll();
         assertRegisters(0xF, 0, U32, U32, 0, 0);
         assertEquals(wakes, board.waker().wakes());
     }
@@ -236,14 +237,14 @@ class BatteryDeviceTest {
     void savedStateRoundTrips() {
         host(new HostBatteryUpdate(true, false, true, 45, 20, 100, true));
         write(0x18, 0); // keep notify pending
-        SavedStateBlob blob = device.savedState().orElseThrow().save();
+        SavedStateBlob blob = device.capabilities().savedState().orElseThrow().save();
         assertEquals("firmware.battery", blob.format());
         assertEquals(1, blob.version());
 
         FakeBoard other = new FakeBoard();
         FakeLine otherLine = other.newLine("gpe0", "battery", 9);
         BatteryDevice restored = new BatteryDevice(BatteryLayout.X64, otherLine, other.waker());
-        restored.savedState().orElseThrow().restore(blob);
+        restored.capabilities().savedState().orElseThrow().restore(blob);
         device = restored;
         assertRegisters(0x1F, 1, 2250, 1000, 1, 2);
         assertTrue(otherLine.level(), "restore re-evaluates the line");
@@ -288,16 +289,16 @@ class BatteryDeviceTest {
 
     @ParameterizedTest
     @EnumSource(BatteryLayout.class)
-    void bothLayoutsDecodeOffsetsFromTheirOwnBase(BatteryLayout layout) {
+    void bothLayoutsDeclareTheirOwnBase(BatteryLayout layout) {
         FakeBoard b = new FakeBoard();
         FakeLine l = b.newLine(layout.lineSet, "battery", layout.vector);
         BatteryDevice d = new BatteryDevice(layout, l, b.waker());
         d.hostUpdate(HostBatteryUpdate.defaultPresent());
         d.applyHostUpdate();
         byte[] data = new byte[4];
-        assertSame(IoResult.OK, d.mmioRead(layout.mmioBase + 0x0C, data));
+        assertSame(IoResult.OK, FakeBus.of(d).mmioRead(layout.mmioBase + 0x0C, data));
         assertEquals(4750, IoData.get(data));
-        assertSame(IoResult.OK, d.mmioRead(layout.mmioBase, data));
+        assertSame(IoResult.OK, FakeBus.of(d).mmioRead(layout.mmioBase, data));
         assertEquals(0x1F, IoData.get(data));
     }
 }

@@ -21,6 +21,7 @@ import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeBus;
 import io.jvmm.testkit.FakeLine;
 import io.jvmm.testkit.MapConfig;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ class BatteryResolverTest {
 
     private static long readReg(ChipsetDevice d, long address) {
         byte[] data = new byte[4];
-        assertEquals(IoResult.OK, d.mmio().orElseThrow().mmioRead(address, data));
+        assertEquals(IoResult.OK, FakeBus.of(d).mmioRead(address, data));
         return IoData.get(data);
     }
 
@@ -66,6 +67,7 @@ class BatteryResolverTest {
         ChipsetDevice d = new BatteryX64Resolver().resolve(
                 new BatteryHandle(MachineArch.X86_64, new FixedBatteryHandle(HostBatteryUpdate.defaultPresent())
                         .toResource()), context);
+        board.attach(d);
         assertEquals(List.of(FakeBoard.Claim.mmio("battery", 0xFED3F000L, 0xFED3F01FL)), board.mmioClaims());
         assertTrue(board.pioClaims().isEmpty());
         FakeLine line = onlyLine(board);
@@ -77,7 +79,7 @@ class BatteryResolverTest {
         assertTrue(board.waker().wakes() > 0);
         assertEquals(0xF, readReg(d, 0xFED3F000L));
         assertFalse(line.level());
-        d.pollDevice().orElseThrow().poll();
+        d.capabilities().pollDevice().orElseThrow().poll();
         assertEquals(0x1F, readReg(d, 0xFED3F000L));
         assertEquals(4750, readReg(d, 0xFED3F00CL));
         assertTrue(line.level());
@@ -90,11 +92,12 @@ class BatteryResolverTest {
         ChipsetDevice d = new BatteryAarch64Resolver().resolve(
                 new BatteryHandle(MachineArch.AARCH64, new FixedBatteryHandle(HostBatteryUpdate.defaultPresent())
                         .toResource()), context);
+        board.attach(d);
         assertEquals(List.of(FakeBoard.Claim.mmio("battery", 0xEFFEA000L, 0xEFFEA01FL)), board.mmioClaims());
         FakeLine line = onlyLine(board);
         assertEquals(LineSets.IRQ, line.lineSet());
         assertEquals(4, line.vector());
-        d.pollDevice().orElseThrow().poll();
+        d.capabilities().pollDevice().orElseThrow().poll();
         assertTrue(line.level());
         assertEquals(1, readReg(d, 0xEFFEA010L));
     }

@@ -11,13 +11,14 @@ import io.jvmm.api.handles.FixedBatteryHandle;
 import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.resource.ResolveException;
 import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeBus;
 import org.junit.jupiter.api.Test;
 
 /** The host state a source delivers at subscribe is visible once the device starts, before any poll. */
 class BatteryStartTest {
     private static long sta(ChipsetDevice d) {
         byte[] data = new byte[4];
-        d.mmio().orElseThrow().mmioRead(BatteryLayout.X64.mmioBase, data);
+        FakeBus.of(d).mmioRead(BatteryLayout.X64.mmioBase, data);
         return IoData.get(data);
     }
 
@@ -29,7 +30,7 @@ class BatteryStartTest {
                         new FixedBatteryHandle(HostBatteryUpdate.defaultPresent()).toResource()),
                 board.context("battery", new FixedBatterySourceResolver()));
         assertEquals(0xF, sta(d), "before start: no battery yet");
-        d.lifecycle().orElseThrow().start();
+        d.capabilities().lifecycle().orElseThrow().start();
         assertEquals(0x1F, sta(d), "started: the guest sees the battery without waiting for a poll");
         assertTrue(board.line("gpe0", 9).level(), "and is notified");
     }
@@ -41,11 +42,11 @@ class BatteryStartTest {
                 new BatteryHandle(MachineArch.X86_64,
                         new FixedBatteryHandle(HostBatteryUpdate.defaultPresent()).toResource()),
                 board.context("battery", new FixedBatterySourceResolver()));
-        d.lifecycle().orElseThrow().start();
-        d.lifecycle().orElseThrow().stop();
-        d.lifecycle().orElseThrow().reset();
+        d.capabilities().lifecycle().orElseThrow().start();
+        d.capabilities().lifecycle().orElseThrow().stop();
+        d.capabilities().lifecycle().orElseThrow().reset();
         assertEquals(0xF, sta(d), "reset: no battery");
-        d.lifecycle().orElseThrow().start();
+        d.capabilities().lifecycle().orElseThrow().start();
         assertEquals(0x1F, sta(d));
     }
 }

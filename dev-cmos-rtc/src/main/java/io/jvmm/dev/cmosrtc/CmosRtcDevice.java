@@ -1,8 +1,10 @@
 package io.jvmm.dev.cmosrtc;
 
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
 import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.PollDevice;
@@ -10,10 +12,10 @@ import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.device.VmClock;
+import java.util.List;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 
 /**
  * An MC146818-compatible real-time clock with 128 bytes of CMOS RAM behind an index port (0x70,
@@ -36,6 +38,19 @@ import java.util.Optional;
  */
 final class CmosRtcDevice
         implements ChipsetDevice, PortIoIntercept, DeviceLifecycle, SaveRestore {
+    /** One region: the index port 0x70 and the data port 0x71. */
+    static final List<IoRegion> REGIONS = List.of(new IoRegion("rtc", CmosRtcResolver.INDEX_PORT, 2));
+    static final int INDEX_OFFSET = 0;
+    static final int DATA_OFFSET = 1;
+
+    private final Capabilities capabilities = Capabilities.builder()
+            .portIo(this).pollDevice(this::pollTimers).lifecycle(this).savedState(this).build();
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
     static final String STATE_FORMAT = "chipset.cmos_rtc";
     static final int STATE_VERSION = 1;
 
@@ -108,11 +123,7 @@ final class CmosRtcDevice
     private final VmClock clock;
     private final DeviceWaker waker;
     private final DateFields fields = new DateFields();
-    private final Optional<PortIoIntercept> portIo = Optional.of(this);
     /** The poll work, as a method reference. */
-    private final Optional<PollDevice> poll = Optional.of(this::pollTimers);
-    private final Optional<DeviceLifecycle> lifecycle = Optional.of(this);
-    private final Optional<SaveRestore> savedState = Optional.of(this);
 
     /** RAM, including registers A and B and the alarm registers; time registers are computed. */
     private final byte[] ram = new byte[RAM_SIZE];
@@ -187,26 +198,6 @@ final class CmosRtcDevice
         for (int i = 0; i < bytes; i++) {
             ram[at + i] = (byte) (value >>> (8 * i));
         }
-    }
-
-    @Override
-    public Optional<PortIoIntercept> portIo() {
-        return portIo;
-    }
-
-    @Override
-    public Optional<PollDevice> pollDevice() {
-        return poll;
-    }
-
-    @Override
-    public Optional<DeviceLifecycle> lifecycle() {
-        return lifecycle;
-    }
-
-    @Override
-    public Optional<SaveRestore> savedState() {
-        return savedState;
     }
 
     // --- time --------------------------------------------------------------------------------
@@ -460,13 +451,19 @@ final class CmosRtcDevice
     }
 
     @Override
-    public IoResult ioRead(int port, byte[] data) {
+    public List<IoRegion> pioRegions() {
+        return REGIONS;
+    }
+
+    /** Byte {@code i} of an access at {@code offset} reaches port 0x70 + offset + i; past 0x71 is nothing. */
+    @Override
+    public IoResult ioRead(int region, int offset, byte[] data) {
         for (int i = 0; i < data.length; i++) {
-            int p = port + i;
+            int p = offset + i;
             int v;
-            if (p == CmosRtcResolver.INDEX_PORT) {
+            if (p == INDEX_OFFSET) {
                 v = index | (nmiMasked ? 0x80 : 0);
-            } else if (p == CmosRtcResolver.DATA_PORT) {
+            } else if (p == DATA_OFFSET) {
                 v = readRegister(index);
             } else {
                 v = 0xFF;
@@ -477,14 +474,14 @@ final class CmosRtcDevice
     }
 
     @Override
-    public IoResult ioWrite(int port, byte[] data) {
+    public IoResult ioWrite(int region, int offset, byte[] data) {
         for (int i = 0; i < data.length; i++) {
-            int p = port + i;
+            int p = offset + i;
             int v = data[i] & 0xFF;
-            if (p == CmosRtcResolver.INDEX_PORT) {
+            if (p == INDEX_OFFSET) {
                 index = v & 0x7F;
                 nmiMasked = (v & 0x80) != 0;
-            } else if (p == CmosRtcResolver.DATA_PORT) {
+            } else if (p == DATA_OFFSET) {
                 writeRegister(index, v);
             }
         }

@@ -16,6 +16,7 @@ import io.jvmm.api.handles.CmosRtcHandle;
 import io.jvmm.api.resource.ConfigException;
 import io.jvmm.testkit.AllocationMeter;
 import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeBus;
 import io.jvmm.testkit.FakeClock;
 import io.jvmm.testkit.FakeLine;
 import io.jvmm.testkit.MapConfig;
@@ -32,7 +33,7 @@ class CmosRtcDeviceTest {
 
     private FakeBoard board = new FakeBoard(new FakeClock(1_000_000_000L, START));
     private ChipsetDevice device = resolve(CmosRtcHandle.DEFAULT);
-    private PortIoIntercept io = device.portIo().orElseThrow();
+    private FakeBus io = board.attach(device);
     private FakeLine irq = board.line(LineSets.IRQ, 8);
 
     private ChipsetDevice resolve(CmosRtcHandle handle) {
@@ -42,7 +43,7 @@ class CmosRtcDeviceTest {
     private void useDevice(Instant wall, CmosRtcHandle handle) {
         board = new FakeBoard(new FakeClock(1_000_000_000L, wall));
         device = resolve(handle);
-        io = device.portIo().orElseThrow();
+        io = board.attach(device);
         irq = board.line(LineSets.IRQ, 8);
     }
 
@@ -63,7 +64,7 @@ class CmosRtcDeviceTest {
     }
 
     private void poll() {
-        device.pollDevice().orElseThrow().poll();
+        device.capabilities().pollDevice().orElseThrow().poll();
     }
 
     /** sec, min, hour, dow, dom, month, year, century as the registers show them. */
@@ -450,7 +451,7 @@ class CmosRtcDeviceTest {
         advanceMillis(700);
         poll();
         assertTrue(irq.level());
-        device.lifecycle().orElseThrow().reset();
+        device.capabilities().lifecycle().orElseThrow().reset();
         assertFalse(irq.level());
         assertEquals(0x26, reg(0x0A) & 0x7F);
         assertEquals(0x02, reg(0x0B));
@@ -463,7 +464,7 @@ class CmosRtcDeviceTest {
     void resetWhileSetResumesTheClock() {
         setReg(0x0B, 0x82);
         setReg(0, 0x05);
-        device.lifecycle().orElseThrow().reset();
+        device.capabilities().lifecycle().orElseThrow().reset();
         advanceMillis(1_000);
         assertEquals(0x06, reg(0));
     }
@@ -473,7 +474,7 @@ class CmosRtcDeviceTest {
         setReg(9, 0x25); // one year ahead
         board.clock().stepWallClock(Duration.ofHours(1)); // host clock stepped
         assertEquals(0x10, reg(4), "not noticed until the VM starts");
-        device.lifecycle().orElseThrow().start();
+        device.capabilities().lifecycle().orElseThrow().start();
         assertEquals(0x11, reg(4));
         assertEquals(0x25, reg(9));
     }
@@ -492,16 +493,16 @@ class CmosRtcDeviceTest {
         poll();
         assertTrue(irq.level(), "AF pending");
         io.ioWrite(0x70, new byte[] {(byte) 0x89}); // NMI masked, index = year
-        SavedStateBlob blob = device.savedState().orElseThrow().save();
+        SavedStateBlob blob = device.capabilities().savedState().orElseThrow().save();
         assertEquals("chipset.cmos_rtc", blob.format());
         assertEquals(1, blob.version());
 
         // A new VM, a day later on the host: the guest's offset is kept, and the pending flags.
         board = new FakeBoard(new FakeClock(5_000_000_000L, START.plusSeconds(86_400)));
         device = resolve(CmosRtcHandle.DEFAULT);
-        io = device.portIo().orElseThrow();
+        io = board.attach(device);
         irq = board.line(LineSets.IRQ, 8);
-        device.savedState().orElseThrow().restore(blob);
+        device.capabilities().savedState().orElseThrow().restore(blob);
         assertTrue(irq.level(), "line level restored from the flags");
         byte[] d = new byte[1];
         io.ioRead(0x70, d);
@@ -511,13 +512,13 @@ class CmosRtcDeviceTest {
         assertEquals(18, reg(7), "host moved a day: 2031-05-18");
         assertEquals(0x42, reg(0x60));
         assertEquals(0xB0, reg(0x0C), "IRQF | AF | UF carried over");
-        assertEquals(blob.data().length, device.savedState().orElseThrow().save().data().length);
+        assertEquals(blob.data().length, device.capabilities().savedState().orElseThrow().save().data().length);
     }
 
     @Test
     void restoreRejectsBadBlobsAndKeepsState() {
         setReg(0x40, 0x11);
-        var sr = device.savedState().orElseThrow();
+        var sr = device.capabilities().savedState().orElseThrow();
         SavedStateBlob good = sr.save();
         assertEquals("chipset.cmos_rtc v1 (147 bytes)", good.toString(), "index, NMI mask, 128 RAM, flags, 2 longs");
         var e = assertThrows(IllegalArgumentException.class,

@@ -1,17 +1,17 @@
 package io.jvmm.dev.debugcon;
 
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
 import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.PollDevice;
 import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.serial.SerialBackend;
-import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.List;
 
 /**
  * One output byte at an I/O port. Writes are queued in a bounded buffer (overflow is dropped and
@@ -20,22 +20,27 @@ import org.slf4j.LoggerFactory;
  * No interrupt, no input, nothing worth saving.
  */
 final class DebugconDevice implements ChipsetDevice, PortIoIntercept, DeviceLifecycle, SaveRestore {
+    private final Capabilities capabilities = Capabilities.builder().portIo(this).pollDevice(this::pollNow).lifecycle(this).savedState(this).build();
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
     /** What a read returns, so guests can detect the port. */
     static final int DETECT = 0xE9;
     /** Bytes held for a slow backend before new ones are dropped. */
     static final int BUFFER_SIZE = 64 * 1024;
     static final String FORMAT = "serial.debugcon";
+    /** The one-port region it declares. */
+    static final String REGION = "debugcon";
 
-    private static final Logger LOG = LoggerFactory.getLogger(DebugconDevice.class);
+    private static final System.Logger LOG = System.getLogger(DebugconDevice.class.getName());
 
     private final String name;
-    private final int port;
+    private final List<IoRegion> regions;
     private final SerialBackend backend;
     private final DeviceWaker waker;
-    private final Optional<PortIoIntercept> pio = Optional.of(this);
-    private final Optional<PollDevice> poll = Optional.of(this::pollNow);
-    private final Optional<DeviceLifecycle> lifecycle = Optional.of(this);
-    private final Optional<SaveRestore> savedState = Optional.of(this);
 
     private final byte[] buffer = new byte[BUFFER_SIZE];
     private int head;
@@ -45,34 +50,19 @@ final class DebugconDevice implements ChipsetDevice, PortIoIntercept, DeviceLife
 
     DebugconDevice(String name, int port, SerialBackend backend, DeviceWaker waker) {
         this.name = name;
-        this.port = port;
+        this.regions = List.of(new IoRegion(REGION, port, 1));
         this.backend = backend;
         this.waker = waker;
     }
 
     @Override
-    public Optional<PortIoIntercept> portIo() {
-        return pio;
+    public List<IoRegion> pioRegions() {
+        return regions;
     }
 
     @Override
-    public Optional<PollDevice> pollDevice() {
-        return poll;
-    }
-
-    @Override
-    public Optional<DeviceLifecycle> lifecycle() {
-        return lifecycle;
-    }
-
-    @Override
-    public Optional<SaveRestore> savedState() {
-        return savedState;
-    }
-
-    @Override
-    public IoResult ioRead(int port, byte[] data) {
-        IoResult check = check(port, data);
+    public IoResult ioRead(int region, int offset, byte[] data) {
+        IoResult check = check(data);
         if (check != IoResult.OK) {
             return check;
         }
@@ -81,8 +71,8 @@ final class DebugconDevice implements ChipsetDevice, PortIoIntercept, DeviceLife
     }
 
     @Override
-    public IoResult ioWrite(int port, byte[] data) {
-        IoResult check = check(port, data);
+    public IoResult ioWrite(int region, int offset, byte[] data) {
+        IoResult check = check(data);
         if (check != IoResult.OK) {
             return check;
         }
@@ -96,10 +86,7 @@ final class DebugconDevice implements ChipsetDevice, PortIoIntercept, DeviceLife
         return IoResult.OK;
     }
 
-    private IoResult check(int port, byte[] data) {
-        if (port != this.port) {
-            return IoResult.INVALID_REGISTER;
-        }
+    private static IoResult check(byte[] data) {
         return data.length == 1 ? IoResult.OK : IoResult.INVALID_ACCESS_SIZE;
     }
 
@@ -122,7 +109,7 @@ final class DebugconDevice implements ChipsetDevice, PortIoIntercept, DeviceLife
             size = 0;
             if (!backendFailed) {
                 backendFailed = true;
-                LOG.warn("debugcon '{}': backend failed ({}); output dropped", name, e.toString());
+                LOG.log(System.Logger.Level.WARNING, "debugcon '" + name + "': backend failed (" + e + "); output dropped");
             }
         }
     }
@@ -158,6 +145,6 @@ final class DebugconDevice implements ChipsetDevice, PortIoIntercept, DeviceLife
 
     @Override
     public String toString() {
-        return "debugcon@0x" + Integer.toHexString(port) + " (" + size + " buffered, " + dropped + " dropped)";
+        return "debugcon@0x" + Long.toHexString(regions.get(0).start()) + " (" + size + " buffered, " + dropped + " dropped)";
     }
 }

@@ -2,42 +2,21 @@ package io.jvmm.dev.debugcon;
 
 import io.jvmm.api.device.BoardServices;
 import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.ChipsetDeviceResolver;
 import io.jvmm.api.device.DeviceWaker;
 import io.jvmm.api.handles.DebugconHandle;
-import io.jvmm.api.resource.ConfigReader;
 import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.ResolveException;
-import io.jvmm.api.resource.ResourceKind;
-import io.jvmm.api.resource.ResourceKinds;
-import io.jvmm.api.resource.ResourceResolver;
 import io.jvmm.api.serial.SerialBackend;
 
 /** Resolves {@code chipset_device:debugcon}. */
-public final class DebugconResolver implements ResourceResolver<DebugconHandle, ChipsetDevice> {
-    /** The one-port region it claims. */
-    public static final String REGION = "debugcon";
+public final class DebugconResolver extends ChipsetDeviceResolver<DebugconHandle> {
+    /** The one-port region it declares. */
+    public static final String REGION = DebugconDevice.REGION;
 
     /** The ServiceLoader provider constructor. */
-    public DebugconResolver() {}
-
-    @Override
-    public ResourceKind<ChipsetDevice> kind() {
-        return ResourceKinds.CHIPSET_DEVICE;
-    }
-
-    @Override
-    public String id() {
-        return DebugconHandle.ID;
-    }
-
-    @Override
-    public Class<DebugconHandle> handleType() {
-        return DebugconHandle.class;
-    }
-
-    @Override
-    public DebugconHandle parseHandle(ConfigReader config) {
-        return DebugconHandle.parse(config);
+    public DebugconResolver() {
+        super(DebugconHandle.ID, DebugconHandle.class, DebugconHandle::parse);
     }
 
     @Override
@@ -45,7 +24,6 @@ public final class DebugconResolver implements ResourceResolver<DebugconHandle, 
         SerialBackend backend = context.resolve(handle.io());
         try {
             BoardServices board = context.board();
-            board.claimPio(REGION, handle.port(), handle.port());
             DeviceWaker waker = board.waker();
             DebugconDevice device = new DebugconDevice(context.deviceName(), handle.port(), backend, waker);
             backend.setListener(waker::wake);

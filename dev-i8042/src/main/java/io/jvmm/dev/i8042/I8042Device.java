@@ -1,9 +1,11 @@
 package io.jvmm.dev.i8042;
 
 import io.jvmm.api.device.BoardServices;
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
 import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.PollDevice;
@@ -15,9 +17,7 @@ import io.jvmm.api.input.KeyEvent;
 import io.jvmm.api.input.KeyboardInput;
 import io.jvmm.api.support.LogRateLimiter;
 import java.util.Arrays;
-import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.List;
 
 /**
  * The i8042 keyboard controller: one output buffer shared by the controller, the PS/2 keyboard
@@ -28,10 +28,15 @@ import org.slf4j.LoggerFactory;
  * Port I/O allocates nothing; only rate-limited warnings do.
  */
 final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecycle, SaveRestore {
-    private static final Logger LOG = LoggerFactory.getLogger(I8042Device.class);
+    private static final System.Logger LOG = System.getLogger(I8042Device.class.getName());
 
     static final int DATA_PORT = 0x60;
     static final int COMMAND_PORT = 0x64;
+    /** The declared regions, by index: {@link #DATA} and {@link #COMMAND}. */
+    static final List<IoRegion> REGIONS = List.of(new IoRegion("data", DATA_PORT, 1),
+            new IoRegion("command", COMMAND_PORT, 1));
+    static final int DATA = 0;
+    static final int COMMAND = 1;
 
     // Status register (read 0x64).
     static final int STATUS_OUTPUT_FULL = 0x01;
@@ -73,7 +78,9 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
     private final LogRateLimiter warnings;
     private final Ps2Keyboard keyboard;
     private final Ps2Mouse mouse = new Ps2Mouse();
-    private final PollDevice poller = this::pullHostInput;
+    /** The poll work is its own object; the rest is this device. */
+    private final Capabilities capabilities = Capabilities.builder()
+            .portIo(this).pollDevice(this::pullHostInput).lifecycle(this).savedState(this).build();
 
     private final byte[] ram = new byte[32];
     private int outputBuffer;
@@ -106,38 +113,25 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
         mouse.reset();
     }
 
-    // ---- capabilities ----
-
     @Override
-    public Optional<PortIoIntercept> portIo() {
-        return Optional.of(this);
-    }
-
-    @Override
-    public Optional<PollDevice> pollDevice() {
-        // The poll work, as its own object.
-        return Optional.of(poller);
-    }
-
-    @Override
-    public Optional<DeviceLifecycle> lifecycle() {
-        return Optional.of(this);
-    }
-
-    @Override
-    public Optional<SaveRestore> savedState() {
-        return Optional.of(this);
+    public Capabilities capabilities() {
+        return capabilities;
     }
 
     // ---- port I/O ----
 
     @Override
-    public IoResult ioRead(int port, byte[] data) {
+    public List<IoRegion> pioRegions() {
+        return REGIONS;
+    }
+
+    @Override
+    public IoResult ioRead(int region, int offset, byte[] data) {
         if (data.length != 1) {
             return IoResult.INVALID_ACCESS_SIZE;
         }
-        switch (port) {
-            case DATA_PORT -> {
+        switch (region) {
+            case DATA -> {
                 data[0] = (byte) outputBuffer;
                 outputSource = SOURCE_NONE;
                 refill();
@@ -148,7 +142,7 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
                 }
                 return IoResult.OK;
             }
-            case COMMAND_PORT -> {
+            case COMMAND -> {
                 data[0] = (byte) status();
                 return IoResult.OK;
             }
@@ -159,15 +153,15 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
     }
 
     @Override
-    public IoResult ioWrite(int port, byte[] data) {
+    public IoResult ioWrite(int region, int offset, byte[] data) {
         if (data.length != 1) {
             return IoResult.INVALID_ACCESS_SIZE;
         }
         int value = data[0] & 0xFF;
         boolean tookInput = keyboardTakesHostInput();
-        switch (port) {
-            case DATA_PORT -> writeData(value);
-            case COMMAND_PORT -> writeCommand(value);
+        switch (region) {
+            case DATA -> writeData(value);
+            case COMMAND -> writeCommand(value);
             default -> {
                 return IoResult.INVALID_REGISTER;
             }
@@ -246,7 +240,7 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
                 case 0xD4 -> dataTarget = TARGET_MOUSE;
                 default -> {
                     if (warnings.tryAcquire() != LogRateLimiter.SUPPRESSED) {
-                        LOG.warn("i8042: unsupported controller command 0x{}", Integer.toHexString(command));
+                        LOG.log(System.Logger.Level.WARNING, "i8042: unsupported controller command 0x" + Integer.toHexString(command));
                     }
                 }
             }
@@ -259,7 +253,7 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
             ram[command & 0x1F] = (byte) value;
             if (command == 0x60 && (value & CB_TRANSLATE) == 0 && (old & CB_TRANSLATE) != 0
                     && warnings.tryAcquire() != LogRateLimiter.SUPPRESSED) {
-                LOG.warn("i8042: guest turned scan-code translation off; keys are still sent as set 1");
+                LOG.log(System.Logger.Level.WARNING, "i8042: guest turned scan-code translation off; keys are still sent as set 1");
             }
             return;
         }
@@ -267,8 +261,8 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
             case 0xD1 -> {
                 boolean newA20 = (value & OP_A20) != 0;
                 if (newA20 != a20 && warnings.tryAcquire() != LogRateLimiter.SUPPRESSED) {
-                    LOG.warn("i8042: guest set A20 {}; A20 masking is not supported, memory is not wrapped",
-                            newA20 ? "on" : "off");
+                    LOG.log(System.Logger.Level.WARNING, "i8042: guest set A20 " + (newA20 ? "on" : "off")
+                            + "; A20 masking is not supported, memory is not wrapped");
                 }
                 a20 = newA20;
                 if ((value & OP_RESET_DEASSERTED) == 0) {
@@ -281,8 +275,8 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
             default -> {
                 // Unreachable: only the commands above set a controller data target.
                 if (warnings.tryAcquire() != LogRateLimiter.SUPPRESSED) {
-                    LOG.warn("i8042: data byte 0x{} for command 0x{} ignored", Integer.toHexString(value),
-                            Integer.toHexString(command));
+                    LOG.log(System.Logger.Level.WARNING, "i8042: data byte 0x" + Integer.toHexString(value)
+                            + " for command 0x" + Integer.toHexString(command) + " ignored");
                 }
             }
         }

@@ -3,8 +3,6 @@ package io.jvmm.dev.i8042;
 import io.jvmm.api.input.KeyEvent;
 import io.jvmm.api.support.ByteRing;
 import io.jvmm.api.support.LogRateLimiter;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A PS/2 keyboard behind the i8042. Host keys arrive already as translated set-1 codes (what the
@@ -13,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe: the owning controller calls it under its device lock.
  */
 final class Ps2Keyboard {
-    private static final Logger LOG = LoggerFactory.getLogger(Ps2Keyboard.class);
+    private static final System.Logger LOG = System.getLogger(Ps2Keyboard.class.getName());
 
     /** The keyboard's own output queue, in bytes. */
     static final int QUEUE_CAPACITY = 21;
@@ -131,8 +129,8 @@ final class Ps2Keyboard {
                 } else if (value <= 3) {
                     send(ACK);
                     if (value != SCAN_CODE_SET && warnings.tryAcquire() != LogRateLimiter.SUPPRESSED) {
-                        LOG.warn("i8042 keyboard: guest selected scan-code set {}; only set 2 (translated) is"
-                                + " supported, keys stay in set 1 translation", value);
+                        LOG.log(System.Logger.Level.WARNING, "i8042 keyboard: guest selected scan-code set " + value
+                                + "; only set 2 (translated) is supported, keys stay in set 1 translation");
                     }
                 } else {
                     send(RESEND);

@@ -133,7 +133,7 @@ class HostInputTest {
         rig.write(0x60, 0xF5);
         rig.keys.sendAll(KeyNames.parse("e"));
         ChipsetDevice d = rig.device;
-        d.lifecycle().orElseThrow().reset();
+        d.capabilities().lifecycle().orElseThrow().reset();
         rig.flush();
         rig.poll();
         rig.expectBytes(0x12, 0x92);

@@ -15,6 +15,7 @@ import io.jvmm.api.resource.ResolveException;
 import io.jvmm.runtime.input.KeyboardDistributor;
 import io.jvmm.runtime.input.KeyboardInputResolver;
 import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeBus;
 
 /**
  * An i8042 resolved through its real resolver, with a fake board and a real keyboard
@@ -24,7 +25,7 @@ final class Rig {
     final FakeBoard board = new FakeBoard();
     final KeyboardDistributor keys = new KeyboardDistributor();
     final ChipsetDevice device;
-    final PortIoIntercept io;
+    final FakeBus io;
     private final byte[] one = new byte[1];
 
     Rig() {
@@ -37,7 +38,7 @@ final class Rig {
         } catch (ResolveException e) {
             throw new AssertionError(e);
         }
-        io = device.portIo().orElseThrow();
+        io = board.attach(device);
     }
 
     ChipsetDevice resolve(String name, int elevation) throws ResolveException {
@@ -86,7 +87,7 @@ final class Rig {
     }
 
     void poll() {
-        device.pollDevice().orElseThrow().poll();
+        device.capabilities().pollDevice().orElseThrow().poll();
     }
 
     boolean outputFull() {

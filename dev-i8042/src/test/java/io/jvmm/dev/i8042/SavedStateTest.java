@@ -29,13 +29,13 @@ class SavedStateTest {
     @Test
     void roundTripRestoresEverything() {
         Rig a = busy();
-        SaveRestore sa = a.device.savedState().orElseThrow();
+        SaveRestore sa = a.device.capabilities().savedState().orElseThrow();
         SavedStateBlob blob = sa.save();
         assertEquals("chipset.i8042", blob.format());
         assertEquals(1, blob.version());
 
         Rig b = new Rig();
-        SaveRestore sb = b.device.savedState().orElseThrow();
+        SaveRestore sb = b.device.capabilities().savedState().orElseThrow();
         sb.restore(blob);
         assertEquals(blob, sb.save(), "restored state saves identically");
         assertEquals(a.status(), b.status());
@@ -63,10 +63,10 @@ class SavedStateTest {
         a.command(0xD2, 0x10);
         assertTrue(a.irq1());
         Rig b = new Rig();
-        b.device.savedState().orElseThrow().restore(a.device.savedState().orElseThrow().save());
+        b.device.capabilities().savedState().orElseThrow().restore(a.device.capabilities().savedState().orElseThrow().save());
         assertTrue(b.irq1());
         a.data();
-        b.device.savedState().orElseThrow().restore(a.device.savedState().orElseThrow().save());
+        b.device.capabilities().savedState().orElseThrow().restore(a.device.capabilities().savedState().orElseThrow().save());
         assertFalse(b.irq1());
     }
 
@@ -80,7 +80,7 @@ class SavedStateTest {
         a.write(0x60, 0xF5);
         a.flush();
         Rig b = new Rig();
-        b.device.savedState().orElseThrow().restore(a.device.savedState().orElseThrow().save());
+        b.device.capabilities().savedState().orElseThrow().restore(a.device.capabilities().savedState().orElseThrow().save());
         Ps2Keyboard k = ((I8042Device) b.device).keyboard();
         assertEquals(0, k.leds(), "F5 restored defaults");
         assertFalse(k.scanning());
@@ -92,7 +92,7 @@ class SavedStateTest {
     @Test
     void badBlobsAreRejectedAndLeaveStateUnchanged() {
         Rig rig = busy();
-        SaveRestore s = rig.device.savedState().orElseThrow();
+        SaveRestore s = rig.device.capabilities().savedState().orElseThrow();
         SavedStateBlob good = s.save();
         byte[] data = good.data();
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvmm.api.device.IoResult;
+import java.util.List;
+import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.LineSets;
 import io.jvmm.api.input.KeyEvent;
 import io.jvmm.testkit.FakeBoard;
@@ -47,9 +49,12 @@ class StatusAndIrqTest {
     }
 
     @Test
-    void unclaimedPortIsInvalidRegister() {
-        assertSame(IoResult.INVALID_REGISTER, rig.io.ioRead(0x61, new byte[1]));
-        assertSame(IoResult.INVALID_REGISTER, rig.io.ioWrite(0x61, new byte[1]));
+    void declaresTheDataAndCommandPortsAndRejectsOtherRegions() {
+        assertEquals(List.of(FakeBoard.Claim.pio("data", 0x60, 0x60), FakeBoard.Claim.pio("command", 0x64, 0x64)),
+                rig.board.claims());
+        PortIoIntercept pio = rig.device.capabilities().portIo().orElseThrow();
+        assertSame(IoResult.INVALID_REGISTER, pio.ioRead(2, 0, new byte[1]));
+        assertSame(IoResult.INVALID_REGISTER, pio.ioWrite(2, 0, new byte[1]));
     }
 
     @Test

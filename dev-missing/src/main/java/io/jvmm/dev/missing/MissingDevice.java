@@ -1,54 +1,66 @@
 package io.jvmm.dev.missing;
 
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.IoData;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.MmioIntercept;
 import io.jvmm.api.device.PortIoIntercept;
-import java.util.Optional;
+import java.util.List;
 
 /**
  * Reads all-ones at every width, swallows writes, never logs, keeps no state (so it has no saved
  * state and nothing to reset).
  */
 final class MissingDevice implements ChipsetDevice, PortIoIntercept, MmioIntercept {
-    private final Optional<PortIoIntercept> pio;
-    private final Optional<MmioIntercept> mmio;
+    private final List<IoRegion> pio;
+    private final List<IoRegion> mmio;
+    private final Capabilities capabilities;
 
-    MissingDevice(boolean claimsPio, boolean claimsMmio) {
-        this.pio = claimsPio ? Optional.of(this) : Optional.empty();
-        this.mmio = claimsMmio ? Optional.of(this) : Optional.empty();
+    MissingDevice(List<IoRegion> pio, List<IoRegion> mmio) {
+        this.pio = List.copyOf(pio);
+        this.mmio = List.copyOf(mmio);
+        this.capabilities = Capabilities.builder()
+                .portIo(pio.isEmpty() ? null : this)
+                .mmio(mmio.isEmpty() ? null : this)
+                .build();
     }
 
     @Override
-    public Optional<PortIoIntercept> portIo() {
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public List<IoRegion> pioRegions() {
         return pio;
     }
 
     @Override
-    public Optional<MmioIntercept> mmio() {
+    public List<IoRegion> mmioRegions() {
         return mmio;
     }
 
     @Override
-    public IoResult ioRead(int port, byte[] data) {
+    public IoResult ioRead(int region, int offset, byte[] data) {
         IoData.fillOnes(data);
         return IoResult.OK;
     }
 
     @Override
-    public IoResult ioWrite(int port, byte[] data) {
+    public IoResult ioWrite(int region, int offset, byte[] data) {
         return IoResult.OK;
     }
 
     @Override
-    public IoResult mmioRead(long address, byte[] data) {
+    public IoResult mmioRead(int region, long offset, byte[] data) {
         IoData.fillOnes(data);
         return IoResult.OK;
     }
 
     @Override
-    public IoResult mmioWrite(long address, byte[] data) {
+    public IoResult mmioWrite(int region, long offset, byte[] data) {
         return IoResult.OK;
     }
 }

@@ -13,6 +13,7 @@ import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.handles.MissingDevHandle;
 import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeBus;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,7 +21,9 @@ import org.junit.jupiter.api.Test;
 
 class MissingDevResolverTest {
     private static ChipsetDevice resolve(MissingDevHandle handle, FakeBoard board) {
-        return new MissingDevResolver().resolve(handle, board.context("missing"));
+        ChipsetDevice d = new MissingDevResolver().resolve(handle, board.context("missing"));
+        board.attach(d);
+        return d;
     }
 
     @Test
@@ -33,21 +36,21 @@ class MissingDevResolverTest {
         ChipsetDevice d = resolve(h, board);
         assertEquals(List.of(FakeBoard.Claim.pio("pnp", 0x279, 0x279), FakeBoard.Claim.pio("game", 0x200, 0x207),
                 FakeBoard.Claim.mmio("tpm", 0xfed4_0000L, 0xfed4_4fffL)), board.claims());
-        assertTrue(d.portIo().isPresent());
-        assertTrue(d.mmio().isPresent());
-        assertFalse(d.pollDevice().isPresent());
-        assertFalse(d.lifecycle().isPresent());
-        assertFalse(d.savedState().isPresent());
+        assertTrue(d.capabilities().portIo().isPresent());
+        assertTrue(d.capabilities().mmio().isPresent());
+        assertFalse(d.capabilities().pollDevice().isPresent());
+        assertFalse(d.capabilities().lifecycle().isPresent());
+        assertFalse(d.capabilities().savedState().isPresent());
     }
 
     @Test
     void offersOnlyTheCapabilitiesItClaimed() {
         ChipsetDevice pioOnly = resolve(new MissingDevHandle().claimPio("p", 1, 2), new FakeBoard());
-        assertTrue(pioOnly.portIo().isPresent());
-        assertFalse(pioOnly.mmio().isPresent());
+        assertTrue(pioOnly.capabilities().portIo().isPresent());
+        assertFalse(pioOnly.capabilities().mmio().isPresent());
         ChipsetDevice none = resolve(new MissingDevHandle(), new FakeBoard());
-        assertFalse(none.portIo().isPresent());
-        assertFalse(none.mmio().isPresent());
+        assertFalse(none.capabilities().portIo().isPresent());
+        assertFalse(none.capabilities().mmio().isPresent());
     }
 
     @ParameterizedTest
@@ -55,8 +58,8 @@ class MissingDevResolverTest {
     void readsAllOnesAndSwallowsWritesAtEveryWidth(int size) {
         ChipsetDevice d = resolve(new MissingDevHandle().claimPio("p", 0x80, 0x8f).claimMmio("m", 0x1000, 0x1fff),
                 new FakeBoard());
-        PortIoIntercept pio = d.portIo().orElseThrow();
-        MmioIntercept mmio = d.mmio().orElseThrow();
+        FakeBus pio = FakeBus.of(d);
+        FakeBus mmio = FakeBus.of(d);
         long ones = size == 8 ? -1L : (1L << (8 * size)) - 1;
         byte[] data = new byte[size];
         assertSame(IoResult.OK, pio.ioRead(0x80, data));

@@ -1,8 +1,10 @@
 package io.jvmm.dev.pcibus;
 
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
 import io.jvmm.api.device.IoData;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.PciAddress;
 import io.jvmm.api.device.PciBus;
@@ -11,7 +13,7 @@ import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
 import java.nio.ByteBuffer;
-import java.util.Optional;
+import java.util.List;
 
 /**
  * PCI bus 0 behind configuration mechanism #1: a 32-bit address register at 0xCF8 selects
@@ -25,8 +27,20 @@ import java.util.Optional;
  * nobody attached, reads return all-ones and writes are dropped.
  */
 final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, DeviceLifecycle, SaveRestore {
+    private final Capabilities capabilities = Capabilities.builder()
+            .portIo(this).pciBus(this).lifecycle(this).savedState(this).build();
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
     static final int CONFIG_ADDRESS = 0xCF8;
     static final int CONFIG_DATA = 0xCFC;
+    /** The address register's dword and the data window's, in this order. */
+    static final List<IoRegion> REGIONS = List.of(new IoRegion("config_address", CONFIG_ADDRESS, 4),
+            new IoRegion("config_data", CONFIG_DATA, 4));
+    static final int DATA_REGION = 1;
     static final int ENABLE = 0x8000_0000;
     /** Enable, bus, device, function, dword register; reserved bits 24–30 and 0–1 read 0. */
     static final int ADDRESS_MASK = 0x80FF_FFFC;
@@ -39,10 +53,6 @@ final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, Devi
     /** Functions of bus 0 by devfn; null slots are absent. Filled before the VM runs. */
     private final PciConfigSpace[] functions = new PciConfigSpace[256];
     private final String[] functionNames = new String[256];
-    private final Optional<PortIoIntercept> portIo = Optional.of(this);
-    private final Optional<PciBus> pciBus = Optional.of(this);
-    private final Optional<DeviceLifecycle> lifecycle = Optional.of(this);
-    private final Optional<SaveRestore> savedState = Optional.of(this);
 
     private int address;
 
@@ -52,26 +62,6 @@ final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, Devi
 
     HostBridge hostBridge() {
         return hostBridge;
-    }
-
-    @Override
-    public Optional<PortIoIntercept> portIo() {
-        return portIo;
-    }
-
-    @Override
-    public Optional<PciBus> pciBus() {
-        return pciBus;
-    }
-
-    @Override
-    public Optional<DeviceLifecycle> lifecycle() {
-        return lifecycle;
-    }
-
-    @Override
-    public Optional<SaveRestore> savedState() {
-        return savedState;
     }
 
     @Override
@@ -93,10 +83,15 @@ final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, Devi
     // --- port I/O --------------------------------------------------------------------------
 
     @Override
-    public IoResult ioRead(int port, byte[] data) {
+    public List<IoRegion> pioRegions() {
+        return REGIONS;
+    }
+
+    @Override
+    public IoResult ioRead(int region, int offset, byte[] data) {
         int len = data.length;
-        if (port >= CONFIG_DATA) {
-            IoResult check = checkDataAccess(port, len);
+        if (region == DATA_REGION) {
+            IoResult check = checkDataAccess(offset, len);
             if (check != IoResult.OK) {
                 return check;
             }
@@ -105,9 +100,9 @@ final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, Devi
                 IoData.fillOnes(data);
                 return IoResult.OK;
             }
-            return f.pciConfigRead(registerOffset(port), data);
+            return f.pciConfigRead(registerOffset(offset), data);
         }
-        if (port == CONFIG_ADDRESS && len == 4) {
+        if (offset == 0 && len == 4) {
             IoData.put(data, address & 0xFFFF_FFFFL);
         } else {
             IoData.fillOnes(data); // not a config-address cycle: nothing decodes it
@@ -116,27 +111,27 @@ final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, Devi
     }
 
     @Override
-    public IoResult ioWrite(int port, byte[] data) {
+    public IoResult ioWrite(int region, int offset, byte[] data) {
         int len = data.length;
-        if (port >= CONFIG_DATA) {
-            IoResult check = checkDataAccess(port, len);
+        if (region == DATA_REGION) {
+            IoResult check = checkDataAccess(offset, len);
             if (check != IoResult.OK) {
                 return check;
             }
             PciConfigSpace f = selected();
-            return f == null ? IoResult.OK : f.pciConfigWrite(registerOffset(port), data);
+            return f == null ? IoResult.OK : f.pciConfigWrite(registerOffset(offset), data);
         }
-        if (port == CONFIG_ADDRESS && len == 4) {
+        if (offset == 0 && len == 4) {
             address = (int) IoData.get(data) & ADDRESS_MASK;
         }
         return IoResult.OK;
     }
 
-    private static IoResult checkDataAccess(int port, int len) {
+    private static IoResult checkDataAccess(int offset, int len) {
         if (len != 1 && len != 2 && len != 4) {
             return IoResult.INVALID_ACCESS_SIZE;
         }
-        if ((port & (len - 1)) != 0) {
+        if ((offset & (len - 1)) != 0) {
             return IoResult.UNALIGNED_ACCESS;
         }
         return IoResult.OK;
@@ -150,8 +145,8 @@ final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, Devi
         return functions[(address >>> 8) & 0xFF];
     }
 
-    private int registerOffset(int port) {
-        return (address & 0xFC) + (port - CONFIG_DATA);
+    private int registerOffset(int dataOffset) {
+        return (address & 0xFC) + dataOffset;
     }
 
     int addressRegister() {

@@ -17,6 +17,7 @@ import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.handles.EmptyHandle;
 import io.jvmm.testkit.AllocationMeter;
 import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeBus;
 import io.jvmm.testkit.MapConfig;
 import java.util.List;
 import java.util.Map;
@@ -26,13 +27,13 @@ import org.junit.jupiter.api.Test;
 class PciBusDeviceTest {
     private FakeBoard board;
     private ChipsetDevice device;
-    private PortIoIntercept io;
+    private FakeBus io;
 
     @BeforeEach
     void setUp() {
         board = new FakeBoard();
         device = new PciBusResolver().resolve(EmptyHandle.INSTANCE, board.context("test-device"));
-        io = device.portIo().orElseThrow();
+        io = board.attach(device);
     }
 
     private static int cf8(int bus, int dev, int fn, int reg) {
@@ -67,7 +68,7 @@ class PciBusDeviceTest {
         assertEquals(List.of(FakeBoard.Claim.pio("config_address", 0xCF8, 0xCFB),
                 FakeBoard.Claim.pio("config_data", 0xCFC, 0xCFF)), board.pioClaims());
         assertTrue(board.lines().isEmpty());
-        assertTrue(device.pciBus().isPresent());
+        assertTrue(device.capabilities().pciBus().isPresent());
         assertEquals(EmptyHandle.INSTANCE, new PciBusResolver().parseHandle(new MapConfig(Map.of())));
         assertEquals("generic_pci_bus", new PciBusResolver().id());
     }
@@ -204,7 +205,7 @@ class PciBusDeviceTest {
 
     @Test
     void attachedFunctionsSeeTheirOffsets() {
-        PciBus bus = device.pciBus().orElseThrow();
+        PciBus bus = device.capabilities().pciBus().orElseThrow();
         RecordingFunction f = new RecordingFunction(new PciAddress(0, 4, 2));
         bus.attach("virtio-blk", f);
         assertEquals(0x4342_4140L, cfgRead(0, 4, 2, 0x40, 4));
@@ -219,7 +220,7 @@ class PciBusDeviceTest {
 
     @Test
     void attachConflictsAndOtherBusesAreRejected() {
-        PciBus bus = device.pciBus().orElseThrow();
+        PciBus bus = device.capabilities().pciBus().orElseThrow();
         IllegalStateException taken = assertThrows(IllegalStateException.class,
                 () -> bus.attach("imposter", new RecordingFunction(new PciAddress(0, 0, 0))));
         assertEquals("cannot attach imposter to 00:00.0, already occupied by host-bridge", taken.getMessage());
@@ -233,26 +234,26 @@ class PciBusDeviceTest {
         cfgWrite(0, 0, 0, 0x04, 2, 0x0002);
         cfgWrite(0, 0, 0, 0x0D, 1, 0x20);
         out(0xCF8, 4, cf8(0, 0, 0, 0x08) & 0xFFFF_FFFFL);
-        SavedStateBlob blob = device.savedState().orElseThrow().save();
+        SavedStateBlob blob = device.capabilities().savedState().orElseThrow().save();
         assertEquals("chipset.pci_bus", blob.format());
 
         FakeBoard other = new FakeBoard();
         ChipsetDevice copy = new PciBusResolver().resolve(EmptyHandle.INSTANCE, other.context("test-device"));
-        copy.savedState().orElseThrow().restore(blob);
-        PortIoIntercept cio = copy.portIo().orElseThrow();
+        copy.capabilities().savedState().orElseThrow().restore(blob);
+        FakeBus cio = FakeBus.of(copy);
         byte[] d = new byte[4];
         cio.ioRead(0xCF8, d);
         assertEquals(cf8(0, 0, 0, 0x08) & 0xFFFF_FFFFL, IoData.get(d));
         cio.ioRead(0xCFC, d);
         assertEquals(0x0600_0002L, IoData.get(d));
-        assertEquals(blob, copy.savedState().orElseThrow().save());
+        assertEquals(blob, copy.capabilities().savedState().orElseThrow().save());
 
-        assertThrows(IllegalArgumentException.class, () -> copy.savedState().orElseThrow()
+        assertThrows(IllegalArgumentException.class, () -> copy.capabilities().savedState().orElseThrow()
                 .restore(new SavedStateBlob("chipset.pci_bus", 9, blob.data())));
-        assertThrows(IllegalArgumentException.class, () -> copy.savedState().orElseThrow()
+        assertThrows(IllegalArgumentException.class, () -> copy.capabilities().savedState().orElseThrow()
                 .restore(new SavedStateBlob("chipset.pci_bus", 1, new byte[2])));
 
-        device.lifecycle().orElseThrow().reset();
+        device.capabilities().lifecycle().orElseThrow().reset();
         assertEquals(0, in(0xCF8, 4));
         assertEquals(0x0280_0006L, cfgRead(0, 0, 0, 0x04, 4));
         assertEquals(0, cfgRead(0, 0, 0, 0x0C, 4));

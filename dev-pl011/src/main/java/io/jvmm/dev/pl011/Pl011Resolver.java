@@ -2,44 +2,23 @@ package io.jvmm.dev.pl011;
 
 import io.jvmm.api.device.BoardServices;
 import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.ChipsetDeviceResolver;
 import io.jvmm.api.device.DeviceWaker;
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.LineSets;
 import io.jvmm.api.handles.Pl011Handle;
-import io.jvmm.api.resource.ConfigReader;
 import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.ResolveException;
-import io.jvmm.api.resource.ResourceKind;
-import io.jvmm.api.resource.ResourceKinds;
-import io.jvmm.api.resource.ResourceResolver;
 import io.jvmm.api.serial.SerialBackend;
 
 /** Resolves {@code chipset_device:serial_pl011}. */
-public final class Pl011Resolver implements ResourceResolver<Pl011Handle, ChipsetDevice> {
-    /** The region every PL011 claims: its 4 KiB register page. */
-    public static final String REGION = "registers";
+public final class Pl011Resolver extends ChipsetDeviceResolver<Pl011Handle> {
+    /** The region every PL011 declares: its 4 KiB register page. */
+    public static final String REGION = Pl011Uart.REGION;
 
     /** The ServiceLoader provider constructor. */
-    public Pl011Resolver() {}
-
-    @Override
-    public ResourceKind<ChipsetDevice> kind() {
-        return ResourceKinds.CHIPSET_DEVICE;
-    }
-
-    @Override
-    public String id() {
-        return Pl011Handle.ID;
-    }
-
-    @Override
-    public Class<Pl011Handle> handleType() {
-        return Pl011Handle.class;
-    }
-
-    @Override
-    public Pl011Handle parseHandle(ConfigReader config) {
-        return Pl011Handle.parse(config);
+    public Pl011Resolver() {
+        super(Pl011Handle.ID, Pl011Handle.class, Pl011Handle::parse);
     }
 
     @Override
@@ -59,7 +38,6 @@ public final class Pl011Resolver implements ResourceResolver<Pl011Handle, Chipse
         SerialBackend backend = context.resolve(handle.io());
         try {
             BoardServices board = context.board();
-            board.claimMmio(REGION, base, base + size - 1);
             LineInterrupt line = board.newLine(LineSets.IRQ, "interrupt", handle.irq());
             DeviceWaker waker = board.waker();
             Pl011Uart uart = new Pl011Uart(context.deviceName(), base, backend, line, waker);

@@ -2,9 +2,11 @@ package io.jvmm.dev.pl011;
 
 import static io.jvmm.dev.pl011.Pl011Registers.*;
 
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
 import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.MmioIntercept;
@@ -13,11 +15,9 @@ import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.api.support.ByteRing;
-import io.jvmm.api.support.LogRateLimiter;
+import io.jvmm.api.support.UartCore;
 import java.util.Arrays;
-import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.List;
 
 /**
  * A PL011 UART as an SBSA generic UART: the register set of the PL011 revision 3 without DMA or
@@ -40,18 +40,17 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
     /** Bytes held per direction between the guest and the backend (more than the FIFO, for batching). */
     static final int BUFFER_SIZE = 256;
 
-    private static final Logger LOG = LoggerFactory.getLogger(Pl011Uart.class);
-    private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
+    /** The one region: the 4 KiB register page. */
+    static final String REGION = "registers";
+    private static final System.Logger LOG = System.getLogger(Pl011Uart.class.getName());
 
-    private final String name;
-    private final long base;
-    private final SerialBackend backend;
+    private final List<IoRegion> regions;
+    private final UartCore core;
+    private final ByteRing rx;
+    private final ByteRing tx;
     private final LineInterrupt line;
     private final DeviceWaker waker;
-    private final Optional<MmioIntercept> mmio = Optional.of(this);
-    private final Optional<PollDevice> poll = Optional.of(this::pollNow);
-    private final Optional<DeviceLifecycle> lifecycle = Optional.of(this);
-    private final Optional<SaveRestore> savedState = Optional.of(this);
+    private final Capabilities capabilities;
 
     private int ilpr;
     private int ibrd;
@@ -67,56 +66,40 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
     private int dmacr;
     /** The backend's connectivity as last seen (drives CTS/DSR/DCD). */
     private boolean connected;
-    private final ByteRing rx = new ByteRing(BUFFER_SIZE);
-    private final ByteRing tx = new ByteRing(BUFFER_SIZE);
-    /** The last poll stopped pulling input because RX was full: reading RX must wake the poller. */
-    private boolean rxStalled;
     private boolean lineHigh;
-    private long droppedTx;
     private long droppedRx;
     private long ignoredLcrHWrites;
-    private final LogRateLimiter backendErrorLog = new LogRateLimiter(1, LOG_INTERVAL_NANOS, System::nanoTime);
 
     Pl011Uart(String name, long base, SerialBackend backend, LineInterrupt line, DeviceWaker waker) {
-        this.name = name;
-        this.base = base;
-        this.backend = backend;
+        this.regions = List.of(new IoRegion(REGION, base, WINDOW_SIZE));
+        this.core = new UartCore(name, backend, waker, BUFFER_SIZE, LOG);
+        this.rx = core.rx();
+        this.tx = core.tx();
         this.line = line;
         this.waker = waker;
+        this.capabilities = Capabilities.builder()
+                .mmio(this).pollDevice(this::pollNow).lifecycle(this).savedState(this).build();
         reset();
     }
 
-    // ---- capabilities
-
     @Override
-    public Optional<MmioIntercept> mmio() {
-        return mmio;
-    }
-
-    @Override
-    public Optional<PollDevice> pollDevice() {
-        return poll;
-    }
-
-    @Override
-    public Optional<DeviceLifecycle> lifecycle() {
-        return lifecycle;
-    }
-
-    @Override
-    public Optional<SaveRestore> savedState() {
-        return savedState;
+    public Capabilities capabilities() {
+        return capabilities;
     }
 
     // ---- bus access
 
     @Override
-    public IoResult mmioRead(long address, byte[] data) {
-        long offset = address - base;
+    public List<IoRegion> mmioRegions() {
+        return regions;
+    }
+
+    @Override
+    public IoResult mmioRead(int region, long offset, byte[] data) {
         if ((offset & 3) != 0) {
             return IoResult.UNALIGNED_ACCESS; // SBSA requires aligned accesses
         }
-        int value = readRegister((int) (offset & (WINDOW_SIZE - 1)));
+        int value = readRegister((int) offset);
         if (value < 0) {
             return IoResult.INVALID_REGISTER;
         }
@@ -131,12 +114,11 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
     }
 
     @Override
-    public IoResult mmioWrite(long address, byte[] data) {
-        long offset = address - base;
+    public IoResult mmioWrite(int region, long offset, byte[] data) {
         if ((offset & 3) != 0) {
             return IoResult.UNALIGNED_ACCESS;
         }
-        IoResult r = writeRegister((int) (offset & (WINDOW_SIZE - 1)), data);
+        IoResult r = writeRegister((int) offset, data);
         sync();
         return r;
     }
@@ -261,16 +243,12 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
         int size = fifoSize();
         int trigger = rxTrigger();
         int levelAfterPop = Math.min(rx.size(), size) - 1;
-        int b = rx.pop();
+        int b = core.popRx();
         int levelAfterRefill = Math.min(rx.size(), size);
         if (levelAfterRefill < trigger) {
             ris &= ~INT_RX;
         } else if (levelAfterPop < trigger) {
             ris |= INT_RX;
-        }
-        if (rxStalled && rx.size() <= BUFFER_SIZE / 2) {
-            rxStalled = false;
-            waker.wake();
         }
         return b;
     }
@@ -305,9 +283,7 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
     }
 
     private void writeDr(int b) {
-        if (!tx.push(b)) {
-            droppedTx++; // like the hardware, the newest byte is lost
-        }
+        core.pushTx(b); // when full, like the hardware, the newest byte is lost
         if (tx.size() > txTrigger()) {
             ris &= ~INT_TX;
         }
@@ -331,14 +307,8 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
         fbrd = stagedFbrd;
         if (fifosEnabled() && (v & LCR_H_FEN) == 0) {
             // FIFOs switched off: both are flushed.
-            droppedRx += rx.size();
-            droppedTx += tx.size();
-            rx.clear();
-            tx.clear();
-            if (rxStalled) {
-                rxStalled = false;
-                waker.wake();
-            }
+            droppedRx += core.clearRx();
+            core.addDroppedTx(core.clearTx());
         }
         lcrH = v;
     }
@@ -407,58 +377,34 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
     /** The {@link PollDevice} work: runs on the board's device thread. */
     void pollNow() {
         try {
-            pollBackend();
+            boolean now = core.backendConnected();
+            if (now != connected) {
+                connected = now;
+                ris |= INT_MODEM_CHANGE;
+            }
+            if (transmitterOn() && !loopback() && !tx.isEmpty()) {
+                int before = tx.size();
+                core.drainTx();
+                transmitted(before);
+            }
+            int before = rx.size();
+            core.fillRx(receiverOn() && !loopback() && connected);
+            int trigger = rxTrigger();
+            if (before < trigger && rx.size() >= trigger) {
+                ris |= INT_RX;
+            }
         } catch (RuntimeException e) {
-            // A broken backend must not take the VMM down: drop pending output and carry on.
+            // A broken backend must not take the VMM down: pending output is dropped.
             int before = tx.size();
-            droppedTx += before;
-            tx.clear();
+            core.backendFailed(e);
             transmitted(before);
-            logBackendError(e);
         }
         sync();
     }
 
-    private void pollBackend() {
-        boolean now = backend.isConnected();
-        if (now != connected) {
-            connected = now;
-            ris |= INT_MODEM_CHANGE;
-        }
-        if (transmitterOn() && !loopback() && !tx.isEmpty()) {
-            int before = tx.size();
-            while (!tx.isEmpty() && tx.writeTo(backend) > 0) {
-                // The backend takes a contiguous run per call; a disconnected one takes everything.
-            }
-            transmitted(before);
-        }
-        rxStalled = false;
-        if (receiverOn() && !loopback() && connected) {
-            int trigger = rxTrigger();
-            while (!rx.isFull()) {
-                int before = rx.size();
-                if (rx.readFrom(backend) == 0) {
-                    break;
-                }
-                if (before < trigger && rx.size() >= trigger) {
-                    ris |= INT_RX;
-                }
-            }
-            rxStalled = rx.isFull();
-        }
-    }
-
-    private void logBackendError(RuntimeException e) {
-        long suppressed = backendErrorLog.tryAcquire();
-        if (suppressed != LogRateLimiter.SUPPRESSED) {
-            LOG.warn("serial '{}': backend failed ({}); output dropped{}", name, e.toString(),
-                    suppressed == 0 ? "" : " (" + suppressed + " similar errors suppressed)");
-        }
-    }
-
     /** Guest bytes lost: TX buffer overflow, FIFO flushes, a failing backend. */
     long droppedTx() {
-        return droppedTx;
+        return core.droppedTx();
     }
 
     /** Received bytes lost: loopback overrun or a disabled receiver, FIFO flushes. */
@@ -498,15 +444,8 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
         ifls = IFLS_HALF;
         imsc = 0;
         dmacr = 0;
-        rx.clear();
-        tx.clear();
-        rxStalled = false;
-        try {
-            connected = backend.isConnected();
-        } catch (RuntimeException e) {
-            logBackendError(e);
-            connected = false;
-        }
+        core.reset();
+        connected = core.backendConnectedOrFalse();
         // A peer already attached counts as a modem-line change, as if it had just connected.
         ris = connected ? INT_MODEM_CHANGE : 0;
         lineHigh = false;
@@ -535,9 +474,7 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
         dmacr = s.dmacr();
         // The next poll compares this with the backend and reports a change if it differs.
         connected = s.connected();
-        rx.load(s.rx());
-        tx.load(s.tx());
-        rxStalled = false;
+        core.restore(s.rx(), s.tx());
         lineHigh = (ris & imsc) != 0;
         line.setLevel(lineHigh);
         sync();

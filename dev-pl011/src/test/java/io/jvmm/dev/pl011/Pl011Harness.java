@@ -12,6 +12,7 @@ import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeBus;
 import io.jvmm.testkit.FakeLine;
 import io.jvmm.testkit.SerialPipe;
 import java.util.Map;
@@ -23,13 +24,13 @@ final class Pl011Harness {
 
     final FakeBoard board;
     final ChipsetDevice device;
-    final MmioIntercept mmio;
+    final FakeBus mmio;
     final long base;
 
     private Pl011Harness(FakeBoard board, ChipsetDevice device, long base) {
         this.board = board;
         this.device = device;
-        this.mmio = device.mmio().orElseThrow();
+        this.mmio = board.attach(device);
         this.base = base;
     }
 
@@ -77,7 +78,7 @@ final class Pl011Harness {
     }
 
     void poll() {
-        device.pollDevice().orElseThrow().poll();
+        device.capabilities().pollDevice().orElseThrow().poll();
     }
 
     Pl011Uart uart() {

@@ -152,7 +152,7 @@ class Pl011InterruptTest {
         assertEquals(0, x.r(FR) & (FR_CTS | FR_DSR | FR_DCD));
         x.w(IMSC, INT_ALL);
         x.w(CR, 0);
-        x.device.lifecycle().orElseThrow().reset();
+        x.device.capabilities().lifecycle().orElseThrow().reset();
         assertEquals(0, x.r(IMSC));
         assertEquals(CR_UARTEN | CR_TXE | CR_RXE, x.r(CR));
         assertEquals(0, x.r(RIS));

@@ -13,7 +13,9 @@ import io.jvmm.api.resource.ResourceResolver;
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.api.serial.SerialBackendListener;
 import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeLine;
 import io.jvmm.testkit.SerialPipe;
+import java.lang.module.ModuleDescriptor;
 import java.lang.module.ModuleDescriptor.Provides;
 import java.lang.module.ModuleDescriptor;
 import java.util.List;
@@ -25,8 +27,10 @@ class Pl011ResolverTest {
     private final FakeBoard board = new FakeBoard();
 
     private ChipsetDevice resolve(long base, int irq, SerialBackend backend) throws ResolveException {
-        return new Pl011Resolver().resolve(new Pl011Handle(base, irq, DisconnectedSerialHandle.resource()),
+        ChipsetDevice d = new Pl011Resolver().resolve(new Pl011Handle(base, irq, DisconnectedSerialHandle.resource()),
                 board.context("com1", Map.of(ResourceKinds.SERIAL_BACKEND, backend)));
+        board.attach(d); // the board claims what the device declares
+        return d;
     }
 
     @Test
@@ -37,8 +41,8 @@ class Pl011ResolverTest {
         assertEquals("irq", board.lines().get(0).lineSet());
         assertEquals("interrupt", board.lines().get(0).label());
         assertEquals(Pl011Handle.COM1_IRQ, board.lines().get(0).vector());
-        assertTrue(d.mmio().isPresent() && d.portIo().isEmpty());
-        assertTrue(d.pollDevice().isPresent() && d.lifecycle().isPresent() && d.savedState().isPresent());
+        assertTrue(d.capabilities().mmio().isPresent() && d.capabilities().portIo().isEmpty());
+        assertTrue(d.capabilities().pollDevice().isPresent() && d.capabilities().lifecycle().isPresent() && d.capabilities().savedState().isPresent());
     }
 
     /** Records close() so the test sees the resolver release what it resolved. */
@@ -92,8 +96,8 @@ class Pl011ResolverTest {
         ClosableBackend backend = new ClosableBackend();
         FakeBoard failing = new FakeBoard() {
             @Override
-            public void claimMmio(String region, long start, long end) {
-                throw new IllegalStateException("claims are sealed");
+            public FakeLine newLine(String lineSet, String label, int vector) {
+                throw new IllegalStateException("line " + vector + " has 16 sources");
             }
         };
         assertThrows(IllegalStateException.class, () -> new Pl011Resolver().resolve(

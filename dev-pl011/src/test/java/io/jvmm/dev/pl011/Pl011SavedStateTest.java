@@ -40,15 +40,15 @@ class Pl011SavedStateTest {
     @Test
     void roundTripRestoresEveryRegisterAndBothBuffers() {
         makeBusy();
-        SaveRestore s = u.device.savedState().orElseThrow();
+        SaveRestore s = u.device.capabilities().savedState().orElseThrow();
         SavedStateBlob blob = s.save();
         assertEquals("serial.pl011", blob.format());
         assertEquals(1, blob.version());
 
         SerialPipe other = new SerialPipe(64, true);
         Pl011Harness v = Pl011Harness.on(other);
-        v.device.savedState().orElseThrow().restore(blob);
-        assertEquals(blob, v.device.savedState().orElseThrow().save(), "restore then save is the identity");
+        v.device.capabilities().savedState().orElseThrow().restore(blob);
+        assertEquals(blob, v.device.capabilities().savedState().orElseThrow().save(), "restore then save is the identity");
         for (int reg : new int[] {ILPR, IBRD, FBRD, LCR_H, CR, IFLS, IMSC, RIS, MIS, DMACR, FR}) {
             assertEquals(u.r(reg), v.r(reg), "register 0x" + Integer.toHexString(reg));
         }
@@ -71,10 +71,10 @@ class Pl011SavedStateTest {
 
     @Test
     void restoredConnectivityIsReconciledWithTheBackendAtTheNextPoll() {
-        SavedStateBlob connected = u.device.savedState().orElseThrow().save();
+        SavedStateBlob connected = u.device.capabilities().savedState().orElseThrow().save();
         SerialPipe off = new SerialPipe(64, false);
         Pl011Harness v = Pl011Harness.on(off);
-        v.device.savedState().orElseThrow().restore(connected);
+        v.device.capabilities().savedState().orElseThrow().restore(connected);
         v.w(ICR, INT_ALL);
         assertEquals(FR_CTS | FR_DSR | FR_DCD, v.r(FR) & (FR_CTS | FR_DSR | FR_DCD), "as saved");
         v.poll();
@@ -83,7 +83,7 @@ class Pl011SavedStateTest {
     }
 
     private void assertRejected(SavedStateBlob bad, String expected) {
-        SaveRestore s = u.device.savedState().orElseThrow();
+        SaveRestore s = u.device.capabilities().savedState().orElseThrow();
         SavedStateBlob before = s.save();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.restore(bad));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
@@ -100,7 +100,7 @@ class Pl011SavedStateTest {
     @Test
     void badBlobsAreRejected() {
         makeBusy();
-        SavedStateBlob good = u.device.savedState().orElseThrow().save();
+        SavedStateBlob good = u.device.capabilities().savedState().orElseThrow().save();
         assertRejected(new SavedStateBlob("serial.uart16550", 1, good.data()), "format");
         assertRejected(new SavedStateBlob(good.format(), 2, good.data()), "version 2");
         assertRejected(new SavedStateBlob(good.format(), 1, Arrays.copyOf(good.data(), 12)), "truncated");

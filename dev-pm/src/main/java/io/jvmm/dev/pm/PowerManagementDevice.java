@@ -1,8 +1,11 @@
 package io.jvmm.dev.pm;
 
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
 import io.jvmm.api.device.IoData;
+import io.jvmm.api.device.IoRegion;
+import io.jvmm.api.handles.PowerManagementHandle;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.LineInterruptTarget;
@@ -12,15 +15,13 @@ import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.device.VmClock;
 import io.jvmm.api.support.LogRateLimiter;
+import java.util.List;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.Optional;
 import java.util.function.BiConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A PIIX4-style ACPI power-management register block (the one OpenVMM uses for every x86 chipset
@@ -35,7 +36,15 @@ import org.slf4j.LoggerFactory;
  */
 final class PowerManagementDevice
         implements ChipsetDevice, PortIoIntercept, DeviceLifecycle, SaveRestore {
-    private static final Logger LOG = LoggerFactory.getLogger(PowerManagementDevice.class);
+    private final Capabilities capabilities = Capabilities.builder()
+            .portIo(this).lifecycle(this).savedState(this).build();
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    private static final System.Logger LOG = System.getLogger(PowerManagementDevice.class.getName());
 
     static final String STATE_FORMAT = "chipset.pm";
     static final int STATE_VERSION = 1;
@@ -84,14 +93,12 @@ final class PowerManagementDevice
 
     private final String name;
     private final int base;
+    private final List<IoRegion> regions;
     private final LineInterrupt sci;
     private final VmClock clock;
     /** The board's requestPower(action, cause). */
     private final BiConsumer<PowerAction, String> power;
     private final LogRateLimiter unknownWarning = new LogRateLimiter(10, 5 * NANOS_PER_SECOND, System::nanoTime);
-    private final Optional<PortIoIntercept> portIo = Optional.of(this);
-    private final Optional<DeviceLifecycle> lifecycle = Optional.of(this);
-    private final Optional<SaveRestore> savedState = Optional.of(this);
     private final LineInterruptTarget gpe0Target = this::setGpe0Line;
 
     private int pm1Status;
@@ -114,6 +121,7 @@ final class PowerManagementDevice
             BiConsumer<PowerAction, String> power) {
         this.name = name;
         this.base = base;
+        this.regions = List.of(new IoRegion("pm", base, PowerManagementHandle.LENGTH));
         this.sci = sci;
         this.clock = clock;
         this.power = power;
@@ -141,21 +149,6 @@ final class PowerManagementDevice
 
     LineInterruptTarget gpe0Target() {
         return gpe0Target;
-    }
-
-    @Override
-    public Optional<PortIoIntercept> portIo() {
-        return portIo;
-    }
-
-    @Override
-    public Optional<DeviceLifecycle> lifecycle() {
-        return lifecycle;
-    }
-
-    @Override
-    public Optional<SaveRestore> savedState() {
-        return savedState;
     }
 
     // --- register map ---------------------------------------------------------------------
@@ -305,8 +298,12 @@ final class PowerManagementDevice
     // --- port I/O -----------------------------------------------------------------------------
 
     @Override
-    public IoResult ioRead(int port, byte[] data) {
-        int offset = port - base;
+    public List<IoRegion> pioRegions() {
+        return regions;
+    }
+
+    @Override
+    public IoResult ioRead(int region, int offset, byte[] data) {
         long result = 0;
         int lane = 0;
         while (lane < data.length) {
@@ -328,8 +325,7 @@ final class PowerManagementDevice
     }
 
     @Override
-    public IoResult ioWrite(int port, byte[] data) {
-        int offset = port - base;
+    public IoResult ioWrite(int region, int offset, byte[] data) {
         int lane = 0;
         while (lane < data.length) {
             int start = registerStart(offset + lane);
@@ -354,10 +350,10 @@ final class PowerManagementDevice
     }
 
     private void warnUnknown(String what, int offset, int length) {
-        if (unknownWarning.tryAcquire() != LogRateLimiter.SUPPRESSED && LOG.isWarnEnabled()) {
-            LOG.warn("{}: {} of unknown PM register at offset 0x{} (access of {} bytes); reads 0 "
-                    + "({} similar warnings suppressed so far)", name, what,
-                    Integer.toHexString(offset), length, unknownWarning.suppressedTotal());
+        if (unknownWarning.tryAcquire() != LogRateLimiter.SUPPRESSED && LOG.isLoggable(System.Logger.Level.WARNING)) {
+            LOG.log(System.Logger.Level.WARNING, name + ": " + what + " of unknown PM register at offset 0x"
+                    + Integer.toHexString(offset) + " (access of " + length + " bytes); reads 0 ("
+                    + unknownWarning.suppressedTotal() + " similar warnings suppressed so far)");
         }
     }
 

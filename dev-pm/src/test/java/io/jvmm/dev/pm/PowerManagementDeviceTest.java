@@ -18,6 +18,7 @@ import io.jvmm.api.handles.PowerManagementHandle;
 import io.jvmm.api.resource.ConfigException;
 import io.jvmm.testkit.AllocationMeter;
 import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeBus;
 import io.jvmm.testkit.FakeClock;
 import io.jvmm.testkit.FakeLine;
 import io.jvmm.testkit.MapConfig;
@@ -32,7 +33,7 @@ class PowerManagementDeviceTest {
 
     private FakeBoard board;
     private ChipsetDevice device;
-    private PortIoIntercept io;
+    private FakeBus io;
     private FakeLine sci;
     private LineInterruptTarget gpe0;
 
@@ -40,7 +41,7 @@ class PowerManagementDeviceTest {
     void setUp() {
         board = new FakeBoard();
         device = new PowerManagementResolver().resolve(PowerManagementHandle.DEFAULT, board.context("test-device"));
-        io = device.portIo().orElseThrow();
+        io = board.attach(device);
         sci = board.line(LineSets.IRQ, 9);
         gpe0 = board.lineTargets().get(0).target();
     }
@@ -83,9 +84,10 @@ class PowerManagementDeviceTest {
         FakeBoard b = new FakeBoard();
         ChipsetDevice d = new PowerManagementResolver().resolve(new PowerManagementHandle(0xB000),
                 b.context("test-device"));
+        b.attach(d);
         assertEquals(List.of(FakeBoard.Claim.pio("pm", 0xB000, 0xB036)), b.pioClaims());
         byte[] data = new byte[2];
-        d.portIo().orElseThrow().ioRead(0xB004, data);
+        FakeBus.of(d).ioRead(0xB004, data);
         assertEquals(1, IoData.get(data), "SCI_EN at base+4");
     }
 
@@ -112,11 +114,11 @@ class PowerManagementDeviceTest {
     @Test
     void pm1StatusIsWriteOneToClear() {
         gpe0.setIrq(0, true); // any status source; PM1 has none from outside, so poke via restore
-        SavedStateBlob s = device.savedState().orElseThrow().save();
+        SavedStateBlob s = device.capabilities().savedState().orElseThrow().save();
         byte[] bytes = s.data();
         bytes[0] = (byte) 0x85; // PM1 status = 0x8521
         bytes[1] = 0x21;
-        device.savedState().orElseThrow().restore(new SavedStateBlob(s.format(), s.version(), bytes));
+        device.capabilities().savedState().orElseThrow().restore(new SavedStateBlob(s.format(), s.version(), bytes));
         assertEquals(0x8521, read(0x00, 2));
         write(0x00, 2, 0x0020);
         assertEquals(0x8501, read(0x00, 2));
@@ -229,11 +231,11 @@ class PowerManagementDeviceTest {
 
     @Test
     void sciFollowsPm1EnableAndStatus() {
-        SavedStateBlob s = device.savedState().orElseThrow().save();
+        SavedStateBlob s = device.capabilities().savedState().orElseThrow().save();
         byte[] bytes = s.data();
         bytes[0] = 0x01; // PM1 status = 0x0100 (power button)
         bytes[1] = 0x00;
-        device.savedState().orElseThrow().restore(new SavedStateBlob(s.format(), s.version(), bytes));
+        device.capabilities().savedState().orElseThrow().restore(new SavedStateBlob(s.format(), s.version(), bytes));
         assertFalse(sci.level());
         write(0x02, 2, 0x0100);
         assertTrue(sci.level());
@@ -269,13 +271,13 @@ class PowerManagementDeviceTest {
 
     @Test
     void globalStatusPm1BitIgnoresTimerOverflow() {
-        SavedStateBlob s = device.savedState().orElseThrow().save();
+        SavedStateBlob s = device.capabilities().savedState().orElseThrow().save();
         byte[] bytes = s.data();
         bytes[1] = 0x01; // PM1 status = TMR_STS only
-        device.savedState().orElseThrow().restore(new SavedStateBlob(s.format(), s.version(), bytes));
+        device.capabilities().savedState().orElseThrow().restore(new SavedStateBlob(s.format(), s.version(), bytes));
         assertEquals(0, read(0x18, 2));
         bytes[1] = 0x21;
-        device.savedState().orElseThrow().restore(new SavedStateBlob(s.format(), s.version(), bytes));
+        device.capabilities().savedState().orElseThrow().restore(new SavedStateBlob(s.format(), s.version(), bytes));
         assertEquals(0x40, read(0x18, 2));
     }
 
@@ -358,7 +360,7 @@ class PowerManagementDeviceTest {
         write(0x04, 2, 0x0401);
         board.clock().advance(Duration.ofMillis(1500));
         long timer = read(0x08, 4);
-        SavedStateBlob blob = device.savedState().orElseThrow().save();
+        SavedStateBlob blob = device.capabilities().savedState().orElseThrow().save();
         assertEquals("chipset.pm", blob.format());
         assertEquals(1, blob.version());
 
@@ -366,8 +368,8 @@ class PowerManagementDeviceTest {
                 java.time.Instant.parse("2030-01-01T00:00:00Z")));
         ChipsetDevice copy = new PowerManagementResolver().resolve(PowerManagementHandle.DEFAULT,
                 other.context("test-device"));
-        copy.savedState().orElseThrow().restore(blob);
-        PortIoIntercept cio = copy.portIo().orElseThrow();
+        copy.capabilities().savedState().orElseThrow().restore(blob);
+        FakeBus cio = FakeBus.of(copy);
         for (int off : new int[] {0x00, 0x02, 0x04, 0x0C, 0x0E, 0x10, 0x18, 0x1C, 0x20, 0x28, 0x2C, 0x34}) {
             byte[] a = new byte[4];
             byte[] b = new byte[4];
@@ -379,13 +381,13 @@ class PowerManagementDeviceTest {
         cio.ioRead(BASE + 8, t);
         assertEquals(timer, IoData.get(t), "timer continues from the saved count");
         assertTrue(other.line(LineSets.IRQ, 9).level(), "SCI re-evaluated on restore");
-        assertEquals(blob, copy.savedState().orElseThrow().save());
+        assertEquals(blob, copy.capabilities().savedState().orElseThrow().save());
     }
 
     @Test
     void restoreRejectsBadBlobsAndKeepsState() {
         write(0x2C, 4, 0x55L);
-        var sr = device.savedState().orElseThrow();
+        var sr = device.capabilities().savedState().orElseThrow();
         SavedStateBlob good = sr.save();
         assertThrows(IllegalArgumentException.class,
                 () -> sr.restore(new SavedStateBlob("chipset.other", 1, good.data())));
@@ -404,7 +406,7 @@ class PowerManagementDeviceTest {
         write(0x2C, 4, 0x1234L);
         write(0x04, 2, 0x0000);
         board.clock().advance(Duration.ofSeconds(3));
-        device.lifecycle().orElseThrow().reset();
+        device.capabilities().lifecycle().orElseThrow().reset();
         assertFalse(sci.level());
         assertEquals(0, read(0x0C, 2));
         assertEquals(0, read(0x0E, 2));

@@ -2,45 +2,24 @@ package io.jvmm.dev.serial16550;
 
 import io.jvmm.api.device.BoardServices;
 import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.ChipsetDeviceResolver;
 import io.jvmm.api.device.DeviceWaker;
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.LineSets;
 import io.jvmm.api.handles.Serial16550Handle;
 import io.jvmm.api.handles.SerialBase;
-import io.jvmm.api.resource.ConfigReader;
 import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.ResolveException;
-import io.jvmm.api.resource.ResourceKind;
-import io.jvmm.api.resource.ResourceKinds;
-import io.jvmm.api.resource.ResourceResolver;
 import io.jvmm.api.serial.SerialBackend;
 
 /** Resolves {@code chipset_device:serial_16550}. */
-public final class Serial16550Resolver implements ResourceResolver<Serial16550Handle, ChipsetDevice> {
-    /** The region every 16550 claims: 8 registers of {@code register_width} bytes. */
-    public static final String REGION = "registers";
+public final class Serial16550Resolver extends ChipsetDeviceResolver<Serial16550Handle> {
+    /** The region every 16550 declares: 8 registers of {@code register_width} bytes. */
+    public static final String REGION = Uart16550.REGION;
 
     /** The ServiceLoader provider constructor. */
-    public Serial16550Resolver() {}
-
-    @Override
-    public ResourceKind<ChipsetDevice> kind() {
-        return ResourceKinds.CHIPSET_DEVICE;
-    }
-
-    @Override
-    public String id() {
-        return Serial16550Handle.ID;
-    }
-
-    @Override
-    public Class<Serial16550Handle> handleType() {
-        return Serial16550Handle.class;
-    }
-
-    @Override
-    public Serial16550Handle parseHandle(ConfigReader config) {
-        return Serial16550Handle.parse(config);
+    public Serial16550Resolver() {
+        super(Serial16550Handle.ID, Serial16550Handle.class, Serial16550Handle::parse);
     }
 
     @Override
@@ -82,11 +61,6 @@ public final class Serial16550Resolver implements ResourceResolver<Serial16550Ha
         SerialBackend backend = context.resolve(handle.io());
         try {
             BoardServices board = context.board();
-            if (pio) {
-                board.claimPio(REGION, (int) start, (int) start + 7);
-            } else {
-                board.claimMmio(REGION, start, start + 8L * width - 1);
-            }
             LineInterrupt line = board.newLine(LineSets.IRQ, "interrupt", handle.irq());
             DeviceWaker waker = board.waker();
             Uart16550 uart = new Uart16550(context.deviceName(), pio, start, width, backend, line, waker,

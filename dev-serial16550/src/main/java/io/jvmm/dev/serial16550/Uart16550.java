@@ -1,8 +1,10 @@
 package io.jvmm.dev.serial16550;
 
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
 import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.MmioIntercept;
@@ -12,11 +14,9 @@ import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.api.support.ByteRing;
-import io.jvmm.api.support.LogRateLimiter;
+import io.jvmm.api.support.UartCore;
 import java.util.Arrays;
-import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.List;
 
 /**
  * A 16550A UART. Register accesses touch in-memory state and wake the poller, which drives the
@@ -32,6 +32,8 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
         SaveRestore {
     /** The 16550's FIFO depth: loopback truncation and the trigger levels use it. */
     static final int FIFO_SIZE = 16;
+    /** The one region: 8 registers of {@code register_width} bytes. */
+    static final String REGION = "registers";
     /** Bytes buffered per direction between the guest and the backend. */
     static final int BUFFER_SIZE = 256;
 
@@ -90,21 +92,17 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
     static final int MSR_CONNECTED = MSR_CTS | MSR_DSR | MSR_DCD;
 
     private static final int[] RX_TRIGGER = {1, 4, 8, 14};
-    private static final Logger LOG = LoggerFactory.getLogger(Uart16550.class);
-    private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
+    private static final System.Logger LOG = System.getLogger(Uart16550.class.getName());
 
-    private final String name;
-    private final long base;
     private final int width;
-    private final SerialBackend backend;
+    private final List<IoRegion> regions;
+    private final UartCore core;
+    private final ByteRing rx;
+    private final ByteRing tx;
     private final LineInterrupt line;
     private final DeviceWaker waker;
     private final boolean waitForRts;
-    private final Optional<PortIoIntercept> pio;
-    private final Optional<MmioIntercept> mmio;
-    private final Optional<PollDevice> poll = Optional.of(this::pollNow);
-    private final Optional<DeviceLifecycle> lifecycle = Optional.of(this);
-    private final Optional<SaveRestore> savedState = Optional.of(this);
+    private final Capabilities capabilities;
 
     private int ier;
     private int lcr;
@@ -118,13 +116,7 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
     /** The guest saw THRE as the interrupt source; cleared by writing THR or IER. */
     private boolean thrAcked;
     private boolean overrun;
-    private final ByteRing rx = new ByteRing(BUFFER_SIZE);
-    private final ByteRing tx = new ByteRing(BUFFER_SIZE);
-    /** The last poll stopped pulling input because RX was full: reading RX must wake the poller. */
-    private boolean rxStalled;
     private boolean lineHigh;
-    private long droppedTx;
-    private final LogRateLimiter backendErrorLog = new LogRateLimiter(1, LOG_INTERVAL_NANOS, System::nanoTime);
 
     /**
      * @param pioBase whether {@code base} is an I/O port (else an MMIO address)
@@ -132,65 +124,59 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
      */
     Uart16550(String name, boolean pioBase, long base, int width, SerialBackend backend, LineInterrupt line,
             DeviceWaker waker, boolean waitForRts) {
-        this.name = name;
-        this.base = base;
         this.width = width;
-        this.backend = backend;
+        this.regions = List.of(new IoRegion(REGION, base, 8L * width));
+        this.core = new UartCore(name, backend, waker, BUFFER_SIZE, LOG);
+        this.rx = core.rx();
+        this.tx = core.tx();
         this.line = line;
         this.waker = waker;
         this.waitForRts = waitForRts;
-        this.pio = pioBase ? Optional.of(this) : Optional.empty();
-        this.mmio = pioBase ? Optional.empty() : Optional.of(this);
+        this.capabilities = Capabilities.builder()
+                .portIo(pioBase ? this : null)
+                .mmio(pioBase ? null : this)
+                .pollDevice(this::pollNow)
+                .lifecycle(this)
+                .savedState(this)
+                .build();
         reset();
     }
 
-    // ---- capabilities
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    // ---- bus access: one region, 8 registers of width bytes
 
     @Override
-    public Optional<PortIoIntercept> portIo() {
-        return pio;
+    public List<IoRegion> pioRegions() {
+        return regions;
     }
 
     @Override
-    public Optional<MmioIntercept> mmio() {
-        return mmio;
+    public List<IoRegion> mmioRegions() {
+        return regions;
     }
 
     @Override
-    public Optional<PollDevice> pollDevice() {
-        return poll;
+    public IoResult ioRead(int region, int offset, byte[] data) {
+        return read(offset, data);
     }
 
     @Override
-    public Optional<DeviceLifecycle> lifecycle() {
-        return lifecycle;
+    public IoResult ioWrite(int region, int offset, byte[] data) {
+        return write(offset, data);
     }
 
     @Override
-    public Optional<SaveRestore> savedState() {
-        return savedState;
-    }
-
-    // ---- bus access
-
-    @Override
-    public IoResult ioRead(int port, byte[] data) {
-        return read(port - base, data);
+    public IoResult mmioRead(int region, long offset, byte[] data) {
+        return read(offset, data);
     }
 
     @Override
-    public IoResult ioWrite(int port, byte[] data) {
-        return write(port - base, data);
-    }
-
-    @Override
-    public IoResult mmioRead(long address, byte[] data) {
-        return read(address - base, data);
-    }
-
-    @Override
-    public IoResult mmioWrite(long address, byte[] data) {
-        return write(address - base, data);
+    public IoResult mmioWrite(int region, long offset, byte[] data) {
+        return write(offset, data);
     }
 
     private IoResult read(long offset, byte[] data) {
@@ -215,7 +201,7 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
     }
 
     private int registerIndex(long offset) {
-        return (int) (Math.floorMod(offset, 8L * width) / width);
+        return (int) (offset / width);
     }
 
     private boolean dlab() {
@@ -292,12 +278,7 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
         if (rx.isEmpty()) {
             return 0;
         }
-        int b = rx.pop();
-        if (rxStalled && rx.size() <= BUFFER_SIZE / 2) {
-            rxStalled = false;
-            waker.wake();
-        }
-        return b;
+        return core.popRx();
     }
 
     private int readIir() {
@@ -357,30 +338,17 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
             }
             return;
         }
-        if (!tx.push(value)) {
-            droppedTx++;
-        }
-        try {
-            tx.writeTo(backend);
-        } catch (RuntimeException e) {
-            // the poll reports and handles a broken backend
-        }
-        if (!tx.isEmpty()) {
-            waker.wake();
-        }
+        core.pushTx(value);
+        core.offerTx();
     }
 
     private void writeFcr(int value) {
         // Clear bits act whenever set and are never stored.
         if ((value & FCR_CLEAR_RX) != 0) {
-            rx.clear();
-            if (rxStalled) {
-                rxStalled = false;
-                waker.wake();
-            }
+            core.clearRx();
         }
         if ((value & FCR_CLEAR_TX) != 0) {
-            tx.clear();
+            core.clearTx();
         }
         fcr = (value & FCR_ENABLE) == 0 ? 0 : value & FCR_KEPT;
     }
@@ -440,43 +408,22 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
     /** The {@link PollDevice} work: runs on the board's device thread. */
     void pollNow() {
         try {
-            pollBackend();
+            boolean connected = core.backendConnected();
+            if (connected != ((msr & MSR_DCD) != 0)) {
+                msr = (msr & 0x0F) | MSR_CONNECT_DELTAS | (connected ? MSR_CONNECTED : 0);
+            }
+            core.drainTx();
+            core.fillRx(!loopback() && connected
+                    && (!waitForRts || (mcr & (MCR_DTR | MCR_RTS)) == (MCR_DTR | MCR_RTS)));
         } catch (RuntimeException e) {
-            // A broken backend must not take the VMM down: drop pending output and carry on.
-            tx.clear();
-            logBackendError(e);
+            core.backendFailed(e);
         }
         updateLine();
     }
 
-    private void pollBackend() {
-        boolean connected = backend.isConnected();
-        if (connected != ((msr & MSR_DCD) != 0)) {
-            msr = (msr & 0x0F) | MSR_CONNECT_DELTAS | (connected ? MSR_CONNECTED : 0);
-        }
-        while (!tx.isEmpty() && tx.writeTo(backend) > 0) {
-            // The backend takes a contiguous run per call.
-        }
-        rxStalled = false;
-        if (!loopback() && connected && (!waitForRts || (mcr & (MCR_DTR | MCR_RTS)) == (MCR_DTR | MCR_RTS))) {
-            while (!rx.isFull() && rx.readFrom(backend) > 0) {
-                // Fill what fits; the rest stays in the backend.
-            }
-            rxStalled = rx.isFull();
-        }
-    }
-
-    private void logBackendError(RuntimeException e) {
-        long suppressed = backendErrorLog.tryAcquire();
-        if (suppressed != LogRateLimiter.SUPPRESSED) {
-            LOG.warn("serial '{}': backend failed ({}); output dropped{}", name, e.toString(),
-                    suppressed == 0 ? "" : " (" + suppressed + " similar errors suppressed)");
-        }
-    }
-
-    /** Guest bytes dropped because the TX buffer was full. */
+    /** Guest bytes dropped: the TX buffer was full, or the backend failed. */
     long droppedTx() {
-        return droppedTx;
+        return core.droppedTx();
     }
 
     int txBuffered() {
@@ -504,16 +451,8 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
         scratch = 0xFF;
         thrAcked = false;
         overrun = false;
-        rx.clear();
-        tx.clear();
-        rxStalled = false;
-        boolean connected;
-        try {
-            connected = backend.isConnected();
-        } catch (RuntimeException e) {
-            logBackendError(e);
-            connected = false;
-        }
+        core.reset();
+        boolean connected = core.backendConnectedOrFalse();
         msr = connected ? MSR_CONNECT_DELTAS | MSR_CONNECTED : 0;
         lineHigh = false;
         line.setLevel(false);
@@ -538,9 +477,7 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
         scratch = s.scratch();
         thrAcked = s.thrAcked();
         overrun = s.overrun();
-        rx.load(s.rx());
-        tx.load(s.tx());
-        rxStalled = false;
+        core.restore(s.rx(), s.tx());
         lineHigh = pendingSource() != IIR_NONE && (mcr & MCR_OUT2) != 0;
         line.setLevel(lineHigh);
     }

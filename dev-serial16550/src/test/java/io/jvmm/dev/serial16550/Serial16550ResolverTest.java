@@ -14,6 +14,7 @@ import io.jvmm.api.handles.SerialBase;
 import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeBus;
 import io.jvmm.testkit.SerialPipe;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,9 +25,11 @@ class Serial16550ResolverTest {
     private final SerialPipe pipe = new SerialPipe();
 
     private ChipsetDevice resolve(SerialBase base, int width) throws ResolveException {
-        return new Serial16550Resolver().resolve(
+        ChipsetDevice d = new Serial16550Resolver().resolve(
                 new Serial16550Handle(base, width, 5, DisconnectedSerialHandle.resource(), false),
                 board.context("serial-mmio", Map.of(ResourceKinds.SERIAL_BACKEND, pipe.backend())));
+        board.attach(d); // the board claims what the device declares
+        return d;
     }
 
     @Test
@@ -34,8 +37,8 @@ class Serial16550ResolverTest {
         ChipsetDevice d = resolve(new SerialBase.IoPort(0x2F8), 1);
         assertEquals(java.util.List.of(FakeBoard.Claim.pio("registers", 0x2F8, 0x2FF)), board.claims());
         assertEquals(5, board.lines().get(0).vector());
-        assertTrue(d.portIo().isPresent() && d.mmio().isEmpty());
-        assertTrue(d.pollDevice().isPresent() && d.lifecycle().isPresent() && d.savedState().isPresent());
+        assertTrue(d.capabilities().portIo().isPresent() && d.capabilities().mmio().isEmpty());
+        assertTrue(d.capabilities().pollDevice().isPresent() && d.capabilities().lifecycle().isPresent() && d.capabilities().savedState().isPresent());
     }
 
     @Test
@@ -45,7 +48,7 @@ class Serial16550ResolverTest {
             ChipsetDevice d = resolve(new SerialBase.Mmio(0xFED0_0000L), w);
             long end = 0xFED0_0000L + 8L * w - 1;
             assertEquals(java.util.List.of(FakeBoard.Claim.mmio("registers", 0xFED0_0000L, end)), board.claims());
-            assertTrue(d.mmio().isPresent() && d.portIo().isEmpty());
+            assertTrue(d.capabilities().mmio().isPresent() && d.capabilities().portIo().isEmpty());
         }
     }
 
@@ -66,7 +69,7 @@ class Serial16550ResolverTest {
     @Test
     void mmioDecodesRegistersByWidthAndRejectsMisalignedOffsets() throws ResolveException {
         long base = 0x9000_0000L;
-        MmioIntercept m = resolve(new SerialBase.Mmio(base), 4).mmio().orElseThrow();
+        FakeBus m = FakeBus.of(resolve(new SerialBase.Mmio(base), 4));
         byte[] four = new byte[4];
         assertEquals(IoResult.OK, m.mmioRead(base + 4 * 5, four));
         assertArrayEquals(new byte[] {0x60, 0, 0, 0}, four, "LSR at index 5, zero-extended");

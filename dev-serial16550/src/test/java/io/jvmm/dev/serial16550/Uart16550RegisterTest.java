@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvmm.testkit.FakeBus;
 import io.jvmm.testkit.SerialPipe;
 import org.junit.jupiter.api.Test;
 
@@ -355,10 +356,10 @@ class Uart16550RegisterTest {
     @Test
     void widerAndMisalignedAccesses() {
         byte[] two = {(byte) 0xAA, (byte) 0xAA};
-        u.device.portIo().orElseThrow().ioRead(0x3F8 + LSR, two);
+        FakeBus.of(u.device).ioRead(0x3F8 + LSR, two);
         assertArrayEquals(new byte[] {0x60, 0}, two, "wide reads zero the upper bytes");
         byte[] four = {(byte) 0x07, 0x55, 0x55, 0x55};
-        u.device.portIo().orElseThrow().ioWrite(0x3F8 + SCR, four);
+        FakeBus.of(u.device).ioWrite(0x3F8 + SCR, four);
         assertEquals(0x07, u.in(SCR), "writes use byte 0");
     }
 
@@ -371,7 +372,7 @@ class Uart16550RegisterTest {
         u.out(MCR, 0x1F);
         u.out(SCR, 0);
         u.out(THR, 'x');
-        u.device.lifecycle().orElseThrow().reset();
+        u.device.capabilities().lifecycle().orElseThrow().reset();
         assertEquals(0x00, u.in(IER));
         assertEquals(0x00, u.in(LCR));
         assertEquals(0x00, u.in(MCR));
@@ -386,7 +387,7 @@ class Uart16550RegisterTest {
 
         SerialPipe off = new SerialPipe(16, false);
         UartHarness d = UartHarness.com1(off);
-        d.device.lifecycle().orElseThrow().reset();
+        d.device.capabilities().lifecycle().orElseThrow().reset();
         assertEquals(0x00, d.in(MSR), "reset with a disconnected backend does not connect it");
     }
 }

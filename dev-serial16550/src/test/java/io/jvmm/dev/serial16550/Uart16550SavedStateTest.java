@@ -38,15 +38,15 @@ class Uart16550SavedStateTest {
     @Test
     void roundTripRestoresEveryRegisterAndBothBuffers() {
         makeBusy();
-        SaveRestore s = u.device.savedState().orElseThrow();
+        SaveRestore s = u.device.capabilities().savedState().orElseThrow();
         SavedStateBlob blob = s.save();
         assertEquals("serial.uart16550", blob.format());
         assertEquals(1, blob.version());
 
         SerialPipe other = new SerialPipe(64, true);
         UartHarness v = UartHarness.com1(other);
-        v.device.savedState().orElseThrow().restore(blob);
-        assertEquals(blob, v.device.savedState().orElseThrow().save(), "restore then save is the identity");
+        v.device.capabilities().savedState().orElseThrow().restore(blob);
+        assertEquals(blob, v.device.capabilities().savedState().orElseThrow().save(), "restore then save is the identity");
         assertEquals(0x1B, v.in(LCR));
         assertEquals(0x0B, v.in(IER));
         assertEquals(0x0B, v.in(MCR));
@@ -57,10 +57,10 @@ class Uart16550SavedStateTest {
     @Test
     void roundTripDetails() {
         makeBusy();
-        SavedStateBlob blob = u.device.savedState().orElseThrow().save();
+        SavedStateBlob blob = u.device.capabilities().savedState().orElseThrow().save();
         SerialPipe other = new SerialPipe(64, true);
         UartHarness v = UartHarness.com1(other);
-        v.device.savedState().orElseThrow().restore(blob);
+        v.device.capabilities().savedState().orElseThrow().restore(blob);
         assertEquals(0xBB, v.in(MSR), "deltas kept");
         assertEquals(0x01, v.in(LSR), "RX data, TX not empty");
         v.out(LCR, 0x80);
@@ -74,7 +74,7 @@ class Uart16550SavedStateTest {
     }
 
     private void assertRejected(SavedStateBlob bad, String expected) {
-        SaveRestore s = u.device.savedState().orElseThrow();
+        SaveRestore s = u.device.capabilities().savedState().orElseThrow();
         SavedStateBlob before = s.save();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.restore(bad));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
@@ -90,7 +90,7 @@ class Uart16550SavedStateTest {
     @Test
     void badBlobsAreRejected() {
         makeBusy();
-        SavedStateBlob good = u.device.savedState().orElseThrow().save();
+        SavedStateBlob good = u.device.capabilities().savedState().orElseThrow().save();
         assertRejected(new SavedStateBlob("serial.pl011", 1, good.data()), "format");
         assertRejected(new SavedStateBlob(good.format(), 2, good.data()), "version 2");
         assertRejected(new SavedStateBlob(good.format(), 1, Arrays.copyOf(good.data(), 12)), "truncated");

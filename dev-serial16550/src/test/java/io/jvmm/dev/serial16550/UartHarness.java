@@ -10,6 +10,7 @@ import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.testkit.FakeBoard;
+import io.jvmm.testkit.FakeBus;
 import io.jvmm.testkit.FakeLine;
 import io.jvmm.testkit.SerialPipe;
 import java.util.Map;
@@ -18,11 +19,13 @@ import java.util.Map;
 final class UartHarness {
     final FakeBoard board;
     final ChipsetDevice device;
+    final FakeBus bus;
     final int base;
 
     private UartHarness(FakeBoard board, ChipsetDevice device, int base) {
         this.board = board;
         this.device = device;
+        this.bus = board.attach(device);
         this.base = base;
     }
 
@@ -48,16 +51,16 @@ final class UartHarness {
 
     int in(int offset) {
         byte[] d = new byte[1];
-        assertEquals(IoResult.OK, device.portIo().orElseThrow().ioRead(base + offset, d));
+        assertEquals(IoResult.OK, bus.ioRead(base + offset, d));
         return d[0] & 0xFF;
     }
 
     void out(int offset, int value) {
-        assertEquals(IoResult.OK, device.portIo().orElseThrow().ioWrite(base + offset, new byte[] {(byte) value}));
+        assertEquals(IoResult.OK, bus.ioWrite(base + offset, new byte[] {(byte) value}));
     }
 
     void poll() {
-        device.pollDevice().orElseThrow().poll();
+        device.capabilities().pollDevice().orElseThrow().poll();
     }
 
     Uart16550 uart() {

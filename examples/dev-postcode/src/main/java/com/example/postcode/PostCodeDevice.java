@@ -1,13 +1,15 @@
 package com.example.postcode;
 
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.VmClock;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * Records every byte written to its port, with the VM time it arrived, and prints the list when the
@@ -21,13 +23,15 @@ import java.util.Optional;
 final class PostCodeDevice implements ChipsetDevice, PortIoIntercept, DeviceLifecycle {
     /** Codes kept per run; a Linux guest also writes port 0x80 for I/O delays, so bound it. */
     static final int CAPACITY = 4096;
+    /** The name of the one-port region the device declares (shown in conflict messages). */
+    static final String REGION = "post";
 
     private final String name;
     private final int port;
+    private final List<IoRegion> regions;
+    private final Capabilities capabilities = Capabilities.builder().portIo(this).lifecycle(this).build();
     private final VmClock clock;
     private final PrintStream report;
-    private final Optional<PortIoIntercept> portIo = Optional.of(this);
-    private final Optional<DeviceLifecycle> lifecycle = Optional.of(this);
 
     private final byte[] codes = new byte[CAPACITY];
     private final long[] times = new long[CAPACITY];
@@ -39,26 +43,25 @@ final class PostCodeDevice implements ChipsetDevice, PortIoIntercept, DeviceLife
     PostCodeDevice(String name, int port, VmClock clock, PrintStream report) {
         this.name = name;
         this.port = port;
+        this.regions = List.of(new IoRegion(REGION, port, 1));
         this.clock = clock;
         this.report = report;
         this.origin = clock.nanos();
     }
 
     @Override
-    public Optional<PortIoIntercept> portIo() {
-        return portIo;
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    /** One port; the board claims it, reports conflicts, and sends its accesses here as offset 0. */
+    @Override
+    public List<IoRegion> pioRegions() {
+        return regions;
     }
 
     @Override
-    public Optional<DeviceLifecycle> lifecycle() {
-        return lifecycle;
-    }
-
-    @Override
-    public IoResult ioWrite(int port, byte[] data) {
-        if (port != this.port) {
-            return IoResult.INVALID_REGISTER;
-        }
+    public IoResult ioWrite(int region, int offset, byte[] data) {
         // A wider write still carries the code in its low byte.
         last = data[0] & 0xFF;
         if (count == CAPACITY) {
@@ -72,10 +75,7 @@ final class PostCodeDevice implements ChipsetDevice, PortIoIntercept, DeviceLife
     }
 
     @Override
-    public IoResult ioRead(int port, byte[] data) {
-        if (port != this.port) {
-            return IoResult.INVALID_REGISTER;
-        }
+    public IoResult ioRead(int region, int offset, byte[] data) {
         data[0] = (byte) last;
         for (int i = 1; i < data.length; i++) {
             data[i] = 0;

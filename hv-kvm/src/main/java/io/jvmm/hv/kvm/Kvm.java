@@ -42,7 +42,15 @@ final class Kvm {
     static final long GET_LAPIC = 0x8400ae8eL;
     static final long SET_LAPIC = 0x4400ae8fL;
     static final long SET_CPUID2 = 0x4008ae90L;
+    static final long GET_MP_STATE = 0x8004ae98L;
     static final long SET_MP_STATE = 0x4004ae99L;
+    static final long GET_FPU = 0x81a0ae8cL;
+    static final long GET_VCPU_EVENTS = 0x8040ae9fL;
+    static final long SET_VCPU_EVENTS = 0x4040aea0L;
+    static final long GET_DEBUGREGS = 0x8080aea1L;
+    static final long SET_DEBUGREGS = 0x4080aea2L;
+    static final long GET_XCRS = 0x8188aea6L;
+    static final long SET_XCRS = 0x4188aea7L;
 
     // capabilities (KVM_CHECK_EXTENSION arguments)
     static final int CAP_IRQCHIP = 0;
@@ -53,6 +61,7 @@ final class Kvm {
     static final int CAP_PIT2 = 33;
     static final int CAP_MAX_VCPUS = 66;
     static final int CAP_READONLY_MEM = 81;
+    static final int CAP_XCRS = 56;
     static final int CAP_IMMEDIATE_EXIT = 136;
 
     static final int MEM_READONLY = 2;
@@ -150,6 +159,16 @@ final class Kvm {
     static final int FPU_SIZE = 416;
     static final int FPU_FCW = 128;
     static final int FPU_MXCSR = 408;
+
+    // struct kvm_vcpu_events (64 bytes): exception, interrupt, nmi, sipi_vector u32, flags u32 at 20, smi, ...
+    static final int VCPU_EVENTS_SIZE = 64;
+    static final int VCPU_EVENTS_FLAGS = 20;
+    static final int VCPUEVENT_VALID_NMI_PENDING = 0x1;
+    static final int VCPUEVENT_VALID_SIPI_VECTOR = 0x2;
+    static final int VCPUEVENT_VALID_SHADOW = 0x4;
+    static final int VCPUEVENT_VALID_SMM = 0x8;
+    static final int DEBUGREGS_SIZE = 128;
+    static final int XCRS_SIZE = 392;
 
     static final int LAPIC_SIZE = 1024;
     static final int LAPIC_LVT0 = 0x350;

@@ -108,8 +108,9 @@ final class KvmPartition implements Partition {
         CpuidTable cpuid = system.supportedCpuid();
         BootMsrs msrs = BootMsrs.forHost(system.msrIndexList(), cpuid.hasMtrr());
         int runSize = system.vcpuMmapSize();
+        boolean xcrs = system.checkExtension(Kvm.CAP_XCRS) > 0;
         for (int i = 0; i < config.vcpuCount(); i++) {
-            vcpus.add(KvmVcpu.create(this, vmFd, i, config.vcpuCount(), runSize, cpuid, msrs, kick));
+            vcpus.add(KvmVcpu.create(this, vmFd, i, config.vcpuCount(), runSize, cpuid, msrs, kick, xcrs));
         }
         LOG.debug("KVM partition: {} MiB RAM {}, {} vCPUs, {} CPUID leaves, boot MSRs {}",
                 config.memoryBytes() >> 20, memory.describeLayout(), config.vcpuCount(), cpuid.count(),

@@ -9,6 +9,7 @@ import io.jvmm.api.hv.VcpuExit;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.HexFormat;
 
 /**
  * One KVM vCPU: its fd, its mmap'd {@code kvm_run} page (read through a direct buffer) and the exit
@@ -26,6 +27,9 @@ import java.util.Arrays;
 final class KvmVcpu implements Vcpu {
     private static final VcpuExit.Kicked KICKED = new VcpuExit.Kicked();
     private static final long CR0_PE = 1;
+    /** Where an INITed x86 CPU fetches: CS base 0xffff0000, RIP 0xfff0. */
+    private static final long RESET_RIP = 0xfff0;
+    private static final long RESET_CS_BASE = 0xffff_0000L;
     private static final long CR0_ET = 1 << 4;
     private static final long CR0_NW = 1L << 29;
     private static final long CR0_CD = 1L << 30;
@@ -48,6 +52,8 @@ final class KvmVcpu implements Vcpu {
     private final int cpuSignature;
     private final BootMsrs bootMsrs;
     private final NativeBuffer initialLapic;
+    /** Whether KVM has KVM_GET/SET_XCRS (XCR0 is reset with the rest of the boot state). */
+    private final boolean xcrs;
 
     private volatile boolean kickRequested;
     /** Set by {@link #close()} under this object's monitor; {@link #kick()} checks it there. */
@@ -58,7 +64,7 @@ final class KvmVcpu implements Vcpu {
     private long ownerPthread;
 
     private KvmVcpu(KvmPartition partition, int index, int fd, long runAddress, int runSize, KickSignal kickSignal,
-            int cpuSignature, BootMsrs bootMsrs, NativeBuffer initialLapic) {
+            int cpuSignature, BootMsrs bootMsrs, NativeBuffer initialLapic, boolean xcrs) {
         this.partition = partition;
         this.index = index;
         this.fd = fd;
@@ -72,11 +78,12 @@ final class KvmVcpu implements Vcpu {
         this.cpuSignature = cpuSignature;
         this.bootMsrs = bootMsrs;
         this.initialLapic = initialLapic;
+        this.xcrs = xcrs;
     }
 
     /** KVM_CREATE_VCPU plus CPUID, LAPIC LVTs and the power-on register state. */
     static KvmVcpu create(KvmPartition partition, int vmFd, int index, int vcpuCount, int runSize,
-            CpuidTable cpuid, BootMsrs msrs, KickSignal kickSignal) throws HypervisorException {
+            CpuidTable cpuid, BootMsrs msrs, KickSignal kickSignal, boolean xcrs) throws HypervisorException {
         int fd = LibC.ioctl(vmFd, Kvm.CREATE_VCPU, index);
         if (fd < 0) {
             throw new HypervisorException("KVM_CREATE_VCPU " + index + " failed: " + LibC.describe(LibC.errno()));
@@ -98,7 +105,7 @@ final class KvmVcpu implements Vcpu {
                 lapic.bytes.putInt(Kvm.LAPIC_LVT1, 0x400); // NMI, unmasked
             }
             KvmVcpu vcpu = new KvmVcpu(partition, index, fd, run, runSize, kickSignal,
-                    CpuidTable.register(cpuid2, 1, 0, 0), msrs.copy(), lapic);
+                    CpuidTable.register(cpuid2, 1, 0, 0), msrs.copy(), lapic, xcrs);
             vcpu.setBootState(new CpuBootState.X86ResetVector());
             return vcpu;
         } catch (HypervisorException | RuntimeException e) {
@@ -167,17 +174,54 @@ final class KvmVcpu implements Vcpu {
         } else {
             throw new HypervisorException("the kvm backend cannot start a vCPU in " + state);
         }
+        forceMmuContextRebuild(s);
         check(LibC.ioctl(fd, Kvm.SET_SREGS, sregs.memory), "KVM_SET_SREGS", index);
         check(LibC.ioctl(fd, Kvm.SET_REGS, regs.memory), "KVM_SET_REGS", index);
         NativeBuffer fpu = new NativeBuffer(Kvm.FPU_SIZE);
         fpu.bytes.putShort(Kvm.FPU_FCW, (short) 0x37f);
         fpu.bytes.putInt(Kvm.FPU_MXCSR, 0x1f80);
         check(LibC.ioctl(fd, Kvm.SET_FPU, fpu.memory), "KVM_SET_FPU", index);
+        if (xcrs) {
+            NativeBuffer x = new NativeBuffer(Kvm.XCRS_SIZE); // struct kvm_xcrs {u32 nr_xcrs, flags; kvm_xcr[16]...}
+            x.bytes.putInt(0, 1);
+            x.bytes.putInt(8, 0); // XCR0 ...
+            x.bytes.putLong(16, 1); // ... = x87 only, as after RESET
+            check(LibC.ioctl(fd, Kvm.SET_XCRS, x.memory), "KVM_SET_XCRS", index);
+        }
+        NativeBuffer debug = new NativeBuffer(Kvm.DEBUGREGS_SIZE); // struct kvm_debugregs {u64 db[4], dr6, dr7, ...}
+        debug.bytes.putLong(32, 0xffff_0ff0L);
+        debug.bytes.putLong(40, 0x400);
+        check(LibC.ioctl(fd, Kvm.SET_DEBUGREGS, debug.memory), "KVM_SET_DEBUGREGS", index);
         bootMsrs.apply(fd, index);
         check(LibC.ioctl(fd, Kvm.SET_LAPIC, initialLapic.memory), "KVM_SET_LAPIC", index);
+        // nothing pending or injected, no NMI pending or masked, no interrupt shadow, not in SMM
+        NativeBuffer events = new NativeBuffer(Kvm.VCPU_EVENTS_SIZE);
+        events.bytes.putInt(Kvm.VCPU_EVENTS_FLAGS, Kvm.VCPUEVENT_VALID_NMI_PENDING | Kvm.VCPUEVENT_VALID_SIPI_VECTOR
+                | Kvm.VCPUEVENT_VALID_SHADOW | Kvm.VCPUEVENT_VALID_SMM);
+        check(LibC.ioctl(fd, Kvm.SET_VCPU_EVENTS, events.memory), "KVM_SET_VCPU_EVENTS", index);
         NativeBuffer mp = new NativeBuffer(4); // struct kvm_mp_state {u32 mp_state}
         mp.bytes.putInt(0, mpState);
         check(LibC.ioctl(fd, Kvm.SET_MP_STATE, mp.memory), "KVM_SET_MP_STATE", index);
+    }
+
+    /**
+     * Makes KVM rebuild its MMU context before the vCPU next runs. KVM_SET_SREGS does that only
+     * when it changes CR0, CR3, CR4 or EFER, and a reset can leave all four as they are: on AMD SVM
+     * (Linux 6.1 at least), a triple fault's SHUTDOWN intercept clears the VMCB, nested-paging root
+     * included, and INITs the vCPU without rebuilding the MMU when paging was off; if the boot state
+     * then has the CR0 that INIT left (a firmware that only set CR0.PE before it triple-faulted),
+     * KVM keeps its cached root, the hardware walks nested page tables at host address 0 and the
+     * guest never fetches its first instruction (an endless loop of NPF exits, all inside KVM). So
+     * the boot state goes in after a detour through a CR3 that differs from the current one; the
+     * CR3 of a vCPU that is not running is not used until the boot state replaces it.
+     */
+    private void forceMmuContextRebuild(ByteBuffer bootSregs) throws HypervisorException {
+        NativeBuffer current = new NativeBuffer(Kvm.SREGS_SIZE);
+        check(LibC.ioctl(fd, Kvm.GET_SREGS, current.memory), "KVM_GET_SREGS", index);
+        NativeBuffer detour = new NativeBuffer(Kvm.SREGS_SIZE);
+        detour.bytes.put(0, bootSregs, 0, Kvm.SREGS_SIZE);
+        detour.bytes.putLong(Kvm.SREGS_CR3, current.bytes.getLong(Kvm.SREGS_CR3) ^ 0x1000);
+        check(LibC.ioctl(fd, Kvm.SET_SREGS, detour.memory), "KVM_SET_SREGS", index);
     }
 
     /** Code, data and TSS segments from the boot GDT's descriptors; IDT empty until the guest loads one. */
@@ -240,7 +284,7 @@ final class KvmVcpu implements Vcpu {
                 case Kvm.EXIT_HLT:
                     return new VcpuExit.Halted(rip());
                 case Kvm.EXIT_SHUTDOWN:
-                    return new VcpuExit.Shutdown(rip());
+                    return new VcpuExit.Shutdown(shutdownRip());
                 case Kvm.EXIT_SYSTEM_EVENT:
                     return systemEvent(r.getInt(Kvm.RUN_SYSTEM_EVENT_TYPE));
                 case Kvm.EXIT_FAIL_ENTRY:
@@ -364,6 +408,23 @@ final class KvmVcpu implements Vcpu {
         return regs.bytes.getLong(Kvm.REGS_RIP);
     }
 
+    /**
+     * The RIP of a triple fault, or -1 where it is lost: on AMD SVM, KVM reinitializes the VMCB on
+     * the shutdown intercept (arch/x86/kvm/svm/svm.c, shutdown_interception), so the vCPU already
+     * reads as INITed, at the reset vector in real mode; reporting 0xfff0 there would mislead.
+     * Intel VMX keeps the faulting state. (Cold path: a reset or the end of the run.)
+     */
+    private long shutdownRip() {
+        long rip = rip();
+        NativeBuffer sregs = new NativeBuffer(Kvm.SREGS_SIZE);
+        if (rip == RESET_RIP && LibC.ioctl(fd, Kvm.GET_SREGS, sregs.memory) >= 0
+                && sregs.bytes.getLong(Kvm.SREGS_CS) == RESET_CS_BASE
+                && (sregs.bytes.getLong(Kvm.SREGS_CR0) & CR0_PE) == 0) {
+            return -1;
+        }
+        return rip;
+    }
+
     /** Registers as KVM_GET_REGS reports them (for tests and diagnostics). */
     NativeBuffer registers() throws HypervisorException {
         NativeBuffer regs = new NativeBuffer(Kvm.REGS_SIZE);
@@ -376,6 +437,83 @@ final class KvmVcpu implements Vcpu {
         NativeBuffer sregs = new NativeBuffer(Kvm.SREGS_SIZE);
         check(LibC.ioctl(fd, Kvm.GET_SREGS, sregs.memory), "KVM_GET_SREGS", index);
         return sregs;
+    }
+
+    /**
+     * A readable dump of the vCPU's architectural state as KVM reports it (registers, special
+     * registers, MP state, pending events, debug registers, XCRs, FPU control words and a set of
+     * MSRs, the TSC first), for diagnostics and for comparing a reset vCPU with a fresh one.
+     */
+    String describeState() {
+        StringBuilder b = new StringBuilder();
+        NativeBuffer regs = new NativeBuffer(Kvm.REGS_SIZE);
+        if (LibC.ioctl(fd, Kvm.GET_REGS, regs.memory) == 0) {
+            String[] names = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp", "r8", "r9", "r10", "r11",
+                "r12", "r13", "r14", "r15", "rip", "rflags"};
+            for (int i = 0; i < names.length; i++) {
+                b.append(names[i]).append('=').append(Long.toHexString(regs.bytes.getLong(8 * i))).append(' ');
+            }
+            b.append('\n');
+        }
+        NativeBuffer sregs = new NativeBuffer(Kvm.SREGS_SIZE);
+        if (LibC.ioctl(fd, Kvm.GET_SREGS, sregs.memory) == 0) {
+            ByteBuffer s = sregs.bytes;
+            String[] segs = {"cs", "ds", "es", "fs", "gs", "ss", "tr", "ldt"};
+            for (int i = 0; i < segs.length; i++) {
+                int o = i * Segments.SEGMENT_SIZE;
+                b.append(String.format("%s={sel=%x base=%x limit=%x type=%x p=%d dpl=%d db=%d s=%d l=%d g=%d avl=%d unusable=%d} ",
+                        segs[i], s.getShort(o + Kvm.SEG_SELECTOR) & 0xffff, s.getLong(o + Kvm.SEG_BASE),
+                        s.getInt(o + Kvm.SEG_LIMIT), s.get(o + Kvm.SEG_TYPE), s.get(o + Kvm.SEG_PRESENT),
+                        s.get(o + Kvm.SEG_DPL), s.get(o + Kvm.SEG_DB), s.get(o + Kvm.SEG_S), s.get(o + Kvm.SEG_L),
+                        s.get(o + Kvm.SEG_G), s.get(o + Kvm.SEG_AVL), s.get(o + Kvm.SEG_UNUSABLE)));
+            }
+            b.append(String.format("%ngdt=%x/%x idt=%x/%x cr0=%x cr2=%x cr3=%x cr4=%x cr8=%x efer=%x apic_base=%x"
+                    + " irq_bitmap=%x,%x,%x,%x%n",
+                    s.getLong(Kvm.SREGS_GDT), s.getShort(Kvm.SREGS_GDT + 8) & 0xffff,
+                    s.getLong(Kvm.SREGS_IDT), s.getShort(Kvm.SREGS_IDT + 8) & 0xffff,
+                    s.getLong(Kvm.SREGS_CR0), s.getLong(Kvm.SREGS_CR2), s.getLong(Kvm.SREGS_CR3),
+                    s.getLong(Kvm.SREGS_CR4), s.getLong(Kvm.SREGS_CR8), s.getLong(Kvm.SREGS_EFER),
+                    s.getLong(Kvm.SREGS_APIC_BASE), s.getLong(Kvm.SREGS_INTERRUPT_BITMAP),
+                    s.getLong(Kvm.SREGS_INTERRUPT_BITMAP + 8), s.getLong(Kvm.SREGS_INTERRUPT_BITMAP + 16),
+                    s.getLong(Kvm.SREGS_INTERRUPT_BITMAP + 24)));
+        }
+        NativeBuffer mp = new NativeBuffer(4);
+        b.append("mp_state=").append(LibC.ioctl(fd, Kvm.GET_MP_STATE, mp.memory) == 0 ? mp.bytes.getInt(0) : -1);
+        NativeBuffer events = new NativeBuffer(Kvm.VCPU_EVENTS_SIZE);
+        if (LibC.ioctl(fd, Kvm.GET_VCPU_EVENTS, events.memory) == 0) {
+            byte[] e = new byte[Kvm.VCPU_EVENTS_SIZE];
+            events.bytes.get(0, e);
+            b.append(" events=").append(HexFormat.of().formatHex(e));
+        }
+        NativeBuffer debug = new NativeBuffer(Kvm.DEBUGREGS_SIZE);
+        if (LibC.ioctl(fd, Kvm.GET_DEBUGREGS, debug.memory) == 0) {
+            b.append(String.format(" dr0-3=%x,%x,%x,%x dr6=%x dr7=%x", debug.bytes.getLong(0), debug.bytes.getLong(8),
+                    debug.bytes.getLong(16), debug.bytes.getLong(24), debug.bytes.getLong(32), debug.bytes.getLong(40)));
+        }
+        NativeBuffer xcrs = new NativeBuffer(Kvm.XCRS_SIZE);
+        if (LibC.ioctl(fd, Kvm.GET_XCRS, xcrs.memory) == 0) {
+            b.append(" nr_xcrs=").append(xcrs.bytes.getInt(0));
+            for (int i = 0; i < xcrs.bytes.getInt(0) && i < 16; i++) {
+                b.append(String.format(" xcr%d=%x", xcrs.bytes.getInt(8 + 16 * i), xcrs.bytes.getLong(16 + 16 * i)));
+            }
+        }
+        NativeBuffer fpu = new NativeBuffer(Kvm.FPU_SIZE);
+        if (LibC.ioctl(fd, Kvm.GET_FPU, fpu.memory) == 0) {
+            b.append(String.format(" fcw=%x fsw=%x ftwx=%x mxcsr=%x", fpu.bytes.getShort(Kvm.FPU_FCW) & 0xffff,
+                    fpu.bytes.getShort(Kvm.FPU_FCW + 2) & 0xffff, fpu.bytes.get(Kvm.FPU_FCW + 4) & 0xff,
+                    fpu.bytes.getInt(Kvm.FPU_MXCSR)));
+        }
+        int[] msrIndexes = {0x10, 0x1b, 0x174, 0x175, 0x176, 0x1a0, 0x277, 0x2ff, 0xc0000080, 0xc0000081, 0xc0000082,
+            0xc0000083, 0xc0000084, 0xc0000100, 0xc0000101, 0xc0000102, 0xc0010117};
+        for (int msr : msrIndexes) {
+            NativeBuffer one = new NativeBuffer(Kvm.MSRS_HEADER + Kvm.MSR_ENTRY_SIZE);
+            one.bytes.putInt(0, 1);
+            one.bytes.putInt(Kvm.MSRS_HEADER, msr);
+            if (LibC.ioctl(fd, Kvm.GET_MSRS, one.memory) == 1) {
+                b.append(String.format(" msr%x=%x", msr, one.bytes.getLong(Kvm.MSRS_HEADER + 8)));
+            }
+        }
+        return b.toString();
     }
 
     /** The MSRs this vCPU was given at boot (what KVM accepted). */

@@ -108,7 +108,12 @@ class KvmGuestTest {
             VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, 10);
             assertEquals(0, bus.ready.getCount(), "the guest wrote port 0xf1 just before the ud2");
             assertEquals(List.of(), bus.pioWrites, "and no other port");
-            assertEquals(new VcpuExit.Shutdown(LOAD + 0xb), exit, "a shutdown exit at the ud2 (offset 0xb)");
+            // At the ud2 (offset 0xb); except on AMD SVM, where KVM has INITed the vCPU by the time
+            // the exit arrives (the VMCB is undefined after a shutdown): the RIP is lost, reported
+            // as -1 rather than as the INIT state's 0xfff0.
+            VcpuExit.Shutdown shutdown = assertInstanceOf(VcpuExit.Shutdown.class, exit);
+            assertTrue(shutdown.rip() == LOAD + 0xb || shutdown.rip() == -1,
+                    "a shutdown exit at the ud2 (offset 0xb), or with its RIP lost: " + exit);
         }
     }
 

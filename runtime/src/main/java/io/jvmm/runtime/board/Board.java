@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The I/O bus of a built board: sends each vCPU access, by absolute address, to the device that
- * claimed it, holding only that device's lock.
+ * The I/O bus of a built board: sends each vCPU access, by the address of its first byte, to the
+ * device that declared the region holding it, as (region index, offset), holding only that
+ * device's lock.
  *
  * <p>The range maps are immutable and published through final fields, so lookup takes no lock and
  * the common path (claimed address, device returns OK) allocates nothing. Unclaimed reads return
@@ -26,8 +27,12 @@ public final class Board implements IoBus {
     private static final Logger log = LoggerFactory.getLogger(Board.class);
     /** Where a deferred write's (absent) result is copied: nothing, since it has no bytes. */
     private static final byte[] NO_DATA = new byte[0];
-    private static final boolean READ = true;
-    private static final boolean WRITE = false;
+    private static final int WRITE_BIT = 1;
+    private static final int MMIO_BIT = 2;
+    private static final int PIO_READ = 0;
+    private static final int PIO_WRITE = WRITE_BIT;
+    private static final int MMIO_READ = MMIO_BIT;
+    private static final int MMIO_WRITE = MMIO_BIT | WRITE_BIT;
 
     private final PioRangeMap<DispatchTarget> pio;
     private final IoRangeMap<DispatchTarget> mmio;
@@ -93,89 +98,71 @@ public final class Board implements IoBus {
     @Override
     public void pioRead(int port, byte[] data) {
         port &= 0xFFFF;
-        DispatchTarget t = pio.find(port);
-        if (t == null) {
-            IoData.fillOnes(data);
-            if (traceUnknownPio) {
-                traceUnknown(unknownPioLog, "pio", READ, port, data);
-            }
-            return;
-        }
-        IoResult result;
-        try {
-            synchronized (t.lock) {
-                result = t.pio.ioRead(port, data);
-            }
-        } catch (RuntimeException e) {
-            threw(t, "pio", READ, port, data, e);
-            return;
-        }
-        finish(t, result, "pio", READ, port, data);
+        dispatch(pio.find(port), PIO_READ, port, data);
     }
 
     @Override
     public void pioWrite(int port, byte[] data) {
         port &= 0xFFFF;
-        DispatchTarget t = pio.find(port);
-        if (t == null) {
-            if (traceUnknownPio) {
-                traceUnknown(unknownPioLog, "pio", WRITE, port, data);
-            }
-            return;
-        }
-        IoResult result;
-        try {
-            synchronized (t.lock) {
-                result = t.pio.ioWrite(port, data);
-            }
-        } catch (RuntimeException e) {
-            threw(t, "pio", WRITE, port, data, e);
-            return;
-        }
-        finish(t, result, "pio", WRITE, port, data);
+        dispatch(pio.find(port), PIO_WRITE, port, data);
     }
 
     @Override
     public void mmioRead(long address, byte[] data) {
-        DispatchTarget t = mmio.find(address);
-        if (t == null) {
-            IoData.fillOnes(data);
-            if (traceUnknownMmio) {
-                traceUnknown(unknownMmioLog, "mmio", READ, address, data);
-            }
-            return;
-        }
-        IoResult result;
-        try {
-            synchronized (t.lock) {
-                result = t.mmio.mmioRead(address, data);
-            }
-        } catch (RuntimeException e) {
-            threw(t, "mmio", READ, address, data, e);
-            return;
-        }
-        finish(t, result, "mmio", READ, address, data);
+        dispatch(mmio.find(address), MMIO_READ, address, data);
     }
 
     @Override
     public void mmioWrite(long address, byte[] data) {
-        DispatchTarget t = mmio.find(address);
+        dispatch(mmio.find(address), MMIO_WRITE, address, data);
+    }
+
+    /**
+     * The one dispatch routine: hands the access to the region's device as (region index, offset of
+     * the first address), under the device's lock, and handles every outcome.
+     */
+    private void dispatch(DispatchTarget t, int op, long address, byte[] data) {
+        boolean read = (op & WRITE_BIT) == 0;
         if (t == null) {
-            if (traceUnknownMmio) {
-                traceUnknown(unknownMmioLog, "mmio", WRITE, address, data);
+            if (read) {
+                IoData.fillOnes(data);
+            }
+            boolean pioOp = (op & MMIO_BIT) == 0;
+            if (pioOp ? traceUnknownPio : traceUnknownMmio) {
+                traceUnknown(pioOp ? unknownPioLog : unknownMmioLog, space(op), read, address, data);
             }
             return;
         }
+        long offset = address - t.start;
         IoResult result;
         try {
             synchronized (t.lock) {
-                result = t.mmio.mmioWrite(address, data);
+                switch (op) {
+                    case PIO_READ:
+                        result = t.pio.ioRead(t.index, (int) offset, data);
+                        break;
+                    case PIO_WRITE:
+                        result = t.pio.ioWrite(t.index, (int) offset, data);
+                        break;
+                    case MMIO_READ:
+                        result = t.mmio.mmioRead(t.index, offset, data);
+                        break;
+                    default:
+                        result = t.mmio.mmioWrite(t.index, offset, data);
+                        break;
+                }
             }
         } catch (RuntimeException e) {
-            threw(t, "mmio", WRITE, address, data, e);
+            threw(t, space(op), read, address, data, e);
             return;
         }
-        finish(t, result, "mmio", WRITE, address, data);
+        if (result != IoResult.OK) {
+            finish(t, result, space(op), read, address, data);
+        }
+    }
+
+    private static String space(int op) {
+        return (op & MMIO_BIT) == 0 ? "pio" : "mmio";
     }
 
     /** Handles a non-throwing result; OK returns at once. */

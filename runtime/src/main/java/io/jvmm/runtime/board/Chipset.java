@@ -96,6 +96,15 @@ public final class Chipset implements AutoCloseable {
         return lines;
     }
 
+    /**
+     * Routes the {@code irq} line set (lines 0..{@value ChipsetBuilder#MAX_EXTERNAL_IRQ}, as the
+     * same numbers) to the hypervisor's interrupt injection. Done once the partition exists, after
+     * the board was built; lines the devices already raised are delivered at once.
+     */
+    public void connectExternalIrq(io.jvmm.api.device.LineInterruptTarget target) {
+        lines.addTarget(io.jvmm.api.device.LineSets.IRQ, 0, ChipsetBuilder.MAX_EXTERNAL_IRQ, 0, target, null);
+    }
+
     @Override
     public void close() {
         runner.close();

@@ -3,10 +3,11 @@ package io.jvmm.runtime.board;
 import io.jvmm.api.support.LogRateLimiter;
 import io.jvmm.runtime.registry.RegisteredResolver;
 import io.jvmm.api.device.BoardServices;
+import io.jvmm.api.device.Capabilities;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
 import io.jvmm.api.device.LineInterruptTarget;
-import io.jvmm.api.device.LineSets;
 import io.jvmm.api.device.MmioIntercept;
 import io.jvmm.api.device.PollDevice;
 import io.jvmm.api.device.PortIoIntercept;
@@ -30,17 +31,22 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 /**
  * Turns a manifest into a running board: resolves every device through the registry, collects
- * their region claims and lines, checks them, and builds the {@link Board}.
+ * the regions they declare (their claims) and their lines, checks them, and builds the {@link Board}.
  *
- * <p>Order: first every resolver the manifest names is looked up, and all missing ones are reported
- * in one error (resolvers of nested resources, e.g. a UART's backend, can only be found while the
- * device is resolved). Then the base-chipset devices (flag order; those the hypervisor supplies are
- * skipped) and the manifest's devices (list order) are resolved. Finally all region conflicts are
- * reported together.
+ * <p>Order: first every resolver the manifest names is looked up (resolvers of nested resources, e.g.
+ * a UART's backend, can only be found while the device is resolved). Then the base-chipset devices
+ * (flag order; those the hypervisor supplies are skipped) and the manifest's devices (list order)
+ * are resolved, and their regions claimed. Nothing stops at the first problem: a device without a
+ * resolver is skipped, one that fails to initialize is recorded and skipped, and every missing
+ * resolver, failed device and region conflict is reported in one {@link ChipsetBuildException}, so
+ * that {@code jvmm check} (and {@code run}) can name them all at once.
+ *
+ * <p>The board needs no hypervisor: the {@code irq} line set is connected to the partition's
+ * interrupt injection afterwards ({@link Chipset#connectExternalIrq}), so the whole board can be
+ * built and checked before a partition exists.
  */
 public final class ChipsetBuilder {
     /** The highest {@code irq} line routed to the hypervisor's interrupt injection. */
@@ -51,7 +57,9 @@ public final class ChipsetBuilder {
     private final Set<String> hypervisorDevices;
     private final Consumer<PowerRequest> power;
     private final VmClock clock;
-    private final LineInterruptTarget externalIrq;
+    /** Null when the partition's injection is connected later, by {@link Chipset#connectExternalIrq}. */
+    private LineInterruptTarget externalIrq;
+    private Set<String> leftOut = Set.of();
     private Duration deferredTimeout = Duration.ofSeconds(1);
     private boolean traceUnknownPio = false;
     private boolean traceUnknownMmio = true;
@@ -71,12 +79,30 @@ public final class ChipsetBuilder {
      */
     public ChipsetBuilder(VmManifest manifest, ResolverRegistry registry, Set<String> hypervisorDevices,
             Consumer<PowerRequest> power, VmClock clock, LineInterruptTarget externalIrq) {
+        this(manifest, registry, hypervisorDevices, power, clock);
+        this.externalIrq = Objects.requireNonNull(externalIrq, "externalIrq");
+    }
+
+    /**
+     * A builder whose {@code irq} lines are connected later, with {@link Chipset#connectExternalIrq},
+     * once the hypervisor's partition exists (the board is built and checked first).
+     */
+    public ChipsetBuilder(VmManifest manifest, ResolverRegistry registry, Set<String> hypervisorDevices,
+            Consumer<PowerRequest> power, VmClock clock) {
         this.manifest = Objects.requireNonNull(manifest, "manifest");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.hypervisorDevices = Set.copyOf(hypervisorDevices);
         this.power = Objects.requireNonNull(power, "power");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.externalIrq = Objects.requireNonNull(externalIrq, "externalIrq");
+    }
+
+    /**
+     * Manifest devices not to build, by name: those whose resources are already known to be
+     * missing and reported, so a check can still build (and report on) the rest of the board.
+     */
+    public ChipsetBuilder leaveOut(Set<String> deviceNames) {
+        this.leftOut = Set.copyOf(deviceNames);
+        return this;
     }
 
     /** How long a vCPU waits for a deferred access (default 1 s); then the access fails. */
@@ -123,10 +149,11 @@ public final class ChipsetBuilder {
 
     public Chipset build() throws ChipsetBuildException {
         List<Planned> plan = plan();
-        checkResolvers(plan);
+        List<String> missing = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        plan = withResolvers(plan, missing);
 
         InterruptLines lines = new InterruptLines();
-        lines.addTarget(LineSets.IRQ, 0, MAX_EXTERNAL_IRQ, 0, externalIrq, null);
         DeviceRunner runner = new DeviceRunner();
         IoRangeMap.Builder<DispatchTarget> pio = IoRangeMap.builder("pio");
         IoRangeMap.Builder<DispatchTarget> mmio = IoRangeMap.builder("mmio");
@@ -134,22 +161,57 @@ public final class ChipsetBuilder {
         resolved = new ArrayList<>();
         try {
             for (Planned p : plan) {
-                devices.add(buildDevice(p, lines, runner, pio, mmio));
+                try {
+                    devices.add(buildDevice(p, lines, runner, pio, mmio));
+                } catch (ChipsetBuildException e) {
+                    // go on: the other devices' problems (and the region conflicts) are reported with it
+                    failed.addAll(e.problems());
+                }
             }
             List<String> conflicts = new ArrayList<>(pio.conflicts());
             conflicts.addAll(mmio.conflicts());
-            if (!conflicts.isEmpty()) {
-                throw new ChipsetBuildException("detected " + conflicts.size()
-                        + " region conflict(s) while building the board:", conflicts);
-            }
+            throwIfAny(missing, failed, conflicts);
             Board board = new Board(pio.build(), mmio.build(), deferredTimeout, traceUnknownPio, traceUnknownMmio,
                     logsPerSecond);
-            return new Chipset(board, devices, runner, lines, resolved);
+            Chipset chipset = new Chipset(board, devices, runner, lines, resolved);
+            if (externalIrq != null) {
+                chipset.connectExternalIrq(externalIrq);
+            }
+            return chipset;
         } catch (ChipsetBuildException | RuntimeException e) {
             runner.close();
             Chipset.closeAll(resolved);
             throw e;
         }
+    }
+
+    /**
+     * One exception for every problem. Where all are of one class the headline is that class's, as
+     * it always was; a single failed device is its own message.
+     */
+    private static void throwIfAny(List<String> missing, List<String> failed, List<String> conflicts)
+            throws ChipsetBuildException {
+        int classes = (missing.isEmpty() ? 0 : 1) + (failed.isEmpty() ? 0 : 1) + (conflicts.isEmpty() ? 0 : 1);
+        if (classes == 0) {
+            return;
+        }
+        if (classes == 1 && failed.size() == 1) {
+            throw new ChipsetBuildException(failed.get(0));
+        }
+        if (classes == 1 && !failed.isEmpty()) {
+            throw new ChipsetBuildException(failed.size() + " device(s) could not be initialized:", failed);
+        }
+        if (classes == 1 && !missing.isEmpty()) {
+            throw new ChipsetBuildException(missing.size() + " device(s) cannot be resolved:", missing);
+        }
+        if (classes == 1) {
+            throw new ChipsetBuildException("detected " + conflicts.size()
+                    + " region conflict(s) while building the board:", conflicts);
+        }
+        List<String> all = new ArrayList<>(missing);
+        all.addAll(failed);
+        all.addAll(conflicts);
+        throw new ChipsetBuildException("the board has " + all.size() + " problems:", all);
     }
 
     private List<Planned> plan() throws ChipsetBuildException {
@@ -163,6 +225,9 @@ public final class ChipsetBuilder {
                     "base-chipset flag " + flag.key()));
         }
         for (ChipsetDeviceHandle h : manifest.devices()) {
+            if (leftOut.contains(h.name())) {
+                continue;
+            }
             plan.add(new Planned(h.name(), h.resource(), "manifest device"));
         }
         Map<String, Planned> byName = new HashMap<>();
@@ -197,19 +262,21 @@ public final class ChipsetBuilder {
         }
     }
 
-    /** Looks up every top-level resolver first, so the user learns about all missing plugins at once. */
-    private void checkResolvers(List<Planned> plan) throws ChipsetBuildException {
-        List<String> missing = new ArrayList<>();
+    /**
+     * Looks up every top-level resolver first, so the user learns about all missing plugins at once;
+     * returns the devices that have one, and adds a message for each that has not to {@code missing}.
+     */
+    private List<Planned> withResolvers(List<Planned> plan, List<String> missing) {
+        List<Planned> found = new ArrayList<>();
         for (Planned p : plan) {
             try {
                 registry.require(p.resource().kind().name(), p.resource().id(), p.name());
+                found.add(p);
             } catch (ResolveException e) {
                 missing.add(e.getMessage());
             }
         }
-        if (!missing.isEmpty()) {
-            throw new ChipsetBuildException(missing.size() + " device(s) cannot be resolved:", missing);
-        }
+        return found;
     }
 
     private BoardDevice buildDevice(Planned p, InterruptLines lines, DeviceRunner runner,
@@ -220,51 +287,49 @@ public final class ChipsetBuilder {
         DeviceServices services = new DeviceServices(p.name(), lock, lines, power, clock, slot);
         Context context = new Context(p.name(), registry, services, resolved);
         ChipsetDevice device;
+        Capabilities caps;
         PortIoIntercept pio;
         MmioIntercept mmio;
-        List<Region> pioClaims;
-        List<Region> mmioClaims;
+        List<IoRegion> pioRegions;
+        List<IoRegion> mmioRegions;
         try {
             device = registry.resolve(p.resource(), context);
-            pioClaims = services.sealPio();
-            mmioClaims = services.sealMmio();
-            // Capabilities are asked for once, here; dispatch never probes the device again.
-            pio = orNull(device.portIo(), p.name(), "portIo()");
-            mmio = orNull(device.mmio(), p.name(), "mmio()");
-            slot.bind(orNull(device.pollDevice(), p.name(), "pollDevice()"), orNull(device.lifecycle(), p.name(), "lifecycle()"));
+            // Capabilities and regions are asked for once, here; dispatch never probes the device again.
+            caps = device.capabilities();
+            if (caps == null) {
+                throw new IllegalStateException("device '" + p.name() + "' returned null from capabilities() "
+                        + "(it must return Capabilities.NONE or a value built with Capabilities.builder())");
+            }
+            pio = caps.portIo().orElse(null);
+            mmio = caps.mmio().orElse(null);
+            pioRegions = regions(pio == null ? List.of() : pio.pioRegions(), p.name(), "pioRegions()");
+            mmioRegions = regions(mmio == null ? List.of() : mmio.mmioRegions(), p.name(), "mmioRegions()");
+            slot.bind(caps.pollDevice().orElse(null), caps.lifecycle().orElse(null));
         } catch (ResolveException | RuntimeException e) {
             throw new ChipsetBuildException("could not initialize " + p.name() + ": " + message(e), e);
         }
-        if (!pioClaims.isEmpty() && pio == null) {
-            throw new ChipsetBuildException("could not initialize " + p.name() + ": it claimed port I/O regions "
-                    + describe(pioClaims) + " but provides no port I/O (portIo() is empty); its resolver must "
-                    + "return a device whose portIo() handles those ports");
-        }
-        if (!mmioClaims.isEmpty() && mmio == null) {
-            throw new ChipsetBuildException("could not initialize " + p.name() + ": it claimed MMIO regions "
-                    + describe(mmioClaims) + " but provides no MMIO (mmio() is empty); its resolver must "
-                    + "return a device whose mmio() handles those addresses");
-        }
         DispatchTarget target = new DispatchTarget(p.name(), lock, pio, mmio, new LogRateLimiter(logsPerSecond));
-        for (Region r : pioClaims) {
-            pioMap.add(r, target);
+        for (int i = 0; i < pioRegions.size(); i++) {
+            IoRegion r = pioRegions.get(i);
+            if (r.end() > 0xFFFF || r.start() < 0) {
+                throw new ChipsetBuildException("could not initialize " + p.name() + ": port region " + r
+                        + " is outside the port space 0x0-0xffff");
+            }
+            pioMap.add(new Region(p.name(), r.name(), r.start(), r.end()), target.region(i, r.start()));
         }
-        for (Region r : mmioClaims) {
-            mmioMap.add(r, target);
+        for (int i = 0; i < mmioRegions.size(); i++) {
+            IoRegion r = mmioRegions.get(i);
+            mmioMap.add(new Region(p.name(), r.name(), r.start(), r.end()), target.region(i, r.start()));
         }
         return new BoardDevice(p.name(), device);
     }
 
-    private static <T> T orNull(Optional<T> capability, String device, String method) {
-        if (capability == null) {
+    private static List<IoRegion> regions(List<IoRegion> declared, String device, String method) {
+        if (declared == null) {
             throw new IllegalStateException("device '" + device + "' returned null from " + method
-                    + " (it must return Optional.empty())");
+                    + " (it must return a list, empty if it has no regions)");
         }
-        return capability.orElse(null);
-    }
-
-    private static String describe(List<Region> regions) {
-        return regions.stream().map(Region::toString).collect(Collectors.joining(", "));
+        return List.copyOf(declared);
     }
 
     private static String message(Exception e) {

@@ -6,16 +6,12 @@ import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.LineInterruptTarget;
 import io.jvmm.api.device.PowerAction;
 import io.jvmm.api.device.VmClock;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * The {@link BoardServices} of one device while it is built: records its region claims, creates its
- * lines, and routes line targets to be called under the device's lock. Claims are only accepted
- * until the board has taken them ({@link #seal()}); lines, power requests, the clock and the waker
- * stay usable for the device's lifetime.
+ * The {@link BoardServices} of one device: creates its lines and routes line targets to be called
+ * under the device's lock; lines, power requests, the clock and the waker stay usable for the
+ * device's lifetime. (Regions are not claimed here: the builder takes them from the device.)
  */
 final class DeviceServices implements BoardServices {
     private final String deviceName;
@@ -24,9 +20,6 @@ final class DeviceServices implements BoardServices {
     private final Consumer<PowerRequest> power;
     private final VmClock clock;
     private final DeviceWaker waker;
-    private final List<Region> pio = new ArrayList<>();
-    private final List<Region> mmio = new ArrayList<>();
-    private boolean sealed;
 
     DeviceServices(String deviceName, Object deviceLock, InterruptLines lines, Consumer<PowerRequest> power,
             VmClock clock, DeviceWaker waker) {
@@ -36,36 +29,6 @@ final class DeviceServices implements BoardServices {
         this.power = power;
         this.clock = clock;
         this.waker = waker;
-    }
-
-    @Override
-    public synchronized void claimPio(String region, int start, int end) {
-        Objects.requireNonNull(region, "region");
-        checkOpen(region);
-        if (start < 0 || end > 0xFFFF || start > end) {
-            throw new IllegalArgumentException("device '" + deviceName + "' region '" + region + "': port range 0x"
-                    + Integer.toHexString(start) + "-0x" + Integer.toHexString(end)
-                    + " is invalid (ports are 0x0-0xffff, start <= end)");
-        }
-        pio.add(new Region(deviceName, region, start, end));
-    }
-
-    @Override
-    public synchronized void claimMmio(String region, long start, long end) {
-        Objects.requireNonNull(region, "region");
-        checkOpen(region);
-        if (Long.compareUnsigned(start, end) > 0) {
-            throw new IllegalArgumentException("device '" + deviceName + "' region '" + region + "': MMIO range 0x"
-                    + Long.toHexString(start) + "-0x" + Long.toHexString(end) + " has its start above its end");
-        }
-        mmio.add(new Region(deviceName, region, start, end));
-    }
-
-    private void checkOpen(String region) {
-        if (sealed) {
-            throw new IllegalStateException("device '" + deviceName + "' claimed region '" + region
-                    + "' after the board was built; claim regions while resolving the device");
-        }
     }
 
     @Override
@@ -99,14 +62,4 @@ final class DeviceServices implements BoardServices {
         return waker;
     }
 
-    /** Ends the claim phase and returns the PIO claims. */
-    synchronized List<Region> sealPio() {
-        sealed = true;
-        return List.copyOf(pio);
-    }
-
-    synchronized List<Region> sealMmio() {
-        sealed = true;
-        return List.copyOf(mmio);
-    }
 }

@@ -167,6 +167,7 @@ public final class ResolverRegistry {
     /** Collects resolvers; {@link #build()} checks them. */
     public static final class Builder {
         private final List<RegisteredResolver> candidates = new ArrayList<>();
+        private final List<RegisteredResolver> replacements = new ArrayList<>();
         private final List<ProviderFailure> failures = new ArrayList<>();
 
         private Builder() {}
@@ -190,6 +191,15 @@ public final class ResolverRegistry {
             return this;
         }
 
+        /**
+         * Adds a resolver that takes the place of every other provider of its (kind, id), e.g. a
+         * stand-in that checks a host backend's configuration without opening it ({@code jvmm check}).
+         */
+        public Builder replace(ResourceResolver<?, ?> resolver) {
+            replacements.add(new RegisteredResolver(resolver, ProviderOrigin.of(resolver.getClass())));
+            return this;
+        }
+
         /** Records a failure found outside this builder (e.g. a plugin jar that is not a module). */
         public Builder addFailure(ProviderFailure failure) {
             failures.add(failure);
@@ -202,7 +212,16 @@ public final class ResolverRegistry {
             List<ProviderFailure> fails = new ArrayList<>(failures);
             List<ProviderFailure> broken = new ArrayList<>();
             List<ProviderFailure> shadowed = new ArrayList<>();
+            java.util.Set<String> replaced = new java.util.HashSet<>();
+            replacements.forEach(r -> replaced.add(r.key()));
+            List<RegisteredResolver> usable = new ArrayList<>(replacements);
             for (RegisteredResolver r : candidates) {
+                // a broken resolver has no key to be replaced by; it stays and is reported
+                if (metadataProblem(r.resolver()) != null || !replaced.contains(r.key())) {
+                    usable.add(r);
+                }
+            }
+            for (RegisteredResolver r : usable) {
                 String problem = metadataProblem(r.resolver());
                 if (problem != null) {
                     broken.add(new ProviderFailure("ResourceResolver", r.resolver().getClass().getName() + " in "

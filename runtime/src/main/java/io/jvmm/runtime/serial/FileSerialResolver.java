@@ -46,7 +46,23 @@ public final class FileSerialResolver implements ResourceResolver<FileSerialHand
 
     @Override
     public SerialBackend resolve(FileSerialHandle handle, ResolveContext context) throws ResolveException {
-        String what = "device '" + context.deviceName() + "': serial output file '" + handle.path() + "'";
+        Path path = checkedPath(handle, context.deviceName());
+        OutputStream out;
+        try {
+            out = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                    StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new ResolveException(what(handle, context.deviceName()) + " cannot be opened: " + e.getMessage(), e);
+        }
+        return new StreamSerialBackend(context.deviceName() + "-file", null, out, true);
+    }
+
+    /**
+     * The file's absolute path, once everything that can be known without opening it is checked
+     * (also what {@code jvmm check} does, which must not create the file).
+     */
+    static Path checkedPath(FileSerialHandle handle, String deviceName) throws ResolveException {
+        String what = what(handle, deviceName);
         Path path;
         try {
             path = Path.of(handle.path()).toAbsolutePath();
@@ -64,13 +80,10 @@ public final class FileSerialResolver implements ResourceResolver<FileSerialHand
             throw new ResolveException(what + " is not writable"
                     + (Files.exists(path) ? "" : " (no write permission on " + dir + ")"));
         }
-        OutputStream out;
-        try {
-            out = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                    StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new ResolveException(what + " cannot be opened: " + e.getMessage(), e);
-        }
-        return new StreamSerialBackend(context.deviceName() + "-file", null, out, true);
+        return path;
+    }
+
+    private static String what(FileSerialHandle handle, String deviceName) {
+        return "device '" + deviceName + "': serial output file '" + handle.path() + "'";
     }
 }

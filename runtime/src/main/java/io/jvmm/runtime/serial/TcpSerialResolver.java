@@ -9,6 +9,7 @@ import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.api.resource.ResourceResolver;
 import io.jvmm.api.serial.SerialBackend;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 
 /** Resolves {@code serial_backend:tcp}: listens on host:port for one client at a time. */
 public final class TcpSerialResolver implements ResourceResolver<TcpSerialHandle, SerialBackend> {
@@ -43,10 +44,24 @@ public final class TcpSerialResolver implements ResourceResolver<TcpSerialHandle
         try {
             return TcpSerialBackend.listen(context.deviceName() + "-tcp", handle.host(), handle.port(), CAPACITY);
         } catch (IOException | SecurityException e) {
-            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new ResolveException("device '" + context.deviceName() + "': serial tcp backend cannot listen on "
-                    + handle.host() + ":" + handle.port() + ": " + reason
-                    + "; pick a free port (or 0 for any) and an address of this host", e);
+            throw cannotListen(handle, context.deviceName(), e);
         }
+    }
+
+    /**
+     * Checks what can be checked without binding (the host resolves), for {@code jvmm check}:
+     * whether the port is free is only known by binding it.
+     */
+    static void checkAddress(TcpSerialHandle handle, String deviceName) throws ResolveException {
+        if (new InetSocketAddress(handle.host(), handle.port()).isUnresolved()) {
+            throw cannotListen(handle, deviceName, new IOException("unknown host '" + handle.host() + "'"));
+        }
+    }
+
+    private static ResolveException cannotListen(TcpSerialHandle handle, String deviceName, Exception e) {
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new ResolveException("device '" + deviceName + "': serial tcp backend cannot listen on "
+                + handle.host() + ":" + handle.port() + ": " + reason
+                + "; pick a free port (or 0 for any) and an address of this host", e);
     }
 }

@@ -2,6 +2,7 @@ package io.jvmm.runtime.vm;
 
 import io.jvmm.api.handles.CmosRtcHandle;
 import io.jvmm.api.hv.CpuBootState;
+import io.jvmm.api.hv.GuestMemory;
 import io.jvmm.api.hv.HypervisorException;
 import io.jvmm.api.hv.HypervisorProvider;
 import io.jvmm.api.hv.IoBus;
@@ -21,7 +22,12 @@ import io.jvmm.runtime.loader.LinuxLoader;
 import io.jvmm.runtime.loader.MachineConfig;
 import io.jvmm.runtime.loader.PayloadException;
 import io.jvmm.runtime.loader.RomMapper;
+import io.jvmm.runtime.loader.LoadedPayload;
+import io.jvmm.runtime.manifest.VmManifest;
 import io.jvmm.runtime.registry.ResolverRegistry;
+import io.jvmm.runtime.serial.CheckingSerialResolvers;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,7 +35,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Puts a VM together: manifest → resolved board → hypervisor partition → payload → vCPUs.
+ * Puts a VM together in two stages. {@link #prepare} needs no hypervisor: it resolves the manifest
+ * into a board (devices, regions, lines) and checks the payload against the VM's memory size,
+ * reporting every problem at once. {@link #launch(PreparedVm, HypervisorProvider)} then creates the
+ * partition, connects the board's {@code irq} lines to it, loads the payload and makes the vCPUs.
+ * So a configuration error never reaches the hypervisor, and {@code jvmm check} runs the first
+ * stage alone ({@link #checkOnly()}).
  *
  * <p>Per-VM "platform" resolvers (the host keyboard distributor) are registered here, next to
  * what the module layer provides.
@@ -38,6 +49,7 @@ public final class VmLauncher {
     private final ModuleLayer layer;
     private final List<ResourceResolver<?, ?>> extraResolvers = new ArrayList<>();
     private Runnable firstExit;
+    private boolean checkOnly;
 
     public VmLauncher(ModuleLayer layer) {
         this.layer = Objects.requireNonNull(layer, "layer");
@@ -58,65 +70,224 @@ public final class VmLauncher {
         return this;
     }
 
-    /** What can go wrong while building, with the exit-code class of each. */
+    /**
+     * Boards of this launcher are only checked, never run: the serial backends that reach the host
+     * (stdio, file, tcp) are stand-ins that check their configuration and open nothing
+     * ({@link CheckingSerialResolvers}), and {@link #launch} is refused.
+     */
+    public VmLauncher checkOnly() {
+        this.checkOnly = true;
+        return this;
+    }
+
+    /** What can go wrong while building, with the exit-code class and every problem found. */
     public static final class LaunchException extends Exception {
         private final boolean configuration;
+        private final List<String> messages;
+        private final List<String> problems;
 
         LaunchException(String message, boolean configuration, Throwable cause) {
             super(message, cause);
             this.configuration = configuration;
+            this.messages = List.of(message);
+            this.problems = List.of(message);
+        }
+
+        /** The board's and the payload's problems, found together. */
+        LaunchException(List<LaunchException> all) {
+            super(all.stream().map(Exception::getMessage).collect(Collectors.joining("\n")), all.get(0).getCause());
+            this.configuration = all.stream().allMatch(LaunchException::isConfiguration);
+            this.messages = all.stream().flatMap(e -> e.messages().stream()).toList();
+            this.problems = all.stream().flatMap(e -> e.problems().stream()).toList();
+            all.stream().skip(1).forEach(this::addSuppressed);
+        }
+
+        private LaunchException(ChipsetBuildException e) {
+            super(e.getMessage(), e);
+            this.configuration = true;
+            this.messages = List.of(e.getMessage());
+            this.problems = e.problems();
         }
 
         /** True for errors in the user's configuration (exit code 2), false for VM/host failures (1). */
         public boolean isConfiguration() {
             return configuration;
         }
+
+        /**
+         * One message per stage that failed (the board's, which lists its problems under a
+         * headline, and the payload's): what {@code run} prints.
+         */
+        public List<String> messages() {
+            return messages;
+        }
+
+        /** Each problem on its own (every missing resolver, failed device, region conflict, bad image). */
+        public List<String> problems() {
+            return problems;
+        }
     }
 
-    /** Builds the VM; nothing runs yet. */
+    /**
+     * A board resolved and checked without a hypervisor, its {@code irq} lines not connected yet.
+     * Closing it closes the devices and the host backends they opened.
+     */
+    public static final class PreparedBoard implements AutoCloseable {
+        private final Chipset chipset;
+        private final ResolverRegistry registry;
+        private final KeyboardDistributor keyboard;
+        private final PowerRelay power;
+
+        private PreparedBoard(Chipset chipset, ResolverRegistry registry, KeyboardDistributor keyboard, PowerRelay power) {
+            this.chipset = chipset;
+            this.registry = registry;
+            this.keyboard = keyboard;
+            this.power = power;
+        }
+
+        public Chipset chipset() {
+            return chipset;
+        }
+
+        @Override
+        public void close() {
+            chipset.close();
+        }
+    }
+
+    /**
+     * Stage one done: the board, and the payload checked against the memory size.
+     *
+     * @param payload what the loader said about the payload, e.g. its protocol and entry point
+     */
+    public record PreparedVm(VmSpec spec, PreparedBoard board, String payload) implements AutoCloseable {
+        @Override
+        public void close() {
+            board.close();
+        }
+    }
+
+    /**
+     * Resolves {@code manifest} into a board without a hypervisor.
+     *
+     * @param memoryBytes the VM's memory (the CMOS RTC reports it to firmware)
+     * @param hypervisorDevices base-chipset devices the chosen backend supplies itself (not built)
+     * @param leaveOut manifest devices not to build (their missing resources are reported already)
+     * @throws LaunchException listing every missing resolver, failed device and region conflict
+     */
+    public PreparedBoard prepareBoard(VmManifest manifest, long memoryBytes, Set<String> hypervisorDevices,
+            Set<String> leaveOut) throws LaunchException {
+        KeyboardDistributor keyboard = new KeyboardDistributor();
+        ResolverRegistry.Builder rb = ResolverRegistry.builder().loadFrom(layer).add(new KeyboardInputResolver(keyboard));
+        extraResolvers.forEach(rb::add);
+        if (checkOnly) {
+            CheckingSerialResolvers.all().forEach(rb::replace);
+        }
+        ResolverRegistry registry = rb.build();
+        PowerRelay power = new PowerRelay();
+        try {
+            Chipset chipset = new ChipsetBuilder(manifest, registry, hypervisorDevices, power, new HostVmClock())
+                    // firmware reads the memory size from CMOS
+                    .baseDeviceHandle(CmosRtcHandle.ID, new CmosRtcHandle(memoryBytes, ZoneOffset.UTC))
+                    .leaveOut(leaveOut)
+                    .build();
+            return new PreparedBoard(chipset, registry, keyboard, power);
+        } catch (ChipsetBuildException e) {
+            throw new LaunchException(e);
+        }
+    }
+
+    /**
+     * Runs the payload's loader against {@code memoryBytes} of RAM that stores nothing: the image
+     * checks (bzImage, ELF, firmware) and whether it fits, with no hypervisor.
+     *
+     * @return the loader's description of the payload
+     * @throws LaunchException (a configuration error) naming what is wrong with the payload
+     */
+    public static String checkPayload(GuestPayload payload, long memoryBytes) throws LaunchException {
+        try {
+            return payloadLoader(payload).load(new CheckingGuestMemory(memoryBytes), (gpa, bytes) -> { }).description();
+        } catch (PayloadException e) {
+            throw new LaunchException(e.getMessage(), true, e);
+        } catch (Exception e) {
+            // writes outside RAM: the payload does not fit this memory size
+            throw new LaunchException("could not load " + payload.describe() + ": " + e.getMessage(), true, e);
+        }
+    }
+
+    /**
+     * Stage one: the board and the payload, both checked without a hypervisor.
+     *
+     * @throws LaunchException listing the board's problems and the payload's together
+     */
+    public PreparedVm prepare(VmSpec spec, Set<String> hypervisorDevices) throws LaunchException {
+        List<LaunchException> problems = new ArrayList<>();
+        PreparedBoard board = null;
+        try {
+            board = prepareBoard(spec.manifest(), spec.memoryBytes(), hypervisorDevices, Set.of());
+        } catch (LaunchException e) {
+            problems.add(e);
+        }
+        String payload = null;
+        try {
+            payload = checkPayload(spec.payload(), spec.memoryBytes());
+        } catch (LaunchException e) {
+            problems.add(e);
+        }
+        if (!problems.isEmpty()) {
+            if (board != null) {
+                board.close();
+            }
+            throw problems.size() == 1 ? problems.get(0) : new LaunchException(problems);
+        }
+        return new PreparedVm(spec, board, payload);
+    }
+
+    /** Both stages: {@link #prepare} with the backend's own devices, then {@link #launch(PreparedVm, HypervisorProvider)}. */
     public LaunchedVm launch(VmSpec spec, HypervisorProvider hypervisor) throws LaunchException {
+        return launch(prepare(spec, hypervisor.suppliedDevices(spec.manifest().arch())), hypervisor);
+    }
+
+    /**
+     * Stage two: creates the partition for a prepared VM and builds the VM; nothing runs yet. Takes
+     * ownership of {@code prepared}: on failure it is closed.
+     */
+    public LaunchedVm launch(PreparedVm prepared, HypervisorProvider hypervisor) throws LaunchException {
+        if (checkOnly) {
+            prepared.close();
+            throw new IllegalStateException("this launcher only checks (its serial backends are stand-ins)");
+        }
+        VmSpec spec = prepared.spec();
+        Chipset chipset = prepared.board().chipset();
         MachineConfig machine;
         try {
             machine = MachineConfig.of(spec.memoryBytes(), spec.vcpus(), hypervisor.maxVcpus());
         } catch (ConfigurationException e) {
+            prepared.close();
             throw new LaunchException(e.getMessage(), true, e);
         }
-        KeyboardDistributor keyboard = new KeyboardDistributor();
-        ResolverRegistry.Builder rb = ResolverRegistry.builder().loadFrom(layer).add(new KeyboardInputResolver(keyboard));
-        extraResolvers.forEach(rb::add);
-        ResolverRegistry registry = rb.build();
-
         Partition partition;
         try {
             partition = hypervisor.createPartition(new PartitionConfig(spec.manifest().arch(), machine.memoryBytes(),
                     machine.vcpuCount()));
-        } catch (HypervisorException e) {
+        } catch (HypervisorException | RuntimeException e) {
+            prepared.close();
             throw new LaunchException("could not create the VM: " + e.getMessage(), false, e);
         }
-        PowerRelay power = new PowerRelay();
-        HostVmClock clock = new HostVmClock();
-        Chipset chipset;
-        try {
-            chipset = new ChipsetBuilder(spec.manifest(), registry, hypervisor.suppliedDevices(spec.manifest().arch()),
-                    power, clock, partition.irqLines())
-                    // firmware reads the memory size from CMOS
-                    .baseDeviceHandle(CmosRtcHandle.ID, new CmosRtcHandle(machine.memoryBytes(), ZoneOffset.UTC))
-                    .build();
-        } catch (ChipsetBuildException e) {
-            partition.close();
-            throw new LaunchException(e.getMessage(), true, e);
-        }
-        PayloadLoader loader = payloadLoader(spec.payload());
-        // Check the payload now, so a bad kernel is a configuration error before any vCPU runs.
+        chipset.connectExternalIrq(partition.irqLines());
+        MemoryLoader toMemory = payloadLoader(spec.payload());
+        OnceRomMapper rom = new OnceRomMapper();
+        PayloadLoader loader = p -> toMemory.load(p.memory(), (gpa, bytes) -> rom.map(p, gpa, bytes)).bootState();
+        // The payload was checked in prepare(); what fails now is the host (memory, ROM mapping).
         CpuBootState first;
         try {
             first = loader.load(partition);
         } catch (PayloadException e) {
-            chipset.close();
+            prepared.close();
             partition.close();
             throw new LaunchException(e.getMessage(), true, e);
         } catch (Exception e) {
-            chipset.close();
+            prepared.close();
             partition.close();
             throw new LaunchException("could not load " + spec.payload().describe() + ": " + e.getMessage(), false, e);
         }
@@ -151,23 +322,28 @@ public final class VmLauncher {
             }
         };
         VirtualMachine vm = new VirtualMachine(partition, bus, control, reloading, spec.onReset());
-        power.target(vm);
-        return new LaunchedVm(spec, partition, chipset, vm, keyboard, registry);
+        prepared.board().power.target(vm);
+        return new LaunchedVm(spec, partition, chipset, vm, prepared.board().keyboard, prepared.board().registry);
     }
 
-    private static PayloadLoader payloadLoader(GuestPayload payload) {
+    /** Loads a payload into some memory: a partition's, or {@link CheckingGuestMemory} to check it. */
+    @FunctionalInterface
+    private interface MemoryLoader {
+        LoadedPayload load(GuestMemory memory, RomMapper rom) throws Exception;
+    }
+
+    private static MemoryLoader payloadLoader(GuestPayload payload) {
         if (payload instanceof GuestPayload.Firmware f) {
             // named, so that a bad image's message says which file it is
             ImageFile image = new ImageFile(f.name(), f.image());
-            OnceRomMapper rom = new OnceRomMapper();
-            return p -> FirmwareLoader.load(p.memory(), (gpa, bytes) -> rom.map(p, gpa, bytes), image).bootState();
+            return (memory, rom) -> FirmwareLoader.load(memory, rom, image);
         }
         GuestPayload.Linux l = (GuestPayload.Linux) payload;
         ImageFile kernel = new ImageFile(l.name(), l.kernel());
         byte[] rd = l.initrd();
         ImageFile initrd = rd == null ? null : new ImageFile("initrd", rd);
         String cmdline = l.cmdline();
-        return p -> LinuxLoader.load(p.memory(), kernel, initrd, cmdline).bootState();
+        return (memory, rom) -> LinuxLoader.load(memory, kernel, initrd, cmdline);
     }
 
     /** ROM stays mapped across resets: mapping the same image at the same place again is a no-op. */

@@ -38,19 +38,10 @@ class BoardDispatchTest {
     @BeforeEach
     void build() throws Exception {
         Fixture f = new Fixture()
-                .add("uart_a", ctx -> {
-                    ctx.board().claimPio("uart", 0x3f8, 0x3ff);
-                    return com1;
-                })
-                .add("uart_b", ctx -> {
-                    ctx.board().claimPio("uart", 0x2f8, 0x2ff);
-                    return com2;
-                })
-                .add("timer", ctx -> {
-                    ctx.board().claimMmio("regs", 0xfed0_0000L, 0xfed0_03ffL);
-                    ctx.board().claimMmio("high", 0xffff_ffff_0000_0000L, 0xffff_ffff_0000_0fffL);
-                    return hpet;
-                });
+                .add("uart_a", ctx -> com1.pio("uart", 0x3f8, 0x3ff))
+                .add("uart_b", ctx -> com2.pio("uart", 0x2f8, 0x2ff))
+                .add("timer", ctx -> hpet.mmio("regs", 0xfed0_0000L, 0xfed0_03ffL)
+                        .mmio("high", 0xffff_ffff_0000_0000L, 0xffff_ffff_0000_0fffL));
         chipset = f.builder(manifest(device("com1", "uart_a"), device("com2", "uart_b"), device("hpet", "timer")))
                 .deferredTimeout(Duration.ofMillis(200))
                 .build();

@@ -1,6 +1,7 @@
 package io.jvmm.runtime.board;
 
 import static io.jvmm.runtime.board.TestSupport.awaitBlocked;
+import static io.jvmm.runtime.board.TestSupport.bytes;
 import static io.jvmm.runtime.board.TestSupport.device;
 import static io.jvmm.runtime.board.TestSupport.manifest;
 import static io.jvmm.runtime.board.TestSupport.pioRead;
@@ -10,7 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvmm.api.device.BoardServices;
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.LineInterruptTarget;
@@ -35,25 +38,16 @@ import org.junit.jupiter.api.Test;
 
 class ChipsetBuilderTest {
     private static TestSupport.Body claimingPio(String region, int start, int end) {
-        return ctx -> {
-            ctx.board().claimPio(region, start, end);
-            return new RecordingDevice(ctx.deviceName(), 0);
-        };
+        return ctx -> new RecordingDevice(ctx.deviceName(), 0).pio(region, start, end);
     }
 
     @Test
     void allConflictsAreReportedTogetherNamingBothSides() {
         Fixture f = new Fixture()
                 .add("uart", claimingPio("uart", 0x3f8, 0x3ff))
-                .add("wide", ctx -> {
-                    ctx.board().claimPio("ports", 0x3f0, 0x3fa);
-                    ctx.board().claimMmio("window", 0xfec0_0000L, 0xfec0_0fffL);
-                    return new RecordingDevice("wide", 0);
-                })
-                .add("ioapic", ctx -> {
-                    ctx.board().claimMmio("regs", 0xfec0_0000L, 0xfec0_03ffL);
-                    return new RecordingDevice("ioapic", 0);
-                });
+                .add("wide", ctx -> new RecordingDevice("wide", 0)
+                        .pio("ports", 0x3f0, 0x3fa).mmio("window", 0xfec0_0000L, 0xfec0_0fffL))
+                .add("ioapic", ctx -> new RecordingDevice("ioapic", 0).mmio("regs", 0xfec0_0000L, 0xfec0_03ffL));
         ChipsetBuildException e = assertThrows(ChipsetBuildException.class, () -> f.build(manifest(
                 device("com1", "uart"), device("com3", "uart"), device("wide", "wide"), device("ioapic", "ioapic"))));
         assertEquals(List.of(
@@ -87,7 +81,7 @@ class ChipsetBuilderTest {
         List<String> resolved = new ArrayList<>();
         Fixture f = new Fixture().add("generic_pit", ctx -> {
             resolved.add(ctx.deviceName());
-            return new ChipsetDevice() {};
+            return () -> Capabilities.NONE;
         });
         f.hypervisorDevices = Set.of("generic_ioapic", "generic_pic");
         VmManifest m = manifest(BaseChipsetManifest.of(BaseChipsetFlag.GENERIC_PIT, BaseChipsetFlag.GENERIC_PIC,
@@ -103,7 +97,7 @@ class ChipsetBuilderTest {
         List<String> order = new ArrayList<>();
         TestSupport.Body record = ctx -> {
             order.add(ctx.deviceName());
-            return new ChipsetDevice() {};
+            return () -> Capabilities.NONE;
         };
         Fixture f = new Fixture().add("generic_pit", record).add("generic_cmos_rtc", record).add("x", record);
         VmManifest m = manifest(BaseChipsetManifest.of(BaseChipsetFlag.GENERIC_PIT, BaseChipsetFlag.GENERIC_CMOS_RTC),
@@ -116,33 +110,51 @@ class ChipsetBuilderTest {
 
     @Test
     void manifestNameCollidingWithABaseChipsetDeviceIsRejected() {
-        Fixture f = new Fixture().add("generic_pit", ctx -> new ChipsetDevice() {});
+        Fixture f = new Fixture().add("generic_pit", ctx -> () -> Capabilities.NONE);
         VmManifest m = manifest(BaseChipsetManifest.of(BaseChipsetFlag.GENERIC_PIT), device("generic_pit", "generic_pit"));
         ChipsetBuildException e = assertThrows(ChipsetBuildException.class, () -> f.build(m));
         assertTrue(e.getMessage().contains("device name 'generic_pit' is used by both"), e.getMessage());
     }
 
     @Test
-    void claimingPioWithoutPortIoIsAClearError() {
-        Fixture f = new Fixture().add("bad", ctx -> {
-            ctx.board().claimPio("regs", 0x60, 0x60);
-            return new ChipsetDevice() {};
-        });
-        ChipsetBuildException e = assertThrows(ChipsetBuildException.class, () -> f.build(manifest(device("kbd", "bad"))));
-        assertEquals("could not initialize kbd: it claimed port I/O regions kbd/regs:0x60-0x60 but provides no port"
-                + " I/O (portIo() is empty); its resolver must return a device whose portIo() handles those ports",
-                e.getMessage());
+    void aDeviceWithoutCapabilitiesOrRegionListIsAClearError() {
+        Fixture f = new Fixture()
+                .add("null", ctx -> () -> null)
+                .add("nolist", ctx -> new RecordingDevice("nolist", 0) {
+                    @Override
+                    public List<IoRegion> pioRegions() {
+                        return null;
+                    }
+                });
+        ChipsetBuildException e = assertThrows(ChipsetBuildException.class, () -> f.build(manifest(device("kbd", "null"))));
+        assertEquals("could not initialize kbd: device 'kbd' returned null from capabilities() (it must return"
+                + " Capabilities.NONE or a value built with Capabilities.builder())", e.getMessage());
+        e = assertThrows(ChipsetBuildException.class, () -> f.build(manifest(device("gic", "nolist"))));
+        assertEquals("could not initialize gic: device 'gic' returned null from pioRegions() (it must return a"
+                + " list, empty if it has no regions)", e.getMessage());
     }
 
     @Test
-    void claimingMmioWithoutMmioIsAClearError() {
-        Fixture f = new Fixture().add("bad", ctx -> {
-            ctx.board().claimMmio("regs", 0x1000, 0x1fff);
-            return new ChipsetDevice() {};
-        });
-        ChipsetBuildException e = assertThrows(ChipsetBuildException.class, () -> f.build(manifest(device("gic", "bad"))));
-        assertTrue(e.getMessage().startsWith("could not initialize gic: it claimed MMIO regions gic/regs:0x1000-0x1fff"),
-                e.getMessage());
+    void theDeclaredRegionsAreTheClaimsAndAccessesArriveAsRegionAndOffset() throws Exception {
+        RecordingDevice d = new RecordingDevice("d", 0x5a).pio("low", 0x60, 0x60).pio("block", 0x510, 0x513)
+                .mmio("page", 0xfed4_0000L, 0xfed4_0fffL);
+        Fixture f = new Fixture().add("d", ctx -> d);
+        try (Chipset c = f.build(manifest(device("dev", "d")))) {
+            assertEquals(List.of(new Region("dev", "low", 0x60, 0x60), new Region("dev", "block", 0x510, 0x513)),
+                    c.board().pioRegions());
+            assertEquals(List.of(new Region("dev", "page", 0xfed4_0000L, 0xfed4_0fffL)), c.board().mmioRegions());
+            // A 4-byte access is dispatched by its first port: 0x512 is offset 2 of region 1.
+            c.board().pioWrite(0x512, bytes(4, 0x1122_3344));
+            assertEquals(1, d.lastRegion);
+            assertEquals(2, d.lastOffset);
+            assertEquals(0x1122_3344, d.lastWrite);
+            assertEquals(0x5a, pioRead(c.board(), 0x60, 2));
+            assertEquals(0, d.lastRegion);
+            assertEquals(0, d.lastOffset);
+            c.board().mmioRead(0xfed4_0ffcL, new byte[8]);
+            assertEquals(0, d.lastRegion);
+            assertEquals(0xffc, d.lastOffset);
+        }
     }
 
     @Test
@@ -166,7 +178,7 @@ class ChipsetBuilderTest {
     void invalidPortClaimFailsNamingDeviceAndRegion() {
         Fixture f = new Fixture().add("bad", claimingPio("regs", 0xfff0, 0x1_0010));
         ChipsetBuildException e = assertThrows(ChipsetBuildException.class, () -> f.build(manifest(device("d", "bad"))));
-        assertTrue(e.getMessage().contains("device 'd' region 'regs': port range 0xfff0-0x10010 is invalid"),
+        assertEquals("could not initialize d: port region regs:0xfff0-0x10010 is outside the port space 0x0-0xffff",
                 e.getMessage());
     }
 
@@ -176,10 +188,7 @@ class ChipsetBuilderTest {
         Resource<ChipsetDevice> absent = Resource.of(ResourceKinds.CHIPSET_DEVICE, "absent", EmptyHandle.INSTANCE);
         RecordingDevice innerDevice = new RecordingDevice("inner", 0x77);
         Fixture f = new Fixture()
-                .add("inner", ctx -> {
-                    ctx.board().claimPio("nested", 0x500, 0x500); // claimed for the outer device being built
-                    return innerDevice;
-                })
+                .add("inner", ctx -> innerDevice.pio("nested", 0x500, 0x500)) // outer returns it, so outer claims it
                 .add("outer", ctx -> ctx.resolve(inner))
                 .add("broken", ctx -> ctx.resolve(absent));
         try (Chipset c = f.build(manifest(device("outer", "outer")))) {
@@ -192,17 +201,14 @@ class ChipsetBuilderTest {
     }
 
     @Test
-    void claimsAfterTheBuildAreRejected() throws Exception {
+    void servicesStayUsableAfterTheBuild() throws Exception {
         AtomicReference<BoardServices> kept = new AtomicReference<>();
         Fixture f = new Fixture().add("d", ctx -> {
             kept.set(ctx.board());
-            return new ChipsetDevice() {};
+            return () -> Capabilities.NONE;
         });
         try (Chipset c = f.build(manifest(device("d", "d")))) {
             assertTrue(c.board().pioRegions().isEmpty());
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> kept.get().claimPio("late", 0x10, 0x10));
-            assertTrue(e.getMessage().contains("device 'd' claimed region 'late' after the board was built"));
             // Lines and power stay usable.
             LineInterrupt line = kept.get().newLine("irq", "late", 5);
             line.setLevel(true);
@@ -223,7 +229,7 @@ class ChipsetBuilderTest {
         AtomicReference<BoardServices> kept = new AtomicReference<>();
         Fixture f = new Fixture().add("d", ctx -> {
             kept.set(ctx.board());
-            return new ChipsetDevice() {};
+            return () -> Capabilities.NONE;
         });
         try (Chipset c = f.build(manifest(device("d", "d")))) {
             LineInterrupt irq4 = kept.get().newLine("irq", "uart", 4);
@@ -267,14 +273,14 @@ class ChipsetBuilderTest {
         Pic pic = new Pic();
         Fixture f = new Fixture()
                 .add("pic", ctx -> {
-                    ctx.board().claimPio("master", 0x20, 0x21);
+                    pic.pio("master", 0x20, 0x21);
                     ctx.board().addLineTarget("irq", 3, 15, 3, pic);
                     ctx.board().addLineTarget("irq", 2, 2, 0, pic);
                     return pic;
                 })
                 .add("pit", ctx -> {
                     kept.set(ctx.board());
-                    return new ChipsetDevice() {};
+                    return () -> Capabilities.NONE;
                 });
         try (Chipset c = f.build(manifest(device("pic", "pic"), device("pit", "pit")))) {
             LineInterrupt timer = kept.get().newLine("irq", "timer0", 2);

@@ -45,12 +45,8 @@ class DispatchAllocationTest {
             String[] parts = ctx.deviceName().split("-");
             long start = Long.parseUnsignedLong(parts[1], 16);
             long end = Long.parseUnsignedLong(parts[2], 16);
-            if (parts[0].equals("p")) {
-                ctx.board().claimPio("regs", (int) start, (int) end);
-            } else {
-                ctx.board().claimMmio("regs", start, end);
-            }
-            return new RecordingDevice(ctx.deviceName(), 0x5a);
+            RecordingDevice d = new RecordingDevice(ctx.deviceName(), 0x5a);
+            return parts[0].equals("p") ? d.pio("regs", start, end) : d.mmio("regs", start, end);
         });
         List<ChipsetDeviceHandle> devices = new ArrayList<>();
         for (long[] r : pio) {

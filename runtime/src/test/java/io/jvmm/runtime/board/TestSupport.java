@@ -1,6 +1,8 @@
 package io.jvmm.runtime.board;
 
+import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.LineInterruptTarget;
@@ -25,7 +27,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -139,7 +140,13 @@ final class TestSupport {
      */
     static class RecordingDevice implements ChipsetDevice, PortIoIntercept, MmioIntercept {
         final String tag;
+        private final List<IoRegion> pio = new ArrayList<>();
+        private final List<IoRegion> mmio = new ArrayList<>();
+        private final Capabilities capabilities = Capabilities.builder().portIo(this).mmio(this).build();
+        /** The absolute address of the last access: its region's start plus the offset handed over. */
         volatile long lastAddress = -1;
+        volatile int lastRegion = -1;
+        volatile long lastOffset = -1;
         volatile long lastWrite = -1;
         volatile long readValue;
         volatile Supplier<IoResult> result = () -> IoResult.OK;
@@ -151,19 +158,41 @@ final class TestSupport {
             this.readValue = readValue;
         }
 
-        @Override
-        public Optional<PortIoIntercept> portIo() {
-            return Optional.of(this);
+        /** Declares the port region {@code [start, end]} (before the board is built). */
+        RecordingDevice pio(String name, long start, long end) {
+            pio.add(IoRegion.ofRange(name, start, end));
+            return this;
+        }
+
+        /** Declares the MMIO region {@code [start, end]} (before the board is built). */
+        RecordingDevice mmio(String name, long start, long end) {
+            mmio.add(IoRegion.ofRange(name, start, end));
+            return this;
         }
 
         @Override
-        public Optional<MmioIntercept> mmio() {
-            return Optional.of(this);
+        public Capabilities capabilities() {
+            return capabilities;
         }
 
-        private IoResult read(long address, byte[] data) {
+        @Override
+        public List<IoRegion> pioRegions() {
+            return pio;
+        }
+
+        @Override
+        public List<IoRegion> mmioRegions() {
+            return mmio;
+        }
+
+        private void note(List<IoRegion> regions, int region, long offset) {
             accesses++;
-            lastAddress = address;
+            lastRegion = region;
+            lastOffset = offset;
+            lastAddress = regions.get(region).start() + offset;
+        }
+
+        private IoResult read(byte[] data) {
             if (toThrow != null) {
                 IoData.put(data, 0x1234_5678_9abc_def0L); // garbage the bus must overwrite
                 throw toThrow;
@@ -172,9 +201,7 @@ final class TestSupport {
             return result.get();
         }
 
-        private IoResult write(long address, byte[] data) {
-            accesses++;
-            lastAddress = address;
+        private IoResult write(byte[] data) {
             lastWrite = IoData.get(data);
             if (toThrow != null) {
                 throw toThrow;
@@ -183,23 +210,27 @@ final class TestSupport {
         }
 
         @Override
-        public IoResult ioRead(int port, byte[] data) {
-            return read(port, data);
+        public IoResult ioRead(int region, int offset, byte[] data) {
+            note(pio, region, offset);
+            return read(data);
         }
 
         @Override
-        public IoResult ioWrite(int port, byte[] data) {
-            return write(port, data);
+        public IoResult ioWrite(int region, int offset, byte[] data) {
+            note(pio, region, offset);
+            return write(data);
         }
 
         @Override
-        public IoResult mmioRead(long address, byte[] data) {
-            return read(address, data);
+        public IoResult mmioRead(int region, long offset, byte[] data) {
+            note(mmio, region, offset);
+            return read(data);
         }
 
         @Override
-        public IoResult mmioWrite(long address, byte[] data) {
-            return write(address, data);
+        public IoResult mmioWrite(int region, long offset, byte[] data) {
+            note(mmio, region, offset);
+            return write(data);
         }
     }
 

@@ -112,7 +112,7 @@ class ResolverRegistryTest {
 
     @Test
     void explicitResolverIsFoundAndResolves() throws Exception {
-        ChipsetDevice dev = new ChipsetDevice() {};
+        ChipsetDevice dev = (ChipsetDevice) () -> io.jvmm.api.device.Capabilities.NONE;
         ResolverRegistry reg = ResolverRegistry.builder().add(new TestResolver("a", h -> dev)).build();
         assertTrue(reg.find("chipset_device", "a").isPresent());
         assertFalse(reg.find("chipset_device", "b").isPresent());
@@ -135,7 +135,7 @@ class ResolverRegistryTest {
 
     @Test
     void duplicateKeyIsReportedAndUnusableButOthersWork() throws Exception {
-        ChipsetDevice dev = new ChipsetDevice() {};
+        ChipsetDevice dev = (ChipsetDevice) () -> io.jvmm.api.device.Capabilities.NONE;
         ResolverRegistry reg = ResolverRegistry.builder()
                 .add(new TestResolver("dup", h -> dev))
                 .add(new TestResolver("dup", h -> dev))

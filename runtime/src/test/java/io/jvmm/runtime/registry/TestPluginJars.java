@@ -32,7 +32,7 @@ final class TestPluginJars {
                 + "  public String id() { return \"" + id + "\"; }\n"
                 + "  public Class<EmptyHandle> handleType() { return EmptyHandle.class; }\n"
                 + "  public EmptyHandle parseHandle(ConfigReader c) { return EmptyHandle.INSTANCE; }\n"
-                + "  public ChipsetDevice resolve(EmptyHandle h, ResolveContext c) { return new ChipsetDevice() {}; }\n"
+                + "  public ChipsetDevice resolve(EmptyHandle h, ResolveContext c) { return (ChipsetDevice) () -> io.jvmm.api.device.Capabilities.NONE; }\n"
                 + "}\n";
     }
 
