@@ -5,7 +5,8 @@
 #      throwaway local repository (target/maven-path/m2, seeded with a copy of ~/.m2/repository
 #      without its io/jvmm, so a stale install there cannot be used);
 #   2. `mvn -o verify` examples/dev-postcode (its FakeBoard tests) against it, and check that
-#      `jvmm plugins` lists the jar with its version and the api version it was built against;
+#      `jvmm plugins` lists the jar with its version and the api version it was built against; the
+#      same for the project the README's "Writing a plugin" builds, written from its code blocks;
 #   3. `archetype:generate` a device project from jvmm-device-archetype, `mvn -o verify` it,
 #      check that `jvmm plugins` lists it too and that a manifest with its device round-trips.
 # Steps 2 and 3 run offline (-o): every plugin and library the two projects need must be one the
@@ -57,6 +58,11 @@ echo "maven-path: examples/dev-postcode: mvn -o verify"
 rm -rf examples/dev-postcode/target
 "${mvn_o[@]}" -f examples/dev-postcode/pom.xml verify
 expect_listed examples/dev-postcode/target chipset_device postcode com.example.postcode 0.1.0 dev-postcode-0.1.0.jar
+
+echo "maven-path: the README's \"Writing a plugin\" project, from its code blocks: mvn -o verify"
+python3 ci/readme-plugin.py README.md "$work/readme-plugin"
+"${mvn_o[@]}" -f "$work/readme-plugin/pom.xml" verify
+expect_listed "$work/readme-plugin/target" chipset_device postcode com.example.postcode 0.1.0 dev-postcode-0.1.0.jar
 
 echo "maven-path: archetype:generate jvmm-device-archetype, then mvn -o verify the project"
 (cd "$work" && "${mvn_o[@]}" -q "org.apache.maven.plugins:maven-archetype-plugin:$archetype_plugin:generate" \
