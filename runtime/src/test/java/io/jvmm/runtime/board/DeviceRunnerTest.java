@@ -179,10 +179,15 @@ class DeviceRunnerTest {
             return submitted;
         }
 
-        /** Waits until every poll handed over has finished; returns how many were handed over. */
+        /**
+         * Waits until every poll handed over has finished; returns how many were handed over. The
+         * count is read under the same hold of the lock as the check that they all finished: read
+         * after letting go, it could include a poll handed over since, not yet run, which the
+         * caller would take as finished.
+         */
         long awaitAllDone() {
-            await(this, () -> completed == submitted, "every poll in flight finished");
             synchronized (this) {
+                await(this, () -> completed == submitted, "every poll in flight finished");
                 return submitted;
             }
         }
