@@ -12,7 +12,7 @@
 #   JVMM_L1_RW=/dir1:/dir2  host directories shared read-write (writes reach the host). A 9p share:
 #                           Unix domain sockets cannot be made in it; keep them on /tmp or /dev/shm.
 #   JVMM_L1_TIMEOUT=3600    seconds until L1 is stopped
-#   JVMM_L1_MEM=6G JVMM_L1_CPUS=2   L1's memory and CPUs
+#   JVMM_L1_MEM=6G JVMM_L1_CPUS=1   L1's memory and CPUs (see below before raising the CPUs)
 #   JVMM_L1_CONSOLE=1       copy L1's kernel console to stderr as it runs
 #   JVMM_L1_DIR             the kit setup.sh made (default ~/.cache/jvmm/l1; run setup.sh first)
 set -u
@@ -54,9 +54,21 @@ fi
 : > "$job/console"
 
 # Single-threaded TCG: with MTTCG the L1 kernel was seen to panic under a 2-vCPU L2 guest.
+#
+# One L1 CPU by default. QEMU's TCG SVM (7.2 at least) injects a VMRUN's EVENTINJ interrupt at once
+# but leaves cs->exception_index set to its vector (target/i386/tcg/sysemu/svm_helper.c,
+# helper_vmrun, SVM_EVTINJ_TYPE_INTR). If the vCPU is then kicked out of its translation-block loop
+# before the L2 guest's next #VMEXIT, which overwrites that index, the loop delivers the vector a
+# second time, as an exception, ignoring RFLAGS.IF. With two or more L1 CPUs, single-threaded TCG
+# kicks every 100 ms to switch between them, so now and then an L2 Linux took its timer interrupt
+# (IRQ 0, vector 0x30) again inside the handler of the first one, with IF=0, and spun forever on the
+# IRQ descriptor's lock (handle_level_irq -> mask_and_ack_8259A, interrupted; the nested
+# handle_level_irq spins): "the unmodified kernel stalls mid-boot", in about one boot in four. With
+# one L1 CPU there is no round-robin kick. Single-threaded TCG runs every L1 CPU on one host thread
+# anyway, so a second L1 CPU bought no speed.
 setsid timeout -k 10 "${JVMM_L1_TIMEOUT:-3600}" qemu-system-x86_64 -nodefaults -no-user-config -no-reboot \
     -accel tcg,thread=single -machine pc -cpu EPYC,+svm,+npt \
-    -smp "${JVMM_L1_CPUS:-2}" -m "${JVMM_L1_MEM:-6G}" \
+    -smp "${JVMM_L1_CPUS:-1}" -m "${JVMM_L1_MEM:-6G}" \
     -kernel "$kit/vmlinuz" -initrd "$kit/initramfs.cpio.gz" \
     -append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off tsc=reliable no_timer_check" \
     -display none -monitor none -serial "file:$job/console" \
