@@ -65,6 +65,10 @@ final class KvmPartition implements Partition {
             throw new HypervisorException("this host's KVM supports at most " + max + " vCPUs; asked for "
                     + config.vcpuCount() + ": lower the vCPU count");
         }
+        if (config.vcpuCount() > system.recommendedVcpus()) {
+            LOG.warn("{} vCPUs on a host where KVM recommends at most {}: they will share host CPUs",
+                    config.vcpuCount(), system.recommendedVcpus());
+        }
         KickSignal kick = KickSignal.install();
         int vmFd = system.createVm();
         KvmGuestMemory memory;

@@ -100,14 +100,20 @@ final class KvmSystem implements AutoCloseable {
         return Math.max(result, 0);
     }
 
-    /** The recommended vCPU limit (KVM_CAP_NR_VCPUS); the API says to assume 4 when it is absent. */
+    /**
+     * The most vCPUs a VM may have: KVM_CAP_MAX_VCPUS (Documentation/virt/kvm/api.rst, KVM_CREATE_VCPU),
+     * else the recommended count. More vCPUs than host CPUs is allowed, as QEMU allows it: they share
+     * the CPUs (a host with one CPU still runs a 2-vCPU guest, e.g. the nested-KVM L1).
+     */
     int maxVcpus() {
-        int recommended = checkExtension(Kvm.CAP_NR_VCPUS);
-        if (recommended > 0) {
-            return recommended;
-        }
         int max = checkExtension(Kvm.CAP_MAX_VCPUS);
-        return max > 0 ? Math.min(max, 4) : 4;
+        return max > 0 ? max : recommendedVcpus();
+    }
+
+    /** KVM_CAP_NR_VCPUS, the host's CPU count as KVM sees it; the API says to assume 4 when absent. */
+    int recommendedVcpus() {
+        int recommended = checkExtension(Kvm.CAP_NR_VCPUS);
+        return recommended > 0 ? recommended : 4;
     }
 
     int vcpuMmapSize() throws HypervisorException {
