@@ -5,9 +5,12 @@ import io.jvmm.api.hv.CpuBootState;
 import io.jvmm.api.hv.HypervisorException;
 import io.jvmm.api.hv.HypervisorProvider;
 import io.jvmm.api.hv.IoBus;
+import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.hv.Partition;
 import io.jvmm.api.hv.PartitionConfig;
 import io.jvmm.api.resource.ResourceResolver;
+import io.jvmm.runtime.acpi.AcpiTables;
+import io.jvmm.runtime.acpi.ChipsetAcpi;
 import io.jvmm.runtime.board.Chipset;
 import io.jvmm.runtime.board.ChipsetBuildException;
 import io.jvmm.runtime.board.ChipsetBuilder;
@@ -106,7 +109,10 @@ public final class VmLauncher {
             partition.close();
             throw new LaunchException(e.getMessage(), true, e);
         }
-        PayloadLoader loader = payloadLoader(spec.payload());
+        // x86 Linux boots get ACPI tables describing this board (the tables are fixed for the VM's life)
+        AcpiTables acpi = spec.manifest().arch() == MachineArch.X86_64
+                ? ChipsetAcpi.tables(spec.manifest(), chipset, machine.vcpuCount()) : null;
+        PayloadLoader loader = payloadLoader(spec.payload(), acpi);
         // Check the payload now, so a bad kernel is a configuration error before any vCPU runs.
         CpuBootState first;
         try {
@@ -155,7 +161,7 @@ public final class VmLauncher {
         return new LaunchedVm(spec, partition, chipset, vm, keyboard, registry);
     }
 
-    private static PayloadLoader payloadLoader(GuestPayload payload) {
+    private static PayloadLoader payloadLoader(GuestPayload payload, AcpiTables acpi) {
         if (payload instanceof GuestPayload.Firmware f) {
             // named, so that a bad image's message says which file it is
             ImageFile image = new ImageFile(f.name(), f.image());
@@ -167,7 +173,7 @@ public final class VmLauncher {
         byte[] rd = l.initrd();
         ImageFile initrd = rd == null ? null : new ImageFile("initrd", rd);
         String cmdline = l.cmdline();
-        return p -> LinuxLoader.load(p.memory(), kernel, initrd, cmdline).bootState();
+        return p -> LinuxLoader.load(p.memory(), kernel, initrd, cmdline, acpi).bootState();
     }
 
     /** ROM stays mapped across resets: mapping the same image at the same place again is a no-op. */
