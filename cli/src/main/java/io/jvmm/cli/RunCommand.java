@@ -66,6 +66,10 @@ final class RunCommand implements Callable<Integer> {
             description = "What a guest reset does: restart or exit (default: ${DEFAULT-VALUE}).")
     String onReset;
 
+    @Option(names = "--acpi", description = "Give an x86 --kernel ACPI tables made from the board "
+            + "(MADT, FADT, DSDT; experimental).")
+    boolean acpi;
+
     @Option(names = "--hypervisor", paramLabel = "NAME", description = "Hypervisor backend (default: the first available).")
     String hypervisor;
 
@@ -158,7 +162,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             LaunchedVm launched;
             try {
-                launched = new VmLauncher(layer.layer()).profile(profile ? timings::firstExit : null)
+                launched = new VmLauncher(layer.layer()).profile(profile ? timings::firstExit : null).acpiTables(acpi)
                         .launch(new VmSpec(manifest, machine.memoryBytes(), machine.vcpuCount(), payload, policy), hv);
             } catch (VmLauncher.LaunchException e) {
                 throw e.isConfiguration() ? UserError.config(e.getMessage()) : UserError.vm(e.getMessage());

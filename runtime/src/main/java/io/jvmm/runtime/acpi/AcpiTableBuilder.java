@@ -211,7 +211,8 @@ public final class AcpiTableBuilder {
         b.putShort(109, (short) bootArch);
         b.putInt(112, flags);
         b.put(131, (byte) FADT_MINOR_VERSION);
-        b.putLong(132, facsAt); // X_FIRMWARE_CTRL, equal to FIRMWARE_CTRL
+        // X_FIRMWARE_CTRL stays 0: the FACS is below 4 GiB, and an OS installs each of the two fields
+        // that is set as a table of its own (Linux lists the FACS twice then)
         b.putLong(140, dsdtAt); // X_DSDT, equal to DSDT
         return finish(b, "FACP", FADT_REVISION);
     }
