@@ -21,6 +21,11 @@ int main(void) {
     P("SET_TSS_ADDR", KVM_SET_TSS_ADDR);
     P("CREATE_IRQCHIP", KVM_CREATE_IRQCHIP);
     P("IRQ_LINE", KVM_IRQ_LINE);
+    P("SET_GSI_ROUTING", KVM_SET_GSI_ROUTING);
+    P("IRQ_ROUTING_IRQCHIP", KVM_IRQ_ROUTING_IRQCHIP);
+    P("IRQ_ROUTING_HEADER_SIZE", sizeof(struct kvm_irq_routing));
+    P("IRQ_ROUTING_ENTRY_SIZE", sizeof(struct kvm_irq_routing_entry));
+    OFF("IRQ_ROUTING_ENTRY_U", kvm_irq_routing_entry, u);
     P("GET_IRQCHIP", KVM_GET_IRQCHIP);
     P("SET_IRQCHIP", KVM_SET_IRQCHIP);
     P("CREATE_PIT2", KVM_CREATE_PIT2);

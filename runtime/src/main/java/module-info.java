@@ -14,6 +14,7 @@ module io.jvmm.runtime {
     exports io.jvmm.runtime.manifest;
     exports io.jvmm.runtime.board;
     exports io.jvmm.runtime.loader;
+    exports io.jvmm.runtime.acpi;
     exports io.jvmm.runtime.vm;
     exports io.jvmm.runtime.serial;
     exports io.jvmm.runtime.input;

@@ -2,6 +2,7 @@ package io.jvmm.cli;
 
 import io.jvmm.api.hv.Availability;
 import io.jvmm.api.hv.HypervisorProvider;
+import io.jvmm.runtime.acpi.AcpiTables;
 import io.jvmm.runtime.board.Chipset;
 import io.jvmm.runtime.loader.ConfigurationException;
 import io.jvmm.runtime.loader.MachineConfig;
@@ -103,16 +104,19 @@ final class CheckCommand implements Callable<Integer> {
         long memory = size == null ? FALLBACK_MEMORY : size.memoryBytes();
         Set<String> supplied = hv == null ? Set.of() : hv.suppliedDevices(manifest.arch());
         BoardSummary board = null;
-        VmLauncher launcher = new VmLauncher(layer.layer()).checkOnly();
+        AcpiTables acpi = null;
+        VmLauncher launcher = new VmLauncher(layer.layer()).checkOnly().acpiTables(launch.acpi);
         try (VmLauncher.PreparedBoard prepared = launcher.prepareBoard(manifest, memory, supplied, leaveOut)) {
             board = BoardSummary.of(prepared.chipset(), supplied);
+            // with --acpi the payload is checked with the board's tables, as run loads it
+            acpi = launcher.tablesFor(manifest, prepared, size == null ? 1 : size.vcpuCount());
         } catch (VmLauncher.LaunchException e) {
             problems.addAll(e.problems());
         }
         String loaded = null;
         if (payload != null && size != null) {
             try {
-                loaded = VmLauncher.checkPayload(payload, memory);
+                loaded = VmLauncher.checkPayload(payload, memory, acpi);
             } catch (VmLauncher.LaunchException e) {
                 problems.addAll(e.problems());
             }

@@ -46,6 +46,10 @@ final class LaunchOptions {
             description = "What a guest reset does: restart or exit (default: ${DEFAULT-VALUE}).")
     String onReset;
 
+    @Option(names = "--acpi", description = "Give an x86 --kernel ACPI tables made from the board "
+            + "(MADT, FADT, DSDT; experimental).")
+    boolean acpi;
+
     @Option(names = "--hypervisor", paramLabel = "NAME", description = "Hypervisor backend (default: the first available).")
     String hypervisor;
 

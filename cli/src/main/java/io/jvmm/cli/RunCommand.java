@@ -87,7 +87,8 @@ final class RunCommand implements Callable<Integer> {
 
         Console console = Console.attach(manifest, spec.commandLine().getErr());
         try {
-            VmLauncher launcher = new VmLauncher(layer.layer()).profile(launch.profile ? timings::firstExit : null);
+            VmLauncher launcher = new VmLauncher(layer.layer()).profile(launch.profile ? timings::firstExit : null)
+                    .acpiTables(launch.acpi);
             VmLauncher.PreparedVm prepared = prepare(launcher, vmSpec, candidate);
             timings.mark("devices resolved, payload checked");
             LaunchedVm launched;

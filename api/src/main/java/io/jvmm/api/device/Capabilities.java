@@ -24,6 +24,8 @@ public final class Capabilities {
     private final Optional<LineInterruptTarget> lineInterruptTarget;
     private final Optional<DeviceLifecycle> lifecycle;
     private final Optional<SaveRestore> savedState;
+    private final Optional<AcpiNode> acpiNode;
+    private final Optional<AcpiPmBlock> acpiPmBlock;
 
     private Capabilities(Builder b) {
         portIo = Optional.ofNullable(b.portIo);
@@ -34,6 +36,8 @@ public final class Capabilities {
         lineInterruptTarget = Optional.ofNullable(b.lineInterruptTarget);
         lifecycle = Optional.ofNullable(b.lifecycle);
         savedState = Optional.ofNullable(b.savedState);
+        acpiNode = Optional.ofNullable(b.acpiNode);
+        acpiPmBlock = Optional.ofNullable(b.acpiPmBlock);
     }
 
     public static Builder builder() {
@@ -80,6 +84,16 @@ public final class Capabilities {
         return savedState;
     }
 
+    /** The device's node in the guest's ACPI namespace (DSDT), for an ACPI OS to find it. */
+    public Optional<AcpiNode> acpiNode() {
+        return acpiNode;
+    }
+
+    /** For the ACPI power-management device: the fixed hardware the FADT describes. */
+    public Optional<AcpiPmBlock> acpiPmBlock() {
+        return acpiPmBlock;
+    }
+
     /** Sets the capabilities a device has; the others stay empty. A null argument leaves one empty. */
     public static final class Builder {
         private PortIoIntercept portIo;
@@ -90,6 +104,8 @@ public final class Capabilities {
         private LineInterruptTarget lineInterruptTarget;
         private DeviceLifecycle lifecycle;
         private SaveRestore savedState;
+        private AcpiNode acpiNode;
+        private AcpiPmBlock acpiPmBlock;
 
         private Builder() {}
 
@@ -130,6 +146,16 @@ public final class Capabilities {
 
         public Builder savedState(SaveRestore savedState) {
             this.savedState = savedState;
+            return this;
+        }
+
+        public Builder acpiNode(AcpiNode acpiNode) {
+            this.acpiNode = acpiNode;
+            return this;
+        }
+
+        public Builder acpiPmBlock(AcpiPmBlock acpiPmBlock) {
+            this.acpiPmBlock = acpiPmBlock;
             return this;
         }
 

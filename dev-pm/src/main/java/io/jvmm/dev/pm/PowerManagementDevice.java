@@ -1,5 +1,6 @@
 package io.jvmm.dev.pm;
 
+import io.jvmm.api.device.AcpiPmBlock;
 import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
@@ -36,8 +37,7 @@ import java.util.function.BiConsumer;
  */
 final class PowerManagementDevice
         implements ChipsetDevice, PortIoIntercept, DeviceLifecycle, SaveRestore {
-    private final Capabilities capabilities = Capabilities.builder()
-            .portIo(this).lifecycle(this).savedState(this).build();
+    private final Capabilities capabilities;
 
     @Override
     public Capabilities capabilities() {
@@ -87,6 +87,8 @@ final class PowerManagementDevice
     static final int GLBCTL_MASK = 0x0701FFE7 & ~GLBCTL_BIOS_RLS;
     static final int GPO_INITIAL = 0x7FFFBFFF;
     static final int RESET_VALUE = 0x01;
+    /** The SLP_TYP that means S5, soft off (and the DSDT's \_S5 says so). */
+    static final int S5_SLP_TYP = 0;
 
     static final long PM_TIMER_HZ = 3_579_545L;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
@@ -117,8 +119,10 @@ final class PowerManagementDevice
     private long timerBaseNanos;
     private long timerTicksAtBase;
 
-    PowerManagementDevice(String name, int base, LineInterrupt sci, VmClock clock,
+    PowerManagementDevice(String name, int base, int sciIrq, LineInterrupt sci, VmClock clock,
             BiConsumer<PowerAction, String> power) {
+        this.capabilities = Capabilities.builder().portIo(this).lifecycle(this).savedState(this)
+                .acpiPmBlock(acpiPmBlock(base, sciIrq)).build();
         this.name = name;
         this.base = base;
         this.regions = List.of(new IoRegion("pm", base, PowerManagementHandle.LENGTH));
@@ -145,6 +149,16 @@ final class PowerManagementDevice
         timerBaseNanos = clock.nanos();
         timerTicksAtBase = 0;
         updateSci();
+    }
+
+    /**
+     * This block as the FADT describes it: PM1a event at +0 (status, enable), PM1a control at +4, the
+     * 32-bit timer at +8, GPE0 at +0x0C (2 status bytes, 2 enable bytes), the reset register at +0x33
+     * with {@link #RESET_VALUE}, and S5 as SLP_TYP 0 (what {@link #sleep} powers off on).
+     */
+    static AcpiPmBlock acpiPmBlock(int base, int sciIrq) {
+        return new AcpiPmBlock(sciIrq, base + PM1_STS, base + PM1_CNT, base + PM_TMR, true, base + GPE0_STS,
+                GPE0_EN - GPE0_STS + 2, base + RESET, RESET_VALUE, S5_SLP_TYP);
     }
 
     LineInterruptTarget gpe0Target() {
@@ -261,7 +275,7 @@ final class PowerManagementDevice
         // The DSDT's \_S5 and \_S4 packages must carry these SLP_TYP values.
         switch (slpTyp) {
             // The causes name what the guest wrote, as ACPI does: SLP_TYP with SLP_EN in PM1 control.
-            case 0 -> power.accept(PowerAction.POWER_OFF, "was told to enter S5, soft off (SLP_TYP 0 with SLP_EN)");
+            case S5_SLP_TYP -> power.accept(PowerAction.POWER_OFF, "was told to enter S5, soft off (SLP_TYP 0 with SLP_EN)");
             case 1 -> power.accept(PowerAction.HIBERNATE,
                     "was told to enter S4, hibernate (SLP_TYP 1 with SLP_EN; treated as a power-off)");
             default -> { } // S1-S3 are not offered

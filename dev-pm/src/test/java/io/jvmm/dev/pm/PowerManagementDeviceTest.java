@@ -70,6 +70,22 @@ class PowerManagementDeviceTest {
         assertEquals(0, t.firstTarget());
     }
 
+    /** The FADT facts the block declares are the registers it really has: S5 and reset work as said. */
+    @Test
+    void declaredAcpiBlockMatchesTheRegisters() {
+        io.jvmm.api.device.AcpiPmBlock acpi = device.capabilities().acpiPmBlock().orElseThrow();
+        assertEquals(new io.jvmm.api.device.AcpiPmBlock(9, 0x400, 0x404, 0x408, true, 0x40C, 4, 0x433, 1, 0), acpi);
+        assertEquals(sci.vector(), acpi.sciIrq());
+        // SLP_TYP from \_S5 with SLP_EN, written where PM1a_CNT_BLK says
+        write(acpi.pm1aControlPort() - BASE, 2, (acpi.s5SleepType() << 10) | 0x2000 | 1);
+        assertEquals(List.of(PowerAction.POWER_OFF), board.powerRequests());
+        byte[] reset = {(byte) acpi.resetValue()};
+        assertSame(IoResult.OK, io.ioWrite(acpi.resetPort(), reset));
+        assertEquals(List.of(PowerAction.POWER_OFF, PowerAction.RESET), board.powerRequests());
+        // the timer the FADT calls 32-bit counts past 24 bits
+        assertEquals(0, read(acpi.pmTimerPort() - BASE, 4) >>> 32);
+    }
+
     @Test
     void parseHandleDefaultsAndBase() {
         PowerManagementResolver r = new PowerManagementResolver();

@@ -1,5 +1,6 @@
 package io.jvmm.dev.serial16550;
 
+import io.jvmm.api.device.AcpiNode;
 import io.jvmm.api.device.BoardServices;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.ChipsetDeviceResolver;
@@ -11,6 +12,7 @@ import io.jvmm.api.handles.SerialBase;
 import io.jvmm.api.resource.ResolveContext;
 import io.jvmm.api.resource.ResolveException;
 import io.jvmm.api.serial.SerialBackend;
+import java.util.List;
 
 /** Resolves {@code chipset_device:serial_16550}. */
 public final class Serial16550Resolver extends ChipsetDeviceResolver<Serial16550Handle> {
@@ -64,12 +66,31 @@ public final class Serial16550Resolver extends ChipsetDeviceResolver<Serial16550
             LineInterrupt line = board.newLine(LineSets.IRQ, "interrupt", handle.irq());
             DeviceWaker waker = board.waker();
             Uart16550 uart = new Uart16550(context.deviceName(), pio, start, width, backend, line, waker,
-                    handle.waitForRts());
+                    handle.waitForRts(), pio && width == 1 ? acpiNode(start, handle.irq()) : null);
             backend.setListener(waker::wake);
             return uart;
         } catch (RuntimeException e) {
             backend.close();
             throw e;
         }
+    }
+
+    /** The PC's COM port bases, COM1..COM4. */
+    private static final long[] COM_BASES = {0x3f8, 0x2f8, 0x3e8, 0x2e8};
+
+    /**
+     * The ACPI node of a port-mapped, byte-wide 16550: a {@code PNP0501} ("16550A-compatible COM
+     * port"), named and numbered COM1..COM4 at the PC's bases (as firmware names them), else UART
+     * with the base port as its unique ID. MMIO or wider-register UARTs get no node: PNP0501 means
+     * the PC's port layout.
+     */
+    static AcpiNode acpiNode(long base, int irq) {
+        List<Integer> irqs = irq <= 15 ? List.of(irq) : List.of();
+        for (int i = 0; i < COM_BASES.length; i++) {
+            if (COM_BASES[i] == base) {
+                return new AcpiNode("COM" + (i + 1), "PNP0501", i + 1, irqs);
+            }
+        }
+        return new AcpiNode("UART", "PNP0501", (int) base, irqs);
     }
 }

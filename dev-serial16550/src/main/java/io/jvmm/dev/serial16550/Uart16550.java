@@ -1,5 +1,6 @@
 package io.jvmm.dev.serial16550;
 
+import io.jvmm.api.device.AcpiNode;
 import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
@@ -123,7 +124,7 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
      * @param width bytes per register (validated by the resolver)
      */
     Uart16550(String name, boolean pioBase, long base, int width, SerialBackend backend, LineInterrupt line,
-            DeviceWaker waker, boolean waitForRts) {
+            DeviceWaker waker, boolean waitForRts, AcpiNode acpiNode) {
         this.width = width;
         this.regions = List.of(new IoRegion(REGION, base, 8L * width));
         this.core = new UartCore(name, backend, waker, BUFFER_SIZE, LOG);
@@ -138,6 +139,7 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
                 .pollDevice(this::pollNow)
                 .lifecycle(this)
                 .savedState(this)
+                .acpiNode(acpiNode)
                 .build();
         reset();
     }

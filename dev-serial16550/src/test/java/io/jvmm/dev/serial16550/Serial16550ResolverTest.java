@@ -42,6 +42,20 @@ class Serial16550ResolverTest {
     }
 
     @Test
+    void portMappedUartsDescribeThemselvesAsPcComPorts() throws ResolveException {
+        ChipsetDevice d = resolve(new SerialBase.IoPort(0x2F8), 1);
+        assertEquals(new io.jvmm.api.device.AcpiNode("COM2", "PNP0501", 2, java.util.List.of(5)),
+                d.capabilities().acpiNode().orElseThrow());
+        assertEquals(new io.jvmm.api.device.AcpiNode("COM1", "PNP0501", 1, java.util.List.of(4)),
+                Serial16550Resolver.acpiNode(0x3F8, 4));
+        assertEquals(new io.jvmm.api.device.AcpiNode("UART", "PNP0501", 0x500, java.util.List.of()),
+                Serial16550Resolver.acpiNode(0x500, 40));
+        board = new FakeBoard();
+        assertTrue(resolve(new SerialBase.Mmio(0xFED0_0000L), 4).capabilities().acpiNode().isEmpty(),
+                "PNP0501 means the PC's port layout");
+    }
+
+    @Test
     void mmioClaimsEightRegistersOfTheWidth() throws ResolveException {
         for (int w : new int[] {1, 2, 4, 8}) {
             board = new FakeBoard();

@@ -24,6 +24,13 @@ final class Kvm {
     static final long SET_TSS_ADDR = 0xae47L;
     static final long CREATE_IRQCHIP = 0xae60L;
     static final long IRQ_LINE = 0x4008ae61L;
+    static final long SET_GSI_ROUTING = 0x4008ae6aL;
+    /** struct kvm_irq_routing: u32 nr, u32 flags, then the entries. */
+    static final int IRQ_ROUTING_HEADER_SIZE = 8;
+    /** struct kvm_irq_routing_entry: u32 gsi, type, flags, pad, then a 32-byte union. */
+    static final int IRQ_ROUTING_ENTRY_SIZE = 48;
+    static final int IRQ_ROUTING_ENTRY_U = 16;
+    static final int IRQ_ROUTING_IRQCHIP = 1;
     static final long GET_IRQCHIP = 0xc208ae62L;
     static final long SET_IRQCHIP = 0x8208ae63L;
     static final long CREATE_PIT2 = 0x4040ae77L;

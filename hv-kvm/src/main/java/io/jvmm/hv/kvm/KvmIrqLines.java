@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The board's {@code irq} line set on KVM: line n is GSI n, driven with KVM_IRQ_LINE (which feeds
- * the in-kernel PIC for n &lt; 16 and the IOAPIC pin n). Devices call this from vCPU and device
+ * the in-kernel PIC for n &lt; 16 and IOAPIC pin n; GSI 0 goes to pin 2, see
+ * {@link KvmPartition#pcRouting()}). Devices call this from vCPU and device
  * threads; each thread has its own 8-byte {@code kvm_irq_level} buffer, so there is no lock and,
  * after a thread's first call, no allocation.
  */

@@ -89,9 +89,48 @@ final class KvmPartition implements Partition {
         }
     }
 
+    /** KVM's irqchip ids in routing entries. */
+    static final int IRQCHIP_PIC_MASTER = 0;
+    static final int IRQCHIP_PIC_SLAVE = 1;
+    static final int IRQCHIP_IOAPIC = 2;
+    static final int IOAPIC_PINS = 24;
+
+    /**
+     * The PC's interrupt wiring, as the MADT states it and as QEMU sets it up for its in-kernel
+     * irqchip ({@code kvm_pc_setup_irq_routing}): GSI n reaches the 8259 input n (n &lt; 16, except the
+     * cascade input 2) and IOAPIC pin n, except GSI 0, the PIT's (KVM's in-kernel PIT raises GSI 0),
+     * which reaches IOAPIC pin 2 — the MADT's interrupt source override IRQ 0 → GSI 2. KVM's default
+     * table wires GSI 0 to pin 0 instead, which an OS that reads the override never unmasks.
+     */
+    static NativeBuffer pcRouting() {
+        int[][] routes = new int[15 + IOAPIC_PINS - 1][];
+        int n = 0;
+        for (int gsi = 0; gsi < 16; gsi++) {
+            if (gsi != 2) {
+                routes[n++] = new int[] {gsi, gsi < 8 ? IRQCHIP_PIC_MASTER : IRQCHIP_PIC_SLAVE, gsi % 8};
+            }
+        }
+        for (int gsi = 0; gsi < IOAPIC_PINS; gsi++) {
+            if (gsi != 2) {
+                routes[n++] = new int[] {gsi, IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi};
+            }
+        }
+        NativeBuffer table = new NativeBuffer(Kvm.IRQ_ROUTING_HEADER_SIZE + n * Kvm.IRQ_ROUTING_ENTRY_SIZE);
+        table.bytes.putInt(0, n);
+        for (int i = 0; i < n; i++) {
+            int at = Kvm.IRQ_ROUTING_HEADER_SIZE + i * Kvm.IRQ_ROUTING_ENTRY_SIZE;
+            table.bytes.putInt(at, routes[i][0]);
+            table.bytes.putInt(at + 4, Kvm.IRQ_ROUTING_IRQCHIP);
+            table.bytes.putInt(at + Kvm.IRQ_ROUTING_ENTRY_U, routes[i][1]);
+            table.bytes.putInt(at + Kvm.IRQ_ROUTING_ENTRY_U + 4, routes[i][2]);
+        }
+        return table;
+    }
+
     private void setUp(KvmSystem system, KickSignal kick) throws HypervisorException {
         vmCheck(LibC.ioctl(vmFd, Kvm.SET_TSS_ADDR, TSS_ADDRESS), "KVM_SET_TSS_ADDR");
         vmCheck(LibC.ioctl(vmFd, Kvm.CREATE_IRQCHIP, 0L), "KVM_CREATE_IRQCHIP");
+        vmCheck(LibC.ioctl(vmFd, Kvm.SET_GSI_ROUTING, pcRouting().memory), "KVM_SET_GSI_ROUTING");
         NativeBuffer pitConfig = new NativeBuffer(Kvm.PIT_CONFIG_SIZE);
         // the dummy speaker makes KVM answer port 0x61 itself (Linux's PIT calibration reads it)
         pitConfig.bytes.putInt(0, Kvm.PIT_SPEAKER_DUMMY);

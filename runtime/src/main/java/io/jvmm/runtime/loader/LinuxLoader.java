@@ -2,6 +2,7 @@ package io.jvmm.runtime.loader;
 
 import io.jvmm.api.hv.CpuBootState;
 import io.jvmm.api.hv.GuestMemory;
+import io.jvmm.runtime.acpi.AcpiTables;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -39,6 +40,10 @@ public final class LinuxLoader {
     private static final long INITRD_ALIGN = 4096;
     /** The command line must end before the EBDA. */
     private static final long CMDLINE_AREA_MAX = X86Layout.EBDA_START - X86Layout.CMDLINE_ADDR - 1;
+    /** {@code boot_params.acpi_rsdp_addr} (boot protocol 2.14; older kernels scan the BIOS area instead). */
+    static final int ZP_ACPI_RSDP_ADDR = 0x070;
+    /** {@code hvm_start_info.rsdp_paddr}. */
+    static final int PVH_RSDP_PADDR = 32;
     private static final String KERNEL = "kernel";
     private static final String INITRD = "initrd";
 
@@ -58,6 +63,17 @@ public final class LinuxLoader {
      */
     public static LoadedPayload load(GuestMemory memory, ImageFile kernel, ImageFile initrd, String cmdline)
             throws PayloadException {
+        return load(memory, kernel, initrd, cmdline, null);
+    }
+
+    /**
+     * Checks and loads the kernel, and the board's ACPI tables: written at their place (inside the
+     * e820-reserved BIOS area), their RSDP named in the zero page or the PVH start info.
+     *
+     * @param acpi the tables, or null for none
+     */
+    public static LoadedPayload load(GuestMemory memory, ImageFile kernel, ImageFile initrd, String cmdline,
+            AcpiTables acpi) throws PayloadException {
         Objects.requireNonNull(memory, "memory");
         Objects.requireNonNull(kernel, "kernel");
         byte[] image = kernel.bytes();
@@ -70,18 +86,24 @@ public final class LinuxLoader {
             throw new PayloadException(initrd.describe(INITRD) + " is empty; leave it out or pass a real initramfs");
         }
         byte[] cmdlineBytes = commandLineBytes(cmdline);
+        // inside [EBDA_START, HIMEM_START), which the e820 map reserves, so the OS leaves the tables intact
+        if (acpi != null && (acpi.base() < X86Layout.EBDA_START
+                || acpi.base() + acpi.image().length > X86Layout.HIMEM_START)) {
+            throw new IllegalArgumentException(String.format("ACPI tables at 0x%x are outside the reserved "
+                    + "BIOS area [0x%x, 0x%x)", acpi.base(), X86Layout.EBDA_START, X86Layout.HIMEM_START));
+        }
         if (ElfKernel.hasElfMagic(image)) {
-            return loadElf(memory, ElfKernel.parse(image, what), image, what, initrd, cmdlineBytes);
+            return loadElf(memory, ElfKernel.parse(image, what), image, what, initrd, cmdlineBytes, acpi);
         }
         if (BzImageHeader.hasHeader(image)) {
-            return loadBzImage(memory, BzImageHeader.parse(image, what), image, what, initrd, cmdlineBytes);
+            return loadBzImage(memory, BzImageHeader.parse(image, what), image, what, initrd, cmdlineBytes, acpi);
         }
         throw new PayloadException(what + " is neither a bzImage nor an ELF vmlinux "
                 + "(no 'HdrS' setup header at 0x202, no ELF magic); pass arch/x86/boot/bzImage or vmlinux");
     }
 
     private static LoadedPayload loadBzImage(GuestMemory memory, BzImageHeader header, byte[] image, String what,
-            ImageFile initrd, byte[] cmdline) throws PayloadException {
+            ImageFile initrd, byte[] cmdline, AcpiTables acpi) throws PayloadException {
         checkCommandLine(cmdline, Math.min(header.cmdlineSize(), CMDLINE_AREA_MAX));
         long lowRamEnd = X86Layout.lowRamEnd(memory.size());
         int setupBytes = (int) header.setupBytes();
@@ -110,8 +132,9 @@ public final class LinuxLoader {
         zeroPage.putInt(BzImageHeader.RAMDISK_IMAGE, (int) ramdisk.addr());
         zeroPage.putInt(BzImageHeader.RAMDISK_SIZE, (int) ramdisk.size());
         BootTables.putZeroPageE820(zeroPage, X86Layout.e820(memory.size()));
+        putRsdp(zeroPage, ZP_ACPI_RSDP_ADDR, acpi);
         memory.write(X86Layout.ZERO_PAGE_ADDR, zeroPage.array());
-        writeCommon(memory, cmdline, initrd, ramdisk);
+        writeCommon(memory, cmdline, initrd, ramdisk, acpi);
         BootTables.writeGdt(memory, BootTables.LONG_MODE_GDT);
         BootTables.writeIdt(memory);
         BootTables.writeIdentityPageTables(memory);
@@ -124,7 +147,7 @@ public final class LinuxLoader {
     }
 
     private static LoadedPayload loadElf(GuestMemory memory, ElfKernel elf, byte[] image, String what,
-            ImageFile initrd, byte[] cmdline) throws PayloadException {
+            ImageFile initrd, byte[] cmdline, AcpiTables acpi) throws PayloadException {
         checkCommandLine(cmdline, ELF_CMDLINE_MAX);
         for (ElfKernel.Segment s : elf.segments()) {
             if (s.paddr() < X86Layout.HIMEM_START) {
@@ -144,10 +167,10 @@ public final class LinuxLoader {
             memory.write(s.paddr(), image, (int) s.fileOffset(), (int) s.fileSize());
             zero(memory, s.paddr() + s.fileSize(), s.memSize() - s.fileSize());
         }
-        writeCommon(memory, cmdline, initrd, ramdisk);
+        writeCommon(memory, cmdline, initrd, ramdisk, acpi);
         List<E820Entry> map = X86Layout.e820(memory.size());
         if (elf.hasPvhEntry()) {
-            writePvhStartInfo(memory, map, ramdisk);
+            writePvhStartInfo(memory, map, ramdisk, acpi);
             BootTables.writeGdt(memory, BootTables.PROTECTED32_GDT);
             String description = String.format("Linux ELF vmlinux %s, PVH 32-bit entry at 0x%x, %s",
                     what, elf.pvhEntry(), tail(cmdline, ramdisk));
@@ -165,6 +188,7 @@ public final class LinuxLoader {
         zeroPage.putInt(BzImageHeader.RAMDISK_IMAGE, (int) ramdisk.addr());
         zeroPage.putInt(BzImageHeader.RAMDISK_SIZE, (int) ramdisk.size());
         BootTables.putZeroPageE820(zeroPage, map);
+        putRsdp(zeroPage, ZP_ACPI_RSDP_ADDR, acpi);
         memory.write(X86Layout.ZERO_PAGE_ADDR, zeroPage.array());
         BootTables.writeGdt(memory, BootTables.LONG_MODE_GDT);
         BootTables.writeIdt(memory);
@@ -176,7 +200,8 @@ public final class LinuxLoader {
     }
 
     /** {@code hvm_start_info} v1 at 0x6000, the initrd module at 0x6040, the memory map at 0x7000. */
-    private static void writePvhStartInfo(GuestMemory memory, List<E820Entry> map, InitrdPlacement ramdisk) {
+    private static void writePvhStartInfo(GuestMemory memory, List<E820Entry> map, InitrdPlacement ramdisk,
+            AcpiTables acpi) {
         boolean hasModule = ramdisk.size() > 0;
         ByteBuffer info = BootTables.le(PVH_START_INFO_SIZE);
         info.putInt(0, PVH_START_INFO_MAGIC);
@@ -185,7 +210,7 @@ public final class LinuxLoader {
         info.putInt(12, hasModule ? 1 : 0);
         info.putLong(16, hasModule ? X86Layout.PVH_MODLIST_ADDR : 0);
         info.putLong(24, X86Layout.CMDLINE_ADDR);
-        info.putLong(32, 0); // no ACPI RSDP: the kernel scans for one itself
+        putRsdp(info, PVH_RSDP_PADDR, acpi); // 0 without tables: the kernel scans the BIOS area itself
         info.putLong(40, X86Layout.PVH_MEMMAP_ADDR);
         info.putInt(48, map.size());
         memory.write(X86Layout.PVH_START_INFO_ADDR, info.array());
@@ -204,13 +229,21 @@ public final class LinuxLoader {
         memory.write(X86Layout.PVH_MEMMAP_ADDR, memmap.array());
     }
 
-    /** The command line (NUL-terminated) and the initrd: the same for every protocol. */
-    private static void writeCommon(GuestMemory memory, byte[] cmdline, ImageFile initrd, InitrdPlacement ramdisk) {
+    private static void putRsdp(ByteBuffer buffer, int offset, AcpiTables acpi) {
+        buffer.putLong(offset, acpi == null ? 0 : acpi.rsdpAddress());
+    }
+
+    /** The command line (NUL-terminated), the initrd and the ACPI tables: the same for every protocol. */
+    private static void writeCommon(GuestMemory memory, byte[] cmdline, ImageFile initrd, InitrdPlacement ramdisk,
+            AcpiTables acpi) {
         byte[] terminated = new byte[cmdline.length + 1];
         System.arraycopy(cmdline, 0, terminated, 0, cmdline.length);
         memory.write(X86Layout.CMDLINE_ADDR, terminated);
         if (initrd != null) {
             memory.write(ramdisk.addr(), initrd.bytes());
+        }
+        if (acpi != null) {
+            memory.write(acpi.base(), acpi.image());
         }
     }
 

@@ -6,9 +6,12 @@ import io.jvmm.api.hv.GuestMemory;
 import io.jvmm.api.hv.HypervisorException;
 import io.jvmm.api.hv.HypervisorProvider;
 import io.jvmm.api.hv.IoBus;
+import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.hv.Partition;
 import io.jvmm.api.hv.PartitionConfig;
 import io.jvmm.api.resource.ResourceResolver;
+import io.jvmm.runtime.acpi.AcpiTables;
+import io.jvmm.runtime.acpi.ChipsetAcpi;
 import io.jvmm.runtime.board.Chipset;
 import io.jvmm.runtime.board.ChipsetBuildException;
 import io.jvmm.runtime.board.ChipsetBuilder;
@@ -50,6 +53,7 @@ public final class VmLauncher {
     private final List<ResourceResolver<?, ?>> extraResolvers = new ArrayList<>();
     private Runnable firstExit;
     private boolean checkOnly;
+    private boolean acpiTables;
 
     public VmLauncher(ModuleLayer layer) {
         this.layer = Objects.requireNonNull(layer, "layer");
@@ -62,6 +66,37 @@ public final class VmLauncher {
     public VmLauncher profile(Runnable firstExit) {
         this.firstExit = firstExit;
         return this;
+    }
+
+    /**
+     * Gives x86 Linux boots ACPI tables generated from the board (default off, experimental). The
+     * tables are built in both stages: {@link #prepare} checks the payload with them, {@link #launch}
+     * loads them. (Issue 16's stall in the nested-KVM L1 was QEMU's TCG SVM with 2 L1 CPUs, not the
+     * tables: the L1 runs with 1 CPU now.)
+     */
+    public VmLauncher acpiTables(boolean on) {
+        this.acpiTables = on;
+        return this;
+    }
+
+    /**
+     * The ACPI tables for a board, or null: tables are off ({@link #acpiTables(boolean)}) or the
+     * guest is not x86. {@code jvmm check} passes them to {@link #checkPayload(GuestPayload, long, AcpiTables)}.
+     */
+    public AcpiTables tablesFor(VmManifest manifest, PreparedBoard board, int vcpus) throws LaunchException {
+        return acpiTables(manifest, board.chipset(), vcpus);
+    }
+
+    /** @throws LaunchException (a configuration error) when this board cannot be described */
+    private AcpiTables acpiTables(VmManifest manifest, Chipset chipset, int vcpus) throws LaunchException {
+        if (!acpiTables || manifest.arch() != MachineArch.X86_64) {
+            return null;
+        }
+        try {
+            return ChipsetAcpi.tables(manifest, chipset, vcpus);
+        } catch (RuntimeException e) {
+            throw new LaunchException("could not build the ACPI tables for this board: " + e.getMessage(), true, e);
+        }
     }
 
     /** Adds a resolver for every VM this launcher builds (embedding, tests). */
@@ -205,8 +240,17 @@ public final class VmLauncher {
      * @throws LaunchException (a configuration error) naming what is wrong with the payload
      */
     public static String checkPayload(GuestPayload payload, long memoryBytes) throws LaunchException {
+        return checkPayload(payload, memoryBytes, null);
+    }
+
+    /**
+     * {@link #checkPayload(GuestPayload, long)} with the board's ACPI tables loaded too.
+     *
+     * @param acpi the tables, or null for none
+     */
+    public static String checkPayload(GuestPayload payload, long memoryBytes, AcpiTables acpi) throws LaunchException {
         try {
-            return payloadLoader(payload).load(new CheckingGuestMemory(memoryBytes), (gpa, bytes) -> { }).description();
+            return payloadLoader(payload, acpi).load(new CheckingGuestMemory(memoryBytes), (gpa, bytes) -> { }).description();
         } catch (PayloadException e) {
             throw new LaunchException(e.getMessage(), true, e);
         } catch (Exception e) {
@@ -230,7 +274,8 @@ public final class VmLauncher {
         }
         String payload = null;
         try {
-            payload = checkPayload(spec.payload(), spec.memoryBytes());
+            payload = checkPayload(spec.payload(), spec.memoryBytes(),
+                    board == null ? null : tablesFor(spec.manifest(), board, spec.vcpus()));
         } catch (LaunchException e) {
             problems.add(e);
         }
@@ -275,7 +320,16 @@ public final class VmLauncher {
             throw new LaunchException("could not create the VM: " + e.getMessage(), false, e);
         }
         chipset.connectExternalIrq(partition.irqLines());
-        MemoryLoader toMemory = payloadLoader(spec.payload());
+        // x86 Linux boots can get ACPI tables describing this board (fixed for the VM's life)
+        AcpiTables acpi;
+        try {
+            acpi = acpiTables(spec.manifest(), chipset, machine.vcpuCount());
+        } catch (LaunchException e) {
+            prepared.close();
+            partition.close();
+            throw e;
+        }
+        MemoryLoader toMemory = payloadLoader(spec.payload(), acpi);
         OnceRomMapper rom = new OnceRomMapper();
         PayloadLoader loader = p -> toMemory.load(p.memory(), (gpa, bytes) -> rom.map(p, gpa, bytes)).bootState();
         // The payload was checked in prepare(); what fails now is the host (memory, ROM mapping).
@@ -332,7 +386,7 @@ public final class VmLauncher {
         LoadedPayload load(GuestMemory memory, RomMapper rom) throws Exception;
     }
 
-    private static MemoryLoader payloadLoader(GuestPayload payload) {
+    private static MemoryLoader payloadLoader(GuestPayload payload, AcpiTables acpi) {
         if (payload instanceof GuestPayload.Firmware f) {
             // named, so that a bad image's message says which file it is
             ImageFile image = new ImageFile(f.name(), f.image());
@@ -343,7 +397,7 @@ public final class VmLauncher {
         byte[] rd = l.initrd();
         ImageFile initrd = rd == null ? null : new ImageFile("initrd", rd);
         String cmdline = l.cmdline();
-        return (memory, rom) -> LinuxLoader.load(memory, kernel, initrd, cmdline);
+        return (memory, rom) -> LinuxLoader.load(memory, kernel, initrd, cmdline, acpi);
     }
 
     /** ROM stays mapped across resets: mapping the same image at the same place again is a no-op. */

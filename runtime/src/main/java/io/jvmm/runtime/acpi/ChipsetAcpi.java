@@ -1,0 +1,91 @@
+package io.jvmm.runtime.acpi;
+
+import io.jvmm.api.device.AcpiNode;
+import io.jvmm.api.device.AcpiPmBlock;
+import io.jvmm.api.device.Capabilities;
+import io.jvmm.api.device.IoRegion;
+import io.jvmm.api.device.MmioIntercept;
+import io.jvmm.api.device.PortIoIntercept;
+import io.jvmm.api.handles.I8042Handle;
+import io.jvmm.runtime.board.BoardDevice;
+import io.jvmm.runtime.board.Chipset;
+import io.jvmm.runtime.manifest.BaseChipsetFlag;
+import io.jvmm.runtime.manifest.BaseChipsetManifest;
+import io.jvmm.runtime.manifest.ChipsetDeviceHandle;
+import io.jvmm.runtime.manifest.VmManifest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the facts the ACPI tables state off a built x86 board: the manifest's base-chipset flags
+ * (what the hypervisor supplies — IOAPIC, PIC, PIT — is named there too) and the capabilities the
+ * devices declare ({@link AcpiPmBlock}, {@link AcpiNode}, their regions).
+ */
+public final class ChipsetAcpi {
+    private static final Logger LOG = LoggerFactory.getLogger(ChipsetAcpi.class);
+    /** The MC146818's century byte in jvmm's generic_cmos_rtc (as on PC/AT-compatible CMOS). */
+    static final int GENERIC_RTC_CENTURY_INDEX = 0x32;
+    /** The most ports one IO descriptor can cover. */
+    private static final int IO_DESCRIPTOR_MAX = 0xFF;
+
+    private ChipsetAcpi() {}
+
+    /** The tables for {@code chipset}, built from {@code manifest}, with {@code vcpus} processors. */
+    public static AcpiTables tables(VmManifest manifest, Chipset chipset, int vcpus) {
+        return AcpiTableBuilder.build(platform(manifest, chipset.devices(), vcpus));
+    }
+
+    /** The platform facts of a board. */
+    public static AcpiPlatform platform(VmManifest manifest, List<BoardDevice> devices, int vcpus) {
+        BaseChipsetManifest base = manifest.chipset();
+        Optional<AcpiPmBlock> pm = Optional.empty();
+        List<AcpiPlatform.DeviceNode> nodes = new ArrayList<>();
+        for (BoardDevice d : devices) {
+            // Capabilities are the same value every time (ChipsetDevice's contract): reading them again is safe.
+            Capabilities caps = d.device().capabilities();
+            if (caps.acpiPmBlock().isPresent()) {
+                if (pm.isPresent()) {
+                    LOG.warn("{} also declares an ACPI PM block; the FADT describes only the first one", d.name());
+                } else {
+                    pm = caps.acpiPmBlock();
+                }
+            }
+            caps.acpiNode().ifPresent(node -> nodes.add(new AcpiPlatform.DeviceNode(node, resources(caps, node))));
+        }
+        boolean i8042 = false;
+        for (ChipsetDeviceHandle h : manifest.devices()) {
+            i8042 |= h.resource().id().equals(I8042Handle.ID);
+        }
+        boolean genericRtc = base.has(BaseChipsetFlag.GENERIC_CMOS_RTC);
+        boolean rtc = genericRtc || base.has(BaseChipsetFlag.PIIX4_CMOS_RTC);
+        boolean vga = base.has(BaseChipsetFlag.HYPERV_VGA) || base.has(BaseChipsetFlag.UNDERHILL_VGA_PROXY);
+        return new AcpiPlatform(vcpus, pm, base.has(BaseChipsetFlag.GENERIC_IOAPIC),
+                base.has(BaseChipsetFlag.GENERIC_PIC), base.has(BaseChipsetFlag.GENERIC_PIT), rtc,
+                genericRtc ? GENERIC_RTC_CENTURY_INDEX : 0, i8042, vga, nodes);
+    }
+
+    /** {@code _CRS}: the declared port regions, the MMIO regions below 4 GiB, then the IRQs. */
+    static List<AcpiResource> resources(Capabilities caps, AcpiNode node) {
+        List<AcpiResource> out = new ArrayList<>();
+        for (IoRegion r : caps.portIo().map(PortIoIntercept::pioRegions).orElse(List.of())) {
+            for (long at = r.start(); at <= r.end(); at += IO_DESCRIPTOR_MAX) {
+                int length = (int) Math.min(IO_DESCRIPTOR_MAX, r.end() - at + 1);
+                out.add(AcpiResource.Io.fixed((int) at, length));
+            }
+        }
+        for (IoRegion r : caps.mmio().map(MmioIntercept::mmioRegions).orElse(List.of())) {
+            if (r.end() <= 0xFFFF_FFFFL) {
+                out.add(new AcpiResource.Memory32Fixed(true, r.start(), r.length()));
+            } else {
+                LOG.warn("{}: MMIO region {} is above 4 GiB; its ACPI node does not list it", node.name(), r);
+            }
+        }
+        for (int irq : node.irqs()) {
+            out.add(new AcpiResource.IrqNoFlags(irq));
+        }
+        return out;
+    }
+}
