@@ -8,6 +8,8 @@
 # The Linux boot test boots JVMM_LINUX_KERNEL and JVMM_LINUX_VMLINUX when set (as .ci/run sets them),
 # else the Debian kernel that L1 itself runs.
 #
+# A failing test is rerun once (-Dsurefire.rerunFailingTestsCount=1) and, if it then passes, named
+# as flaky: the emulated SVM of QEMU 7.2 has a rare interrupt double-delivery (README.md).
 # Nothing is rebuilt in L1: Maven runs the test phase offline with the compiler's up-to-date check
 # alone (no incremental rebuild), against the classes the host built. The test reports are copied
 # back to <module>/target/surefire-reports-l1/ on the host.
@@ -50,7 +52,7 @@ start=$(date +%s)
 set +e
 JVMM_L1_RW="$results" "$here/run.sh" "
   rm -rf ./*/target/surefire-reports
-  mvn -o -B -ntp test -Dgroups=kvm -Dsurefire.failIfNoSpecifiedTests=false \
+  mvn -o -B -ntp test -Dgroups=kvm -Dsurefire.failIfNoSpecifiedTests=false -Dsurefire.rerunFailingTestsCount=1 \
       -Dmaven.compiler.useIncrementalCompilation=false $maven_args
   rc=\$?
   for d in */target/surefire-reports; do
@@ -86,6 +88,12 @@ for report in */target/surefire-reports-l1/TEST-*.xml; do
                          sub(/".*/, "", line); print "  " name ": " line }' "$report" >&2
     fi
 done
+# A test that failed once and passed on its rerun: QEMU 7.2's TCG can deliver an interrupt it
+# injected into L2 twice (see README.md, "One L1 CPU"), which can stall an L2 Linux mid-boot. Reported
+# by name, never hidden; a test that fails twice fails the run.
+flaky=$(grep -l -E '<(flakyFailure|flakyError)' ./*/target/surefire-reports-l1/TEST-*.xml 2>/dev/null \
+    | sed 's|.*/TEST-\(.*\)\.xml|\1|' | paste -sd' ' - || true)
+[ -z "$flaky" ] || echo "kvm-tests: FLAKY in L1 (failed once, passed on the rerun): $flaky" >&2
 ran=$((tests - skipped))
 echo "kvm-tests: the kvm-tagged tests ran inside the nested-KVM L1 (QEMU TCG, emulated SVM): $tests tests, $ran ran, $failed failed, $skipped skipped, in ${elapsed} s"
 if [ "$rc" != 0 ]; then

@@ -70,7 +70,7 @@ class LinuxAcpiKvmTest {
         Path com1 = dir.resolve("com1.out");
         JvmmProcess run;
         try {
-            run = JvmmProcess.run(dir, Duration.ofSeconds(540), "run", "--kernel", path, "--initrd",
+            run = JvmmProcess.run(dir, Duration.ofSeconds(240), "run", "--kernel", path, "--initrd",
                     initrd.toString(), "--cmdline", CMDLINE, "--memory", "512M", "--cpus", "2", "--acpi", "--serial",
                     "1=file=" + com1);
         } catch (AssertionError timeout) {

@@ -97,7 +97,7 @@ class LinuxBootKvmTest {
         long start = System.nanoTime();
         JvmmProcess run;
         try {
-            run = JvmmProcess.run(dir, Duration.ofSeconds(540), "run", "--kernel", kernel.toString(), "--initrd",
+            run = JvmmProcess.run(dir, Duration.ofSeconds(240), "run", "--kernel", kernel.toString(), "--initrd",
                     initrd.toString(), "--cmdline", CMDLINE, "--memory", "512M", "--on-reset", "exit", "--serial",
                     "1=file=" + com1);
         } catch (AssertionError timeout) {
