@@ -51,8 +51,8 @@ if [ "$picked" = no ]; then
 else
     sessions+=("$maven_args")
 fi
-# L1 itself was seen to freeze, rarely (QEMU idle at 0% CPU, no output, the same tests passing in
-# the next L1): a session that hits its time limit is run once more in a fresh L1, so a frozen
+# L1 can freeze (QEMU's lost wakeup, README.md); run.sh's watchdog nudges it back to life. As a
+# last resort a session that hits its time limit is run once more in a fresh L1, so a stuck
 # emulator costs time, not the run; a session that fails its tests is not repeated (surefire has
 # already rerun each failing test once). Limits: JVMM_L1_TIMEOUT, else 1200 s a session (the
 # longest, the small guests, takes about 10 minutes in L1).

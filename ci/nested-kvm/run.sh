@@ -71,7 +71,7 @@ setsid timeout -k 10 "${JVMM_L1_TIMEOUT:-3600}" qemu-system-x86_64 -nodefaults -
     -smp "${JVMM_L1_CPUS:-1}" -m "${JVMM_L1_MEM:-6G}" \
     -kernel "$kit/vmlinuz" -initrd "$kit/initramfs.cpio.gz" \
     -append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off tsc=reliable no_timer_check" \
-    -display none -monitor none -serial "file:$job/console" \
+    -display none -monitor "unix:$job/monitor,server=on,wait=off" -serial "file:$job/console" \
     -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
     -virtfs "local,path=$job,mount_tag=job,security_model=none,multidevs=remap" \
     "${shares[@]}" \
@@ -80,6 +80,42 @@ setsid timeout -k 10 "${JVMM_L1_TIMEOUT:-3600}" qemu-system-x86_64 -nodefaults -
 qemu=$!
 tail -n +1 -s 0.2 -f --pid=$qemu "$job/out" &
 follow=$!
+
+# The lost-wakeup watchdog. QEMU 7.2's TCG SVM can leave L1's CPU halted with interrupts pending and
+# its global interrupt flag (GIF) clear outside KVM's CLGI/STGI window: seen as L1 frozen with QEMU
+# at 0% CPU, `info lapic` showing the timer vector in IRR and none in ISR, RFLAGS.IF=1, HLT=1, and an
+# NMI from the monitor not taken either (it waits on GIF). The command then never ends (about one
+# Linux boot in four or five in L2). An external interrupt that goes through the I/O APIC makes
+# QEMU's halted CPU poll its APIC without consulting GIF, so L1 runs again, re-enters its guest and
+# the next VMRUN/#VMEXIT/STGI sets GIF; everything pending is then delivered. So: when QEMU's CPU
+# time stops growing for JVMM_L1_NUDGE_AFTER seconds (default 6) while the command runs, press
+# and release Shift on L1's PS/2 keyboard (IRQ 1; nothing in L1 reads that keyboard) through QEMU's
+# monitor. Harmless when L1 was idle for a real reason (no L1 command sleeps that long). Counted.
+nudge_after=${JVMM_L1_NUDGE_AFTER:-6}
+watchdog() {
+    local last=0 idle=0 ticks
+    while kill -0 "$qemu" 2>/dev/null; do
+        sleep 2
+        # utime + stime of every QEMU thread, in clock ticks (fields 14 and 15 of /proc/PID/stat).
+        ticks=$(awk '{ print $14 + $15 }' "/proc/$(pgrep -P "$qemu" | head -n1)/stat" 2>/dev/null)
+        [ -n "$ticks" ] || continue
+        if [ $((ticks - last)) -lt 2 ]; then idle=$((idle + 2)); else idle=0; fi
+        last=$ticks
+        if [ "$idle" -ge "$nudge_after" ] && [ -S "$job/monitor" ] && [ ! -s "$job/rc" ]; then
+            python3 - "$job/monitor" <<'PY' 2>/dev/null && echo nudge >> "$job/nudges"
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(b"sendkey shift\n")
+s.recv(4096)
+PY
+            idle=0
+        fi
+    done
+}
+watchdog &
+watch=$!
 console=""
 if [ "${JVMM_L1_CONSOLE:-0}" = 1 ]; then
     tail -n +1 -s 0.2 -f --pid=$qemu "$job/console" >&2 &
@@ -89,7 +125,7 @@ fi
 stop() {
     kill -TERM -- "-$qemu" 2>/dev/null
     wait "$qemu" 2>/dev/null
-    kill "$follow" $console 2>/dev/null
+    kill "$follow" "$watch" $console 2>/dev/null
     echo "nested-kvm: interrupted; L1 stopped" >&2
     rm -rf "$job"
     exit 130
@@ -99,6 +135,11 @@ wait "$qemu"
 qemu_rc=$?
 trap - INT TERM HUP
 wait "$follow" $console 2>/dev/null
+kill "$watch" 2>/dev/null
+wait "$watch" 2>/dev/null
+if [ -s "$job/nudges" ]; then
+    echo "nested-kvm: L1 sat idle (or froze) while the command ran and was nudged $(wc -l < "$job/nudges") times (the lost-wakeup watchdog, README.md)" >&2
+fi
 
 if [ -s "$job/rc" ]; then
     rc=$(cat "$job/rc")

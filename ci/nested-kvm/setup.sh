@@ -5,7 +5,7 @@
 #
 # Usage: setup.sh            (idempotent; prints the kit directory)
 # Kit directory: $JVMM_L1_DIR, default ~/.cache/jvmm/l1. Everything comes from Debian packages:
-# qemu-system-x86, busybox-static, kmod, cpio, and the Debian amd64 kernel (apt-get download, through
+# qemu-system-x86, busybox-static, kmod, cpio, python3 (run.sh talks to QEMU's monitor), and the Debian amd64 kernel (apt-get download, through
 # cli/src/test/linux/fetch-kernel.sh, which the Linux boot test uses too).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +20,7 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || need="$need qemu-system-x86"
 [ -x /bin/busybox ] || need="$need busybox-static"
 command -v depmod >/dev/null 2>&1 || need="$need kmod"
 command -v cpio >/dev/null 2>&1 || need="$need cpio"
+command -v python3 >/dev/null 2>&1 || need="$need python3"
 if [ -n "$need" ]; then
     [ "$(id -u)" = 0 ] || { log "missing packages:$need (install them as root)"; exit 1; }
     log "installing$need"
