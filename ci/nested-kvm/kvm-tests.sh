@@ -19,6 +19,9 @@ root=$(cd "$here/../.." && pwd)
 cd "$root"
 [ -d api/target/classes ] || { echo "kvm-tests: build the tree on the host first (mvn -B -ntp verify)" >&2; exit 2; }
 "$here/setup.sh" > /dev/null
+# Everything in L1 runs 5-20x slower than natively: the tests' deadlines and timeouts (testkit
+# TestTime, @ScaledTimeout) are their native budgets times this (README.md, "Test time scale").
+export JVMM_TEST_TIME_SCALE=${JVMM_TEST_TIME_SCALE:-4}
 # The Linux boot test's kernel: the one L1 runs (setup.sh fetched it), unless the caller names one.
 if [ -z "${JVMM_LINUX_KERNEL:-}" ]; then
     JVMM_LINUX_KERNEL=$(cli/src/test/linux/fetch-kernel.sh 2>/dev/null)

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -20,7 +21,6 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * directory holding the files below; rows marked KVM build a VM and skip where KVM is unusable.
  * README.md's "Exit codes and errors" section shows a selection.
  */
-@Timeout(60)
+@ScaledTimeout(60)
 class BadInputCatalogueTest {
     private static final String POSTCODE = PostCodePluginTest.GUEST.toString();
     private static final boolean KVM = true;

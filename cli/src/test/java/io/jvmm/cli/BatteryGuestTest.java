@@ -10,23 +10,23 @@ import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
+import io.jvmm.testkit.TestTime;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The battery through real KVM: a guest reads its MMIO registers and GPE0 status before and after
  * a host update sent the way the control socket sends it.
  */
-@Timeout(90)
+@ScaledTimeout(90)
 @RequiresKvm
 class BatteryGuestTest {
     @TempDir
@@ -43,7 +43,7 @@ class BatteryGuestTest {
         try (LaunchedVm vm = VmHarness.launch(manifest, ChipsetGuests.image("battery"), ChipsetGuests.MEMORY, 1,
                 ResetPolicy.EXIT)) {
             CompletableFuture<VmOutcome> run = VmHarness.start(vm);
-            String first = VmHarness.awaitFile(com1, t -> t.contains("ready\r\n"), Duration.ofSeconds(30));
+            String first = VmHarness.awaitFile(com1, t -> t.contains("ready\r\n"), TestTime.seconds(30));
             assertTrue(first.contains("ready\r\n"), "the guest dumped the registers and waits: " + first);
 
             // 50%: present, charging at 1 mW, 500 of 1000 mWh, AC online; scaled to the DSDT's 5000.
@@ -55,7 +55,7 @@ class BatteryGuestTest {
             new LaunchedVmControl(vm).battery("present,discharging,rate=1000,remaining=250,max=1000,no-ac");
             assertTrue(vm.chipset().serialBackend("serial-com1").orElseThrow()
                     .injectInput("g".getBytes(StandardCharsets.US_ASCII)), "COM1's file backend takes input");
-            VmOutcome outcome = run.get(30, TimeUnit.SECONDS);
+            VmOutcome outcome = run.get(TestTime.seconds(30).toMillis(), TimeUnit.MILLISECONDS);
             String text = ChipsetGuests.read(com1);
             System.out.print("battery guest COM1:\n" + text.replace("\r", ""));
             assertInstanceOf(VmOutcome.PoweredOff.class, outcome, () -> "got " + outcome + "; " + text);

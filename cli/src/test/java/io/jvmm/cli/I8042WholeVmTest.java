@@ -13,21 +13,21 @@ import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
+import io.jvmm.testkit.TestTime;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * dev-i8042's probe guest (the controller and keyboard probes Linux makes, then a reset through
  * command 0xFE) through real KVM, on the default chipset plus an i8042.
  */
-@Timeout(60)
+@ScaledTimeout(60)
 @RequiresKvm
 class I8042WholeVmTest {
     private static final Path PROBE = Path.of("..", "dev-i8042", "src", "test", "guests", "i8042_probe.bin");
@@ -52,7 +52,7 @@ class I8042WholeVmTest {
         VmOutcome outcome;
         try (LaunchedVm vm = VmHarness.launch(manifest(out), VmHarness.firmware(PROBE), ChipsetGuests.MEMORY, 1,
                 ResetPolicy.EXIT)) {
-            outcome = VmHarness.runToEnd(vm, Duration.ofSeconds(30));
+            outcome = VmHarness.runToEnd(vm, TestTime.seconds(30));
         }
         VmOutcome o = outcome;
         assertInstanceOf(VmOutcome.ResetExit.class, o, () -> "got " + o);
@@ -68,10 +68,10 @@ class I8042WholeVmTest {
                 ResetPolicy.RESTART)) {
             CompletableFuture<VmOutcome> run = VmHarness.start(vm);
             String twice = EXPECTED + " " + EXPECTED;
-            String seen = hex(VmHarness.awaitFile(out, t -> hex(t).startsWith(twice), Duration.ofSeconds(30)));
+            String seen = hex(VmHarness.awaitFile(out, t -> hex(t).startsWith(twice), TestTime.seconds(30)));
             int resets = vm.machine().resets();
             vm.machine().shutdown();
-            VmOutcome outcome = run.get(10, TimeUnit.SECONDS);
+            VmOutcome outcome = run.get(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS);
             assertTrue(seen.startsWith(twice), "the probe ran again after its reset: " + seen);
             assertFalse(seen.contains("58"), "no boot ran past its reset request: " + seen);
             assertTrue(resets >= 1, "resets counted: " + resets);

@@ -1,5 +1,6 @@
 package io.jvmm.cli;
 
+import io.jvmm.testkit.TestTime;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -43,7 +44,7 @@ record JvmmProcess(int exitCode, String out, String err) {
         return cmd;
     }
 
-    /** Runs {@code jvmm args} with stdin from /dev/null; kills it after {@code timeout}. */
+    /** Runs {@code jvmm args} with stdin from /dev/null; kills it after {@code timeout} (a {@link TestTime} budget). */
     static JvmmProcess run(Path work, Duration timeout, String... args) throws IOException, InterruptedException {
         return runWithProperties(work, timeout, List.of(), args);
     }
@@ -57,7 +58,7 @@ record JvmmProcess(int exitCode, String out, String err) {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            p.destroyForcibly().waitFor(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS);
             throw new AssertionError("jvmm " + String.join(" ", args) + " did not end within " + timeout
                     + "; stderr: " + Files.readString(err, StandardCharsets.UTF_8));
         }

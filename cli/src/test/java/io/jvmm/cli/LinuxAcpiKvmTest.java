@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -50,7 +49,7 @@ class LinuxAcpiKvmTest {
     Path dir;
 
     @Test
-    @Timeout(600)
+    @ScaledTimeout(150)
     void linuxUsesTheTablesForSmpIoapicAndPowerOff() throws Exception {
         String path = System.getProperty("jvmm.test.linux");
         if (path == null || path.isBlank()) {
@@ -70,7 +69,7 @@ class LinuxAcpiKvmTest {
         Path com1 = dir.resolve("com1.out");
         JvmmProcess run;
         try {
-            run = JvmmProcess.run(dir, Duration.ofSeconds(240), "run", "--kernel", path, "--initrd",
+            run = JvmmProcess.run(dir, LinuxBootKvmTest.LINUX_RUN_LIMIT, "run", "--kernel", path, "--initrd",
                     initrd.toString(), "--cmdline", CMDLINE, "--memory", "512M", "--cpus", "2", "--acpi", "--serial",
                     "1=file=" + com1);
         } catch (AssertionError timeout) {

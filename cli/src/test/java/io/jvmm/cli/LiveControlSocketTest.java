@@ -8,19 +8,19 @@ import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
+import io.jvmm.testkit.TestTime;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code jvmm ctl} against a live VM through real KVM: the ticker guest prints 'B' at boot and a
  * dot every 50 ms, so running, paused, reset and shut down are all visible in its output.
  */
-@Timeout(90)
+@ScaledTimeout(90)
 @RequiresKvm
 class LiveControlSocketTest {
     @TempDir
@@ -35,7 +35,7 @@ class LiveControlSocketTest {
                 ChipsetGuests.MEMORY, 1, ResetPolicy.RESTART);
                 ControlServer server = ControlServer.start(sock, new LaunchedVmControl(vm))) {
             CompletableFuture<VmOutcome> run = VmHarness.start(vm);
-            String ticking = VmHarness.awaitFile(out, t -> t.startsWith("B...."), Duration.ofSeconds(30));
+            String ticking = VmHarness.awaitFile(out, t -> t.startsWith("B...."), TestTime.seconds(30));
             assertTrue(ticking.startsWith("B...."), "the guest ticks: " + ticking);
 
             CliHarness status = ctl(sock, "status");
@@ -45,19 +45,22 @@ class LiveControlSocketTest {
 
             ctl(sock, "pause");
             assertTrue(awaitState(sock, "paused"), "status says paused");
-            Thread.sleep(200); // the devices' last output reaches the file
-            int pausedAt = ChipsetGuests.read(out).length();
-            Thread.sleep(500); // ten ticks' worth
+            // PAUSED is set before the vCPU is parked and the devices' last output is flushed: wait
+            // for the file to stop growing (a fixed wait here was too short on a slow machine)
+            long pausedAt = VmHarness.awaitSteadySize(out, TestTime.millis(500), TestTime.seconds(10));
+            // Ten ticks' worth of guest time in which a guest that still ran would print: not a
+            // synchronization, only how long the check below looks, so it need not scale.
+            Thread.sleep(500);
             assertEquals(pausedAt, ChipsetGuests.read(out).length(), "no ticks while paused");
 
             ctl(sock, "resume");
             assertTrue(awaitState(sock, "running"), "status says running");
-            String resumed = VmHarness.awaitFile(out, t -> t.length() >= pausedAt + 3, Duration.ofSeconds(20));
+            String resumed = VmHarness.awaitFile(out, t -> t.length() >= pausedAt + 3, TestTime.seconds(20));
             assertTrue(resumed.length() >= pausedAt + 3, "ticking again after resume");
             assertEquals(1, ChipsetGuests.count(resumed, 'B'), "resume is not a reboot: " + resumed);
 
             ctl(sock, "reset");
-            String rebooted = VmHarness.awaitFile(out, t -> ChipsetGuests.count(t, 'B') == 2, Duration.ofSeconds(20));
+            String rebooted = VmHarness.awaitFile(out, t -> ChipsetGuests.count(t, 'B') == 2, TestTime.seconds(20));
             assertEquals(2, ChipsetGuests.count(rebooted, 'B'), "booted again after reset: " + rebooted);
             CliHarness afterReset = ctl(sock, "status");
             assertTrue(afterReset.out().contains("\"resets\" : 1"), afterReset.out());
@@ -65,7 +68,7 @@ class LiveControlSocketTest {
 
             long asked = System.nanoTime();
             ctl(sock, "shutdown");
-            VmOutcome outcome = run.get(10, TimeUnit.SECONDS);
+            VmOutcome outcome = run.get(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS);
             System.out.printf("ctl shutdown ended the run in %d ms%n", (System.nanoTime() - asked) / 1_000_000);
             assertInstanceOf(VmOutcome.PoweredOff.class, outcome, () -> "got " + outcome);
             assertEquals(new VmOutcome.PoweredOff("jvmm ctl shutdown (control socket)"), outcome);
@@ -80,7 +83,7 @@ class LiveControlSocketTest {
 
     /** Asks for status until the state is {@code state} (pause/resume take effect on the VM's thread). */
     private static boolean awaitState(Path sock, String state) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long end = System.nanoTime() + TestTime.seconds(10).toNanos();
         while (System.nanoTime() < end) {
             if (ctl(sock, "status").out().contains("\"state\" : \"" + state + "\"")) {
                 return true;

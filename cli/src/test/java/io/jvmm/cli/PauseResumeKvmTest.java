@@ -9,24 +9,25 @@ import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
 import io.jvmm.runtime.vm.VmState;
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
+import io.jvmm.testkit.TestTime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pause, resume, reset and shutdown of a running VM through real KVM, watched through a guest that
  * counts on the debug console (counter.S).
  */
-@Timeout(120)
+@ScaledTimeout(120)
 @RequiresKvm
 class PauseResumeKvmTest {
     private static final String BOOT = "counter: boot\n";
-    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration WAIT = TestTime.seconds(30);
 
     @Test
     void pauseStopsTheGuestResumeContinuesItResetStartsItOver(@TempDir Path dir) throws Exception {
@@ -43,7 +44,9 @@ class PauseResumeKvmTest {
                 vm.machine().pause();
                 awaitState(vm, VmState.PAUSED);
                 // PAUSED is set before the vCPUs are parked and the devices' last output is flushed
-                long paused = awaitSteadySize(out);
+                long paused = VmHarness.awaitSteadySize(out, TestTime.millis(500), WAIT);
+                // A second in which a guest that still ran would print (it counts as fast as it can):
+                // not a synchronization, only how long the check below looks, so it need not scale.
                 Thread.sleep(1000);
                 assertEquals(paused, Files.size(out), "a paused guest writes nothing");
 
@@ -62,12 +65,12 @@ class PauseResumeKvmTest {
                 assertEquals(1, vm.machine().resets());
 
                 vm.machine().shutdown();
-                VmOutcome outcome = run.get(30, TimeUnit.SECONDS);
+                VmOutcome outcome = run.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
                 assertInstanceOf(VmOutcome.PoweredOff.class, outcome, outcome.toString());
                 assertEquals(VmState.SHUT_DOWN, vm.machine().state());
             } finally {
                 vm.machine().shutdown();
-                run.get(30, TimeUnit.SECONDS);
+                run.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
     }
@@ -90,24 +93,6 @@ class PauseResumeKvmTest {
             assertEquals(String.format("%08x", i + 1), lines[i], "line " + (i + 1) + " of the count");
         }
         assertTrue(complete >= 10, "at least ten numbers: " + text);
-    }
-
-    /** The file's size once it has not changed for half a second. */
-    private static long awaitSteadySize(Path file) throws Exception {
-        long end = System.nanoTime() + WAIT.toNanos();
-        long size = Files.size(file);
-        long since = System.nanoTime();
-        while (System.nanoTime() < end) {
-            Thread.sleep(50);
-            long now = Files.size(file);
-            if (now != size) {
-                size = now;
-                since = System.nanoTime();
-            } else if (System.nanoTime() - since >= 500_000_000L) {
-                return size;
-            }
-        }
-        throw new AssertionError("the output did not stop growing within " + WAIT + " of the pause");
     }
 
     private static void awaitState(LaunchedVm vm, VmState want) throws InterruptedException {

@@ -19,13 +19,13 @@ import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
+import io.jvmm.testkit.TestTime;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 32-bit MMIO hole, and a 32-bit guest initializes it like Linux's amba-pl011 driver, prints over
  * it with earlycon's polling putc, runs a loopback self-test and powers off.
  */
-@Timeout(90)
+@ScaledTimeout(90)
 class Pl011KvmTest {
     private static final Path GUEST_DIR = Path.of("src", "test", "guests-pl011");
     private static final long PL011_BASE = 0xD000_0000L;
@@ -73,10 +73,10 @@ class Pl011KvmTest {
         VmOutcome outcome;
         try (LaunchedVm vm = VmHarness.launch(manifest, VmHarness.firmware(GUEST_DIR.resolve("pl011_hello.bin")),
                 16L << 20, 1, ResetPolicy.EXIT)) {
-            outcome = VmHarness.runToEnd(vm, Duration.ofSeconds(60));
+            outcome = VmHarness.runToEnd(vm, TestTime.seconds(60));
         }
         assertInstanceOf(VmOutcome.PoweredOff.class, outcome, outcome.toString());
-        String text = VmHarness.awaitFile(output, t -> t.endsWith("powering off\r\n"), Duration.ofSeconds(10));
+        String text = VmHarness.awaitFile(output, t -> t.endsWith("powering off\r\n"), TestTime.seconds(10));
         assertEquals("jvmm pl011 guest: a PL011 at 0xd0000000\r\n"
                 + "periph id 0x00341011 cell id 0xb105f00d\r\n"
                 // the divisors latched by the LCR_H write, the Linux startup's CR and IMSC (RX | RT)

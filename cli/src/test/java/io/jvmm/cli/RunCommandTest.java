@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
+import io.jvmm.testkit.TestTime;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -12,19 +14,17 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code jvmm run}'s options that succeed, through real KVM (the bad values are in
  * {@link BadInputCatalogueTest}). The guest writes POST codes and powers off at once.
  */
-@Timeout(120)
+@ScaledTimeout(120)
 @RequiresKvm
 class RunCommandTest {
     private static final String GUEST = PostCodePluginTest.GUEST.toString();
@@ -73,7 +73,7 @@ class RunCommandTest {
         long rip = 0xFFFF_0000L + offset; // the faulting ud2, linked and running at the high ROM alias
         Path log = dir.resolve("jvmm.log");
         Path debug = dir.resolve("debug.log");
-        JvmmProcess p = JvmmProcess.run(dir, Duration.ofSeconds(60), "run", "--serial", "1=none",
+        JvmmProcess p = JvmmProcess.run(dir, TestTime.seconds(60), "run", "--serial", "1=none",
                 "--debugcon", "0xe9=file=" + debug, "--on-reset", "exit", "--log", log.toString(),
                 "--firmware", image.toString());
         assertEquals(0, p.exitCode(), p.err());
@@ -158,7 +158,7 @@ class RunCommandTest {
         VmHarness.kvm();
         Path log = dir.resolve("jvmm.log");
         // at DEBUG the hypervisor logs the partition it created: something to look for
-        JvmmProcess p = JvmmProcess.runWithProperties(dir, Duration.ofSeconds(60), List.of("-Djvmm.log.level=DEBUG"),
+        JvmmProcess p = JvmmProcess.runWithProperties(dir, TestTime.seconds(60), List.of("-Djvmm.log.level=DEBUG"),
                 "run", "--serial", "1=none", "--log", log.toString(), "--firmware", Path.of(GUEST).toAbsolutePath().toString());
         assertEquals(0, p.exitCode(), p.err());
         assertEquals("", p.out(), "nothing but the guest's console on stdout");
@@ -167,7 +167,7 @@ class RunCommandTest {
         assertTrue(text.lines().anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} DEBUG \\[main\\] KvmPartition: KVM partition: .*")),
                 "the partition's DEBUG line is in the file: " + text);
 
-        JvmmProcess without = JvmmProcess.runWithProperties(dir, Duration.ofSeconds(60), List.of("-Djvmm.log.level=DEBUG"),
+        JvmmProcess without = JvmmProcess.runWithProperties(dir, TestTime.seconds(60), List.of("-Djvmm.log.level=DEBUG"),
                 "run", "--serial", "1=none", "--firmware", Path.of(GUEST).toAbsolutePath().toString());
         assertEquals(0, without.exitCode(), without.err());
         assertTrue(without.err().contains("KvmPartition: KVM partition: "), "without --log the same line is on stderr: " + without.err());

@@ -8,6 +8,8 @@ import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
+import io.jvmm.testkit.TestTime;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,18 +17,17 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The emulated 16550 through the whole board and real KVM: polled output (serial_poll.S) and
  * output driven by the THR-empty interrupt through the in-kernel 8259 (serial_irq.S).
  */
-@Timeout(120)
+@ScaledTimeout(120)
 @RequiresKvm
 class Serial16550KvmTest {
     private static final long MEMORY = 32L << 20;
-    private static final Duration RUN_LIMIT = Duration.ofSeconds(90);
+    private static final Duration RUN_LIMIT = TestTime.seconds(90);
     /** serial_poll.S's PM timer rate. */
     private static final double PM_TIMER_HZ = 3_579_545.0;
     /** serial_poll.S's SCR_READS. */

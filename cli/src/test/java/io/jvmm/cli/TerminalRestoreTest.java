@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
+import io.jvmm.testkit.TestTime;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +22,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and the two terminal settings must match, on a normal power-off and after Ctrl-A x. jvmm runs in
  * a child JVM on this test's module path (the packaged launcher does not exist yet when tests run).
  */
-@Timeout(120)
+@ScaledTimeout(120)
 @RequiresKvm
 class TerminalRestoreTest {
     private static final Pattern STTY = Pattern.compile("(?m)^([0-9a-f]+(?::[0-9a-f]+){10,})\\r?$");
@@ -40,7 +41,7 @@ class TerminalRestoreTest {
         try {
             Process p = new ProcessBuilder("script", "--version").redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+            return p.waitFor(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
@@ -68,7 +69,7 @@ class TerminalRestoreTest {
         OutputStream keys = p.getOutputStream();
         try {
             if (typed != null) {
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                long end = System.nanoTime() + TestTime.seconds(60).toNanos();
                 while (!Files.readString(transcript, StandardCharsets.ISO_8859_1).contains(after)
                         && System.nanoTime() < end && p.isAlive()) {
                     Thread.sleep(20);
@@ -76,7 +77,7 @@ class TerminalRestoreTest {
                 keys.write(typed);
                 keys.flush();
             }
-            if (!p.waitFor(90, TimeUnit.SECONDS)) {
+            if (!p.waitFor(TestTime.seconds(90).toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError("script did not end: " + Files.readString(transcript, StandardCharsets.ISO_8859_1));
             }

@@ -10,6 +10,7 @@ import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmLauncher;
 import io.jvmm.runtime.vm.VmOutcome;
 import io.jvmm.runtime.vm.VmSpec;
+import io.jvmm.testkit.TestTime;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,7 +69,8 @@ final class VmHarness {
 
     /**
      * Runs {@code vm} to its end, or stops it after {@code timeout} (then the outcome says so and
-     * the test fails on it, instead of hanging the build).
+     * the test fails on it, instead of hanging the build). Deadlines here are {@link TestTime}
+     * budgets, {@code TestTime.seconds(30)}, so that they stretch on a slow machine.
      */
     static VmOutcome runToEnd(LaunchedVm vm, Duration timeout) throws Exception {
         CompletableFuture<VmOutcome> f = start(vm);
@@ -76,7 +78,7 @@ final class VmHarness {
             return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             vm.machine().shutdown();
-            VmOutcome late = f.get(10, TimeUnit.SECONDS);
+            VmOutcome late = f.get(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS);
             return new VmOutcome.Failed("test timeout after " + timeout + " (then: " + late + ")");
         }
     }
@@ -84,6 +86,29 @@ final class VmHarness {
     /** A firmware image from a path relative to the cli module (e.g. a committed guest .bin). */
     static GuestPayload firmware(Path image) throws IOException {
         return new GuestPayload.Firmware(image.getFileName().toString(), Files.readAllBytes(image));
+    }
+
+    /**
+     * The size of {@code file} once it has stopped growing: unchanged for {@code quiet} (a
+     * {@link TestTime} budget: output still on its way through a device thread may pause that long on
+     * a slow machine). For output whose end nothing signals, e.g. a guest's last bytes after a
+     * pause; fails if it still grows after {@code timeout}.
+     */
+    static long awaitSteadySize(Path file, Duration quiet, Duration timeout) throws Exception {
+        long end = System.nanoTime() + timeout.toNanos();
+        long size = Files.exists(file) ? Files.size(file) : 0;
+        long since = System.nanoTime();
+        while (System.nanoTime() - end < 0) {
+            Thread.sleep(20);
+            long now = Files.exists(file) ? Files.size(file) : 0;
+            if (now != size) {
+                size = now;
+                since = System.nanoTime();
+            } else if (System.nanoTime() - since >= quiet.toNanos()) {
+                return size;
+            }
+        }
+        throw new AssertionError(file + " did not stop growing (unchanged for " + quiet + ") within " + timeout);
     }
 
     /** Waits until {@code file}'s text satisfies {@code done}; returns the text. */

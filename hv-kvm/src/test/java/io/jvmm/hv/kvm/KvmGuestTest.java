@@ -16,15 +16,16 @@ import io.jvmm.api.hv.PartitionConfig;
 import io.jvmm.api.hv.Vcpu;
 import io.jvmm.api.hv.VcpuExit;
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
+import io.jvmm.testkit.TestTime;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /** Purpose-built guests (src/test/guests) on the real /dev/kvm; skipped where KVM is not usable. */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ScaledTimeout(60)
 @RequiresKvm
 class KvmGuestTest {
     private static final long MIB = 1 << 20;
@@ -44,7 +45,7 @@ class KvmGuestTest {
             KvmTestSupport.mapFirmware(p, KvmTestSupport.guest("reset16"));
             Vcpu vcpu = p.vcpu(0);
             TestBus bus = new TestBus().kicking(vcpu);
-            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, 10);
+            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, TestTime.seconds(10));
             assertInstanceOf(VcpuExit.Kicked.class, exit);
             assertTrue(bus.done);
             assertEquals("reset vector ok", bus.debug.toString(StandardCharsets.US_ASCII));
@@ -61,7 +62,7 @@ class KvmGuestTest {
             Vcpu vcpu = p.vcpu(0);
             vcpu.setBootState(new CpuBootState.X86Protected32(LOAD, STACK, 0, 0, GDT));
             TestBus bus = new TestBus().kicking(vcpu);
-            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, 10);
+            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, TestTime.seconds(10));
             assertInstanceOf(VcpuExit.Kicked.class, exit);
             assertTrue(bus.done);
             assertEquals(List.of(
@@ -85,7 +86,7 @@ class KvmGuestTest {
             Vcpu vcpu = p.vcpu(0);
             vcpu.setBootState(new CpuBootState.X86Long64(LOAD, STACK, 0x7000, PML4, GDT));
             TestBus bus = new TestBus().kicking(vcpu);
-            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, 20);
+            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, TestTime.seconds(20));
             assertInstanceOf(VcpuExit.Kicked.class, exit);
             assertTrue(bus.done);
             assertEquals(List.of(new TestBus.Access(0x10, 1, 0x12), new TestBus.Access(0x10, 2, 0x3456),
@@ -105,7 +106,7 @@ class KvmGuestTest {
             Vcpu vcpu = p.vcpu(0);
             vcpu.setBootState(new CpuBootState.X86Protected32(LOAD, STACK, 0, 0, GDT));
             TestBus bus = new TestBus();
-            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, 10);
+            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, TestTime.seconds(10));
             assertEquals(0, bus.ready.getCount(), "the guest wrote port 0xf1 just before the ud2");
             assertEquals(List.of(), bus.pioWrites, "and no other port");
             // At the ud2 (offset 0xb); except on AMD SVM, where KVM has INITed the vCPU by the time
@@ -129,7 +130,7 @@ class KvmGuestTest {
             awaitCount(p, 0); // the guest is running
             long kickedAt = System.nanoTime();
             vcpu.kick();
-            VcpuExit exit = first.get(1, TimeUnit.SECONDS);
+            VcpuExit exit = first.get(TestTime.seconds(1).toMillis(), TimeUnit.MILLISECONDS);
             long latencyMicros = (System.nanoTime() - kickedAt) / 1000;
             assertInstanceOf(VcpuExit.Kicked.class, exit);
             long count1 = TestBus.value(p.memory().read(0x2000, 4));
@@ -137,22 +138,22 @@ class KvmGuestTest {
             System.out.printf("kick -> Kicked latency: %d us; guest loop count %d%n", latencyMicros, count1);
 
             // a pending kick stays until cleared: run returns at once
-            assertInstanceOf(VcpuExit.Kicked.class, KvmTestSupport.runWithTimeout(vcpu, bus, 5));
+            assertInstanceOf(VcpuExit.Kicked.class, KvmTestSupport.runWithTimeout(vcpu, bus, TestTime.seconds(5)));
             assertEquals(count1, TestBus.value(p.memory().read(0x2000, 4)), "the guest did not run while kicked");
 
             vcpu.clearKick();
             CompletableFuture<VcpuExit> second = KvmTestSupport.start(vcpu, bus);
             awaitCount(p, count1); // the guest is running again
             vcpu.kick();
-            assertInstanceOf(VcpuExit.Kicked.class, second.get(1, TimeUnit.SECONDS));
+            assertInstanceOf(VcpuExit.Kicked.class, second.get(TestTime.seconds(1).toMillis(), TimeUnit.MILLISECONDS));
             long count2 = TestBus.value(p.memory().read(0x2000, 4));
             assertTrue(count2 > count1, "the guest continued counting after resume: " + count1 + " -> " + count2);
         }
     }
 
-    /** Waits until spin32's loop counter (at 0x2000) is above {@code above}; fails after 10 s. */
+    /** Waits until spin32's loop counter (at 0x2000) is above {@code above}; fails after 10 s (scaled). */
     private static void awaitCount(Partition p, long above) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long end = System.nanoTime() + TestTime.seconds(10).toNanos();
         while (TestBus.value(p.memory().read(0x2000, 4)) <= above) {
             assertTrue(System.nanoTime() - end < 0, "the guest's counter did not pass " + above);
             Thread.sleep(1); // polls guest memory; nothing is assumed after it
@@ -166,11 +167,13 @@ class KvmGuestTest {
             Vcpu vcpu = p.vcpu(0);
             TestBus bus = new TestBus().kicking(vcpu);
             CompletableFuture<VcpuExit> run = KvmTestSupport.start(vcpu, bus);
-            assertTrue(bus.ready.await(10, TimeUnit.SECONDS), "the guest programmed the PIC");
-            Thread.sleep(50); // let it reach sti; hlt (an earlier edge would be latched anyway)
+            assertTrue(bus.ready.await(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS), "the guest programmed the PIC");
+            // Lets it reach sti; hlt. Not needed for correctness (an earlier edge would be latched
+            // anyway) and nothing below assumes it got there, so it need not scale.
+            Thread.sleep(50);
             assertEquals("", bus.debug.toString(StandardCharsets.US_ASCII), "no interrupt before the line rises");
             p.irqLines().setIrq(4, true);
-            VcpuExit exit = KvmTestSupport.await(vcpu, run, 10);
+            VcpuExit exit = KvmTestSupport.await(vcpu, run, TestTime.seconds(10));
             p.irqLines().setIrq(4, false);
             assertInstanceOf(VcpuExit.Kicked.class, exit);
             assertEquals("I", bus.debug.toString(StandardCharsets.US_ASCII));
@@ -188,9 +191,9 @@ class KvmGuestTest {
             Vcpu vcpu = p.vcpu(0);
             TestBus bus = new TestBus();
             CompletableFuture<VcpuExit> run = KvmTestSupport.start(vcpu, bus);
-            assertTrue(bus.ready.await(10, TimeUnit.SECONDS), "the guest programmed the PIC");
+            assertTrue(bus.ready.await(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS), "the guest programmed the PIC");
             vcpu.kick();
-            assertInstanceOf(VcpuExit.Kicked.class, KvmTestSupport.await(vcpu, run, 5));
+            assertInstanceOf(VcpuExit.Kicked.class, KvmTestSupport.await(vcpu, run, TestTime.seconds(5)));
             assertEquals(0xef, kvm.irqchipState(0).bytes.get(imr) & 0xff, "the guest's mask");
             p.resetChipset();
             assertEquals(initialMask, kvm.irqchipState(0).bytes.get(imr) & 0xff, "mask after reset");
@@ -203,7 +206,7 @@ class KvmGuestTest {
             load32(p, "fault32");
             Vcpu vcpu = p.vcpu(0);
             vcpu.setBootState(new CpuBootState.X86Protected32(LOAD, STACK, 0, 0, GDT));
-            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, new TestBus(), 10);
+            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, new TestBus(), TestTime.seconds(10));
             System.out.println("fetch from unbacked memory: " + exit);
             VcpuExit.Failed failed = assertInstanceOf(VcpuExit.Failed.class, exit, () -> "got " + exit);
             assertEquals(0xd000_0000L, failed.rip());
@@ -218,7 +221,7 @@ class KvmGuestTest {
             Vcpu vcpu = p.vcpu(0);
             vcpu.setBootState(new CpuBootState.X86Protected32(LOAD + 0x10, STACK, 0, 0, GDT));
             TestBus bus = new TestBus().kicking(vcpu);
-            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, 10);
+            VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, TestTime.seconds(10));
             System.out.println("x87 load from MMIO: " + exit);
             if (exit instanceof VcpuExit.Failed failed) {
                 // KVM's emulator has no x87 loads: the report must say where and what
@@ -252,7 +255,7 @@ class KvmGuestTest {
                 runs[i] = KvmTestSupport.start(p.vcpu(i), buses[i]);
             }
             for (int i = 0; i < 2; i++) {
-                assertInstanceOf(VcpuExit.Kicked.class, KvmTestSupport.await(p.vcpu(i), runs[i], 30));
+                assertInstanceOf(VcpuExit.Kicked.class, KvmTestSupport.await(p.vcpu(i), runs[i], TestTime.seconds(30)));
                 assertTrue(buses[i].done);
                 assertEquals(i, buses[i].reported31, "CPUID.1 EBX[31:24] is the vCPU index");
                 assertTrue((buses[i].reported32 & (1L << 31)) != 0, "CPUID.1 ECX has the hypervisor bit");

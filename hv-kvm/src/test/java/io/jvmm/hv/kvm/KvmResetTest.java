@@ -12,17 +12,17 @@ import io.jvmm.api.hv.Partition;
 import io.jvmm.api.hv.PartitionConfig;
 import io.jvmm.api.hv.VcpuExit;
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
+import io.jvmm.testkit.TestTime;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * A vCPU that triple-faulted (a Shutdown exit) is put back into a boot state and runs again. On AMD
  * SVM, KVM has INITed the vCPU and cleared its VMCB by the time the Shutdown exit arrives, so this
  * is where a reset that leaves KVM's state behind shows: the guest would never run again.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ScaledTimeout(60)
 @RequiresKvm
 class KvmResetTest {
     private static final long MIB = 1 << 20;
@@ -48,7 +48,7 @@ class KvmResetTest {
                 if (boot > 1) {
                     vcpu.setBootState(new CpuBootState.X86ResetVector());
                 }
-                VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, 10);
+                VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, TestTime.seconds(10));
                 assertInstanceOf(VcpuExit.Shutdown.class, exit, "boot " + boot);
                 assertEquals("T".repeat(boot), bus.debug.toString(StandardCharsets.US_ASCII), "boot " + boot);
             }
@@ -63,7 +63,7 @@ class KvmResetTest {
             for (int run = 1; run <= 2; run++) {
                 p.vcpu(0).setBootState(new CpuBootState.X86Protected32(LOAD, STACK, 0, 0, GDT));
                 TestBus bus = new TestBus();
-                assertInstanceOf(VcpuExit.Shutdown.class, KvmTestSupport.runWithTimeout(p.vcpu(0), bus, 10));
+                assertInstanceOf(VcpuExit.Shutdown.class, KvmTestSupport.runWithTimeout(p.vcpu(0), bus, TestTime.seconds(10)));
                 assertEquals(0, bus.ready.getCount(), "run " + run + " reached the ud2");
             }
         }
@@ -74,7 +74,7 @@ class KvmResetTest {
         try (Partition fresh = partition(); Partition p = partition()) {
             KvmTestSupport.mapFirmware(p, KvmTestSupport.guest("triple16"));
             KvmVcpu vcpu = (KvmVcpu) p.vcpu(0);
-            assertInstanceOf(VcpuExit.Shutdown.class, KvmTestSupport.runWithTimeout(vcpu, new TestBus(), 10));
+            assertInstanceOf(VcpuExit.Shutdown.class, KvmTestSupport.runWithTimeout(vcpu, new TestBus(), TestTime.seconds(10)));
             vcpu.setBootState(new CpuBootState.X86ResetVector());
             assertEquals(stateWithoutTsc((KvmVcpu) fresh.vcpu(0)), stateWithoutTsc(vcpu));
         }

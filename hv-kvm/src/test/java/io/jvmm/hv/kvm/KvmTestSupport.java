@@ -8,10 +8,12 @@ import io.jvmm.api.hv.IoBus;
 import io.jvmm.api.hv.Partition;
 import io.jvmm.api.hv.Vcpu;
 import io.jvmm.api.hv.VcpuExit;
+import io.jvmm.testkit.TestTime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -68,11 +70,11 @@ final class KvmTestSupport {
 
     /**
      * Runs {@code vcpu} on its own platform thread until run returns. If it has not returned after
-     * {@code seconds}, kicks it and fails, so a stuck guest cannot hang the build.
+     * {@code limit} (a {@link TestTime} budget), kicks it and fails, so a stuck guest cannot hang the build.
      */
-    static VcpuExit runWithTimeout(Vcpu vcpu, IoBus bus, double seconds) throws InterruptedException {
+    static VcpuExit runWithTimeout(Vcpu vcpu, IoBus bus, Duration limit) throws InterruptedException {
         CompletableFuture<VcpuExit> result = start(vcpu, bus);
-        return await(vcpu, result, seconds);
+        return await(vcpu, result, limit);
     }
 
     static CompletableFuture<VcpuExit> start(Vcpu vcpu, IoBus bus) {
@@ -89,17 +91,17 @@ final class KvmTestSupport {
         return result;
     }
 
-    static VcpuExit await(Vcpu vcpu, CompletableFuture<VcpuExit> result, double seconds)
+    static VcpuExit await(Vcpu vcpu, CompletableFuture<VcpuExit> result, Duration limit)
             throws InterruptedException {
         try {
-            return result.get((long) (seconds * 1000), TimeUnit.MILLISECONDS);
+            return result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             vcpu.kick();
             try {
-                VcpuExit exit = result.get(5, TimeUnit.SECONDS);
-                fail("guest on vCPU " + vcpu.index() + " did not stop within " + seconds + " s; kicked: " + exit);
+                VcpuExit exit = result.get(TestTime.seconds(5).toMillis(), TimeUnit.MILLISECONDS);
+                fail("guest on vCPU " + vcpu.index() + " did not stop within " + limit + "; kicked: " + exit);
             } catch (TimeoutException | ExecutionException again) {
-                fail("guest on vCPU " + vcpu.index() + " did not stop within " + seconds + " s, and a kick did not"
+                fail("guest on vCPU " + vcpu.index() + " did not stop within " + limit + ", and a kick did not"
                         + " stop it either");
             }
             throw new AssertionError("unreachable");

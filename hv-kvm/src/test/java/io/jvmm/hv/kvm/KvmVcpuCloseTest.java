@@ -7,16 +7,15 @@ import io.jvmm.api.hv.Partition;
 import io.jvmm.api.hv.PartitionConfig;
 import io.jvmm.api.hv.Vcpu;
 import io.jvmm.testkit.RequiresKvm;
-import java.util.concurrent.TimeUnit;
+import io.jvmm.testkit.ScaledTimeout;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * A kick that arrives after the partition is closed (a control request racing the guest's own
  * power-off) must be ignored: before the fix it stored into the unmapped kvm_run page and the JVM
  * died with SIGSEGV, which this test would show as a crashed fork.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ScaledTimeout(60)
 @RequiresKvm
 class KvmVcpuCloseTest {
     @Test

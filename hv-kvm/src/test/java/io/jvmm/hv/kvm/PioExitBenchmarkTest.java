@@ -15,11 +15,12 @@ import io.jvmm.api.hv.PartitionConfig;
 import io.jvmm.api.hv.Vcpu;
 import io.jvmm.api.hv.VcpuExit;
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
+import io.jvmm.testkit.TestTime;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * The PIO exit round trip: a guest doing {@code out} in a loop, timed per exit, and the bytes the
@@ -76,15 +77,15 @@ class PioExitBenchmarkTest {
         thread.setDaemon(true);
         thread.start();
         try {
-            return result.get(60, TimeUnit.SECONDS);
+            return result.get(TestTime.seconds(60).toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             vcpu.kick();
-            throw new AssertionError("benchmark guest did not finish in 60 s");
+            throw new AssertionError("benchmark guest did not finish in " + TestTime.seconds(60));
         }
     }
 
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @ScaledTimeout(120)
     void pioExitRoundTripAllocatesNothing() throws Exception {
         try (Partition p = new KvmProvider().createPartition(new PartitionConfig(MachineArch.X86_64, 16 << 20, 1))) {
             KvmTestSupport.writeGdt(p.memory(), Segments.CODE32, Segments.TSS32);
