@@ -174,6 +174,11 @@ class Jvmm(Contender):
             c.append("--profile")
         return c
 
+    def linux_cmd(self, kernel, initrd, cmdline, fifo, serial):
+        return [self.launcher, "run", "--kernel", kernel, "--initrd", initrd, "--cmdline", cmdline, "--memory",
+                f"{GUEST_RAM_MIB}M", "--on-reset", "exit", "--serial", f"1=file={serial}", "--debugcon",
+                f"0xe9=file={fifo}"]
+
     def stop(self, pid, socket):
         r = subprocess.run([self.launcher, "ctl", "--api-socket", socket, "shutdown"], env=self.env(),
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
@@ -195,6 +200,11 @@ class Qemu(Contender):
         return [self.binary, "-M", "pc", "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", f"{GUEST_RAM_MIB}M",
                 "-bios", image, "-display", "none", "-serial", f"file:{serial}" if serial else "none",
                 "-debugcon", f"file:{fifo}", "-no-reboot"]
+
+    def linux_cmd(self, kernel, initrd, cmdline, fifo, serial):
+        return [self.binary, "-M", "pc", "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", f"{GUEST_RAM_MIB}M",
+                "-kernel", kernel, "-initrd", initrd, "-append", cmdline, "-display", "none", "-serial",
+                f"file:{serial}", "-debugcon", f"file:{fifo}", "-no-reboot"]
 
     def stop(self, pid, socket):
         os.kill(pid, signal.SIGTERM)
@@ -464,6 +474,73 @@ def bench_jmh(ctx):
     return rows
 
 
+LINUX_CMDLINE = "console=ttyS0 reboot=t panic=-1 quiet"
+
+# The /init of the Linux row: as soon as userspace runs, it writes 'U' to port 0xE9 through
+# /dev/port (offset = port number; Debian's kernel has CONFIG_DEVPORT) and reboots at once
+# (reboot=t: a triple fault, which ends jvmm under --on-reset exit and QEMU under -no-reboot).
+LINUX_INIT = b"""#!/bin/busybox sh
+/bin/busybox mount -t devtmpfs dev /dev
+/bin/busybox printf U | /bin/busybox dd of=/dev/port bs=1 seek=233 2>/dev/null
+/bin/busybox reboot -f
+"""
+
+
+def newc_archive(entries):
+    """A cpio archive in the 'newc' format the kernel unpacks as its initramfs.
+
+    entries: (name, mode, data) with data None for a directory or a (major, minor) pair for a
+    character device."""
+    out = bytearray()
+
+    def pad4():
+        out.extend(b"\0" * (-len(out) % 4))
+
+    for ino, (name, mode, data) in enumerate(entries + [("TRAILER!!!", 0, b"")], start=1):
+        rmajor = rminor = 0
+        if data is None:
+            mode |= 0o040000
+            data = b""
+        elif isinstance(data, tuple):
+            mode |= 0o020000
+            rmajor, rminor = data
+            data = b""
+        elif name != "TRAILER!!!":
+            mode |= 0o100000
+        encoded = name.encode() + b"\0"
+        fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, rmajor, rminor, len(encoded), 0]
+        out.extend(b"070701" + b"".join(b"%08X" % f for f in fields) + encoded)
+        pad4()
+        out.extend(data)
+        pad4()
+    return bytes(out)
+
+
+def bench_linux(ctx, contenders):
+    """Process start → the unmodified Linux kernel's first userspace instruction (the marker)."""
+    initrd = os.path.join(ctx.work, "linux-initramfs.cpio")
+    with open(ctx.busybox, "rb") as f:
+        busybox = f.read()
+    with open(initrd, "wb") as f:
+        f.write(newc_archive([("bin", 0o755, None), ("dev", 0o755, None), ("dev/console", 0o600, (5, 1)),
+                              ("bin/busybox", 0o755, busybox), ("init", 0o755, LINUX_INIT)]))
+    out = os.path.join(ctx.work, "linux-com1.out")
+    res = {c.key: {"user": [], "exit": []} for c in contenders}
+    for c in contenders:  # warm-up (page cache; jvmm's CDS archive)
+        check_run("Linux warm-up", c, run_once(c.linux_cmd(ctx.kernel, initrd, LINUX_CMDLINE, ctx.fifo, out),
+                                               c.env(), ctx.work, ctx.fifo, 900), "U")
+    for i, order in rounds(contenders, ctx.runs):
+        for c in order:
+            run = run_once(c.linux_cmd(ctx.kernel, initrd, LINUX_CMDLINE, ctx.fifo, out), c.env(), ctx.work,
+                           ctx.fifo, 900)
+            check_run("Linux", c, run, "U")
+            user = run.marker(ord("U")) * 1e3
+            res[c.key]["user"].append(user)
+            res[c.key]["exit"].append(run.exit_s * 1e3)
+            log(f"  linux round {i + 1}: {c.label:10s} userspace at {user:8.1f} ms, exit {run.exit_s * 1e3:8.1f} ms")
+    return {k: {m: stats(v) for m, v in d.items()} for k, d in res.items()}
+
+
 # --------------------------------------------------------------------------------------------
 # Report
 
@@ -569,6 +646,18 @@ def report(ctx, info, r):
             met = verdict(j["median"] <= q["median"]) if key == "rss" else ""
             rows.append([f"Memory: {label}", fmt(j), fmt(q), fmt(c), fmt_ratio(rj), fmt_ratio(rcc),
                          "≤ QEMU" if key == "rss" else "", met])
+    if "linux" in r:
+        lx = r["linux"]
+        if "skipped" in lx:
+            rows.append(["Linux to userspace marker", "not run: " + lx["skipped"], "", "", "", "", "≤ QEMU", ""])
+        else:
+            for label, key in (("process start → first userspace write (Debian kernel, busybox /init), ms", "user"),
+                               ("process start → userspace → reboot → process exit, ms", "exit")):
+                j, q = lx["jvmm"][key], lx["qemu"][key]
+                rj = ratio(j, q)
+                rows.append([f"Linux to userspace marker: {label}", fmt(j), fmt(q), "—", fmt_ratio(rj), "—",
+                             "≤ QEMU" if key == "user" else "",
+                             verdict(rj is not None and rj <= 1.0) if key == "user" else ""])
     if "jmh" in r:
         for name, d in r["jmh"].items():
             if name.endswith("Baseline"):
@@ -645,8 +734,10 @@ def main():
     ap.add_argument("--java", required=True)
     ap.add_argument("--jcmd", required=True)
     ap.add_argument("--jmh-jar")
+    ap.add_argument("--kernel", help="the Linux bzImage of the linux row")
+    ap.add_argument("--busybox", default="/bin/busybox", help="a static busybox for the linux row's initramfs")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", default="pio,serial,start,memory,jmh")
+    ap.add_argument("--only", default="pio,serial,start,memory,jmh,linux")
     ap.add_argument("--out", required=True)
     ap.add_argument("--from-json", metavar="FILE", help="only render the report again from a saved latest.json")
     a = ap.parse_args()
@@ -671,6 +762,8 @@ def main():
     ctx.jcmd = a.jcmd
     ctx.qemu = a.qemu
     ctx.jmh_jar = a.jmh_jar
+    ctx.kernel = a.kernel
+    ctx.busybox = a.busybox
     ctx.jsa = os.path.join(os.path.dirname(os.path.dirname(a.jvmm)), "lib", "jvmm.jsa")
     only = set(a.only.split(","))
     ctx.work = tempfile.mkdtemp(prefix="jvmm-bench.")
@@ -695,6 +788,17 @@ def main():
         if "memory" in only:
             log("Memory")
             results["memory"] = bench_memory(ctx, [jvmm, qemu, c], jvmm_nmt)
+        if "linux" in only:
+            if "kvm_pvm" in info["kvm"]:
+                # kvm_pvm runs small guests but stops an unmodified Linux kernel (README.md).
+                log("Linux to userspace: skipped, this KVM is kvm_pvm")
+                results["linux"] = {"skipped": "this machine's KVM is kvm_pvm, which stops unmodified Linux; "
+                                               "run `ci/nested-kvm/run.sh './jvmm-bench --only linux'`"}
+            else:
+                if not a.kernel:
+                    raise SystemExit("jvmm-bench: the linux row needs --kernel")
+                log("Linux to userspace")
+                results["linux"] = bench_linux(ctx, [jvmm, qemu])
         if "jmh" in only:
             log("Board dispatch (JMH)")
             results["jmh"] = bench_jmh(ctx)
