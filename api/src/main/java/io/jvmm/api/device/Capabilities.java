@@ -1,5 +1,6 @@
 package io.jvmm.api.device;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -24,6 +25,7 @@ public final class Capabilities {
     private final Optional<LineInterruptTarget> lineInterruptTarget;
     private final Optional<DeviceLifecycle> lifecycle;
     private final Optional<SaveRestore> savedState;
+    private final List<AcpiNode> acpiNodes;
     private final Optional<AcpiNode> acpiNode;
     private final Optional<AcpiPmBlock> acpiPmBlock;
 
@@ -36,7 +38,8 @@ public final class Capabilities {
         lineInterruptTarget = Optional.ofNullable(b.lineInterruptTarget);
         lifecycle = Optional.ofNullable(b.lifecycle);
         savedState = Optional.ofNullable(b.savedState);
-        acpiNode = Optional.ofNullable(b.acpiNode);
+        acpiNodes = b.acpiNodes;
+        acpiNode = acpiNodes.isEmpty() ? Optional.empty() : Optional.of(acpiNodes.get(0));
         acpiPmBlock = Optional.ofNullable(b.acpiPmBlock);
     }
 
@@ -84,9 +87,14 @@ public final class Capabilities {
         return savedState;
     }
 
-    /** The device's node in the guest's ACPI namespace (DSDT), for an ACPI OS to find it. */
+    /** The device's node in the guest's ACPI namespace (DSDT): the first of {@link #acpiNodes()}. */
     public Optional<AcpiNode> acpiNode() {
         return acpiNode;
+    }
+
+    /** All of the device's ACPI nodes, in DSDT order; empty if it has none. */
+    public List<AcpiNode> acpiNodes() {
+        return acpiNodes;
     }
 
     /** For the ACPI power-management device: the fixed hardware the FADT describes. */
@@ -104,7 +112,7 @@ public final class Capabilities {
         private LineInterruptTarget lineInterruptTarget;
         private DeviceLifecycle lifecycle;
         private SaveRestore savedState;
-        private AcpiNode acpiNode;
+        private List<AcpiNode> acpiNodes = List.of();
         private AcpiPmBlock acpiPmBlock;
 
         private Builder() {}
@@ -149,8 +157,18 @@ public final class Capabilities {
             return this;
         }
 
+        /** The device's one ACPI node (null: none). */
         public Builder acpiNode(AcpiNode acpiNode) {
-            this.acpiNode = acpiNode;
+            this.acpiNodes = acpiNode == null ? List.of() : List.of(acpiNode);
+            return this;
+        }
+
+        /**
+         * The device's ACPI nodes, when it has more than one (a battery and its AC adapter); the first
+         * gets the device's regions in its {@code _CRS}.
+         */
+        public Builder acpiNodes(List<AcpiNode> acpiNodes) {
+            this.acpiNodes = List.copyOf(acpiNodes);
             return this;
         }
 

@@ -64,8 +64,7 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
     private final DeviceWaker waker;
     private final AtomicReference<HostBatteryUpdate> mailbox = new AtomicReference<>();
     // The poll work, as its own object (PollDevice.poll() runs on the board's device thread).
-    private final Capabilities capabilities = Capabilities.builder()
-            .mmio(this).pollDevice(this::applyHostUpdate).lifecycle(this).savedState(this).build();
+    private final Capabilities capabilities;
     private final LogRateLimiter warnings = new LogRateLimiter(5, TimeUnit.SECONDS.toNanos(60), System::nanoTime);
 
     // Guest-visible state; guarded by the device lock the board holds around every call.
@@ -85,6 +84,10 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
         this.regions = List.of(new IoRegion("battery", layout.mmioBase, BatteryLayout.SIZE));
         this.line = line;
         this.waker = waker;
+        // On x86 the battery and its AC adapter are ACPI nodes; the notification line is a GPE0 bit.
+        this.capabilities = Capabilities.builder()
+                .mmio(this).pollDevice(this::applyHostUpdate).lifecycle(this).savedState(this)
+                .acpiNodes(layout == BatteryLayout.X64 ? BatteryAcpi.nodes(layout.vector) : List.of()).build();
         derive();
     }
 
@@ -175,6 +178,11 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
             state = normalize(update);
             pendingNotify |= NOTIFY_BIX;
             derive();
+            // Every update is a rising edge, also while an earlier one is still unacknowledged: a GPE
+            // status bit the OS cleared without acknowledging the device is set again.
+            if (line.level()) {
+                line.setLevel(false);
+            }
             line.setLevel(true);
         }
     }

@@ -1,5 +1,6 @@
 package io.jvmm.dev.cmosrtc;
 
+import io.jvmm.api.device.AcpiNode;
 import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
@@ -44,7 +45,10 @@ final class CmosRtcDevice
     static final int DATA_OFFSET = 1;
 
     private final Capabilities capabilities = Capabilities.builder()
-            .portIo(this).pollDevice(this::pollTimers).lifecycle(this).savedState(this).build();
+            .portIo(this).pollDevice(this::pollTimers).lifecycle(this).savedState(this)
+            .acpiNode(ACPI_NODE).build();
+    /** The RTC as an ACPI node ({@code PNP0B00}: its ports and IRQ 8), for Linux's rtc_cmos to bind through PNP. */
+    static final AcpiNode ACPI_NODE = new AcpiNode("RTC_", "PNP0B00", 0, List.of(CmosRtcResolver.IRQ));
 
     @Override
     public Capabilities capabilities() {

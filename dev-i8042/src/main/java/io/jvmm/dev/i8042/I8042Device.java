@@ -1,6 +1,7 @@
 package io.jvmm.dev.i8042;
 
 import io.jvmm.api.device.BoardServices;
+import io.jvmm.api.device.AcpiNode;
 import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
@@ -37,6 +38,9 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
             new IoRegion("command", COMMAND_PORT, 1));
     static final int DATA = 0;
     static final int COMMAND = 1;
+    /** The ISA IRQs of the keyboard and the aux (mouse) port. */
+    static final int KEYBOARD_IRQ = 1;
+    static final int AUX_IRQ = 12;
 
     // Status register (read 0x64).
     static final int STATUS_OUTPUT_FULL = 0x01;
@@ -80,7 +84,14 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
     private final Ps2Mouse mouse = new Ps2Mouse();
     /** The poll work is its own object; the rest is this device. */
     private final Capabilities capabilities = Capabilities.builder()
-            .portIo(this).pollDevice(this::pullHostInput).lifecycle(this).savedState(this).build();
+            .portIo(this).pollDevice(this::pullHostInput).lifecycle(this).savedState(this)
+            .acpiNodes(ACPI_NODES).build();
+    /**
+     * The keyboard ({@code PNP0303}: both ports and IRQ 1) and the mouse port ({@code PNP0F13}: IRQ 12)
+     * as ACPI nodes, so Linux's i8042 finds the controller through PNP instead of probing.
+     */
+    static final List<AcpiNode> ACPI_NODES = List.of(new AcpiNode("PS2K", "PNP0303", 0, List.of(KEYBOARD_IRQ)),
+            new AcpiNode("PS2M", "PNP0F13", 0, List.of(AUX_IRQ)));
 
     private final byte[] ram = new byte[32];
     private int outputBuffer;

@@ -30,8 +30,8 @@ public final class I8042Resolver extends ChipsetDeviceResolver<I8042Handle> {
     public ChipsetDevice resolve(I8042Handle handle, ResolveContext context) throws ResolveException {
         KeyboardInput input = context.resolve(handle.keyboardInput());
         BoardServices board = context.board();
-        LineInterrupt keyboardIrq = board.newLine(LineSets.IRQ, "keyboard", 1);
-        LineInterrupt auxIrq = board.newLine(LineSets.IRQ, "aux", 12);
+        LineInterrupt keyboardIrq = board.newLine(LineSets.IRQ, "keyboard", I8042Device.KEYBOARD_IRQ);
+        LineInterrupt auxIrq = board.newLine(LineSets.IRQ, "aux", I8042Device.AUX_IRQ);
         I8042Device device = new I8042Device(board, input, keyboardIrq, auxIrq,
                 new LogRateLimiter(WARNING_BURST, WARNING_WINDOW_NANOS, System::nanoTime));
         DeviceWaker waker = board.waker();

@@ -2,6 +2,7 @@ package io.jvmm.runtime.acpi;
 
 import io.jvmm.api.device.AcpiNode;
 import io.jvmm.api.device.AcpiPmBlock;
+import io.jvmm.api.device.IoRegion;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -34,15 +35,28 @@ public record AcpiPlatform(int vcpus, Optional<AcpiPmBlock> pm, boolean ioapic, 
     }
 
     /**
-     * A device's DSDT node and its current resources ({@code _CRS}).
+     * A device's DSDT node, its current resources ({@code _CRS}) and the regions its registers lie in.
      *
      * @param node what the device said about itself
      * @param resources its ports, memory and IRQs as descriptors
+     * @param device which board device declared the node (nodes of one device may notify each other),
+     *     or -1 for a node on its own
+     * @param pioRegions the device's port regions, which {@link AcpiNode.Register}s of
+     *     {@link AcpiNode.Space#PORT_IO} index
+     * @param mmioRegions the device's MMIO regions, which {@link AcpiNode.Space#MMIO} registers index
      */
-    public record DeviceNode(AcpiNode node, List<AcpiResource> resources) {
+    public record DeviceNode(AcpiNode node, List<AcpiResource> resources, int device, List<IoRegion> pioRegions,
+            List<IoRegion> mmioRegions) {
         public DeviceNode {
             Objects.requireNonNull(node, "node");
             resources = List.copyOf(resources);
+            pioRegions = List.copyOf(pioRegions);
+            mmioRegions = List.copyOf(mmioRegions);
+        }
+
+        /** A node of its own, without registers. */
+        public DeviceNode(AcpiNode node, List<AcpiResource> resources) {
+            this(node, resources, -1, List.of(), List.of());
         }
     }
 }

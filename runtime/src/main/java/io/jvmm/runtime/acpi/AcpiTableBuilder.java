@@ -2,13 +2,21 @@ package io.jvmm.runtime.acpi;
 
 import io.jvmm.api.device.AcpiNode;
 import io.jvmm.api.device.AcpiPmBlock;
+import io.jvmm.api.device.IoRegion;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Generates the x86 ACPI tables of a board (ACPI 6.0 layouts): RSDP → XSDT → FADT (→ FACS, DSDT)
@@ -16,6 +24,7 @@ import java.util.Set;
  * come from {@link AcpiPlatform}, so every table describes hardware the board really has.
  */
 public final class AcpiTableBuilder {
+    private static final Logger LOG = LoggerFactory.getLogger(AcpiTableBuilder.class);
     /** The RSDP's usual place: the start of the BIOS read-only area a legacy OS scans (§5.2.5.1). */
     public static final long DEFAULT_BASE = 0xE0000;
     /** The tables must end below 1 MiB, inside the e820-reserved BIOS area. */
@@ -274,8 +283,11 @@ public final class AcpiTableBuilder {
 
     /**
      * DSDT (§5.2.11.1): under {@code \_SB} one processor device ({@code ACPI0007}, §8.4) per vCPU with
-     * the MADT's UID, then the board's device nodes; and {@code \_S5} (§7.4.2) with the PM block's
-     * soft-off SLP_TYP, so an OS can power off.
+     * the MADT's UID, then the board's device nodes (with their registers as OperationRegions and
+     * Fields, and their methods); {@code \_GPE} (§5.3.1) with the nodes' GPE handlers; and
+     * {@code \_S5} (§7.4.2) with the PM block's soft-off SLP_TYP, so an OS can power off.
+     *
+     * @throws IllegalArgumentException if a node's registers or GPE handlers do not fit its device
      */
     static byte[] dsdt(AcpiPlatform p) {
         List<Aml> sb = new ArrayList<>();
@@ -287,24 +299,185 @@ public final class AcpiTableBuilder {
                     new Aml.Name("_HID", new Aml.Str("ACPI0007")),
                     new Aml.Name("_UID", new Aml.Int(i)))));
         }
+        // Names first: a GPE handler may notify a node of its device that comes later.
+        List<String> names = new ArrayList<>();
         for (AcpiPlatform.DeviceNode d : p.devices()) {
-            AcpiNode n = d.node();
-            String name = uniqueName(n.name(), used);
+            String name = uniqueName(d.node().name(), used);
             used.add(name);
+            names.add(name);
+        }
+        Map<Integer, List<Aml>> gpeBodies = new TreeMap<>();
+        Map<Integer, Boolean> gpeLevel = new HashMap<>();
+        int gpeCount = p.pm().map(pm -> pm.gpe0Length() / 2 * 8).orElse(0);
+        for (int k = 0; k < p.devices().size(); k++) {
+            AcpiPlatform.DeviceNode d = p.devices().get(k);
+            AcpiNode n = d.node();
+            String name = names.get(k);
             Aml hid = AcpiNode.isEisaId(n.hid()) ? new Aml.EisaId(n.hid()) : new Aml.Str(n.hid());
-            sb.add(new Aml.Device(name, List.of(
+            List<Aml> body = new ArrayList<>(List.of(
                     new Aml.Name("_HID", hid),
-                    new Aml.Name("_UID", new Aml.Int(n.uid())),
-                    new Aml.Name("_CRS", AcpiResource.template(d.resources())))));
+                    new Aml.Name("_UID", new Aml.Int(n.uid()))));
+            if (!d.resources().isEmpty()) {
+                body.add(new Aml.Name("_CRS", AcpiResource.template(d.resources())));
+            }
+            body.addAll(registers(d));
+            for (AcpiNode.Method m : n.methods()) {
+                body.add(new Aml.Method(m.name(), 0, false, returning(m.result())));
+            }
+            sb.add(new Aml.Device(name, body));
+            for (AcpiNode.GpeHandler g : n.gpeHandlers()) {
+                if (g.gpe() >= gpeCount) {
+                    LOG.warn("{}: GPE {} is not in the board's GPE0 block ({} GPEs); its handler is left out",
+                            n.name(), g.gpe(), gpeCount);
+                    continue;
+                }
+                Boolean level = gpeLevel.putIfAbsent(g.gpe(), g.level());
+                if (level != null && level != g.level()) {
+                    throw new IllegalArgumentException(n.name() + ": GPE " + g.gpe()
+                            + " is declared both edge- and level-triggered");
+                }
+                List<Aml> gpeBody = gpeBodies.computeIfAbsent(g.gpe(), x -> new ArrayList<>());
+                for (AcpiNode.Action a : g.actions()) {
+                    if (a instanceof AcpiNode.Write w) {
+                        gpeBody.add(new Aml.Store(new Aml.Int(w.value()),
+                                new Aml.NameRef("\\_SB." + name + "." + w.register())));
+                    } else if (a instanceof AcpiNode.Notify nf) {
+                        gpeBody.add(new Aml.Notify(new Aml.NameRef("\\_SB." + notifyTarget(p, names, k, nf.node())),
+                                new Aml.Int(nf.code())));
+                    }
+                }
+            }
         }
         List<Aml> root = new ArrayList<>();
         root.add(new Aml.Scope("\\_SB", sb));
+        if (!gpeBodies.isEmpty()) {
+            List<Aml> gpe = new ArrayList<>();
+            gpeBodies.forEach((bit, body) -> gpe.add(new Aml.Method(
+                    String.format("_%s%02X", gpeLevel.get(bit) ? "L" : "E", bit), 0, false, body)));
+            root.add(new Aml.Scope("\\_GPE", gpe));
+        }
         p.pm().ifPresent(pm -> root.add(new Aml.Name("\\_S5", new Aml.Package(List.of(
                 new Aml.Int(pm.s5SleepType()), new Aml.Int(pm.s5SleepType()), new Aml.Int(0), new Aml.Int(0))))));
         byte[] aml = Aml.encode(root);
         ByteBuffer b = le(HEADER_SIZE + aml.length);
         b.put(HEADER_SIZE, aml);
         return finish(b, "DSDT", DSDT_REVISION);
+    }
+
+    /** The DSDT name of the node {@code preferred} of the same device as node {@code from}. */
+    private static String notifyTarget(AcpiPlatform p, List<String> names, int from, String preferred) {
+        AcpiPlatform.DeviceNode source = p.devices().get(from);
+        for (int k = 0; k < p.devices().size(); k++) {
+            AcpiPlatform.DeviceNode d = p.devices().get(k);
+            boolean sameDevice = k == from || (source.device() >= 0 && d.device() == source.device());
+            if (sameDevice && d.node().name().equals(preferred)) {
+                return names.get(k);
+            }
+        }
+        throw new IllegalArgumentException(source.node().name() + ": a GPE handler notifies " + preferred
+                + ", which is not a node of the same device");
+    }
+
+    /**
+     * The node's registers: per device region used, {@code OperationRegion(ORxn, SystemIO|SystemMemory,
+     * base, length)} (x = P or M, n = the region's index), and per access size a {@code Field} listing
+     * the registers in offset order, gaps skipped with {@code Offset()}.
+     */
+    static List<Aml> registers(AcpiPlatform.DeviceNode d) {
+        AcpiNode n = d.node();
+        Map<String, List<AcpiNode.Register>> fields = new LinkedHashMap<>();
+        Map<String, Aml.OperationRegion> regions = new LinkedHashMap<>();
+        for (AcpiNode.Register r : n.registers()) {
+            boolean pio = r.space() == AcpiNode.Space.PORT_IO;
+            List<IoRegion> list = pio ? d.pioRegions() : d.mmioRegions();
+            if (r.region() >= list.size() || r.region() > 0xF) {
+                throw new IllegalArgumentException(n.name() + ": register " + r.name() + " is in " + r.space()
+                        + " region " + r.region() + ", but the device declares " + list.size() + " such regions");
+            }
+            IoRegion region = list.get(r.region());
+            if (r.offset() + r.size() > region.length()) {
+                throw new IllegalArgumentException(n.name() + ": register " + r.name() + " at offset " + r.offset()
+                        + " does not fit in region " + region);
+            }
+            if (!pio && region.end() > 0xFFFF_FFFFL) {
+                throw new IllegalArgumentException(n.name() + ": register " + r.name() + " is in " + region
+                        + ", above 4 GiB");
+            }
+            String opName = String.format("OR%s%X", pio ? "P" : "M", r.region());
+            if (n.registers().stream().anyMatch(x -> x.name().equals(opName))
+                    || n.methods().stream().anyMatch(x -> x.name().equals(opName))) {
+                throw new IllegalArgumentException(n.name() + ": the name " + opName
+                        + " is the board's, for the region's OperationRegion");
+            }
+            regions.computeIfAbsent(opName, x -> new Aml.OperationRegion(opName,
+                    pio ? Aml.RegionSpace.SYSTEM_IO : Aml.RegionSpace.SYSTEM_MEMORY, region.start(), region.length()));
+            fields.computeIfAbsent(opName + "/" + r.size(), x -> new ArrayList<>()).add(r);
+        }
+        List<Aml> out = new ArrayList<>(regions.values());
+        for (List<AcpiNode.Register> group : fields.values()) {
+            List<AcpiNode.Register> sorted = new ArrayList<>(group);
+            sorted.sort(Comparator.comparingInt(AcpiNode.Register::offset));
+            List<Aml.FieldUnit> units = new ArrayList<>();
+            int at = 0;
+            for (AcpiNode.Register r : sorted) {
+                if (r.offset() < at) {
+                    throw new IllegalArgumentException(n.name() + ": register " + r.name() + " overlaps another");
+                }
+                if (r.offset() > at) {
+                    units.add(Aml.FieldUnit.reserved(8 * (r.offset() - at)));
+                }
+                units.add(new Aml.FieldUnit(r.name(), 8 * r.size()));
+                at = r.offset() + r.size();
+            }
+            AcpiNode.Register first = sorted.get(0);
+            String opName = String.format("OR%s%X", first.space() == AcpiNode.Space.PORT_IO ? "P" : "M",
+                    first.region());
+            out.add(new Aml.Field(opName, Aml.Access.ofSize(first.size()), units));
+        }
+        return out;
+    }
+
+    /**
+     * A method body returning {@code v}. A package that reads registers is built at run time (package
+     * elements that are names stay references, §19.6.101): {@code Store(Package(){constants},
+     * Local0)}, then {@code Store(REG, Index(Local0, i))} per register, then {@code Return(Local0)}.
+     */
+    static List<Aml> returning(AcpiNode.Value v) {
+        if (v instanceof AcpiNode.Pkg pkg && pkg.elements().stream().anyMatch(e -> e instanceof AcpiNode.Read)) {
+            List<Aml> body = new ArrayList<>();
+            List<Aml> skeleton = new ArrayList<>();
+            for (AcpiNode.Value e : pkg.elements()) {
+                skeleton.add(e instanceof AcpiNode.Read ? new Aml.Int(0) : term(e));
+            }
+            Aml local = new Aml.Local(0);
+            body.add(new Aml.Store(new Aml.Package(skeleton), local));
+            for (int i = 0; i < pkg.elements().size(); i++) {
+                if (pkg.elements().get(i) instanceof AcpiNode.Read r) {
+                    body.add(new Aml.Store(new Aml.NameRef(r.register()), new Aml.Index(local, new Aml.Int(i))));
+                }
+            }
+            body.add(new Aml.Return(local));
+            return body;
+        }
+        return List.of(new Aml.Return(term(v)));
+    }
+
+    private static Aml term(AcpiNode.Value v) {
+        if (v instanceof AcpiNode.Const c) {
+            return new Aml.Int(c.value());
+        } else if (v instanceof AcpiNode.Text t) {
+            return new Aml.Str(t.value());
+        } else if (v instanceof AcpiNode.Ref r) {
+            return new Aml.NameRef(r.path());
+        } else if (v instanceof AcpiNode.Read r) {
+            return new Aml.NameRef(r.register());
+        } else {
+            List<Aml> elements = new ArrayList<>();
+            for (AcpiNode.Value e : ((AcpiNode.Pkg) v).elements()) {
+                elements.add(term(e));
+            }
+            return new Aml.Package(elements);
+        }
     }
 
     /** {@code preferred}, or it with its last characters replaced by a number if another node has it. */

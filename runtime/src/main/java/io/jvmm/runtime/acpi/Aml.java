@@ -40,8 +40,16 @@ public sealed interface Aml {
     int DUAL_NAME_PREFIX = 0x2E;
     int MULTI_NAME_PREFIX = 0x2F;
     int EXT_OP_PREFIX = 0x5B;
+    int OP_REGION_OP = 0x80; // after EXT_OP_PREFIX
+    int FIELD_OP = 0x81; // after EXT_OP_PREFIX
     int DEVICE_OP = 0x82; // after EXT_OP_PREFIX
+    int LOCAL0_OP = 0x60;
+    int ARG0_OP = 0x68;
+    int STORE_OP = 0x70;
+    int NOTIFY_OP = 0x86;
+    int INDEX_OP = 0x88;
     int RETURN_OP = 0xA4;
+    int NULL_NAME = 0x00;
 
     /** An integer constant, in the shortest encoding (ZeroOp, OneOp, Byte/Word/DWord/QWordConst). */
     record Int(long value) implements Aml {
@@ -229,6 +237,212 @@ public sealed interface Aml {
     }
 
     /**
+     * A reference to a named object by its path (a NameString as a term, §20.2.2): evaluated as a
+     * TermArg (a Field's value), a SuperName as a target, and kept as a reference inside a Package.
+     */
+    record NameRef(String path) implements Aml {
+        public NameRef {
+            nameString(path);
+        }
+
+        @Override
+        public void encodeTo(ByteArrayOutputStream out) {
+            out.writeBytes(nameString(path));
+        }
+    }
+
+    /** {@code Local0}..{@code Local7}: LocalObj, opcodes 0x60-0x67 (§20.2.6.2). */
+    record Local(int index) implements Aml {
+        public Local {
+            if (index < 0 || index > 7) {
+                throw new IllegalArgumentException("Local" + index + " does not exist (Local0..Local7)");
+            }
+        }
+
+        @Override
+        public void encodeTo(ByteArrayOutputStream out) {
+            out.write(LOCAL0_OP + index);
+        }
+    }
+
+    /** {@code Arg0}..{@code Arg6}: ArgObj, opcodes 0x68-0x6E (§20.2.6.1). */
+    record Arg(int index) implements Aml {
+        public Arg {
+            if (index < 0 || index > 6) {
+                throw new IllegalArgumentException("Arg" + index + " does not exist (Arg0..Arg6)");
+            }
+        }
+
+        @Override
+        public void encodeTo(ByteArrayOutputStream out) {
+            out.write(ARG0_OP + index);
+        }
+    }
+
+    /** {@code Store(value, target)}: StoreOp TermArg SuperName (§20.2.5.4, DefStore). */
+    record Store(Aml value, Aml target) implements Aml {
+        public Store {
+            Objects.requireNonNull(value, "value");
+            Objects.requireNonNull(target, "target");
+        }
+
+        @Override
+        public void encodeTo(ByteArrayOutputStream out) {
+            out.write(STORE_OP);
+            value.encodeTo(out);
+            target.encodeTo(out);
+        }
+    }
+
+    /**
+     * {@code Index(source, index)}: IndexOp BuffPkgStrObj IndexValue Target, the target NullName
+     * (§20.2.5.4, DefIndex); a reference to the element, so {@code Store(x, Index(Local0, 2))} sets it.
+     */
+    record Index(Aml source, Aml index) implements Aml {
+        public Index {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(index, "index");
+        }
+
+        @Override
+        public void encodeTo(ByteArrayOutputStream out) {
+            out.write(INDEX_OP);
+            source.encodeTo(out);
+            index.encodeTo(out);
+            out.write(NULL_NAME);
+        }
+    }
+
+    /** {@code Notify(object, value)}: NotifyOp NotifyObject NotifyValue (§20.2.5.3, DefNotify). */
+    record Notify(Aml object, Aml value) implements Aml {
+        public Notify {
+            Objects.requireNonNull(object, "object");
+            Objects.requireNonNull(value, "value");
+        }
+
+        @Override
+        public void encodeTo(ByteArrayOutputStream out) {
+            out.write(NOTIFY_OP);
+            object.encodeTo(out);
+            value.encodeTo(out);
+        }
+    }
+
+    /** The RegionSpace byte of an OperationRegion (§20.2.5.2; ASL keywords in §19.6.100). */
+    enum RegionSpace {
+        SYSTEM_MEMORY(0x00), SYSTEM_IO(0x01);
+
+        final int code;
+
+        RegionSpace(int code) {
+            this.code = code;
+        }
+    }
+
+    /**
+     * {@code OperationRegion(name, space, offset, length)}: ExtOpPrefix 0x80 NameString RegionSpace
+     * RegionOffset RegionLen (§20.2.5.2, DefOpRegion); offset and length are TermArgs.
+     */
+    record OperationRegion(String name, RegionSpace space, long offset, long length) implements Aml {
+        public OperationRegion {
+            nameString(name);
+            Objects.requireNonNull(space, "space");
+            if (offset < 0 || length <= 0) {
+                throw new IllegalArgumentException("OperationRegion " + name + " at " + offset + " of " + length
+                        + " bytes");
+            }
+        }
+
+        @Override
+        public void encodeTo(ByteArrayOutputStream out) {
+            out.write(EXT_OP_PREFIX);
+            out.write(OP_REGION_OP);
+            out.writeBytes(nameString(name));
+            out.write(space.code);
+            new Int(offset).encodeTo(out);
+            new Int(length).encodeTo(out);
+        }
+    }
+
+    /** A Field's AccessType, bits 0-3 of FieldFlags (§20.2.5.2). */
+    enum Access {
+        ANY(0), BYTE(1), WORD(2), DWORD(3), QWORD(4);
+
+        final int code;
+
+        Access(int code) {
+            this.code = code;
+        }
+
+        /** ByteAcc, WordAcc or DWordAcc for a register of {@code bytes}. */
+        static Access ofSize(int bytes) {
+            return switch (bytes) {
+                case 1 -> BYTE;
+                case 2 -> WORD;
+                case 4 -> DWORD;
+                case 8 -> QWORD;
+                default -> throw new IllegalArgumentException("no access type for " + bytes + " bytes");
+            };
+        }
+    }
+
+    /**
+     * An element of a Field's FieldList (§20.2.5.2): a NamedField (NameSeg, then its width in bits
+     * encoded as a PkgLength that does not count itself) or a ReservedField (0x00 and the bits
+     * skipped; ASL's {@code Offset(n)} compiles to one).
+     */
+    record FieldUnit(String name, int bits) {
+        public FieldUnit {
+            if (name != null && !name.matches("[A-Z_][A-Z0-9_]{3}")) {
+                throw new IllegalArgumentException("field name '" + name + "' is not a 4-character NameSeg");
+            }
+            if (bits <= 0 || bits >= (1 << 28)) {
+                throw new IllegalArgumentException("field of " + bits + " bits");
+            }
+        }
+
+        /** Skips {@code bits}. */
+        static FieldUnit reserved(int bits) {
+            return new FieldUnit(null, bits);
+        }
+
+        void encodeTo(ByteArrayOutputStream out) {
+            if (name == null) {
+                out.write(0x00);
+            } else {
+                out.writeBytes(name.getBytes(StandardCharsets.US_ASCII));
+            }
+            rawLength(out, bits);
+        }
+    }
+
+    /**
+     * {@code Field(region, access, NoLock, Preserve) {units}}: ExtOpPrefix 0x81 PkgLength NameString
+     * FieldFlags FieldList (§20.2.5.2, DefField); FieldFlags is the access type, LockRule 0 (NoLock)
+     * and UpdateRule 0 (Preserve).
+     */
+    record Field(String region, Access access, List<FieldUnit> units) implements Aml {
+        public Field {
+            nameString(region);
+            Objects.requireNonNull(access, "access");
+            units = List.copyOf(units);
+        }
+
+        @Override
+        public void encodeTo(ByteArrayOutputStream out) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            body.writeBytes(nameString(region));
+            body.write(access.code);
+            for (FieldUnit u : units) {
+                u.encodeTo(body);
+            }
+            out.write(EXT_OP_PREFIX);
+            out.write(FIELD_OP);
+            withPkgLength(out, body.toByteArray());
+        }
+    }
+
+    /**
      * A NameString (§20.2.2): an optional root ({@code \}) or parent ({@code ^}) prefix, then
      * dot-separated 4-character segments (shorter ones are padded with {@code _}, as ASL does).
      */
@@ -278,20 +492,29 @@ public sealed interface Aml {
      */
     static void withPkgLength(ByteArrayOutputStream out, byte[] body) {
         int n = body.length;
-        if (n + 1 <= 0x3F) {
-            out.write(n + 1);
-        } else {
-            int extra = n + 2 < (1 << 12) ? 1 : n + 3 < (1 << 20) ? 2 : 3;
-            int total = n + 1 + extra;
-            if (total >= (1 << 28)) {
-                throw new IllegalArgumentException("AML package of " + n + " bytes is too long for PkgLength");
-            }
-            out.write((extra << 6) | (total & 0x0F));
-            for (int k = 0; k < extra; k++) {
-                out.write((total >>> (4 + 8 * k)) & 0xFF);
-            }
+        int extra = n + 1 <= 0x3F ? 0 : n + 2 < (1 << 12) ? 1 : n + 3 < (1 << 20) ? 2 : 3;
+        int total = n + 1 + extra;
+        if (total >= (1 << 28)) {
+            throw new IllegalArgumentException("AML package of " + n + " bytes is too long for PkgLength");
         }
+        rawLength(out, total);
         out.writeBytes(body);
+    }
+
+    /**
+     * {@code value} in PkgLength's encoding (§20.2.4), as given (a field's bit width is encoded so,
+     * without counting the encoding's own bytes).
+     */
+    static void rawLength(ByteArrayOutputStream out, int value) {
+        if (value <= 0x3F) {
+            out.write(value);
+            return;
+        }
+        int extra = value < (1 << 12) ? 1 : value < (1 << 20) ? 2 : 3;
+        out.write((extra << 6) | (value & 0x0F));
+        for (int k = 0; k < extra; k++) {
+            out.write((value >>> (4 + 8 * k)) & 0xFF);
+        }
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

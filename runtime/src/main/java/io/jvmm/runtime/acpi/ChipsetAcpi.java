@@ -43,6 +43,7 @@ public final class ChipsetAcpi {
         BaseChipsetManifest base = manifest.chipset();
         Optional<AcpiPmBlock> pm = Optional.empty();
         List<AcpiPlatform.DeviceNode> nodes = new ArrayList<>();
+        int deviceIndex = 0;
         for (BoardDevice d : devices) {
             // Capabilities are the same value every time (ChipsetDevice's contract): reading them again is safe.
             Capabilities caps = d.device().capabilities();
@@ -53,7 +54,16 @@ public final class ChipsetAcpi {
                     pm = caps.acpiPmBlock();
                 }
             }
-            caps.acpiNode().ifPresent(node -> nodes.add(new AcpiPlatform.DeviceNode(node, resources(caps, node))));
+            List<IoRegion> pio = caps.portIo().map(PortIoIntercept::pioRegions).orElse(List.of());
+            List<IoRegion> mmio = caps.mmio().map(MmioIntercept::mmioRegions).orElse(List.of());
+            boolean first = true;
+            for (AcpiNode node : caps.acpiNodes()) {
+                // The device's regions are the first node's; the others name only their IRQs.
+                List<AcpiResource> crs = first ? resources(caps, node) : irqs(node);
+                nodes.add(new AcpiPlatform.DeviceNode(node, crs, deviceIndex, pio, mmio));
+                first = false;
+            }
+            deviceIndex++;
         }
         boolean i8042 = false;
         for (ChipsetDeviceHandle h : manifest.devices()) {
@@ -83,6 +93,12 @@ public final class ChipsetAcpi {
                 LOG.warn("{}: MMIO region {} is above 4 GiB; its ACPI node does not list it", node.name(), r);
             }
         }
+        out.addAll(irqs(node));
+        return out;
+    }
+
+    private static List<AcpiResource> irqs(AcpiNode node) {
+        List<AcpiResource> out = new ArrayList<>();
         for (int irq : node.irqs()) {
             out.add(new AcpiResource.IrqNoFlags(irq));
         }

@@ -3,6 +3,7 @@ package io.jvmm.runtime.loader;
 import io.jvmm.api.hv.CpuBootState;
 import io.jvmm.api.hv.GuestMemory;
 import io.jvmm.api.hv.HypervisorException;
+import io.jvmm.runtime.acpi.AcpiTables;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -39,6 +40,20 @@ public final class FirmwareLoader {
      * reset-vector boot state.
      */
     public static LoadedPayload load(GuestMemory memory, RomMapper rom, ImageFile image)
+            throws PayloadException, HypervisorException {
+        return load(memory, rom, image, null);
+    }
+
+    /**
+     * {@link #load(GuestMemory, RomMapper, ImageFile)}, and the board's ACPI tables at their base
+     * (the RSDP at 0xE0000, where a legacy OS or our own firmware scans for it, §5.2.5.1) when they
+     * end below the image's low copy; when they would overlap it (an image above 64 KiB) the
+     * firmware brings its own tables, as SeaBIOS does, and these are left out (the description
+     * says so).
+     *
+     * @param acpi the tables, or null for none
+     */
+    public static LoadedPayload load(GuestMemory memory, RomMapper rom, ImageFile image, AcpiTables acpi)
             throws PayloadException, HypervisorException {
         Objects.requireNonNull(memory, "memory");
         Objects.requireNonNull(rom, "rom");
@@ -80,6 +95,18 @@ public final class FirmwareLoader {
 
         String description = String.format("%s (%d bytes) at [0x%x, 4 GiB), last %d bytes also at [0x%x, 0x100000)",
                 what, bytes.length, X86Layout.MMIO_HOLE_END - bytes.length, lowLength, lowAddr);
+        if (acpi != null) {
+            long end = acpi.base() + acpi.image().length;
+            if (acpi.base() >= X86Layout.EBDA_START && end <= lowAddr && memory.isRam(acpi.base(),
+                    acpi.image().length)) {
+                memory.write(acpi.base(), acpi.image());
+                description += String.format("; ACPI tables at [0x%x, 0x%x), RSDP at 0x%x", acpi.base(), end,
+                        acpi.rsdpAddress());
+            } else {
+                description += String.format("; no ACPI tables: [0x%x, 0x%x) would overlap the firmware's low copy",
+                        acpi.base(), end);
+            }
+        }
         return new LoadedPayload(new CpuBootState.X86ResetVector(), description);
     }
 }

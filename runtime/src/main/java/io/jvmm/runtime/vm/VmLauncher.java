@@ -390,7 +390,7 @@ public final class VmLauncher {
         if (payload instanceof GuestPayload.Firmware f) {
             // named, so that a bad image's message says which file it is
             ImageFile image = new ImageFile(f.name(), f.image());
-            return (memory, rom) -> FirmwareLoader.load(memory, rom, image);
+            return (memory, rom) -> FirmwareLoader.load(memory, rom, image, acpi);
         }
         GuestPayload.Linux l = (GuestPayload.Linux) payload;
         ImageFile kernel = new ImageFile(l.name(), l.kernel());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvmm.api.device.AcpiNode;
 import io.jvmm.api.device.AcpiPmBlock;
+import io.jvmm.api.device.IoRegion;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,47 @@ class AcpiTablesTest {
                         List.of(AcpiResource.Io.fixed(0x3F8, 8), new AcpiResource.IrqNoFlags(4))),
                 new AcpiPlatform.DeviceNode(new AcpiNode("COM1", "PNP0501", 2, List.of(3)),
                         List.of(AcpiResource.Io.fixed(0x2F8, 8), new AcpiResource.IrqNoFlags(3)))));
+    }
+
+    /** A battery device as dev-battery describes itself: BAT0 and AC__ over one MMIO block, GPE 9. */
+    static List<AcpiNode> batteryNodes() {
+        AcpiNode bat = new AcpiNode("BAT0", "PNP0C0A", 1, List.of(),
+                List.of(mmio("BSTA", 0), mmio("BSTS", 4), mmio("RATE", 8), mmio("REMC", 0xC), mmio("NCLR", 0x18)),
+                List.of(new AcpiNode.Method("_STA", new AcpiNode.Read("BSTA")),
+                        new AcpiNode.Method("_BIF", new AcpiNode.Pkg(List.of(new AcpiNode.Const(0),
+                                new AcpiNode.Const(5000), new AcpiNode.Const(5000), new AcpiNode.Const(1),
+                                new AcpiNode.Const(12000), new AcpiNode.Const(500), new AcpiNode.Const(250),
+                                new AcpiNode.Const(1), new AcpiNode.Const(1), new AcpiNode.Text("jvmm battery"),
+                                new AcpiNode.Text("1"), new AcpiNode.Text("LION"), new AcpiNode.Text("jvmm")))),
+                        new AcpiNode.Method("_BST", new AcpiNode.Pkg(List.of(new AcpiNode.Read("BSTS"),
+                                new AcpiNode.Read("RATE"), new AcpiNode.Read("REMC"), new AcpiNode.Const(12000))))),
+                List.of(new AcpiNode.GpeHandler(9, false, List.of(new AcpiNode.Write("NCLR", 3),
+                        new AcpiNode.Notify("BAT0", 0x80), new AcpiNode.Notify("AC__", 0x80)))));
+        AcpiNode ac = new AcpiNode("AC__", "ACPI0003", 0, List.of(), List.of(mmio("ACON", 0x10)),
+                List.of(new AcpiNode.Method("_PSR", new AcpiNode.Read("ACON")),
+                        new AcpiNode.Method("_PCL", new AcpiNode.Pkg(List.of(new AcpiNode.Ref("\\_SB"))))),
+                List.of());
+        return List.of(bat, ac);
+    }
+
+    private static AcpiNode.Register mmio(String name, int offset) {
+        return new AcpiNode.Register(name, AcpiNode.Space.MMIO, 0, offset, 4);
+    }
+
+    /** {@link #pc(int)} with the battery, an i8042 (keyboard and mouse nodes) and the RTC. */
+    static AcpiPlatform laptop(int vcpus) {
+        List<IoRegion> battery = List.of(new IoRegion("battery", 0xFED3F000L, 0x20));
+        List<AcpiPlatform.DeviceNode> nodes = new java.util.ArrayList<>(pc(vcpus).devices());
+        nodes.add(new AcpiPlatform.DeviceNode(batteryNodes().get(0),
+                List.of(new AcpiResource.Memory32Fixed(true, 0xFED3F000L, 0x20)), 7, List.of(), battery));
+        nodes.add(new AcpiPlatform.DeviceNode(batteryNodes().get(1), List.of(), 7, List.of(), battery));
+        nodes.add(new AcpiPlatform.DeviceNode(new AcpiNode("PS2K", "PNP0303", 0, List.of(1)), List.of(
+                AcpiResource.Io.fixed(0x60, 1), AcpiResource.Io.fixed(0x64, 1), new AcpiResource.IrqNoFlags(1))));
+        nodes.add(new AcpiPlatform.DeviceNode(new AcpiNode("PS2M", "PNP0F13", 0, List.of(12)),
+                List.of(new AcpiResource.IrqNoFlags(12))));
+        nodes.add(new AcpiPlatform.DeviceNode(new AcpiNode("RTC_", "PNP0B00", 0, List.of(8)),
+                List.of(AcpiResource.Io.fixed(0x70, 2), new AcpiResource.IrqNoFlags(8))));
+        return new AcpiPlatform(vcpus, Optional.of(PM), true, true, true, true, 0x32, true, false, nodes);
     }
 
     private static ByteBuffer le(byte[] b) {
@@ -175,5 +217,53 @@ class AcpiTablesTest {
     @Test
     void tablesThatDoNotFitAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> AcpiTableBuilder.build(pc(255), 0xFFF00, 0x100000));
+    }
+
+    @Test
+    void batteryNodesGetRegistersMethodsAndAGpeMethod() {
+        byte[] dsdt = AcpiTableBuilder.build(laptop(1)).table("DSDT").bytes();
+        String hex = HexFormat.of().formatHex(dsdt);
+        // OperationRegion (ORM0, SystemMemory, 0xFED3F000, 0x20) in both nodes
+        String region = "5b804f524d30000c00f0d3fe0a20";
+        assertEquals(2, hex.split(region, -1).length - 1);
+        // _BST builds its package at run time: Store (Package (4) {0, 0, 0, 12000}, Local0), then
+        // Store (BSTS, Index (Local0, Zero)) ...
+        assertTrue(hex.contains("701208040000000be02e60"), hex);
+        assertTrue(hex.contains("7042535453" + "88600000"), hex);
+        assertTrue(hex.contains("a460"), hex);
+        // \_GPE._E09 { Store (3, \_SB.BAT0.NCLR); Notify (\_SB.BAT0, 0x80); Notify (\_SB.AC__, 0x80) }
+        String e09 = "5f453039" + "00" + "700a03" + "5c2f035f53425f42415430" + "4e434c52"
+                + "865c2e5f53425f424154300a80" + "865c2e5f53425f41435f5f0a80";
+        assertTrue(hex.contains(e09), hex);
+        assertTrue(hex.contains("5c5f475045"), "\\_GPE scope");
+        // only the battery's first node lists the MMIO block in _CRS
+        assertEquals(1, hex.split("8609000100f0d3fe20000000", -1).length - 1);
+    }
+
+    @Test
+    void badRegistersAndNotifyTargetsAreRefused() {
+        AcpiNode node = new AcpiNode("BAT0", "PNP0C0A", 1, List.of(), List.of(mmio("BSTA", 0x40)),
+                List.of(new AcpiNode.Method("_STA", new AcpiNode.Read("BSTA"))), List.of());
+        List<IoRegion> small = List.of(new IoRegion("battery", 0xFED3F000L, 0x20));
+        AcpiPlatform outside = new AcpiPlatform(1, Optional.of(PM), true, true, true, true, 0, false, false,
+                List.of(new AcpiPlatform.DeviceNode(node, List.of(), 0, List.of(), small)));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AcpiTableBuilder.build(outside)).getMessage()
+                .contains("does not fit"));
+        AcpiNode stranger = new AcpiNode("BAT0", "PNP0C0A", 1, List.of(), List.of(), List.of(),
+                List.of(new AcpiNode.GpeHandler(9, false, List.of(new AcpiNode.Notify("COM1", 0x80)))));
+        AcpiPlatform notOurs = new AcpiPlatform(1, Optional.of(PM), true, true, true, true, 0, false, false,
+                List.of(new AcpiPlatform.DeviceNode(new AcpiNode("COM1", "PNP0501", 1, List.of(4)), List.of(), 0,
+                        List.of(), List.of()), new AcpiPlatform.DeviceNode(stranger, List.of(), 1, List.of(), small)));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AcpiTableBuilder.build(notOurs)).getMessage()
+                .contains("not a node of the same device"));
+        // a method reading an undeclared register is refused by the api record itself
+        assertThrows(IllegalArgumentException.class, () -> new AcpiNode("BAT0", "PNP0C0A", 1, List.of(), List.of(),
+                List.of(new AcpiNode.Method("_STA", new AcpiNode.Read("BSTA"))), List.of()));
+        // a GPE beyond the PM block's 16 is left out, not an error
+        AcpiNode far = new AcpiNode("BAT0", "PNP0C0A", 1, List.of(), List.of(), List.of(),
+                List.of(new AcpiNode.GpeHandler(40, false, List.of(new AcpiNode.Notify("BAT0", 0x80)))));
+        byte[] dsdt = AcpiTableBuilder.build(new AcpiPlatform(1, Optional.of(PM), true, true, true, true, 0, false,
+                false, List.of(new AcpiPlatform.DeviceNode(far, List.of())))).table("DSDT").bytes();
+        assertFalse(new String(dsdt, StandardCharsets.ISO_8859_1).contains("_GPE"));
     }
 }

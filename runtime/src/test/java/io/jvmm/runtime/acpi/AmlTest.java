@@ -97,4 +97,47 @@ class AmlTest {
         assertArrayEquals(hex("11 08 0A 05 22 0010 79 00"),
                 enc(AcpiResource.template(List.of(new AcpiResource.IrqNoFlags(12)))));
     }
+
+    @Test
+    void operationRegionAndFieldsAsIaslWritesThem() {
+        // OperationRegion (ORM0, SystemMemory, 0xFED3F000, 0x20)
+        assertArrayEquals(hex("5B80 4F524D30 00 0C 00F0D3FE 0A 20"),
+                enc(new Aml.OperationRegion("ORM0", Aml.RegionSpace.SYSTEM_MEMORY, 0xFED3F000L, 0x20)));
+        // OperationRegion (ORP0, SystemIO, 0x60, One)
+        assertArrayEquals(hex("5B80 4F525030 01 0A 60 01"),
+                enc(new Aml.OperationRegion("ORP0", Aml.RegionSpace.SYSTEM_IO, 0x60, 1)));
+        // Field (ORM0, DWordAcc, NoLock, Preserve) { BSTA, 32, Offset (0x08), RATE, 32 }
+        assertArrayEquals(hex("5B81 12 4F524D30 03 42535441 20 00 20 52415445 20"),
+                enc(new Aml.Field("ORM0", Aml.Access.DWORD, List.of(new Aml.FieldUnit("BSTA", 32),
+                        Aml.FieldUnit.reserved(32), new Aml.FieldUnit("RATE", 32)))));
+        // Field (ORM0, DWordAcc, NoLock, Preserve) { Offset (0x10), ACON, 32 }: 128 bits need 2 bytes
+        assertArrayEquals(hex("5B81 0E 4F524D30 03 00 4008 41434F4E 20"),
+                enc(new Aml.Field("ORM0", Aml.Access.DWORD, List.of(Aml.FieldUnit.reserved(128),
+                        new Aml.FieldUnit("ACON", 32)))));
+        // Field (ORP0, ByteAcc, NoLock, Preserve) { DATA, 8 }
+        assertArrayEquals(hex("5B81 0B 4F525030 01 44415441 08"),
+                enc(new Aml.Field("ORP0", Aml.Access.BYTE, List.of(new Aml.FieldUnit("DATA", 8)))));
+        assertThrows(IllegalArgumentException.class, () -> new Aml.FieldUnit("TOOLONG", 8));
+        assertThrows(IllegalArgumentException.class, () -> Aml.Access.ofSize(3));
+    }
+
+    @Test
+    void storeIndexLocalsAndNotify() {
+        // Store (Package (0x02) {Zero, 0x2EE0}, Local0)
+        assertArrayEquals(hex("70 12 06 02 00 0B E02E 60"), enc(new Aml.Store(new Aml.Package(List.of(
+                new Aml.Int(0), new Aml.Int(0x2EE0))), new Aml.Local(0))));
+        // Store (RATE, Index (Local0, Zero)); Return (Local0)
+        assertArrayEquals(hex("70 52415445 88 60 00 00 A4 60"), enc(new Aml.Store(new Aml.NameRef("RATE"),
+                new Aml.Index(new Aml.Local(0), new Aml.Int(0))), new Aml.Return(new Aml.Local(0))));
+        // Store (0x03, \_SB.BAT0.BSTA); Notify (\_SB.BAT0, 0x80)
+        assertArrayEquals(hex("70 0A 03 5C 2F 03 5F53425F 42415430 42535441"),
+                enc(new Aml.Store(new Aml.Int(3), new Aml.NameRef("\\_SB.BAT0.BSTA"))));
+        assertArrayEquals(hex("86 5C 2E 5F53425F 42415430 0A 80"),
+                enc(new Aml.Notify(new Aml.NameRef("\\_SB.BAT0"), new Aml.Int(0x80))));
+        // Package (0x01) {\_SB}: a reference stays a name
+        assertArrayEquals(hex("12 07 01 5C 5F53425F"), enc(new Aml.Package(List.of(new Aml.NameRef("\\_SB")))));
+        assertArrayEquals(hex("67 68 6E"), enc(new Aml.Local(7), new Aml.Arg(0), new Aml.Arg(6)));
+        assertThrows(IllegalArgumentException.class, () -> new Aml.Local(8));
+        assertThrows(IllegalArgumentException.class, () -> new Aml.Arg(7));
+    }
 }

@@ -47,7 +47,7 @@ class IaslDisassemblyTest {
         Assumptions.assumeTrue(iasl != null, "iasl not installed (Debian: apt-get install acpica-tools): "
                 + "cannot check the tables with ACPICA's disassembler");
         List<String> failures = new ArrayList<>();
-        for (AcpiPlatform platform : List.of(AcpiTablesTest.pc(1), AcpiTablesTest.pc(4),
+        for (AcpiPlatform platform : List.of(AcpiTablesTest.pc(1), AcpiTablesTest.pc(4), AcpiTablesTest.laptop(2),
                 new AcpiPlatform(2, java.util.Optional.empty(), true, false, false, false, 0, false, true,
                         List.of()))) {
             AcpiTables tables = AcpiTableBuilder.build(platform);

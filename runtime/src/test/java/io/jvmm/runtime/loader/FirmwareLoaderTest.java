@@ -112,4 +112,22 @@ class FirmwareLoaderTest {
                 }, new byte[4096]));
         assertSame(failure, thrown);
     }
+
+    @Test
+    void acpiTablesGoBelowASmallImagesLowCopyOnly() throws Exception {
+        io.jvmm.runtime.acpi.AcpiTables tables = io.jvmm.runtime.acpi.AcpiTableBuilder.build(
+                new io.jvmm.runtime.acpi.AcpiPlatform(1, java.util.Optional.empty(), true, false, false, false, 0,
+                        false, false, List.of()));
+        byte[] small = SyntheticBzImage.pattern(64 * 1024, 3);
+        LoadedPayload payload = FirmwareLoader.load(memory, recorder, new ImageFile("fw", small), tables);
+        assertArrayEquals(tables.image(), memory.read(0xE0000, tables.image().length));
+        assertArrayEquals(small, memory.read(0xF0000, small.length));
+        assertTrue(payload.description().contains("RSDP at 0xe0000"), payload.description());
+
+        byte[] large = SyntheticBzImage.pattern(256 * 1024, 5);
+        SparseGuestMemory other = new SparseGuestMemory(64L << 20);
+        LoadedPayload left = FirmwareLoader.load(other, recorder, new ImageFile("fw", large), tables);
+        assertArrayEquals(Arrays.copyOfRange(large, 128 * 1024, 256 * 1024), other.read(0xE0000, 128 * 1024));
+        assertTrue(left.description().contains("no ACPI tables"), left.description());
+    }
 }
