@@ -668,6 +668,15 @@ def report(ctx, info, r):
             rows.append([f"Dispatch (JMH) `{name}`: ns/op; B/op", f"{fmt(d['ns'], 2)}; {d['alloc']['median']:.3f}",
                          "—", "—", "—", "—", "≤ 25 ns, 0 B/op", verdict(ok)])
 
+    if "linux" in r and "skipped" not in r["linux"]:
+        add("The Linux row boots the Debian kernel with a busybox initramfs made by `bench.py` (`/init` writes "
+            "`U` to port 0xE9 through `/dev/port`, then `reboot -f`) and the command line "
+            f"`{LINUX_CMDLINE}`: **jvmm** = `jvmm run --kernel K --initrd I --cmdline ... --memory 256M "
+            "--on-reset exit --serial 1=file=... --debugcon 0xe9=file=FIFO` (its defaults otherwise); **QEMU** = "
+            "`qemu-system-x86_64 -M pc -enable-kvm -cpu host,-arch-capabilities -m 256M -kernel K -initrd I "
+            "-append ... -display none -serial file:... -debugcon file:FIFO -no-reboot` (SeaBIOS and its "
+            "linuxboot option ROM).")
+        add("")
     add("| benchmark | jvmm | QEMU | bare C | jvmm/QEMU | jvmm/C | target | |")
     add("|---|---|---|---|---|---|---|---|")
     for row in rows:
