@@ -46,9 +46,10 @@ final class LaunchOptions {
             description = "What a guest reset does: restart or exit (default: ${DEFAULT-VALUE}).")
     String onReset;
 
-    @Option(names = "--acpi", description = "Give an x86 --kernel ACPI tables made from the board "
-            + "(MADT, FADT, DSDT; experimental).")
-    boolean acpi;
+    @Option(names = "--acpi", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "ACPI tables made from the board for an x86 --kernel (RSDP, FADT, MADT, DSDT; on by "
+                    + "default; --no-acpi leaves them out).")
+    boolean acpi = true;
 
     @Option(names = "--hypervisor", paramLabel = "NAME", description = "Hypervisor backend (default: the first available).")
     String hypervisor;

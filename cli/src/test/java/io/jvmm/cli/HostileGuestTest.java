@@ -111,7 +111,7 @@ class HostileGuestTest {
             assertFalse(run.isDone(), "a halted guest is not a finished run");
 
             asked = System.nanoTime();
-            CliHarness shutdown = CliHarness.run("ctl", "--api-socket", sock.toString(), "shutdown");
+            CliHarness shutdown = CliHarness.run("ctl", "--api-socket", sock.toString(), "shutdown", "--force");
             assertEquals(0, shutdown.exitCode(), shutdown.err());
             VmOutcome outcome = run.get(10, TimeUnit.SECONDS);
             long shutdownMillis = (System.nanoTime() - asked) / 1_000_000;

@@ -26,6 +26,7 @@ public final class Capabilities {
     private final Optional<SaveRestore> savedState;
     private final Optional<AcpiNode> acpiNode;
     private final Optional<AcpiPmBlock> acpiPmBlock;
+    private final Optional<PowerButton> powerButton;
 
     private Capabilities(Builder b) {
         portIo = Optional.ofNullable(b.portIo);
@@ -38,6 +39,7 @@ public final class Capabilities {
         savedState = Optional.ofNullable(b.savedState);
         acpiNode = Optional.ofNullable(b.acpiNode);
         acpiPmBlock = Optional.ofNullable(b.acpiPmBlock);
+        powerButton = Optional.ofNullable(b.powerButton);
     }
 
     public static Builder builder() {
@@ -94,6 +96,11 @@ public final class Capabilities {
         return acpiPmBlock;
     }
 
+    /** A power button the host can press ({@code jvmm ctl shutdown}): the guest is asked to shut down. */
+    public Optional<PowerButton> powerButton() {
+        return powerButton;
+    }
+
     /** Sets the capabilities a device has; the others stay empty. A null argument leaves one empty. */
     public static final class Builder {
         private PortIoIntercept portIo;
@@ -106,6 +113,7 @@ public final class Capabilities {
         private SaveRestore savedState;
         private AcpiNode acpiNode;
         private AcpiPmBlock acpiPmBlock;
+        private PowerButton powerButton;
 
         private Builder() {}
 
@@ -156,6 +164,11 @@ public final class Capabilities {
 
         public Builder acpiPmBlock(AcpiPmBlock acpiPmBlock) {
             this.acpiPmBlock = acpiPmBlock;
+            return this;
+        }
+
+        public Builder powerButton(PowerButton powerButton) {
+            this.powerButton = powerButton;
             return this;
         }
 
