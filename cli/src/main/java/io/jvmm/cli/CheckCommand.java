@@ -105,11 +105,11 @@ final class CheckCommand implements Callable<Integer> {
         Set<String> supplied = hv == null ? Set.of() : hv.suppliedDevices(manifest.arch());
         BoardSummary board = null;
         AcpiTables acpi = null;
-        VmLauncher launcher = new VmLauncher(layer.layer()).checkOnly().acpiTables(launch.acpi);
+        VmLauncher launcher = new VmLauncher(layer.layer()).checkOnly().acpiTables(launch.acpiForKernel()).acpiTablesForFirmware(launch.acpiForFirmware());
         try (VmLauncher.PreparedBoard prepared = launcher.prepareBoard(manifest, memory, supplied, leaveOut)) {
             board = BoardSummary.of(prepared.chipset(), supplied);
-            // with --acpi the payload is checked with the board's tables, as run loads it
-            acpi = launcher.tablesFor(manifest, prepared, size == null ? 1 : size.vcpuCount());
+            // a Linux payload is checked with the board's tables (unless --no-acpi), as run loads it
+            acpi = launcher.tablesFor(manifest, prepared, size == null ? 1 : size.vcpuCount(), payload);
         } catch (VmLauncher.LaunchException e) {
             problems.addAll(e.problems());
         }

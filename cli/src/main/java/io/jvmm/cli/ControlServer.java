@@ -151,7 +151,15 @@ final class ControlServer implements AutoCloseable {
                 case "pause" -> control.pause();
                 case "resume" -> control.resume();
                 case "reset" -> control.reset();
-                case "shutdown" -> control.shutdown();
+                case "shutdown" -> {
+                    JsonNode force = req.path("force");
+                    if (!force.isMissingNode() && !force.isBoolean()) {
+                        throw new IllegalArgumentException("\"force\" must be true or false");
+                    }
+                    for (Map.Entry<String, Object> e : control.shutdown(force.asBoolean(false)).entrySet()) {
+                        response.set(e.getKey(), json.valueToTree(e.getValue()));
+                    }
+                }
                 case "battery" -> control.battery(text(req, "spec"));
                 case "keys" -> {
                     JsonNode keys = req.path("keys");

@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
         description = {"Talk to a running VM over its control socket.", "",
             "Commands:",
             "  status                 state, uptime, memory, vCPUs",
-            "  pause | resume | reset | shutdown",
+            "  pause | resume | reset",
+            "  shutdown [--force]     press the ACPI power button (the guest decides); --force: power off now",
             "  battery SPEC           e.g. 50%%, host, absent, present,charging,rate=1500,remaining=40000,max=50000,ac",
             "  keys KEY...            key names, e.g. a Enter ctrl-alt-del 0x1c",
             "  serial-send N TEXT     send TEXT to the host side of COM N"})
@@ -40,6 +41,10 @@ final class CtlCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "COMMAND", description = "One of: ${COMPLETION-CANDIDATES}",
             completionCandidates = Commands.class)
     String command;
+
+    @Option(names = "--force", description = "With shutdown: power the VM off at once instead of pressing "
+            + "its power button.")
+    boolean force;
 
     @Parameters(index = "1..*", paramLabel = "ARG", description = "Arguments of the command.")
     List<String> args = new ArrayList<>();
@@ -103,6 +108,9 @@ final class CtlCommand implements Callable<Integer> {
                     + String.join(", ", COMMANDS) + ")");
         }
         ObjectNode req = json.createObjectNode().put("command", command);
+        if (force && !command.equals("shutdown")) {
+            throw UserError.config("ctl " + command + ": --force goes with shutdown only");
+        }
         switch (command) {
             case "battery" -> {
                 expect(1, "battery SPEC");
@@ -124,6 +132,12 @@ final class CtlCommand implements Callable<Integer> {
                     throw UserError.config("ctl serial-send: N must be a COM port number 1..4, not '" + args.get(0) + "'");
                 }
                 req.put("port", port).put("text", args.get(1));
+            }
+            case "shutdown" -> {
+                expect(0, "shutdown [--force]");
+                if (force) {
+                    req.put("force", true);
+                }
             }
             default -> expect(0, command);
         }

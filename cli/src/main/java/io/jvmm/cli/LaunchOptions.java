@@ -46,9 +46,22 @@ final class LaunchOptions {
             description = "What a guest reset does: restart or exit (default: ${DEFAULT-VALUE}).")
     String onReset;
 
-    @Option(names = "--acpi", description = "Give an x86 --kernel ACPI tables made from the board "
-            + "(MADT, FADT, DSDT; experimental).")
-    boolean acpi;
+    /** null: the default (tables for an x86 --kernel, none for --firmware). */
+    @Option(names = "--acpi", negatable = true,
+            description = "ACPI tables made from the board (RSDP, FADT, MADT, DSDT): on by default for an x86 "
+                    + "--kernel; given explicitly, also for a --firmware of at most 64 KiB (at 0xE0000); "
+                    + "--no-acpi leaves them out.")
+    Boolean acpi;
+
+    /** Tables for a Linux kernel: unless --no-acpi. */
+    boolean acpiForKernel() {
+        return acpi != Boolean.FALSE;
+    }
+
+    /** Tables for firmware: only when --acpi was given. */
+    boolean acpiForFirmware() {
+        return Boolean.TRUE.equals(acpi);
+    }
 
     @Option(names = "--hypervisor", paramLabel = "NAME", description = "Hypervisor backend (default: the first available).")
     String hypervisor;

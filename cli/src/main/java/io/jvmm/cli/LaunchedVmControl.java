@@ -6,7 +6,10 @@ import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.runtime.input.KeyNames;
 import io.jvmm.runtime.vm.LaunchedVm;
 import java.nio.charset.StandardCharsets;
+import io.jvmm.api.device.PowerButton;
+import io.jvmm.runtime.board.BoardDevice;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -39,8 +42,31 @@ final class LaunchedVmControl implements VmControl {
     }
 
     @Override
-    public void shutdown() {
-        vm.machine().shutdown("jvmm ctl shutdown (control socket)");
+    public Map<String, Object> shutdown(boolean force) {
+        if (force) {
+            vm.machine().shutdown("jvmm ctl shutdown --force (control socket)");
+            return Map.of();
+        }
+        List<PowerButton> buttons = new ArrayList<>();
+        for (BoardDevice d : vm.chipset().devices()) {
+            d.device().capabilities().powerButton().ifPresent(buttons::add);
+        }
+        if (buttons.isEmpty()) {
+            throw new IllegalStateException("this VM has no power button to press (no ACPI power-management "
+                    + "device); 'jvmm ctl shutdown --force' powers it off");
+        }
+        boolean listening = false;
+        for (PowerButton b : buttons) {
+            listening |= b.press();
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("power_button", "pressed");
+        out.put("guest_listening", listening);
+        out.put("note", listening
+                ? "the guest decides what a press does; 'jvmm ctl shutdown --force' powers the VM off at once"
+                : "the guest has not enabled the power-button event (PWRBTN_EN) and will likely ignore the press;"
+                        + " 'jvmm ctl shutdown --force' powers the VM off at once");
+        return out;
     }
 
     @Override

@@ -88,7 +88,7 @@ final class RunCommand implements Callable<Integer> {
         Console console = Console.attach(manifest, spec.commandLine().getErr());
         try {
             VmLauncher launcher = new VmLauncher(layer.layer()).profile(launch.profile ? timings::firstExit : null)
-                    .acpiTables(launch.acpi);
+                    .acpiTables(launch.acpiForKernel()).acpiTablesForFirmware(launch.acpiForFirmware());
             VmLauncher.PreparedVm prepared = prepare(launcher, vmSpec, candidate);
             timings.mark("devices resolved, payload checked");
             LaunchedVm launched;

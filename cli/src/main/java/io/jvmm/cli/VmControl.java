@@ -14,7 +14,13 @@ interface VmControl {
 
     void reset();
 
-    void shutdown();
+    /**
+     * Asks the guest to shut down (presses its power button), or with {@code force} powers the VM off
+     * at once.
+     *
+     * @return what to tell the client (empty for a forced power-off)
+     */
+    Map<String, Object> shutdown(boolean force);
 
     /** Pushes a battery update, written as a {@code --battery} spec. */
     void battery(String spec);

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Our 32-bit guest {@code acpi_off} powers off the way an ACPI OS does, with nothing hard-coded: it
  * finds the RSDP in 0xE0000-0xFFFFF, walks the XSDT to the FADT, reads PM1a_CNT_BLK there and
  * SLP_TYPa from the DSDT's {@code \_S5}, and writes them with SLP_EN. With the board's tables
- * ({@link VmLauncher#acpiTables(boolean)}, which a firmware of 64 KiB gets below its low copy) the
+ * ({@link VmLauncher#acpiTablesForFirmware(boolean)}, which a firmware of 64 KiB gets below its low copy) the
  * run ends as a power-off by dev-pm's S5.
  */
 @Timeout(60)
@@ -39,7 +39,7 @@ class AcpiPowerOffGuestTest {
                 .withSerial(Arrays.asList(FileSerialHandle.resource(com1.toString()), null, null, null))
                 .build();
         VmSpec spec = new VmSpec(manifest, ChipsetGuests.MEMORY, 1, ChipsetGuests.image("acpi_off"), ResetPolicy.EXIT);
-        try (LaunchedVm vm = new VmLauncher(ModuleLayer.boot()).acpiTables(true).launch(spec, VmHarness.kvm())) {
+        try (LaunchedVm vm = new VmLauncher(ModuleLayer.boot()).acpiTablesForFirmware(true).launch(spec, VmHarness.kvm())) {
             VmOutcome outcome = VmHarness.start(vm).get(30, TimeUnit.SECONDS);
             String text = ChipsetGuests.read(com1);
             System.out.print("acpi_off guest COM1:\n" + text.replace("\r", ""));

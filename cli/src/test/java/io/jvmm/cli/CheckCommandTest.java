@@ -106,11 +106,11 @@ class CheckCommandTest {
         List<String> lines = r.out().lines().toList();
         assertEquals("jvmm check: no problems found; 'jvmm run' with these options would start the VM", lines.get(0));
         assertEquals("  chipset     unenlightened-linux-direct x86_64", lines.get(1));
-        assertTrue(lines.get(2).startsWith("  devices     13: generic_cmos_rtc, generic_pci_bus, hyperv_power_management, "
+        assertTrue(lines.get(2).startsWith("  devices     14: generic_cmos_rtc, generic_pci_bus, hyperv_power_management, "
                 + "serial-com1, "), lines.get(2));
         assertTrue(lines.get(2).endsWith("generic_ioapic (hypervisor), generic_pic (hypervisor), generic_pit (hypervisor)"),
                 lines.get(2));
-        assertEquals("  regions     11 port I/O, 0 MMIO", lines.get(3));
+        assertEquals("  regions     13 port I/O, 0 MMIO", lines.get(3));
         assertTrue(lines.get(4).startsWith("  payload     firmware image '" + POSTCODE + "' ("), lines.get(4));
         assertEquals("  memory      64 MiB", lines.get(5));
         assertEquals("  vcpus       2", lines.get(6));

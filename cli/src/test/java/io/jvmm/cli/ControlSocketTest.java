@@ -47,8 +47,9 @@ class ControlSocketTest {
         }
 
         @Override
-        public synchronized void shutdown() {
-            calls.add("shutdown");
+        public synchronized Map<String, Object> shutdown(boolean force) {
+            calls.add(force ? "shutdown --force" : "shutdown");
+            return force ? Map.of() : Map.of("power_button", "pressed");
         }
 
         @Override
@@ -85,8 +86,14 @@ class ControlSocketTest {
             assertEquals(0, CliHarness.run("ctl", "--api-socket", sock.toString(), "keys", "a", "Enter").exitCode());
             assertEquals(0, CliHarness.run("ctl", "--api-socket", sock.toString(), "serial-send", "1", "hi there")
                     .exitCode());
+            CliHarness polite = CliHarness.run("ctl", "--api-socket", sock.toString(), "shutdown");
+            assertEquals(0, polite.exitCode(), polite.err());
+            assertTrue(polite.out().contains("\"power_button\" : \"pressed\""), polite.out());
+            CliHarness forced = CliHarness.run("ctl", "--api-socket", sock.toString(), "shutdown", "--force");
+            assertEquals(0, forced.exitCode(), forced.err());
+            assertEquals("", forced.out());
             assertEquals(List.of("pause", "resume", "reset", "shutdown", "battery 50%", "keys [a, Enter]",
-                    "serial 1 hi there"), vm.calls);
+                    "serial 1 hi there", "shutdown", "shutdown --force"), vm.calls);
 
             CliHarness bad = CliHarness.run("ctl", "--api-socket", sock.toString(), "battery", "bogus");
             assertEquals(1, bad.exitCode());
@@ -107,6 +114,9 @@ class ControlSocketTest {
             assertTrue(port.err().contains("N must be a COM port number"), port.err());
             CliHarness args = CliHarness.run("ctl", "--api-socket", sock.toString(), "pause", "now");
             assertEquals(2, args.exitCode());
+            CliHarness force = CliHarness.run("ctl", "--api-socket", sock.toString(), "reset", "--force");
+            assertEquals(2, force.exitCode());
+            assertTrue(force.err().contains("ctl reset: --force goes with shutdown only"), force.err());
         }
         CliHarness none = CliHarness.run("ctl", "--api-socket", dir.resolve("nobody.sock").toString(), "status");
         assertEquals(2, none.exitCode());
@@ -123,6 +133,8 @@ class ControlSocketTest {
             assertEquals("{\"ok\":false,\"error\":\"a request is a JSON object with a \\\"command\\\" string\"}",
                     server.handle("[1,2]").toString());
             assertTrue(server.handle("{not json").get("error").asText().startsWith("not JSON"));
+            assertEquals("\"force\" must be true or false",
+                    server.handle("{\"command\":\"shutdown\",\"force\":\"yes\"}").get("error").asText());
             assertEquals("\"port\" must be a COM port number 1..4",
                     server.handle("{\"command\":\"serial-send\",\"port\":9,\"text\":\"x\"}").get("error").asText());
         }

@@ -114,7 +114,7 @@ class HostileGuestTest {
             assertFalse(run.isDone(), "a halted guest is not a finished run");
 
             asked = System.nanoTime();
-            CliHarness shutdown = CliHarness.run("ctl", "--api-socket", sock.toString(), "shutdown");
+            CliHarness shutdown = CliHarness.run("ctl", "--api-socket", sock.toString(), "shutdown", "--force");
             assertEquals(0, shutdown.exitCode(), shutdown.err());
             VmOutcome outcome = run.get(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS);
             long shutdownMillis = (System.nanoTime() - asked) / 1_000_000;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
+
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -67,7 +68,7 @@ class LinuxBatteryKvmTest {
     Path dir;
 
     @Test
-    @Timeout(600)
+    @ScaledTimeout(150)
     void linuxSeesTheBatteryChangeThroughTheGpeAndTheDevicesNodes() throws Exception {
         String kernel = System.getProperty("jvmm.test.linux");
         if (kernel == null || kernel.isBlank()) {
@@ -108,13 +109,13 @@ class LinuxBatteryKvmTest {
         Path err = dir.resolve("child.err");
         Process p = new ProcessBuilder(JvmmProcess.command(List.of(), "run", "--manifest", vmJson.toString(),
                 "--kernel", kernel, "--initrd", initrd.toString(), "--cmdline", LinuxAcpiKvmTest.CMDLINE,
-                "--memory", "512M", "--cpus", "1", "--acpi", "--api-socket", sock.toString()))
+                "--memory", "512M", "--cpus", "2", "--acpi", "--api-socket", sock.toString()))
                 .directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         String ctl = "(not run)";
         try {
             // wait for the guest's first reading (no sleeps in the guest's place: poll the file)
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+            long deadline = System.nanoTime() + LinuxGuest.BOOT_TIMEOUT.toNanos();
             while (!console(com1).contains(FIRST) && p.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
@@ -123,7 +124,7 @@ class LinuxBatteryKvmTest {
             CliHarness r = CliHarness.run("ctl", "--api-socket", sock.toString(), "battery", "40%");
             ctl = "exit " + r.exitCode() + ": " + r.out().strip() + " " + r.err().strip();
             assertEquals(0, r.exitCode(), "jvmm ctl battery 40%: " + ctl);
-            assertTrue(p.waitFor(300, TimeUnit.SECONDS), "the run did not end" + why(com1, err, p));
+            assertTrue(p.waitFor(LinuxGuest.BOOT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), "the run did not end" + why(com1, err, p));
         } finally {
             if (p.isAlive()) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -11,6 +11,9 @@ import io.jvmm.testkit.RequiresKvm;
 import io.jvmm.testkit.ScaledTimeout;
 import io.jvmm.testkit.TestTime;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -67,17 +70,19 @@ class LiveControlSocketTest {
             assertTrue(afterReset.out().contains("\"state\" : \"running\""), afterReset.out());
 
             long asked = System.nanoTime();
-            ctl(sock, "shutdown");
+            ctl(sock, "shutdown", "--force");
             VmOutcome outcome = run.get(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS);
             System.out.printf("ctl shutdown ended the run in %d ms%n", (System.nanoTime() - asked) / 1_000_000);
             assertInstanceOf(VmOutcome.PoweredOff.class, outcome, () -> "got " + outcome);
-            assertEquals(new VmOutcome.PoweredOff("jvmm ctl shutdown (control socket)"), outcome);
+            assertEquals(new VmOutcome.PoweredOff("jvmm ctl shutdown --force (control socket)"), outcome);
         }
     }
 
-    private static CliHarness ctl(Path sock, String command) {
-        CliHarness r = CliHarness.run("ctl", "--api-socket", sock.toString(), command);
-        assertEquals(0, r.exitCode(), command + ": " + r.err());
+    private static CliHarness ctl(Path sock, String... command) {
+        List<String> args = new ArrayList<>(List.of("ctl", "--api-socket", sock.toString()));
+        args.addAll(List.of(command));
+        CliHarness r = CliHarness.run(args.toArray(String[]::new));
+        assertEquals(0, r.exitCode(), String.join(" ", command) + ": " + r.err());
         return r;
     }
 

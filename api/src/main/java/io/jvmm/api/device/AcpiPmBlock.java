@@ -18,9 +18,12 @@ package io.jvmm.api.device;
  * @param resetValue what writing to {@code resetPort} resets the machine with (RESET_VALUE)
  * @param s5SleepType the SLP_TYP value that, written with SLP_EN to PM1 control, powers the machine
  *     off (the DSDT's {@code \_S5} package carries it)
+ * @param fixedPowerButton whether the block implements the fixed-feature power button (PWRBTN_STS and
+ *     PWRBTN_EN, bit 8 of PM1 status and enable; ACPI 6.x §4.8.2.2.1.1); the FADT then clears its
+ *     PWR_BUTTON flag, which set means "no fixed-feature power button"
  */
 public record AcpiPmBlock(int sciIrq, int pm1aEventPort, int pm1aControlPort, int pmTimerPort, boolean pmTimer32Bit,
-        int gpe0Port, int gpe0Length, int resetPort, int resetValue, int s5SleepType) {
+        int gpe0Port, int gpe0Length, int resetPort, int resetValue, int s5SleepType, boolean fixedPowerButton) {
     /** PM1_EVT_LEN: the 16-bit status and enable registers. */
     public static final int PM1_EVENT_LENGTH = 4;
     /** PM1_CNT_LEN. */
@@ -48,6 +51,13 @@ public record AcpiPmBlock(int sciIrq, int pm1aEventPort, int pm1aControlPort, in
         if (s5SleepType < 0 || s5SleepType > 7) {
             throw new IllegalArgumentException("SLP_TYP " + s5SleepType + " is not 3 bits");
         }
+    }
+
+    /** A block without the fixed-feature power button. */
+    public AcpiPmBlock(int sciIrq, int pm1aEventPort, int pm1aControlPort, int pmTimerPort, boolean pmTimer32Bit,
+            int gpe0Port, int gpe0Length, int resetPort, int resetValue, int s5SleepType) {
+        this(sciIrq, pm1aEventPort, pm1aControlPort, pmTimerPort, pmTimer32Bit, gpe0Port, gpe0Length, resetPort,
+                resetValue, s5SleepType, false);
     }
 
     private static void port(String what, int port, int length) {

@@ -28,6 +28,7 @@ public final class Capabilities {
     private final List<AcpiNode> acpiNodes;
     private final Optional<AcpiNode> acpiNode;
     private final Optional<AcpiPmBlock> acpiPmBlock;
+    private final Optional<PowerButton> powerButton;
 
     private Capabilities(Builder b) {
         portIo = Optional.ofNullable(b.portIo);
@@ -41,6 +42,7 @@ public final class Capabilities {
         acpiNodes = b.acpiNodes;
         acpiNode = acpiNodes.isEmpty() ? Optional.empty() : Optional.of(acpiNodes.get(0));
         acpiPmBlock = Optional.ofNullable(b.acpiPmBlock);
+        powerButton = Optional.ofNullable(b.powerButton);
     }
 
     public static Builder builder() {
@@ -102,6 +104,11 @@ public final class Capabilities {
         return acpiPmBlock;
     }
 
+    /** A power button the host can press ({@code jvmm ctl shutdown}): the guest is asked to shut down. */
+    public Optional<PowerButton> powerButton() {
+        return powerButton;
+    }
+
     /** Sets the capabilities a device has; the others stay empty. A null argument leaves one empty. */
     public static final class Builder {
         private PortIoIntercept portIo;
@@ -114,6 +121,7 @@ public final class Capabilities {
         private SaveRestore savedState;
         private List<AcpiNode> acpiNodes = List.of();
         private AcpiPmBlock acpiPmBlock;
+        private PowerButton powerButton;
 
         private Builder() {}
 
@@ -174,6 +182,11 @@ public final class Capabilities {
 
         public Builder acpiPmBlock(AcpiPmBlock acpiPmBlock) {
             this.acpiPmBlock = acpiPmBlock;
+            return this;
+        }
+
+        public Builder powerButton(PowerButton powerButton) {
+            this.powerButton = powerButton;
             return this;
         }
 

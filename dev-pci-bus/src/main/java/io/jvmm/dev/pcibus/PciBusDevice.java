@@ -21,8 +21,9 @@ import java.util.List;
  *
  * <p>Only dword accesses at 0xCF8 reach the address register. Byte and word accesses to
  * 0xCF8–0xCFB are ordinary I/O cycles in the PCI specification (chipsets put other registers
- * there, e.g. a reset-control byte at 0xCF9); none is modelled, so they read all-ones and writes
- * are dropped, without an error (Linux's conf1 probe writes a byte to 0xCFB). Data-port accesses
+ * there): those that start at 0xCF8, 0xCFA or 0xCFB read all-ones here and writes are dropped,
+ * without an error (Linux's conf1 probe writes a byte to 0xCFB). Port 0xCF9 is left unclaimed: the
+ * chipset's reset control register lives there ({@code reset_control}, dev-pm). Data-port accesses
  * must be naturally aligned (1, 2 or 4 bytes); while the enable bit is clear, or for a function
  * nobody attached, reads return all-ones and writes are dropped.
  */
@@ -37,10 +38,14 @@ final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, Devi
 
     static final int CONFIG_ADDRESS = 0xCF8;
     static final int CONFIG_DATA = 0xCFC;
-    /** The address register's dword and the data window's, in this order. */
-    static final List<IoRegion> REGIONS = List.of(new IoRegion("config_address", CONFIG_ADDRESS, 4),
-            new IoRegion("config_data", CONFIG_DATA, 4));
-    static final int DATA_REGION = 1;
+    /**
+     * The address register's dword without port 0xCF9 (an access is routed by its first port, so a
+     * dword at 0xCF8 still arrives here whole), and the data window.
+     */
+    static final List<IoRegion> REGIONS = List.of(new IoRegion("config_address", CONFIG_ADDRESS, 1),
+            new IoRegion("config_address_high", CONFIG_ADDRESS + 2, 2), new IoRegion("config_data", CONFIG_DATA, 4));
+    static final int ADDRESS_REGION = 0;
+    static final int DATA_REGION = 2;
     static final int ENABLE = 0x8000_0000;
     /** Enable, bus, device, function, dword register; reserved bits 24–30 and 0–1 read 0. */
     static final int ADDRESS_MASK = 0x80FF_FFFC;
@@ -102,7 +107,7 @@ final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, Devi
             }
             return f.pciConfigRead(registerOffset(offset), data);
         }
-        if (offset == 0 && len == 4) {
+        if (region == ADDRESS_REGION && offset == 0 && len == 4) {
             IoData.put(data, address & 0xFFFF_FFFFL);
         } else {
             IoData.fillOnes(data); // not a config-address cycle: nothing decodes it
@@ -121,7 +126,7 @@ final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, Devi
             PciConfigSpace f = selected();
             return f == null ? IoResult.OK : f.pciConfigWrite(registerOffset(offset), data);
         }
-        if (offset == 0 && len == 4) {
+        if (region == ADDRESS_REGION && offset == 0 && len == 4) {
             address = (int) IoData.get(data) & ADDRESS_MASK;
         }
         return IoResult.OK;

@@ -65,7 +65,9 @@ class PciBusDeviceTest {
 
     @Test
     void resolverClaimsAddressAndDataPorts() {
-        assertEquals(List.of(FakeBoard.Claim.pio("config_address", 0xCF8, 0xCFB),
+        // 0xCF9 stays free for the reset control register (reset_control)
+        assertEquals(List.of(FakeBoard.Claim.pio("config_address", 0xCF8, 0xCF8),
+                FakeBoard.Claim.pio("config_address_high", 0xCFA, 0xCFB),
                 FakeBoard.Claim.pio("config_data", 0xCFC, 0xCFF)), board.pioClaims());
         assertTrue(board.lines().isEmpty());
         assertTrue(device.capabilities().pciBus().isPresent());
@@ -90,11 +92,12 @@ class PciBusDeviceTest {
         out(0xCFB, 1, 0x01); // Linux pci_check_type1 does exactly this
         out(0xCF8, 2, 0x1234);
         out(0xCFA, 2, 0x1234);
-        out(0xCF9, 1, 0x06); // PIIX reset-control byte: not modelled
+        out(0xCFA, 4, 0x1234_5678L); // a dword that starts past 0xCF8 is no config-address cycle
         assertEquals(0x8000_0000L, in(0xCF8, 4), "address register untouched");
         assertEquals(0xFF, in(0xCF8, 1));
         assertEquals(0xFFFF, in(0xCFA, 2));
         assertEquals(0xFF, in(0xCFB, 1));
+        assertEquals(0xFFFF_FFFFL, in(0xCFA, 4));
     }
 
     @Test

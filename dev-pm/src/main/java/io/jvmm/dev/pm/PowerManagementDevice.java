@@ -4,12 +4,15 @@ import io.jvmm.api.device.AcpiPmBlock;
 import io.jvmm.api.device.Capabilities;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.DeviceLifecycle;
+import io.jvmm.api.device.DeviceWaker;
 import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.handles.PowerManagementHandle;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.LineInterruptTarget;
+import io.jvmm.api.device.PollDevice;
+import io.jvmm.api.device.PowerButton;
 import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.PowerAction;
 import io.jvmm.api.device.SaveRestore;
@@ -22,6 +25,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
 /**
@@ -30,13 +34,18 @@ import java.util.function.BiConsumer;
  * registers, and a reset register. The SCI line is high while an enabled PM1 or GPE0 status bit
  * is set; lines of the {@code gpe0} set going high set GPE0 status bits.
  *
+ * <p>The fixed-feature power button (ACPI 6.x §4.8.2.2.1.1, Table 4.13/4.14: PWRBTN_STS, bit 8 of
+ * PM1 status, write 1 to clear; PWRBTN_EN, bit 8 of PM1 enable) is pressed by the host through the
+ * {@link PowerButton} capability: the press sets PWRBTN_STS from the device's poll, and the SCI is
+ * raised if the guest has set PWRBTN_EN. The FADT says the button is there (PWR_BUTTON flag clear).
+ *
  * <p>Accesses of any width (1, 2, 4) at any offset are split into byte lanes: each lane reads or
  * writes the register that contains it, so a wide read returns the aligned register shifted, and
  * a 4-byte access at offset 0 touches PM1 status and PM1 enable together. Unknown offsets read 0
  * and log a rate-limited warning.
  */
 final class PowerManagementDevice
-        implements ChipsetDevice, PortIoIntercept, DeviceLifecycle, SaveRestore {
+        implements ChipsetDevice, PortIoIntercept, DeviceLifecycle, SaveRestore, PollDevice, PowerButton {
     private final Capabilities capabilities;
 
     @Override
@@ -74,6 +83,8 @@ final class PowerManagementDevice
 
     static final int PM1_EN_MASK = 0x0521;
     static final int PM1_STS_TMR = 0x0001;
+    /** PWRBTN_STS (PM1 status) and PWRBTN_EN (PM1 enable): bit 8 of both (ACPI 6.x Tables 4.13, 4.14). */
+    static final int PM1_PWRBTN = 0x0100;
     static final int PM1_CNT_SCI_EN = 0x0001;
     static final int PM1_CNT_SLP_EN = 0x2000;
     static final int GPE0_EN_MASK = 0x0F01;
@@ -102,6 +113,11 @@ final class PowerManagementDevice
     private final BiConsumer<PowerAction, String> power;
     private final LogRateLimiter unknownWarning = new LogRateLimiter(10, 5 * NANOS_PER_SECOND, System::nanoTime);
     private final LineInterruptTarget gpe0Target = this::setGpe0Line;
+    private final DeviceWaker waker;
+    /** A host press not yet taken over by {@link #poll()}. */
+    private final AtomicBoolean buttonPressed = new AtomicBoolean();
+    /** PWRBTN_EN as last written, for {@link #press()} to report without the device's lock. */
+    private volatile boolean buttonEnabled;
 
     private int pm1Status;
     private int pm1Enable;
@@ -120,9 +136,10 @@ final class PowerManagementDevice
     private long timerTicksAtBase;
 
     PowerManagementDevice(String name, int base, int sciIrq, LineInterrupt sci, VmClock clock,
-            BiConsumer<PowerAction, String> power) {
+            BiConsumer<PowerAction, String> power, DeviceWaker waker) {
         this.capabilities = Capabilities.builder().portIo(this).lifecycle(this).savedState(this)
-                .acpiPmBlock(acpiPmBlock(base, sciIrq)).build();
+                .pollDevice(this).powerButton(this).acpiPmBlock(acpiPmBlock(base, sciIrq)).build();
+        this.waker = waker;
         this.name = name;
         this.base = base;
         this.regions = List.of(new IoRegion("pm", base, PowerManagementHandle.LENGTH));
@@ -148,17 +165,37 @@ final class PowerManagementDevice
         generalOutput = GPO_INITIAL;
         timerBaseNanos = clock.nanos();
         timerTicksAtBase = 0;
+        buttonEnabled = false;
         updateSci();
     }
 
     /**
      * This block as the FADT describes it: PM1a event at +0 (status, enable), PM1a control at +4, the
      * 32-bit timer at +8, GPE0 at +0x0C (2 status bytes, 2 enable bytes), the reset register at +0x33
-     * with {@link #RESET_VALUE}, and S5 as SLP_TYP 0 (what {@link #sleep} powers off on).
+     * with {@link #RESET_VALUE}, S5 as SLP_TYP 0 (what {@link #sleep} powers off on), and the
+     * fixed-feature power button.
      */
     static AcpiPmBlock acpiPmBlock(int base, int sciIrq) {
         return new AcpiPmBlock(sciIrq, base + PM1_STS, base + PM1_CNT, base + PM_TMR, true, base + GPE0_STS,
-                GPE0_EN - GPE0_STS + 2, base + RESET, RESET_VALUE, S5_SLP_TYP);
+                GPE0_EN - GPE0_STS + 2, base + RESET, RESET_VALUE, S5_SLP_TYP, true);
+    }
+
+    // --- the power button -----------------------------------------------------------------------
+
+    @Override
+    public boolean press() {
+        buttonPressed.set(true);
+        waker.wake();
+        return buttonEnabled;
+    }
+
+    /** Takes over a host press: PWRBTN_STS, and the SCI if PWRBTN_EN is set. Runs under the device's lock. */
+    @Override
+    public void poll() {
+        if (buttonPressed.getAndSet(false)) {
+            pm1Status |= PM1_PWRBTN;
+            updateSci();
+        }
     }
 
     LineInterruptTarget gpe0Target() {
@@ -238,7 +275,10 @@ final class PowerManagementDevice
     private void writeRegister(int start, int value, int mask) {
         switch (start) {
             case PM1_STS -> pm1Status &= ~(value & mask);
-            case PM1_EN -> pm1Enable = merge(pm1Enable, value, mask) & PM1_EN_MASK;
+            case PM1_EN -> {
+                pm1Enable = merge(pm1Enable, value, mask) & PM1_EN_MASK;
+                buttonEnabled = (pm1Enable & PM1_PWRBTN) != 0;
+            }
             case PM1_CNT -> {
                 int v = merge(pm1Control, value, mask);
                 // SLP_EN is write-only: it triggers the transition and is never stored.
@@ -376,6 +416,8 @@ final class PowerManagementDevice
     @Override
     public void reset() {
         sci.setLevel(false);
+        // a press the guest never saw dies with it, as a real button's press does across a reset
+        buttonPressed.set(false);
         powerOnState();
     }
 
@@ -423,6 +465,7 @@ final class PowerManagementDevice
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             pm1Status = in.readUnsignedShort();
             pm1Enable = in.readUnsignedShort() & PM1_EN_MASK;
+            buttonEnabled = (pm1Enable & PM1_PWRBTN) != 0;
             pm1Control = in.readUnsignedShort() & ~PM1_CNT_SLP_EN;
             gpe0Status = in.readUnsignedShort();
             gpe0Enable = in.readUnsignedShort() & GPE0_EN_MASK;

@@ -21,7 +21,7 @@ public final class PowerManagementResolver extends ChipsetDeviceResolver<PowerMa
         BoardServices board = context.board();
         int base = handle.pioBase();
         PowerManagementDevice device = new PowerManagementDevice(context.deviceName(), base, SCI_IRQ,
-                board.newLine(LineSets.IRQ, "sci", SCI_IRQ), board.clock(), board::requestPower);
+                board.newLine(LineSets.IRQ, "sci", SCI_IRQ), board.clock(), board::requestPower, board.waker());
         board.addLineTarget(LineSets.GPE0, 0, PowerManagementDevice.GPE0_LINES - 1, 0,
                 device.gpe0Target());
         return device;

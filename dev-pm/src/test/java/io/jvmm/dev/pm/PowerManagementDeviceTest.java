@@ -13,6 +13,7 @@ import io.jvmm.api.device.LineInterruptTarget;
 import io.jvmm.api.device.LineSets;
 import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.PowerAction;
+import io.jvmm.api.device.PowerButton;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.handles.PowerManagementHandle;
 import io.jvmm.api.resource.ConfigException;
@@ -74,7 +75,8 @@ class PowerManagementDeviceTest {
     @Test
     void declaredAcpiBlockMatchesTheRegisters() {
         io.jvmm.api.device.AcpiPmBlock acpi = device.capabilities().acpiPmBlock().orElseThrow();
-        assertEquals(new io.jvmm.api.device.AcpiPmBlock(9, 0x400, 0x404, 0x408, true, 0x40C, 4, 0x433, 1, 0), acpi);
+        assertEquals(new io.jvmm.api.device.AcpiPmBlock(9, 0x400, 0x404, 0x408, true, 0x40C, 4, 0x433, 1, 0, true),
+                acpi);
         assertEquals(sci.vector(), acpi.sciIrq());
         // SLP_TYP from \_S5 with SLP_EN, written where PM1a_CNT_BLK says
         write(acpi.pm1aControlPort() - BASE, 2, (acpi.s5SleepType() << 10) | 0x2000 | 1);
@@ -449,5 +451,60 @@ class PowerManagementDeviceTest {
         assertTrue(allocated >= 0, "this JVM cannot count allocated bytes");
         // 40,000 accesses: anything per access would be hundreds of KiB.
         assertTrue(allocated < 4096, "register accesses allocated " + allocated + " bytes");
+    }
+
+    // --- the fixed-feature power button (ACPI 6.x §4.8.2.2.1.1) ---------------------------------
+
+    private PowerButton button() {
+        return device.capabilities().powerButton().orElseThrow();
+    }
+
+    @Test
+    void powerButtonPressSetsPwrbtnStsFromThePollAndRaisesSciOnlyWhenEnabled() {
+        int wakes = board.waker().wakes();
+        assertFalse(button().press(), "the guest has not enabled PWRBTN_EN yet");
+        assertEquals(wakes + 1, board.waker().wakes(), "a press wakes the device");
+        assertEquals(0, read(0x00, 2) & 0x100, "nothing changes before the device's poll");
+        device.capabilities().pollDevice().orElseThrow().poll();
+        assertEquals(0x100, read(0x00, 2) & 0x100, "PWRBTN_STS set");
+        assertFalse(sci.level(), "PWRBTN_EN clear: no SCI");
+        write(0x02, 2, 0x100); // PWRBTN_EN
+        assertTrue(sci.level(), "enabling with the status set raises the SCI");
+        write(0x00, 2, 0x100); // write 1 to clear
+        assertEquals(0, read(0x00, 2) & 0x100);
+        assertFalse(sci.level());
+
+        assertTrue(button().press(), "the guest listens now");
+        device.capabilities().pollDevice().orElseThrow().poll();
+        assertTrue(sci.level(), "an enabled press raises the SCI");
+        assertEquals(0x40, read(0x18, 2) & 0x40, "GLBSTS shows a PM1 event");
+        device.capabilities().pollDevice().orElseThrow().poll();
+        write(0x00, 2, 0x100);
+        assertFalse(sci.level(), "one press is one event");
+    }
+
+    @Test
+    void theFixedButtonTheFadtAnnouncesIsThere() {
+        assertTrue(device.capabilities().acpiPmBlock().orElseThrow().fixedPowerButton());
+        assertTrue(device.capabilities().powerButton().isPresent());
+    }
+
+    @Test
+    void resetForgetsAPressAndTheEnable() {
+        write(0x02, 2, 0x100);
+        assertTrue(button().press());
+        ((io.jvmm.api.device.DeviceLifecycle) device).reset();
+        device.capabilities().pollDevice().orElseThrow().poll();
+        assertEquals(0, read(0x00, 2) & 0x100, "the press died with the reset");
+        assertFalse(button().press(), "PWRBTN_EN is clear after a reset");
+    }
+
+    @Test
+    void restoredEnableIsWhatAPressReports() {
+        write(0x02, 2, 0x100);
+        SavedStateBlob saved = device.capabilities().savedState().orElseThrow().save();
+        ((io.jvmm.api.device.DeviceLifecycle) device).reset();
+        device.capabilities().savedState().orElseThrow().restore(saved);
+        assertTrue(button().press());
     }
 }

@@ -27,8 +27,11 @@ public final class AcpiTableBuilder {
     private static final Logger LOG = LoggerFactory.getLogger(AcpiTableBuilder.class);
     /** The RSDP's usual place: the start of the BIOS read-only area a legacy OS scans (§5.2.5.1). */
     public static final long DEFAULT_BASE = 0xE0000;
-    /** The tables must end below 1 MiB, inside the e820-reserved BIOS area. */
-    public static final long DEFAULT_LIMIT = 0x10_0000;
+    /**
+     * The tables must end inside the e820-reserved BIOS area, below the reset-vector stub that direct
+     * Linux boots get at 0xFFF00 ({@code io.jvmm.runtime.loader.ResetVectorStub}).
+     */
+    public static final long DEFAULT_LIMIT = 0xF_FF00;
 
     static final byte[] OEM_ID = ascii("JVMM  ");
     static final String OEM_TABLE_PREFIX = "JVMM";
@@ -188,6 +191,9 @@ public final class AcpiTableBuilder {
             b.put(92, (byte) pm.gpe0Length());
             if (pm.pmTimer32Bit()) {
                 flags |= FADT_TMR_VAL_EXT;
+            }
+            if (pm.fixedPowerButton()) {
+                flags &= ~FADT_PWR_BUTTON; // the power button is the fixed-feature one, PWRBTN_STS/EN in PM1
             }
             if (pm.resetPort() >= 0) {
                 flags |= FADT_RESET_REG_SUP;

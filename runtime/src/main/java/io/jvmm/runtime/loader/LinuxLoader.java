@@ -2,6 +2,7 @@ package io.jvmm.runtime.loader;
 
 import io.jvmm.api.hv.CpuBootState;
 import io.jvmm.api.hv.GuestMemory;
+import io.jvmm.api.hv.HypervisorException;
 import io.jvmm.runtime.acpi.AcpiTables;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -67,8 +68,22 @@ public final class LinuxLoader {
     }
 
     /**
+     * {@link #load(GuestMemory, ImageFile, ImageFile, String, AcpiTables)}, and the reset-vector stub's
+     * ROM page at the top of the 4 GiB space ({@link ResetVectorStub#mapTop}), so that a CPU reset
+     * state finds it too.
+     */
+    public static LoadedPayload load(GuestMemory memory, RomMapper rom, ImageFile kernel, ImageFile initrd,
+            String cmdline, AcpiTables acpi) throws PayloadException, HypervisorException {
+        LoadedPayload loaded = load(memory, kernel, initrd, cmdline, acpi);
+        ResetVectorStub.mapTop(rom);
+        return loaded;
+    }
+
+    /**
      * Checks and loads the kernel, and the board's ACPI tables: written at their place (inside the
-     * e820-reserved BIOS area), their RSDP named in the zero page or the PVH start info.
+     * e820-reserved BIOS area), their RSDP named in the zero page or the PVH start info. The
+     * reset-vector stub ({@link ResetVectorStub}) goes to F000:FF00, where Linux's BIOS reboot method
+     * jumps to.
      *
      * @param acpi the tables, or null for none
      */
@@ -88,9 +103,10 @@ public final class LinuxLoader {
         byte[] cmdlineBytes = commandLineBytes(cmdline);
         // inside [EBDA_START, HIMEM_START), which the e820 map reserves, so the OS leaves the tables intact
         if (acpi != null && (acpi.base() < X86Layout.EBDA_START
-                || acpi.base() + acpi.image().length > X86Layout.HIMEM_START)) {
+                || acpi.base() + acpi.image().length > ResetVectorStub.LOW_ADDRESS)) {
             throw new IllegalArgumentException(String.format("ACPI tables at 0x%x are outside the reserved "
-                    + "BIOS area [0x%x, 0x%x)", acpi.base(), X86Layout.EBDA_START, X86Layout.HIMEM_START));
+                    + "BIOS area below the reset-vector stub [0x%x, 0x%x)", acpi.base(), X86Layout.EBDA_START,
+                    ResetVectorStub.LOW_ADDRESS));
         }
         if (ElfKernel.hasElfMagic(image)) {
             return loadElf(memory, ElfKernel.parse(image, what), image, what, initrd, cmdlineBytes, acpi);
@@ -233,7 +249,10 @@ public final class LinuxLoader {
         buffer.putLong(offset, acpi == null ? 0 : acpi.rsdpAddress());
     }
 
-    /** The command line (NUL-terminated), the initrd and the ACPI tables: the same for every protocol. */
+    /**
+     * The command line (NUL-terminated), the initrd, the ACPI tables and the reset-vector stub: the same
+     * for every protocol.
+     */
     private static void writeCommon(GuestMemory memory, byte[] cmdline, ImageFile initrd, InitrdPlacement ramdisk,
             AcpiTables acpi) {
         byte[] terminated = new byte[cmdline.length + 1];
@@ -245,6 +264,7 @@ public final class LinuxLoader {
         if (acpi != null) {
             memory.write(acpi.base(), acpi.image());
         }
+        ResetVectorStub.writeLow(memory);
     }
 
     /**

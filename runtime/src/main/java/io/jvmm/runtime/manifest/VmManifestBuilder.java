@@ -10,6 +10,7 @@ import io.jvmm.api.handles.I8042Handle;
 import io.jvmm.api.handles.MissingDevHandle;
 import io.jvmm.api.handles.MultiplexedKeyboardHandle;
 import io.jvmm.api.handles.Pl011Handle;
+import io.jvmm.api.handles.ResetControlHandle;
 import io.jvmm.api.handles.Serial16550Handle;
 import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.resource.Resource;
@@ -24,11 +25,15 @@ import java.util.Objects;
 /**
  * Builds the chipset part of a VM manifest for one chipset type and architecture: a port of
  * OpenVMM's {@code vm_manifest_builder}. Device names, claims, order and base-chipset flags are the
- * seed's, so that manifests (and saved states keyed by device name) stay comparable.
+ * seed's, so that manifests (and saved states keyed by device name) stay comparable; the one
+ * addition is {@code reset-control} (port 0xCF9) on {@code unenlightened-linux-direct} x86, after the
+ * seed's devices and before the battery.
  *
  * <p>A mutable, single-use fluent builder; {@link #build()} does not change it.
  */
 public final class VmManifestBuilder {
+    /** The name of the 0xCF9 reset control device on {@code unenlightened-linux-direct} x86. */
+    public static final String RESET_CONTROL_NAME = "reset-control";
     private static final List<String> SERIAL_16550_NAMES =
             List.of("serial-com1", "serial-com2", "serial-com3", "serial-com4");
 
@@ -209,6 +214,9 @@ public final class VmManifestBuilder {
                         .build();
                 maybeAttachArchSerial(devices, true);
                 attachMissingArchPorts(devices, false);
+                if (isX86) {
+                    attachResetControl(devices);
+                }
                 attachBatteryIfRequested(devices);
             }
             case HYPERV_GEN2_UEFI, HYPERV_GEN2_LINUX_DIRECT -> {
@@ -257,6 +265,15 @@ public final class VmManifestBuilder {
     private void attachI8042(List<ChipsetDeviceHandle> devices) {
         devices.add(new ChipsetDeviceHandle("i8042",
                 new I8042Handle(new MultiplexedKeyboardHandle(0).toResource()).toResource()));
+    }
+
+    /**
+     * jvmm's addition to the seed's device list: the reset control register at 0xCF9 beside the
+     * generic PCI bus (whose ports around it it leaves free), so Linux's {@code reboot=pci} and the
+     * reset-vector stub of direct boots reset the VM.
+     */
+    private static void attachResetControl(List<ChipsetDeviceHandle> devices) {
+        devices.add(new ChipsetDeviceHandle(RESET_CONTROL_NAME, ResetControlHandle.INSTANCE.toResource()));
     }
 
     private void attachBatteryIfRequested(List<ChipsetDeviceHandle> devices) {

@@ -54,6 +54,7 @@ public final class VmLauncher {
     private Runnable firstExit;
     private boolean checkOnly;
     private boolean acpiTables;
+    private boolean acpiTablesForFirmware;
 
     public VmLauncher(ModuleLayer layer) {
         this.layer = Objects.requireNonNull(layer, "layer");
@@ -69,10 +70,10 @@ public final class VmLauncher {
     }
 
     /**
-     * Gives x86 Linux boots ACPI tables generated from the board (default off, experimental). The
-     * tables are built in both stages: {@link #prepare} checks the payload with them, {@link #launch}
-     * loads them. (Issue 16's stall in the nested-KVM L1 was QEMU's TCG SVM with 2 L1 CPUs, not the
-     * tables: the L1 runs with 1 CPU now.)
+     * Gives x86 Linux boots ACPI tables generated from the board (off unless asked for here; {@code
+     * jvmm run} asks unless {@code --no-acpi}). The tables are built in both stages: {@link #prepare}
+     * checks the payload with them, {@link #launch} loads them. (Issue 16's stall in the nested-KVM L1
+     * was QEMU's TCG SVM with 2 L1 CPUs, not the tables: the L1 runs with 1 CPU now.)
      */
     public VmLauncher acpiTables(boolean on) {
         this.acpiTables = on;
@@ -80,22 +81,40 @@ public final class VmLauncher {
     }
 
     /**
-     * The ACPI tables for a board, or null: tables are off ({@link #acpiTables(boolean)}) or the
-     * guest is not x86. {@code jvmm check} passes them to {@link #checkPayload(GuestPayload, long, AcpiTables)}.
+     * Also gives x86 firmware of at most 64 KiB the tables (at 0xE0000, below its low copy), for
+     * guests of ours that walk them as an OS would; off unless asked for ({@code jvmm run --acpi}
+     * given explicitly): firmware normally brings its own tables, or none.
      */
-    public AcpiTables tablesFor(VmManifest manifest, PreparedBoard board, int vcpus) throws LaunchException {
-        return acpiTables(manifest, board.chipset(), vcpus);
+    public VmLauncher acpiTablesForFirmware(boolean on) {
+        this.acpiTablesForFirmware = on;
+        return this;
+    }
+
+    /**
+     * The ACPI tables for a board, or null: tables are off for this kind of payload ({@link
+     * #acpiTables(boolean)}, {@link #acpiTablesForFirmware(boolean)}), or the guest is not x86. {@code jvmm
+     * check} passes them to {@link #checkPayload(GuestPayload, long, AcpiTables)}.
+     *
+     * @param payload what is booted; null for "not known", which gets no tables
+     */
+    public AcpiTables tablesFor(VmManifest manifest, PreparedBoard board, int vcpus, GuestPayload payload)
+            throws LaunchException {
+        return acpiTables(manifest, board.chipset(), vcpus, payload);
     }
 
     /** @throws LaunchException (a configuration error) when this board cannot be described */
-    private AcpiTables acpiTables(VmManifest manifest, Chipset chipset, int vcpus) throws LaunchException {
-        if (!acpiTables || manifest.arch() != MachineArch.X86_64) {
+    private AcpiTables acpiTables(VmManifest manifest, Chipset chipset, int vcpus, GuestPayload payload)
+            throws LaunchException {
+        boolean wanted = payload instanceof GuestPayload.Linux ? acpiTables
+                : payload instanceof GuestPayload.Firmware && acpiTablesForFirmware;
+        if (!wanted || manifest.arch() != MachineArch.X86_64) {
             return null;
         }
         try {
             return ChipsetAcpi.tables(manifest, chipset, vcpus);
         } catch (RuntimeException e) {
-            throw new LaunchException("could not build the ACPI tables for this board: " + e.getMessage(), true, e);
+            throw new LaunchException("could not build the ACPI tables for this board: " + e.getMessage()
+                    + " (--no-acpi boots the kernel without them)", true, e);
         }
     }
 
@@ -275,7 +294,7 @@ public final class VmLauncher {
         String payload = null;
         try {
             payload = checkPayload(spec.payload(), spec.memoryBytes(),
-                    board == null ? null : tablesFor(spec.manifest(), board, spec.vcpus()));
+                    board == null ? null : tablesFor(spec.manifest(), board, spec.vcpus(), spec.payload()));
         } catch (LaunchException e) {
             problems.add(e);
         }
@@ -323,7 +342,7 @@ public final class VmLauncher {
         // x86 Linux boots can get ACPI tables describing this board (fixed for the VM's life)
         AcpiTables acpi;
         try {
-            acpi = acpiTables(spec.manifest(), chipset, machine.vcpuCount());
+            acpi = acpiTables(spec.manifest(), chipset, machine.vcpuCount(), spec.payload());
         } catch (LaunchException e) {
             prepared.close();
             partition.close();
@@ -397,7 +416,7 @@ public final class VmLauncher {
         byte[] rd = l.initrd();
         ImageFile initrd = rd == null ? null : new ImageFile("initrd", rd);
         String cmdline = l.cmdline();
-        return (memory, rom) -> LinuxLoader.load(memory, kernel, initrd, cmdline, acpi);
+        return (memory, rom) -> LinuxLoader.load(memory, rom, kernel, initrd, cmdline, acpi);
     }
 
     /** ROM stays mapped across resets: mapping the same image at the same place again is a no-op. */

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /** The generated tables: checksums, pointers, and the fields an OS acts on (ACPI 6.x §5.2). */
 class AcpiTablesTest {
     /** dev-pm's block at 0x400 with SCI 9, as PowerManagementDevice declares it. */
-    static final AcpiPmBlock PM = new AcpiPmBlock(9, 0x400, 0x404, 0x408, true, 0x40C, 4, 0x433, 1, 0);
+    static final AcpiPmBlock PM = new AcpiPmBlock(9, 0x400, 0x404, 0x408, true, 0x40C, 4, 0x433, 1, 0, true);
 
     static AcpiPlatform pc(int vcpus) {
         return new AcpiPlatform(vcpus, Optional.of(PM), true, true, true, true, 0x32, false, false, List.of(
@@ -145,6 +145,8 @@ class AcpiTablesTest {
         assertEquals(0, flags & (1 << 20), "not hardware-reduced");
         assertTrue((flags & (1 << 8)) != 0, "32-bit timer");
         assertTrue((flags & (1 << 10)) != 0, "reset register supported");
+        assertEquals(0, flags & (1 << 4), "PWR_BUTTON clear: the fixed-feature power button is there");
+        assertTrue((flags & (1 << 5)) != 0, "SLP_BUTTON set: no sleep button");
         // RESET_REG: system I/O, 8 bits, byte access, port 0x433; RESET_VALUE 1
         assertEquals("0108000133040000" + "00000000", HexFormat.of().formatHex(
                 AcpiTableBuilder.build(pc(1)).table("FACP").bytes(), 116, 128));
@@ -154,6 +156,14 @@ class AcpiTablesTest {
         assertEquals(32, f.get(149));
         assertEquals(0x400, f.getLong(152));
         assertEquals(0x408, f.getLong(212), "X_PM_TMR_BLK");
+    }
+
+    @Test
+    void aPmBlockWithoutTheFixedPowerButtonSaysSo() {
+        AcpiPmBlock noButton = new AcpiPmBlock(9, 0x400, 0x404, 0x408, true, 0x40C, 4, 0x433, 1, 0);
+        AcpiPlatform p = new AcpiPlatform(1, Optional.of(noButton), true, true, true, true, 0x32, false, false,
+                List.of());
+        assertTrue((le(AcpiTableBuilder.build(p).table("FACP").bytes()).getInt(112) & (1 << 4)) != 0, "PWR_BUTTON set");
     }
 
     @Test

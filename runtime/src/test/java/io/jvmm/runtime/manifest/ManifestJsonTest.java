@@ -277,8 +277,9 @@ class ManifestJsonTest {
                 "device 'io-delay-0xed' ($.devices[5]): no resolver for chipset_device:missing_dev",
                 "device 'missing-vmware-backdoor' ($.devices[6]): no resolver for chipset_device:missing_dev",
                 "device 'missing-gameport' ($.devices[7]): no resolver for chipset_device:missing_dev",
-                "device 'battery' ($.devices[8]): no resolver for chipset_device:battery_x64",
-                "device 'battery' ($.devices[8].config.source): no resolver for battery_source:fixed"), missing);
+                "device 'reset-control' ($.devices[8]): no resolver for chipset_device:reset_control",
+                "device 'battery' ($.devices[9]): no resolver for chipset_device:battery_x64",
+                "device 'battery' ($.devices[9].config.source): no resolver for battery_source:fixed"), missing);
         // With the resolvers, the same unresolved manifest reports nothing missing.
         assertEquals(List.of(), ManifestJson.missingResources(m, registry));
     }
@@ -323,15 +324,15 @@ class ManifestJsonTest {
             nested.putObject("config").put("port", 4444);
         });
         VmManifest m = json.read(doc, registry);
-        ChipsetDeviceHandle virtio = m.devices().get(9);
+        ChipsetDeviceHandle virtio = m.devices().get(10);
         assertEquals("virtio_console", virtio.resource().id());
         assertInstanceOf(UnresolvedHandle.class, virtio.resource().handle());
         assertEquals(TREE.readTree(doc), TREE.readTree(json.write(m)));
         assertTrue(json.write(m).contains("\"ratio\": 1.50"), json.write(m));
         assertTrue(json.write(m).replaceAll("\\s", "").contains("\"zeta\":1,\"alpha\":2"), "member order kept");
         assertEquals(List.of(
-                new MissingResource("virtio-console", "$.devices[9]", "chipset_device", "virtio_console"),
-                new MissingResource("virtio-console", "$.devices[9].config.backend", "serial_backend", "tcp_socket")),
+                new MissingResource("virtio-console", "$.devices[10]", "chipset_device", "virtio_console"),
+                new MissingResource("virtio-console", "$.devices[10].config.backend", "serial_backend", "tcp_socket")),
                 ManifestJson.missingResources(m, registry));
         // Reading it twice gives equal manifests: the opaque copy has value equality.
         assertEquals(m, json.read(doc, registry));
@@ -451,8 +452,8 @@ class ManifestJsonTest {
                 "$.devices[3].config.io.config.colour", "this object takes no keys");
         rejectSample(root -> at(root, "/devices/5/config/pio/0").put("colour", "red"),
                 "$.devices[5].config.pio[0].colour", "known keys: name, start, end");
-        rejectSample(root -> at(root, "/devices/8/config/source/config").put("colour", "red"),
-                "$.devices[8].config.source.config.colour", "known keys: present, charging");
+        rejectSample(root -> at(root, "/devices/9/config/source/config").put("colour", "red"),
+                "$.devices[9].config.source.config.colour", "known keys: present, charging");
         rejectSample(root -> at(root, "/devices/1/config").put("odd key", 1),
                 "$.devices[1].config[\"odd key\"]", "unknown key \"odd key\"");
     }
@@ -509,8 +510,8 @@ class ManifestJsonTest {
                 "expected \"chipset_device\", got \"serial_backend\"");
         rejectSample(root -> at(root, "/devices/2/config/io").put("kind", "chipset_device"),
                 "$.devices[2].config.io.kind", "expected \"serial_backend\", got \"chipset_device\"");
-        rejectSample(root -> at(root, "/devices/8/config/source").put("kind", 1),
-                "$.devices[8].config.source.kind", "expected \"battery_source\", got 1");
+        rejectSample(root -> at(root, "/devices/9/config/source").put("kind", 1),
+                "$.devices[9].config.source.kind", "expected \"battery_source\", got 1");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.jvmm.api.handles.FixedBatteryHandle;
 import io.jvmm.api.handles.I8042Handle;
 import io.jvmm.api.handles.MultiplexedKeyboardHandle;
 import io.jvmm.api.handles.Pl011Handle;
+import io.jvmm.api.handles.ResetControlHandle;
 import io.jvmm.api.handles.Serial16550Handle;
 import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.input.KeyboardInput;
@@ -72,6 +73,8 @@ final class TestResolvers {
                         DebugconHandle.class, DebugconHandle::parse),
                 new ParseOnly<I8042Handle, ChipsetDevice>(ResourceKinds.CHIPSET_DEVICE, I8042Handle.ID,
                         I8042Handle.class, I8042Handle::parse),
+                new ParseOnly<ResetControlHandle, ChipsetDevice>(ResourceKinds.CHIPSET_DEVICE, ResetControlHandle.ID,
+                        ResetControlHandle.class, ResetControlHandle::parse),
                 new ParseOnly<BatteryHandle, ChipsetDevice>(ResourceKinds.CHIPSET_DEVICE, BatteryHandle.ID_X64,
                         BatteryHandle.class, c -> BatteryHandle.parse(MachineArch.X86_64, c)),
                 new ParseOnly<BatteryHandle, ChipsetDevice>(ResourceKinds.CHIPSET_DEVICE, BatteryHandle.ID_AARCH64,

@@ -24,6 +24,7 @@ import io.jvmm.api.handles.MissingDevHandle;
 import io.jvmm.api.handles.MissingDevHandle.Claim;
 import io.jvmm.api.handles.MultiplexedKeyboardHandle;
 import io.jvmm.api.handles.Pl011Handle;
+import io.jvmm.api.handles.ResetControlHandle;
 import io.jvmm.api.handles.Serial16550Handle;
 import io.jvmm.api.handles.SerialBase;
 import io.jvmm.api.hv.MachineArch;
@@ -79,6 +80,11 @@ class VmManifestBuilderTest {
             missing("io-delay-0xed", pio("delay", 0xed, 0xed)),
             missing("missing-vmware-backdoor", pio("backdoor", 0x5658, 0x5659)),
             missing("missing-gameport", pio("gameport", 0x201, 0x201)));
+
+    /** jvmm's addition on unenlightened-linux-direct x86: the 0xCF9 reset control register. */
+    static final ChipsetDeviceHandle RESET_CONTROL = dev("reset-control", "reset_control", ResetControlHandle.INSTANCE);
+    /** The seed's architectural ports of unenlightened-linux-direct x86, and jvmm's reset control after them. */
+    static final List<ChipsetDeviceHandle> ULD_PORTS = devices(ARCH_PORTS, RESET_CONTROL);
 
     static final List<ChipsetDeviceHandle> PCAT_MISSING = List.of(
             missing("missing-pic", pio("primary", 0x20, 0x21), pio("secondary", 0xa0, 0xa1)),
@@ -148,7 +154,7 @@ class VmManifestBuilderTest {
     static Stream<Arguments> defaults() {
         return Stream.of(
                 Arguments.of(HYPERV_GEN1, X86_64, devices(I8042, COM_DISCONNECTED, ARCH_PORTS), GEN1_FLAGS),
-                Arguments.of(UNENLIGHTENED_LINUX_DIRECT, X86_64, devices(MISSING_SERIAL, ARCH_PORTS), ULD_X86_FLAGS),
+                Arguments.of(UNENLIGHTENED_LINUX_DIRECT, X86_64, devices(MISSING_SERIAL, ULD_PORTS), ULD_X86_FLAGS),
                 Arguments.of(UNENLIGHTENED_LINUX_DIRECT, AARCH64, devices(), NO_FLAGS),
                 Arguments.of(HYPERV_GEN2_UEFI, X86_64, devices(MISSING_SERIAL, ARCH_PORTS, PCAT_MISSING),
                         GEN2_UEFI_X86_FLAGS),
@@ -216,7 +222,7 @@ class VmManifestBuilderTest {
     static Stream<Arguments> serialAB() {
         return Stream.of(
                 Arguments.of(HYPERV_GEN1, X86_64, devices(I8042, COM_AB, ARCH_PORTS)),
-                Arguments.of(UNENLIGHTENED_LINUX_DIRECT, X86_64, devices(COM_AB, ARCH_PORTS)),
+                Arguments.of(UNENLIGHTENED_LINUX_DIRECT, X86_64, devices(COM_AB, ULD_PORTS)),
                 Arguments.of(UNENLIGHTENED_LINUX_DIRECT, AARCH64, pl011(A, B)),
                 Arguments.of(HYPERV_GEN2_UEFI, X86_64, devices(COM_AB, ARCH_PORTS, PCAT_MISSING)),
                 Arguments.of(HYPERV_GEN2_UEFI, AARCH64, pl011(A, B)),
@@ -457,7 +463,7 @@ class VmManifestBuilderTest {
                         GEN1_FLAGS.with(HYPERV_FRAMEBUFFER, false).with(HYPERV_VGA, false)
                                 .with(UNDERHILL_VGA_PROXY, true).with(WINBOND_SUPER_IO_AND_FLOPPY_FULL, false)
                                 .with(WINBOND_SUPER_IO_AND_FLOPPY_STUB, true)),
-                Arguments.of(UNENLIGHTENED_LINUX_DIRECT, devices(dc, com, ARCH_PORTS, bat),
+                Arguments.of(UNENLIGHTENED_LINUX_DIRECT, devices(dc, com, ULD_PORTS, bat),
                         ULD_X86_FLAGS.with(GENERIC_PSP, true).with(HYPERV_FRAMEBUFFER, true)
                                 .with(HYPERV_GUEST_WATCHDOG, true)),
                 Arguments.of(HYPERV_GEN2_UEFI, devices(dc, com, ARCH_PORTS, PCAT_MISSING, bat),
