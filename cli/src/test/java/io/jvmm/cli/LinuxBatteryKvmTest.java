@@ -25,7 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  * ctl battery 40%} over the control socket, and the guest, polling, sees 40 without a reboot. That
  * the change came through the GPE0/SCI notify path ({@code \_GPE._E09}: {@code Notify(BAT0, 0x80)})
  * shows in GPE 9's count in {@code /sys/firmware/acpi/interrupts}. Then {@code poweroff -f}
- * (ACPI S5) ends the run with exit 0, and Linux must not have logged an ACPI error.
+ * (ACPI S5) ends the run with exit 0, and Linux must not have logged an ACPI error. The same boot
+ * checks the PCI root bridge dev-pci-bus declares: Linux finds {@code PCI0} ({@code PNP0A03})
+ * through ACPI, takes bus 0's I/O and memory windows and bus range from its {@code _CRS} without
+ * clipping any by an e820 reservation, and reads the i440FX's class at 00:00.0.
  *
  * <p>The board is the default chipset's plus an i8042 (from {@code jvmm manifest}, edited), so
  * that the keyboard controller's node is there too. Needs what {@link LinuxAcpiKvmTest} needs.
@@ -60,6 +63,11 @@ class LinuxBatteryKvmTest {
             "echo \"JVMM-FACT gpe09 after: $(cat /sys/firmware/acpi/interrupts/gpe09)\"",
             "echo \"JVMM-FACT ac online after: $(cat /sys/class/power_supply/AC/online)\"",
             "dmesg | grep -E 'ACPI (BIOS )?(Error|Warning)' | sed 's/^/JVMM-DMESG /'",
+            // the PCI root bridge PCI0 (dev-pci-bus's node): found through ACPI, its _CRS windows taken
+            "echo \"JVMM-FACT pci0 node: $(ls -d /sys/bus/acpi/devices/PNP0A03:00 2>&1)\"",
+            "echo \"JVMM-FACT host bridge class: $(cat /sys/bus/pci/devices/0000:00:00.0/class 2>&1)\"",
+            "dmesg | grep -E 'PCI Root Bridge|root bus resource|PNP0A03|clipped|E820 reservations|PCI: Using' "
+                    + "| sed 's/^/JVMM-PCI /'",
             "echo \"" + DONE + "\"",
             "poweroff -f",
             "");
@@ -138,7 +146,8 @@ class LinuxBatteryKvmTest {
 
         assertTrue(console.contains(DONE), "/init did not get to its power-off" + why);
         String devices = fact(facts, "JVMM-FACT acpi devices:");
-        for (String hid : List.of("PNP0C0A:", "ACPI0003:", "PNP0303:", "PNP0F13:", "PNP0B00:", "PNP0501:")) {
+        for (String hid : List.of("PNP0C0A:", "ACPI0003:", "PNP0303:", "PNP0F13:", "PNP0B00:", "PNP0501:",
+                "PNP0A03:")) {
             assertTrue(devices.contains(hid), hid + " not in /sys/bus/acpi/devices" + why);
         }
         assertEquals(FIRST + "95", fact(facts, FIRST), "--battery 95%" + why);
@@ -150,6 +159,20 @@ class LinuxBatteryKvmTest {
         assertTrue(facts.stream().noneMatch(l -> l.startsWith("JVMM-DMESG")) && !console.contains("ACPI Error")
                 && !console.contains("ACPI BIOS Error"), "ACPI complained" + why);
         assertTrue(facts.stream().noneMatch(l -> l.contains("insmod")), "a module did not load" + why);
+        // the root bridge: Linux found PCI0 through ACPI and took bus 0's windows from its _CRS
+        assertEquals("JVMM-FACT pci0 node: /sys/bus/acpi/devices/PNP0A03:00", fact(facts, "JVMM-FACT pci0 node:"),
+                why);
+        assertEquals("JVMM-FACT host bridge class: 0x060000", fact(facts, "JVMM-FACT host bridge class:"),
+                "the i440FX at 00:00.0" + why);
+        String pci = String.join("\n", facts.stream().filter(l -> l.startsWith("JVMM-PCI")).toList());
+        for (String line : List.of("PCI Root Bridge [PCI0] (domain 0000 [bus 00-ff])",
+                "pci_bus 0000:00: root bus resource [io  0x0000-0x0cf7 window]",
+                "pci_bus 0000:00: root bus resource [io  0x0d00-0xffff window]",
+                "pci_bus 0000:00: root bus resource [mem 0xc0000000-0xfebfffff window]",
+                "pci_bus 0000:00: root bus resource [bus 00-ff]")) {
+            assertTrue(pci.contains(line), "no '" + line + "' in Linux's log:\n" + pci + why);
+        }
+        assertTrue(!pci.contains("clipped"), "Linux clipped a window by an e820 reservation:\n" + pci + why);
         assertEquals(0, p.exitValue(), "a power-off ends the run with 0" + why);
     }
 

@@ -24,6 +24,10 @@ import java.util.regex.Pattern;
  * port) declares them all ({@link Capabilities.Builder#acpiNodes(List)}); only the first gets the
  * device's port and MMIO regions in its {@code _CRS}, the others list just their {@link #irqs()}.
  *
+ * <p>A bridge also lists in its {@code _CRS} what it passes on to the devices behind it: its
+ * {@link #windows()} (bus numbers, I/O ports, memory), as address space descriptors marked
+ * ResourceProducer (§6.4.3.5), after the resources it consumes itself.
+ *
  * @param name the preferred 4-character ACPI name ({@code [A-Z_][A-Z0-9_]{3}}, e.g. {@code COM1});
  *     the board renames a node whose name another node already uses and says so in its log
  * @param hid the hardware ID: a 7-character EISA/PNP ID such as {@code PNP0501} (encoded as
@@ -33,9 +37,10 @@ import java.util.regex.Pattern;
  * @param registers the device registers the node's methods and GPE handlers use, by name
  * @param methods the node's control methods (none take arguments)
  * @param gpeHandlers what the board's GPE methods do for the GPE0 bits this node's device raises
+ * @param windows the ranges a bridge forwards to the devices behind it, in {@code _CRS} order
  */
 public record AcpiNode(String name, String hid, int uid, List<Integer> irqs, List<Register> registers,
-        List<Method> methods, List<GpeHandler> gpeHandlers) {
+        List<Method> methods, List<GpeHandler> gpeHandlers, List<Window> windows) {
     private static final Pattern NAME = Pattern.compile("[A-Z_][A-Z0-9_]{3}");
     private static final Pattern EISA_ID = Pattern.compile("[A-Z]{3}[0-9A-F]{4}");
     private static final Pattern ACPI_ID = Pattern.compile("[A-Z0-9_]{4}[0-9A-F]{4}");
@@ -49,6 +54,7 @@ public record AcpiNode(String name, String hid, int uid, List<Integer> irqs, Lis
         registers = List.copyOf(registers);
         methods = List.copyOf(methods);
         gpeHandlers = List.copyOf(gpeHandlers);
+        windows = List.copyOf(windows);
         checkName("ACPI name", name);
         if (!isEisaId(hid) && !ACPI_ID.matcher(hid).matches()) {
             throw new IllegalArgumentException("_HID '" + hid + "' is neither a PNP ID (3 letters, 4 hex digits) "
@@ -85,9 +91,15 @@ public record AcpiNode(String name, String hid, int uid, List<Integer> irqs, Lis
         }
     }
 
+    /** A node without {@link #windows()}: a device that is not a bridge. */
+    public AcpiNode(String name, String hid, int uid, List<Integer> irqs, List<Register> registers,
+            List<Method> methods, List<GpeHandler> gpeHandlers) {
+        this(name, hid, uid, irqs, registers, methods, gpeHandlers, List.of());
+    }
+
     /** A node with a {@code _HID}, {@code _UID} and {@code _CRS} only. */
     public AcpiNode(String name, String hid, int uid, List<Integer> irqs) {
-        this(name, hid, uid, irqs, List.of(), List.of(), List.of());
+        this(name, hid, uid, irqs, List.of(), List.of(), List.of(), List.of());
     }
 
     /** Whether {@code hid} is a PNP/EISA ID, which ACPI encodes as a compressed 32-bit integer. */
@@ -254,6 +266,41 @@ public record AcpiNode(String name, String hid, int uid, List<Integer> irqs, Lis
             checkName("node name", node);
             if (code < 0 || code > 0xFF) {
                 throw new IllegalArgumentException("notify code " + code + " is not a byte");
+            }
+        }
+    }
+
+    /** What a bridge {@link Window} forwards. */
+    public enum WindowKind {
+        /** Bus numbers (a WordBusNumber descriptor, 0..0xFF). */
+        BUS_NUMBERS,
+        /** I/O ports (a WordIO descriptor, 0..0xFFFF, decoding ISA and non-ISA ranges alike). */
+        PORT_IO,
+        /** Memory below 4 GiB (a DWordMemory descriptor, read-write, non-cacheable). */
+        MEMORY32
+    }
+
+    /**
+     * A range a bridge decodes and passes on to the devices behind it (a PCI root bridge's bus
+     * numbers and I/O and memory windows), listed in {@code _CRS} as an address space descriptor
+     * (ACPI 6.x §6.4.3.5: Word for bus numbers and ports, DWord for memory) that is a
+     * ResourceProducer with fixed minimum and maximum, positive decode, no translation.
+     *
+     * @param kind what the range is of
+     * @param min the first bus number, port or address
+     * @param max the last one, inclusive
+     */
+    public record Window(WindowKind kind, long min, long max) {
+        public Window {
+            Objects.requireNonNull(kind, "kind");
+            long limit = switch (kind) {
+                case BUS_NUMBERS -> 0xFF;
+                case PORT_IO -> 0xFFFF;
+                case MEMORY32 -> 0xFFFF_FFFFL;
+            };
+            if (min < 0 || max < min || max > limit) {
+                throw new IllegalArgumentException(String.format("%s window 0x%x..0x%x is not within 0..0x%x",
+                        kind, min, max, limit));
             }
         }
     }

@@ -29,7 +29,8 @@ import java.util.List;
  */
 final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, DeviceLifecycle, SaveRestore {
     private final Capabilities capabilities = Capabilities.builder()
-            .portIo(this).pciBus(this).lifecycle(this).savedState(this).build();
+            .portIo(this).pciBus(this).lifecycle(this).savedState(this)
+            .acpiNode(PciRootAcpi.node()).build();
 
     @Override
     public Capabilities capabilities() {

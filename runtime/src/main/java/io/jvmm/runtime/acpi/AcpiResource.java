@@ -88,6 +88,110 @@ public sealed interface AcpiResource {
     }
 
     /**
+     * {@code WordBusNumber(ResourceProducer, MinFixed, MaxFixed, PosDecode, 0, min, max, 0, length)}:
+     * the Word Address Space Descriptor (§6.4.3.5.3) of resource type 2, bus number range.
+     */
+    record WordBusNumber(int min, int max) implements AcpiResource {
+        public WordBusNumber {
+            checkRange("WordBusNumber", min, max, 0xFF);
+        }
+
+        @Override
+        public void encodeTo(ByteArrayOutputStream out) {
+            wordAddressSpace(out, TYPE_BUS_NUMBER, 0, min, max);
+        }
+    }
+
+    /**
+     * {@code WordIO(ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange, 0, min, max, 0,
+     * length)}: the Word Address Space Descriptor (§6.4.3.5.3) of resource type 1, I/O; type-specific
+     * flags _RNG = 3 (§6.4.3.5.4, Table 6-255: both ISA and non-ISA ranges).
+     */
+    record WordIo(int min, int max) implements AcpiResource {
+        public WordIo {
+            checkRange("WordIO", min, max, 0xFFFF);
+        }
+
+        @Override
+        public void encodeTo(ByteArrayOutputStream out) {
+            wordAddressSpace(out, TYPE_IO, IO_ENTIRE_RANGE, min, max);
+        }
+    }
+
+    /**
+     * {@code DWordMemory(ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite, 0,
+     * min, max, 0, length)}: the DWord Address Space Descriptor (§6.4.3.5.2), tag 0x87, 23 bytes of
+     * data, resource type 0, memory; type-specific flags (§6.4.3.5.4, Table 6-254) _RW = 1
+     * (read-write), _MEM = 0 (non-cacheable), _MTP = 0 (AddressRangeMemory).
+     */
+    record DWordMemory(long min, long max) implements AcpiResource {
+        public DWordMemory {
+            if (min < 0 || max < min || max > 0xFFFF_FFFFL) {
+                throw new IllegalArgumentException(String.format("DWordMemory 0x%x..0x%x is not below 4 GiB",
+                        min, max));
+            }
+        }
+
+        @Override
+        public void encodeTo(ByteArrayOutputStream out) {
+            out.write(0x87);
+            out.write(23);
+            out.write(0);
+            out.write(TYPE_MEMORY);
+            out.write(PRODUCER_MIN_MAX_FIXED);
+            out.write(MEMORY_READ_WRITE);
+            le(out, 0, 4); // _GRA
+            le(out, min, 4);
+            le(out, max, 4);
+            le(out, 0, 4); // _TRA
+            le(out, max - min + 1, 4); // _LEN
+        }
+    }
+
+    /** Address space resource types (§6.4.3.5, byte 3 of the descriptors). */
+    int TYPE_MEMORY = 0;
+    int TYPE_IO = 1;
+    int TYPE_BUS_NUMBER = 2;
+    /**
+     * General flags (§6.4.3.5.2, byte 4): _MAF (bit 3) and _MIF (bit 2) set, _DEC (bit 1) 0 =
+     * positive decode, bit 0 0 = the device produces the resource for those behind it.
+     */
+    int PRODUCER_MIN_MAX_FIXED = 0x0C;
+    /** I/O type-specific flags: _RNG = 3, the window covers ISA and non-ISA addresses. */
+    int IO_ENTIRE_RANGE = 0x03;
+    /** Memory type-specific flags: _RW = 1, everything else 0. */
+    int MEMORY_READ_WRITE = 0x01;
+
+    private static void checkRange(String what, int min, int max, int limit) {
+        if (min < 0 || max < min || max > limit || max - min + 1 > 0xFFFF) {
+            // a Word descriptor's _LEN is 16 bits: all 64 Ki ports in one descriptor do not fit
+            throw new IllegalArgumentException(String.format("%s 0x%x..0x%x is not within 0..0x%x or is longer "
+                    + "than 0xFFFF", what, min, max, limit));
+        }
+    }
+
+    /** Tag 0x88, 13 bytes: type, general flags, type flags, _GRA, _MIN, _MAX, _TRA, _LEN (16 bits each). */
+    private static void wordAddressSpace(ByteArrayOutputStream out, int type, int typeFlags, int min, int max) {
+        out.write(0x88);
+        out.write(13);
+        out.write(0);
+        out.write(type);
+        out.write(PRODUCER_MIN_MAX_FIXED);
+        out.write(typeFlags);
+        le(out, 0, 2); // _GRA
+        le(out, min, 2);
+        le(out, max, 2);
+        le(out, 0, 2); // _TRA
+        le(out, max - min + 1, 2); // _LEN
+    }
+
+    private static void le(ByteArrayOutputStream out, long value, int bytes) {
+        for (int k = 0; k < bytes; k++) {
+            out.write((int) (value >>> (8 * k)) & 0xFF);
+        }
+    }
+
+    /**
      * {@code ResourceTemplate() {resources}}: a Buffer of the descriptors and the end tag (§6.4.2.9,
      * 0x79 and a checksum byte; 0 means "treat as valid", which is what iasl writes).
      */

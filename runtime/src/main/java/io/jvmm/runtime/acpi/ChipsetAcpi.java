@@ -30,6 +30,9 @@ public final class ChipsetAcpi {
     static final int GENERIC_RTC_CENTURY_INDEX = 0x32;
     /** The most ports one IO descriptor can cover. */
     private static final int IO_DESCRIPTOR_MAX = 0xFF;
+    /** The PCI configuration mechanism #1 ports (PCI Local Bus 3.0 §3.2.2.3.2). */
+    private static final long PCI_CONFIG_PORTS_START = 0xCF8;
+    private static final long PCI_CONFIG_PORTS_END = 0xCFF;
 
     private ChipsetAcpi() {}
 
@@ -59,7 +62,7 @@ public final class ChipsetAcpi {
             boolean first = true;
             for (AcpiNode node : caps.acpiNodes()) {
                 // The device's regions are the first node's; the others name only their IRQs.
-                List<AcpiResource> crs = first ? resources(caps, node) : irqs(node);
+                List<AcpiResource> crs = first ? resources(caps, node) : irqsAndWindows(node);
                 nodes.add(new AcpiPlatform.DeviceNode(node, crs, deviceIndex, pio, mmio));
                 first = false;
             }
@@ -77,12 +80,26 @@ public final class ChipsetAcpi {
                 genericRtc ? GENERIC_RTC_CENTURY_INDEX : 0, i8042, vga, nodes);
     }
 
-    /** {@code _CRS}: the declared port regions, the MMIO regions below 4 GiB, then the IRQs. */
+    /**
+     * {@code _CRS}: the declared port regions (regions that continue one another as one range, and a
+     * bridge's PCI configuration ports as 0xCF8-0xCFF, which is how an OS recognizes the
+     * configuration ports), the MMIO regions below 4 GiB, the IRQs, then the node's bridge windows.
+     */
     static List<AcpiResource> resources(Capabilities caps, AcpiNode node) {
         List<AcpiResource> out = new ArrayList<>();
-        for (IoRegion r : caps.portIo().map(PortIoIntercept::pioRegions).orElse(List.of())) {
-            for (long at = r.start(); at <= r.end(); at += IO_DESCRIPTOR_MAX) {
-                int length = (int) Math.min(IO_DESCRIPTOR_MAX, r.end() - at + 1);
+        List<IoRegion> ports = caps.portIo().map(PortIoIntercept::pioRegions).orElse(List.of());
+        List<long[]> runs = contiguous(ports);
+        if (!node.windows().isEmpty() && !ports.isEmpty()
+                && ports.stream().allMatch(r -> r.start() >= PCI_CONFIG_PORTS_START && r.end() <= PCI_CONFIG_PORTS_END)) {
+            // A bridge on the PCI configuration ports decodes all of 0xCF8-0xCFF, even where a chipset
+            // register sits inside the range and another device serves it (0xCF9's reset control, as
+            // on PIIX/ICH chipsets), and an OS recognizes the configuration mechanism by exactly that
+            // range (Linux drops an IO resource of exactly 0xCF8-0xCFF from the root bus's windows).
+            runs = List.of(new long[] {PCI_CONFIG_PORTS_START, PCI_CONFIG_PORTS_END});
+        }
+        for (long[] r : runs) {
+            for (long at = r[0]; at <= r[1]; at += IO_DESCRIPTOR_MAX) {
+                int length = (int) Math.min(IO_DESCRIPTOR_MAX, r[1] - at + 1);
                 out.add(AcpiResource.Io.fixed((int) at, length));
             }
         }
@@ -93,7 +110,33 @@ public final class ChipsetAcpi {
                 LOG.warn("{}: MMIO region {} is above 4 GiB; its ACPI node does not list it", node.name(), r);
             }
         }
-        out.addAll(irqs(node));
+        out.addAll(irqsAndWindows(node));
+        return out;
+    }
+
+    /** {@code [start, end]} of each run of regions, in declared order, that follow one another without a gap. */
+    private static List<long[]> contiguous(List<IoRegion> regions) {
+        List<long[]> out = new ArrayList<>();
+        for (IoRegion r : regions) {
+            long[] last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && last[1] + 1 == r.start()) {
+                last[1] = r.end();
+            } else {
+                out.add(new long[] {r.start(), r.end()});
+            }
+        }
+        return out;
+    }
+
+    private static List<AcpiResource> irqsAndWindows(AcpiNode node) {
+        List<AcpiResource> out = irqs(node);
+        for (AcpiNode.Window w : node.windows()) {
+            out.add(switch (w.kind()) {
+                case BUS_NUMBERS -> new AcpiResource.WordBusNumber((int) w.min(), (int) w.max());
+                case PORT_IO -> new AcpiResource.WordIo((int) w.min(), (int) w.max());
+                case MEMORY32 -> new AcpiResource.DWordMemory(w.min(), w.max());
+            });
+        }
         return out;
     }
 

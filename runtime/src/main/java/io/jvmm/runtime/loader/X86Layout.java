@@ -1,5 +1,6 @@
 package io.jvmm.runtime.loader;
 
+import io.jvmm.api.device.PciPlatform;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,8 +10,16 @@ import java.util.List;
  * The low boot structures are the ones Firecracker and Cloud Hypervisor use; none of them overlap.
  */
 public final class X86Layout {
-    /** Start of the 32-bit MMIO hole; RAM below it is "low RAM". */
-    public static final long MMIO_HOLE_START = 0xC000_0000L;
+    /**
+     * Start of the 32-bit MMIO hole; RAM below it is "low RAM". The hole's lower part is PCI bus 0's
+     * memory window ({@link PciPlatform#MMIO32_WINDOW_START}), where BARs go.
+     */
+    public static final long MMIO_HOLE_START = PciPlatform.MMIO32_WINDOW_START;
+    /**
+     * Start of the platform's own MMIO at the top of the hole (IOAPIC, battery, LAPIC, firmware ROM),
+     * right above the PCI window; the e820 map reserves [this, 4 GiB).
+     */
+    public static final long PLATFORM_MMIO_START = PciPlatform.MMIO32_WINDOW_END + 1;
     /** End of the 32-bit MMIO hole; RAM that does not fit below the hole resumes here. */
     public static final long MMIO_HOLE_END = 1L << 32;
 
@@ -69,9 +78,13 @@ public final class X86Layout {
 
     /**
      * The e820 map for {@code ramBytes} of RAM, sorted by address: RAM [0, 0x9fc00), the legacy area
-     * [0x9fc00, 1 MiB) reserved, RAM from 1 MiB to the hole, the hole reserved, RAM above 4 GiB.
-     * The legacy area and the hole are backed by RAM or devices but must not be used as RAM by the
-     * guest: the EBDA/BIOS area carries firmware tables, the hole carries MMIO.
+     * [0x9fc00, 1 MiB) reserved, RAM from 1 MiB to the hole, the platform MMIO at the top of the hole
+     * reserved, RAM above 4 GiB. The legacy area and the platform MMIO are backed by RAM or devices
+     * but must not be used as RAM by the guest: the EBDA/BIOS area carries firmware tables, the top
+     * of the hole the IOAPIC, LAPIC and ROM. The PCI window below them is left out of the map (a gap,
+     * as on PCs and under QEMU): it is free address space for BARs, and Linux clips the host bridge's
+     * ACPI windows by e820 reservations ("PCI: Using E820 reservations for host bridge windows"), so
+     * reserving it would leave PCI without memory.
      */
     public static List<E820Entry> e820(long ramBytes) {
         if (ramBytes < HIMEM_START) {
@@ -84,7 +97,7 @@ public final class X86Layout {
         if (lowEnd > HIMEM_START) {
             map.add(new E820Entry(HIMEM_START, lowEnd - HIMEM_START, E820Entry.Type.RAM));
         }
-        map.add(new E820Entry(MMIO_HOLE_START, MMIO_HOLE_END - MMIO_HOLE_START, E820Entry.Type.RESERVED));
+        map.add(new E820Entry(PLATFORM_MMIO_START, MMIO_HOLE_END - PLATFORM_MMIO_START, E820Entry.Type.RESERVED));
         long high = highRamSize(ramBytes);
         if (high > 0) {
             map.add(new E820Entry(MMIO_HOLE_END, high, E820Entry.Type.RAM));

@@ -72,7 +72,7 @@ class LinuxLoaderBzImageTest {
             {0, 0x9fc00, 1},
             {0x9fc00, 0x60400, 2},
             {0x100000, 3 * GIB - 0x100000, 1},
-            {3 * GIB, GIB, 2},
+            {0xFEC0_0000L, 4 * GIB - 0xFEC0_0000L, 2},
             {4 * GIB, 3 * GIB, 1},
         };
         for (int i = 0; i < expected.length; i++) {

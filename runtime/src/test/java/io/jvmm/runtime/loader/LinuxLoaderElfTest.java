@@ -101,7 +101,8 @@ class LinuxLoaderElfTest {
         assertEquals(0, memory.readLong(0x6050));
         assertArrayEquals(initrd, memory.read(0xFFFE000, initrd.length));
         // memory map: 24-byte entries
-        long[][] expected = {{0, 0x9fc00, 1}, {0x9fc00, 0x60400, 2}, {0x100000, 255 * MIB, 1}, {3 * GIB, GIB, 2}};
+        long[][] expected = {{0, 0x9fc00, 1}, {0x9fc00, 0x60400, 2}, {0x100000, 255 * MIB, 1},
+            {0xFEC0_0000L, 4 * GIB - 0xFEC0_0000L, 2}};
         for (int i = 0; i < expected.length; i++) {
             long at = 0x7000 + 24L * i;
             assertEquals(expected[i][0], memory.readLong(at));

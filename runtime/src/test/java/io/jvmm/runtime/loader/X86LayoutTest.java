@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvmm.api.device.PciPlatform;
 import io.jvmm.runtime.loader.E820Entry.Type;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,8 @@ import org.junit.jupiter.api.Test;
 class X86LayoutTest {
     private static final long MIB = 1L << 20;
     private static final long GIB = 1L << 30;
+    /** The IOAPIC's page: the platform MMIO at the top of the hole starts there. */
+    private static final long PLATFORM = 0xFEC0_0000L;
 
     @Test
     void smallVmHasLowRamOnly() {
@@ -19,7 +22,7 @@ class X86LayoutTest {
                 new E820Entry(0, 0x9fc00, Type.RAM),
                 new E820Entry(0x9fc00, 0x60400, Type.RESERVED),
                 new E820Entry(0x100000, 256 * MIB - 0x100000, Type.RAM),
-                new E820Entry(3 * GIB, GIB, Type.RESERVED)), X86Layout.e820(256 * MIB));
+                new E820Entry(PLATFORM, 4 * GIB - PLATFORM, Type.RESERVED)), X86Layout.e820(256 * MIB));
     }
 
     @Test
@@ -28,7 +31,7 @@ class X86LayoutTest {
                 new E820Entry(0, 0x9fc00, Type.RAM),
                 new E820Entry(0x9fc00, 0x60400, Type.RESERVED),
                 new E820Entry(0x100000, 3 * GIB - 0x100000, Type.RAM),
-                new E820Entry(3 * GIB, GIB, Type.RESERVED),
+                new E820Entry(PLATFORM, 4 * GIB - PLATFORM, Type.RESERVED),
                 new E820Entry(4 * GIB, 3 * GIB, Type.RAM)), X86Layout.e820(6 * GIB));
     }
 
@@ -44,7 +47,7 @@ class X86LayoutTest {
         assertEquals(List.of(
                 new E820Entry(0, 0x9fc00, Type.RAM),
                 new E820Entry(0x9fc00, 0x60400, Type.RESERVED),
-                new E820Entry(3 * GIB, GIB, Type.RESERVED)), X86Layout.e820(MIB));
+                new E820Entry(PLATFORM, 4 * GIB - PLATFORM, Type.RESERVED)), X86Layout.e820(MIB));
         assertThrows(IllegalArgumentException.class, () -> X86Layout.e820(MIB - 4096));
     }
 
@@ -84,5 +87,21 @@ class X86LayoutTest {
             }
         }
         assertTrue(X86Layout.PD_ADDR + 4096L * X86Layout.PD_COUNT <= 0xf000);
+    }
+
+    @Test
+    void thePciWindowIsTheHoleBelowThePlatformMmioAndNoE820EntryTouchesIt() {
+        assertEquals(X86Layout.MMIO_HOLE_START, PciPlatform.MMIO32_WINDOW_START);
+        assertEquals(PLATFORM, PciPlatform.MMIO32_WINDOW_END + 1, "the window ends below the IOAPIC");
+        for (long ram : List.of(MIB, 256 * MIB, 3 * GIB, 6 * GIB)) {
+            for (E820Entry e : X86Layout.e820(ram)) {
+                assertTrue(e.end() <= PciPlatform.MMIO32_WINDOW_START || e.addr() > PciPlatform.MMIO32_WINDOW_END,
+                        e + " overlaps the PCI window with " + ram + " bytes of RAM");
+            }
+        }
+        // IOAPIC, battery, LAPIC and the largest firmware ROM (256 KiB below 4 GiB) are above it
+        for (long platform : List.of(0xFEC0_0000L, 0xFED3_F000L, 0xFEE0_0000L, 4 * GIB - 256 * 1024)) {
+            assertTrue(platform > PciPlatform.MMIO32_WINDOW_END);
+        }
     }
 }
