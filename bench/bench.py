@@ -180,7 +180,9 @@ class Jvmm(Contender):
                 f"0xe9=file={fifo}"]
 
     def stop(self, pid, socket):
-        r = subprocess.run([self.launcher, "ctl", "--api-socket", socket, "shutdown"], env=self.env(),
+        # --force: the hard power-off. A plain `ctl shutdown` presses the ACPI power button, which the
+        # memory guest (firmware, no ACPI OS) never enables.
+        r = subprocess.run([self.launcher, "ctl", "--api-socket", socket, "shutdown", "--force"], env=self.env(),
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
         if r.returncode != 0:
             # The VM may have ended before the answer went out; the run's exit status (checked by

@@ -14,6 +14,7 @@
 #   JVMM_L1_TIMEOUT=3600    seconds until L1 is stopped
 #   JVMM_L1_MEM=6G JVMM_L1_CPUS=1   L1's memory and CPUs (see below before raising the CPUs)
 #   JVMM_L1_CONSOLE=1       copy L1's kernel console to stderr as it runs
+#   JVMM_L1_NUDGE_AFTER=6   seconds of L1 idleness before the lost-wakeup watchdog nudges it (below)
 #   JVMM_L1_DIR             the kit setup.sh made (default ~/.cache/jvmm/l1; run setup.sh first)
 set -u
 [ $# -ge 1 ] || { echo "usage: $0 \"COMMAND\"  (run setup.sh once first)" >&2; exit 2; }
@@ -22,6 +23,10 @@ if [ ! -s "$kit/vmlinuz" ] || [ ! -s "$kit/initramfs.cpio.gz" ]; then
     echo "nested-kvm: no L1 kit in $kit; run $(dirname "$0")/setup.sh first" >&2
     exit 2
 fi
+nudge_after=${JVMM_L1_NUDGE_AFTER:-6}
+case $nudge_after in
+    ''|*[!0-9]*) echo "nested-kvm: JVMM_L1_NUDGE_AFTER='$nudge_after' is not a number of seconds" >&2; exit 2 ;;
+esac
 mkdir -p "$kit/jobs"
 job=$(mktemp -d "$kit/jobs/job.XXXXXX")
 
@@ -91,7 +96,6 @@ follow=$!
 # time stops growing for JVMM_L1_NUDGE_AFTER seconds (default 6) while the command runs, press
 # and release Shift on L1's PS/2 keyboard (IRQ 1; nothing in L1 reads that keyboard) through QEMU's
 # monitor. Harmless when L1 was idle for a real reason (no L1 command sleeps that long). Counted.
-nudge_after=${JVMM_L1_NUDGE_AFTER:-6}
 watchdog() {
     local last=0 idle=0 ticks
     while kill -0 "$qemu" 2>/dev/null; do

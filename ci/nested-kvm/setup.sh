@@ -21,6 +21,7 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || need="$need qemu-system-x86"
 command -v depmod >/dev/null 2>&1 || need="$need kmod"
 command -v cpio >/dev/null 2>&1 || need="$need cpio"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
+command -v pgrep >/dev/null 2>&1 || need="$need procps"
 if [ -n "$need" ]; then
     [ "$(id -u)" = 0 ] || { log "missing packages:$need (install them as root)"; exit 1; }
     log "installing$need"

@@ -19,9 +19,12 @@ import io.jvmm.runtime.vm.VmSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,6 +37,8 @@ import picocli.CommandLine.Spec;
                 + "(unenlightened-linux-direct, x86_64, 256 MiB, 1 vCPU, COM1 on the terminal).",
             "On a terminal the console is raw; Ctrl-A x quits, Ctrl-A h lists the keys."})
 final class RunCommand implements Callable<Integer> {
+    /** How long a signal's shutdown waits for the VM to stop and report before the JVM exits anyway. */
+    private static final Duration SIGNAL_GRACE = Duration.ofSeconds(5);
     @Mixin
     VmOptions vm;
 
@@ -114,17 +119,39 @@ final class RunCommand implements Callable<Integer> {
                     ControlServer control = launch.apiSocket == null ? null
                             : ControlServer.start(launch.apiSocket, new LaunchedVmControl(launched))) {
                 console.onQuit(() -> launched.machine().shutdown("Ctrl-A x was pressed on the console"));
-                VmOutcome outcome = launched.run();
-                timings.mark("guest ended");
-                console.restore();
-                if (launch.profile) {
-                    timings.print(err);
+                // A signal (SIGTERM from a service manager or `timeout`, SIGINT, SIGHUP) makes the JVM
+                // exit while the guest runs: stop the VM the way `ctl shutdown --force` does, so the
+                // backends are closed (files flushed) and the run says why it ended, like any other.
+                CountDownLatch reported = new CountDownLatch(1);
+                Thread onSignal = new Thread(() -> {
+                    launched.machine().shutdown("jvmm was sent a termination signal (SIGTERM, SIGINT or SIGHUP)");
+                    try {
+                        reported.await(SIGNAL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "jvmm-signal");
+                Runtime.getRuntime().addShutdownHook(onSignal);
+                try {
+                    VmOutcome outcome = launched.run();
+                    timings.mark("guest ended");
+                    console.restore();
+                    if (launch.profile) {
+                        timings.print(err);
+                    }
+                    // Exactly one line on every ending, on stderr even with --log: it is the run's
+                    // result (like the exit code), not a log message.
+                    err.println("jvmm: " + outcome.summary());
+                    err.flush();
+                    return outcome.exitCode();
+                } finally {
+                    reported.countDown();
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(onSignal);
+                    } catch (IllegalStateException shuttingDown) {
+                        // the hook is running: it has what it waited for
+                    }
                 }
-                // Exactly one line on every ending, on stderr even with --log: it is the run's
-                // result (like the exit code), not a log message.
-                err.println("jvmm: " + outcome.summary());
-                err.flush();
-                return outcome.exitCode();
             }
         } finally {
             console.restore();

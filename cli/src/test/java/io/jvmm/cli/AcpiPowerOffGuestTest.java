@@ -2,7 +2,6 @@ package io.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.jvmm.api.handles.FileSerialHandle;
 import io.jvmm.runtime.manifest.VmManifest;
 import io.jvmm.runtime.vm.LaunchedVm;
@@ -11,11 +10,12 @@ import io.jvmm.runtime.vm.VmLauncher;
 import io.jvmm.runtime.vm.VmOutcome;
 import io.jvmm.runtime.vm.VmSpec;
 import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
+import io.jvmm.testkit.TestTime;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@link VmLauncher#acpiTablesForFirmware(boolean)}, which a firmware of 64 KiB gets below its low copy) the
  * run ends as a power-off by dev-pm's S5.
  */
-@Timeout(60)
+@ScaledTimeout(60)
 @RequiresKvm
 class AcpiPowerOffGuestTest {
     @TempDir
@@ -40,7 +40,7 @@ class AcpiPowerOffGuestTest {
                 .build();
         VmSpec spec = new VmSpec(manifest, ChipsetGuests.MEMORY, 1, ChipsetGuests.image("acpi_off"), ResetPolicy.EXIT);
         try (LaunchedVm vm = new VmLauncher(ModuleLayer.boot()).acpiTablesForFirmware(true).launch(spec, VmHarness.kvm())) {
-            VmOutcome outcome = VmHarness.start(vm).get(30, TimeUnit.SECONDS);
+            VmOutcome outcome = VmHarness.start(vm).get(TestTime.seconds(30).toMillis(), TimeUnit.MILLISECONDS);
             String text = ChipsetGuests.read(com1);
             System.out.print("acpi_off guest COM1:\n" + text.replace("\r", ""));
             assertFalse(text.contains("FAIL"), text);

@@ -118,6 +118,21 @@ class CheckCommandTest {
     }
 
     @Test
+    void acpiTablesAskedForAFirmwareTooLargeForThemAreAConfigurationError() throws Exception {
+        // 128 KiB of firmware: its low copy fills [0xE0000, 0x100000), where the tables would go
+        Path big = Files.write(dir.resolve("big.bin"), new byte[128 * 1024]);
+        CliHarness r = jvmm("check", "--acpi", "--firmware", big.toString(), "--plugin-path", hypervisors.toString(),
+                "--hypervisor", "recording");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("--acpi: the ACPI tables [0xe0000, ") && r.err().contains("(drop --acpi)"),
+                r.err());
+        // without --acpi, firmware gets no tables and the same image is fine
+        CliHarness plain = jvmm("check", "--firmware", big.toString(), "--plugin-path", hypervisors.toString(),
+                "--hypervisor", "recording");
+        assertEquals(0, plain.exitCode(), plain.err());
+    }
+
+    @Test
     void everyProblemIsReportedAtOnce() throws Exception {
         Path m = manifest("many", d -> {
             device(d, 0).with("config").put("register_width", 3);                   // rejected by the device

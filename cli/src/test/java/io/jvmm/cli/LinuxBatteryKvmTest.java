@@ -3,7 +3,6 @@ package io.jvmm.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import io.jvmm.testkit.RequiresKvm;
 import io.jvmm.testkit.ScaledTimeout;
 import java.io.File;
@@ -13,7 +12,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -123,7 +121,7 @@ class LinuxBatteryKvmTest {
         String ctl = "(not run)";
         try {
             // wait for the guest's first reading (no sleeps in the guest's place: poll the file)
-            long deadline = System.nanoTime() + LinuxGuest.BOOT_TIMEOUT.toNanos();
+            long deadline = System.nanoTime() + LinuxGuest.bootTimeout().toNanos();
             while (!console(com1).contains(FIRST) && p.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
@@ -132,7 +130,7 @@ class LinuxBatteryKvmTest {
             CliHarness r = CliHarness.run("ctl", "--api-socket", sock.toString(), "battery", "40%");
             ctl = "exit " + r.exitCode() + ": " + r.out().strip() + " " + r.err().strip();
             assertEquals(0, r.exitCode(), "jvmm ctl battery 40%: " + ctl);
-            assertTrue(p.waitFor(LinuxGuest.BOOT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), "the run did not end" + why(com1, err, p));
+            assertTrue(p.waitFor(LinuxGuest.bootTimeout().toMillis(), TimeUnit.MILLISECONDS), "the run did not end" + why(com1, err, p));
         } finally {
             if (p.isAlive()) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

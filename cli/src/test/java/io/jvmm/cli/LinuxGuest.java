@@ -33,7 +33,10 @@ final class LinuxGuest {
      * How long one boot may take before the test gives up: seconds on real KVM; in the nested-KVM
      * L1 (time scale 4, ci/nested-kvm) a boot takes 1-3 minutes and this allows 5.
      */
-    static final Duration BOOT_TIMEOUT = TestTime.seconds(75);
+    static Duration bootTimeout() {
+        return TestTime.seconds(75);
+    }
+
     /** The start of every /init: busybox's applets, /proc, /sys and the marker. */
     static final List<String> INIT_START = List.of(
             "#!/bin/busybox sh",
@@ -149,7 +152,7 @@ final class LinuxGuest {
         Process p = new ProcessBuilder(JvmmProcess.command(List.of(), jvmm.toArray(String[]::new)))
                 .directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        long deadline = start + BOOT_TIMEOUT.toNanos();
+        long deadline = start + bootTimeout().toNanos();
         try {
             if (waitFor != null) {
                 String seen = read(com1);
@@ -165,7 +168,7 @@ final class LinuxGuest {
             if (!p.waitFor(left, TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 String console = read(com1);
-                throw new AssertionError("jvmm run did not end within " + BOOT_TIMEOUT + "; stderr: "
+                throw new AssertionError("jvmm run did not end within " + bootTimeout() + "; stderr: "
                         + Files.readString(err, StandardCharsets.UTF_8) + "\nCOM1 so far:\n"
                         + (console.length() <= 4000 ? console : "..." + console.substring(console.length() - 4000)));
             }

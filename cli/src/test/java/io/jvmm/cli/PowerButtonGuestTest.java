@@ -3,7 +3,6 @@ package io.jvmm.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.jvmm.runtime.vm.LaunchedVm;
 import io.jvmm.runtime.vm.ResetPolicy;
 import io.jvmm.runtime.vm.VmOutcome;
@@ -11,12 +10,10 @@ import io.jvmm.testkit.RequiresKvm;
 import io.jvmm.testkit.ScaledTimeout;
 import io.jvmm.testkit.TestTime;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,7 +43,7 @@ class PowerButtonGuestTest {
             assertEquals("pressed", said.get("power_button"));
             assertEquals(true, said.get("guest_listening"), "the guest had set PWRBTN_EN: " + said);
 
-            VmOutcome outcome = run.get(30, TimeUnit.SECONDS);
+            VmOutcome outcome = run.get(TestTime.seconds(30).toMillis(), TimeUnit.MILLISECONDS);
             assertEquals(new VmOutcome.ResetExit("reset-control had 0x06 written to its reset control register "
                     + "(port 0xcf9, RST_CPU with SYS_RST)"), outcome);
             assertEquals("EBC", ChipsetGuests.read(e9), "B: PWRBTN_STS seen; C: cleared by writing 1; no X");

@@ -16,9 +16,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * <p>It is a backstop against a hang; the waits inside the test should have deadlines of their own
  * ({@link TestTime#seconds}), shorter than this, that fail with a message saying what did not
- * happen. Like {@code @Timeout}'s default mode, the test runs on its own thread, which is
+ * happen. Like {@code @Timeout}'s default mode, the test runs on the calling thread, which is
  * interrupted when the time is up; the test then fails with a {@link java.util.concurrent.TimeoutException}
- * once it returns. A method's annotation wins over its class's.
+ * once it returns (so a wait that ignores interrupts is not bounded by this: give it a deadline of
+ * its own). A method's annotation wins over its class's.
  */
 @Documented
 @Inherited

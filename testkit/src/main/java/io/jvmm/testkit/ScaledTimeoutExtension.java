@@ -91,6 +91,13 @@ public final class ScaledTimeoutExtension implements InvocationInterceptor {
             }
             return result;
         }
+        // The alarm set TIMED_OUT before it interrupts: wait until it has, so that its interrupt cannot
+        // land after the flag is cleared here, in the next test or a cleanup.
+        try {
+            alarm.get();
+        } catch (java.util.concurrent.CancellationException | java.util.concurrent.ExecutionException ignored) {
+            // cancelled after it ran, or it threw: either way it is done
+        }
         Thread.interrupted(); // the alarm's interrupt, which the test may not have consumed
         TimeoutException timeout = new TimeoutException(what + " timed out after " + budget.toMillis() + " ms ("
                 + seconds + " s times the test time scale " + TestTime.scale() + "; it ran "

@@ -345,6 +345,14 @@ public final class AcpiTableBuilder {
                 List<Aml> gpeBody = gpeBodies.computeIfAbsent(g.gpe(), x -> new ArrayList<>());
                 for (AcpiNode.Action a : g.actions()) {
                     if (a instanceof AcpiNode.Write w) {
+                        AcpiNode.Register target = n.registers().stream().filter(r -> r.name().equals(w.register()))
+                                .findFirst().orElseThrow(() -> new IllegalArgumentException(n.name() + ": GPE "
+                                        + g.gpe() + " writes " + w.register() + ", which the node does not declare"));
+                        if (target.size() < 8 && (w.value() < 0 || w.value() >>> (8 * target.size()) != 0)) {
+                            throw new IllegalArgumentException(n.name() + ": GPE " + g.gpe() + " writes 0x"
+                                    + Long.toHexString(w.value()) + " to the " + target.size() + "-byte register "
+                                    + w.register() + ", which cannot hold it");
+                        }
                         gpeBody.add(new Aml.Store(new Aml.Int(w.value()),
                                 new Aml.NameRef("\\_SB." + name + "." + w.register())));
                     } else if (a instanceof AcpiNode.Notify nf) {
@@ -401,7 +409,7 @@ public final class AcpiTableBuilder {
                         + " region " + r.region() + ", but the device declares " + list.size() + " such regions");
             }
             IoRegion region = list.get(r.region());
-            if (r.offset() + r.size() > region.length()) {
+            if ((long) r.offset() + r.size() > region.length()) {
                 throw new IllegalArgumentException(n.name() + ": register " + r.name() + " at offset " + r.offset()
                         + " does not fit in region " + region);
             }

@@ -110,12 +110,24 @@ public final class VmLauncher {
         if (!wanted || manifest.arch() != MachineArch.X86_64) {
             return null;
         }
+        AcpiTables tables;
         try {
-            return ChipsetAcpi.tables(manifest, chipset, vcpus);
+            tables = ChipsetAcpi.tables(manifest, chipset, vcpus);
         } catch (RuntimeException e) {
             throw new LaunchException("could not build the ACPI tables for this board: " + e.getMessage()
                     + " (--no-acpi boots the kernel without them)", true, e);
         }
+        if (payload instanceof GuestPayload.Firmware firmware) {
+            // Asked for explicitly: say so when they cannot be given, rather than boot without them.
+            long lowCopy = 0x10_0000L - Math.min(firmware.image().length, FirmwareLoader.LOW_MIRROR_BYTES);
+            long end = tables.base() + tables.image().length;
+            if (end > lowCopy) {
+                throw new LaunchException(String.format("--acpi: the ACPI tables [0x%x, 0x%x) would overlap the "
+                        + "low copy of the %d-byte firmware at [0x%x, 0x100000); tables go with firmware of at most "
+                        + "64 KiB (drop --acpi)", tables.base(), end, firmware.image().length, lowCopy), true, null);
+            }
+        }
+        return tables;
     }
 
     /** Adds a resolver for every VM this launcher builds (embedding, tests). */

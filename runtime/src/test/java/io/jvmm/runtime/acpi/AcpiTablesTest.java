@@ -275,5 +275,13 @@ class AcpiTablesTest {
         byte[] dsdt = AcpiTableBuilder.build(new AcpiPlatform(1, Optional.of(PM), true, true, true, true, 0, false,
                 false, List.of(new AcpiPlatform.DeviceNode(far, List.of())))).table("DSDT").bytes();
         assertFalse(new String(dsdt, StandardCharsets.ISO_8859_1).contains("_GPE"));
+        // a GPE method writing a value its register cannot hold
+        AcpiNode wide = new AcpiNode("BAT0", "PNP0C0A", 1, List.of(),
+                List.of(new AcpiNode.Register("NCLR", AcpiNode.Space.MMIO, 0, 0, 1)), List.of(),
+                List.of(new AcpiNode.GpeHandler(9, false, List.of(new AcpiNode.Write("NCLR", 0x100)))));
+        AcpiPlatform tooWide = new AcpiPlatform(1, Optional.of(PM), true, true, true, true, 0, false, false,
+                List.of(new AcpiPlatform.DeviceNode(wide, List.of(), 0, List.of(), small)));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AcpiTableBuilder.build(tooWide)).getMessage()
+                .contains("writes 0x100 to the 1-byte register NCLR"));
     }
 }
