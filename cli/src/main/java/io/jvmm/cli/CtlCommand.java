@@ -14,9 +14,11 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -41,6 +43,10 @@ final class CtlCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "COMMAND", description = "One of: ${COMPLETION-CANDIDATES}",
             completionCandidates = Commands.class)
     String command;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long to wait for the VM's answer (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
 
     @Option(names = "--force", description = "With shutdown: power the VM off at once instead of pressing "
             + "its power button.")
@@ -72,18 +78,44 @@ final class CtlCommand implements Callable<Integer> {
             throw UserError.config("--api-socket " + socket + ": " + (Files.isDirectory(socket) ? "a directory" : "a file")
                     + " that is not a socket is there; give the socket a VM serves (jvmm run --api-socket PATH)");
         }
+        if (timeoutSeconds < 1) {
+            throw UserError.config("ctl --timeout " + timeoutSeconds + ": give at least 1 second");
+        }
+        Duration answerTimeout = Duration.ofSeconds(timeoutSeconds);
+        AtomicBoolean timedOut = new AtomicBoolean();
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
                 OutputStream out = Channels.newOutputStream(ch);
                 BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
                         StandardCharsets.UTF_8))) {
-            out.write((json.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            String line = in.readLine();
-            if (line == null) {
-                throw UserError.vm("the VM closed the control connection without answering");
+            // A wedged VM must not hang its controller: closing the channel ends the blocked read.
+            Thread deadline = new Thread(() -> {
+                try {
+                    Thread.sleep(answerTimeout.toMillis());
+                    timedOut.set(true);
+                    ch.close();
+                } catch (InterruptedException | IOException answeredOrClosed) {
+                    // answered in time (interrupted), or closed anyway
+                }
+            }, "jvmm-ctl-deadline");
+            deadline.setDaemon(true);
+            deadline.start();
+            try {
+                out.write((json.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                String line = in.readLine();
+                if (line == null) {
+                    throw UserError.vm("the VM closed the control connection without answering");
+                }
+                resp = json.readTree(line);
+            } finally {
+                deadline.interrupt();
             }
-            resp = json.readTree(line);
         } catch (IOException e) {
+            if (timedOut.get()) {
+                throw UserError.vm("the VM at --api-socket " + socket + " did not answer '" + command + "' within "
+                        + timeoutSeconds + " s; it may be stuck ('jvmm ctl --api-socket " + socket
+                        + " status' asks again; killing the jvmm process ends it)");
+            }
             throw UserError.config("cannot reach a VM at --api-socket " + socket + ": " + e.getMessage()
                     + " (is the VM running with --api-socket " + socket + "?)");
         }

@@ -103,6 +103,24 @@ class ControlSocketTest {
     }
 
     @Test
+    void aVmThatNeverAnswersEndsCtlAfterItsTimeout() throws Exception {
+        Path sock = dir.resolve("wedged.sock");
+        // a "VM" that accepts the connection and then says nothing
+        try (java.nio.channels.ServerSocketChannel server =
+                java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(sock));
+            long start = System.nanoTime();
+            CliHarness r = CliHarness.run("ctl", "--api-socket", sock.toString(), "--timeout", "1", "status");
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(1, r.exitCode(), r.err());
+            assertTrue(r.err().contains("did not answer 'status' within 1 s"), r.err());
+            assertTrue(ms >= 1000, "waited the timeout: " + ms + " ms");
+        }
+        CliHarness bad = CliHarness.run("ctl", "--api-socket", sock.toString(), "--timeout", "0", "status");
+        assertEquals(2, bad.exitCode(), bad.err());
+    }
+
+    @Test
     void usageErrorsExitTwo() {
         Path sock = dir.resolve("vm.sock");
         try (ControlServer server = ControlServer.start(sock, new RecordingControl())) {

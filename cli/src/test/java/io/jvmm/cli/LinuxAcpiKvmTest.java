@@ -46,13 +46,14 @@ class LinuxAcpiKvmTest {
             "insmod /lib/button.ko",
             "ev=",
             "for e in /sys/class/input/event*; do",
-            "  [ \"$(cat $e/device/name)\" = 'Power Button' ] && ev=/dev/${e##*/}",
+            "  [ \"$(cat $e/device/name)\" = 'Power Button' ] && ev=/dev/input/${e##*/}",
             "done",
             "echo \"JVMM-FACT power button: $ev\"",
             "[ -n \"$ev\" ] || { echo 'JVMM-USERSPACE: no power button input device'; poweroff -f; }",
             "echo \"" + READY + "\"",
             // the button's first event is KEY_POWER (a struct input_event is 24 bytes on x86-64)
-            "dd if=$ev of=/dev/null bs=24 count=1 2>/dev/null",
+            "dd if=$ev of=/dev/null bs=24 count=1 2>/dev/null"
+                    + " || { echo \"JVMM-USERSPACE: cannot read $ev\"; poweroff -f; }",
             "echo \"" + PRESSED + "\"",
             "poweroff -f");
 
