@@ -41,13 +41,16 @@ public interface VirtioDevice {
 
     /**
      * The driver made buffers available in {@code queue}: pop chains with {@link VirtQueue#next()},
-     * return each with {@link VirtQueue#complete}. The device may leave chains for a later call (the
-     * transport calls again on the next notification); a {@link VirtQueueException} puts the device
-     * in its error state.
+     * return each with {@link VirtQueue#complete}. The device may stop early with chains left: it
+     * returns true when it can serve them now and wants to be called again soon (the transport marks
+     * the queue again and wakes its poll, so one call stays short and other devices get their turn),
+     * false when it is done or waits for something else (then the next notification calls again). A
+     * {@link VirtQueueException} puts the device in its error state.
      *
      * @param acked the features the driver accepted
+     * @return whether to call again soon for chains left in the queue
      */
-    void process(VirtQueue queue, long acked) throws VirtQueueException;
+    boolean process(VirtQueue queue, long acked) throws VirtQueueException;
 
     /** The driver reset the device (§2.4): forget every request. */
     default void reset() {}

@@ -364,6 +364,7 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
             return;
         }
         boolean interrupt = false;
+        boolean again = false;
         for (int q = 0; q < queues.length; q++) {
             if (!pending[q] || !queues[q].enabled) {
                 continue;
@@ -371,7 +372,10 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
             pending[q] = false;
             VirtQueue vq = queues[q];
             try {
-                device.process(vq, driverFeatures);
+                if (device.process(vq, driverFeatures)) {
+                    pending[q] = true; // chains left that the device can serve: another turn soon
+                    again = true;
+                }
                 interrupt |= vq.wantsInterrupt();
             } catch (VirtQueueException e) {
                 fail(e);
@@ -384,6 +388,9 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
         if (interrupt) {
             isr |= 1; // §4.1.4.5: queue interrupt
             updateIntx();
+        }
+        if (again) {
+            waker.wake();
         }
     }
 

@@ -11,13 +11,16 @@ import java.util.Random;
  * The entropy device (virtio 1.2 §5.4): one request queue; the device fills each chain's
  * device-writable buffers with random bytes and returns it with the count written. No features,
  * no configuration. A chain with more than {@link #MAX_PER_REQUEST} writable bytes gets that many
- * (the device may write less than offered), so a huge buffer cannot hold the device thread; at
- * most one queue's worth of chains is served per notification.
+ * (the device may write less than offered), so a huge buffer cannot hold the device thread. One
+ * call serves at most {@link #MAX_PER_CALL} bytes (and at most a queue's worth of chains); when it
+ * stops there, chains may be left, and it asks the transport for another call (the driver sends no
+ * new notification for chains it already announced).
  */
 final class VirtioRng implements VirtioDevice {
     static final int DEVICE_ID = 4;
     static final int QUEUE_SIZE = 64;
     static final int MAX_PER_REQUEST = 64 * 1024;
+    static final int MAX_PER_CALL = 4 * MAX_PER_REQUEST;
 
     private final Random random;
     private final DmaMemory memory;
@@ -50,8 +53,12 @@ final class VirtioRng implements VirtioDevice {
     }
 
     @Override
-    public void process(VirtQueue queue, long acked) throws VirtQueueException {
-        for (int served = 0; served < queue.size() && queue.next(); served++) {
+    public boolean process(VirtQueue queue, long acked) throws VirtQueueException {
+        long budget = MAX_PER_CALL;
+        for (int served = 0; served < queue.size(); served++) {
+            if (budget <= 0 || !queue.next()) {
+                return budget <= 0; // stopped by the budget: chains may be left
+            }
             DescriptorChain chain = queue.chain();
             int want = (int) Math.min(chain.writableLength(), MAX_PER_REQUEST);
             int done = 0;
@@ -61,6 +68,8 @@ final class VirtioRng implements VirtioDevice {
                 done += chain.write(memory, done, scratch, 0, n);
             }
             queue.complete(chain.head(), done);
+            budget -= Math.max(done, 1);
         }
+        return true; // a queue's worth served: there may be more (the next call may find none)
     }
 }

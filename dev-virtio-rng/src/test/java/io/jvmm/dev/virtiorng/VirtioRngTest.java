@@ -187,6 +187,26 @@ class VirtioRngTest {
     }
 
     @Test
+    void chainsLeftByTheBudgetAreServedWithoutAnotherNotification() throws Exception {
+        Queue q = ready();
+        int chains = 2 * VirtioRng.MAX_PER_CALL / VirtioRng.MAX_PER_REQUEST;
+        for (int i = 0; i < chains; i++) {
+            q.addWritable(BUF + (long) i * VirtioRng.MAX_PER_REQUEST, VirtioRng.MAX_PER_REQUEST);
+        }
+        q.notifyDevice();
+        int wakes = board.waker().wakes();
+        dev.poll();
+        assertEquals(chains / 2, q.takeUsed().size(), "one call serves MAX_PER_CALL bytes");
+        assertTrue(board.waker().wakes() > wakes, "and asks for another poll");
+        dev.poll(); // the board's device thread polls again: no new notification
+        assertEquals(chains / 2, q.takeUsed().size(), "the rest");
+        wakes = board.waker().wakes();
+        dev.poll();
+        assertEquals(List.of(), q.takeUsed());
+        assertEquals(wakes, board.waker().wakes(), "an idle queue asks for nothing");
+    }
+
+    @Test
     void resolverParsesItsHandle() throws Exception {
         VirtioRngResolver r = new VirtioRngResolver();
         VirtioRngHandle h = r.parseHandle(new MapConfig(Map.of("pci_device", 4)));
