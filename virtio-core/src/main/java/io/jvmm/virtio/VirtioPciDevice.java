@@ -359,7 +359,9 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
 
     @Override
     public void poll() {
-        if ((status & (STATUS_DRIVER_OK | STATUS_DEVICE_NEEDS_RESET | STATUS_FAILED)) != STATUS_DRIVER_OK
+        // §3.1.1: buffers are used only after the driver set DRIVER_OK on accepted features (FEATURES_OK)
+        int live = STATUS_FEATURES_OK | STATUS_DRIVER_OK;
+        if ((status & (live | STATUS_DEVICE_NEEDS_RESET | STATUS_FAILED)) != live
                 || (command & COMMAND_BUS_MASTER) == 0) {
             return;
         }

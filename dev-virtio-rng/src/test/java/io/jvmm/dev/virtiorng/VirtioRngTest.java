@@ -91,6 +91,17 @@ class VirtioRngTest {
     }
 
     @Test
+    void nothingIsProcessedWhenTheFeaturesWereRefused() throws Exception {
+        assertFalse(driver.negotiate(VirtioPciDriver.F_VERSION_1 | 1L << 40));
+        Queue q = driver.setUpQueue(0, 16, RINGS);
+        driver.driverOk(); // a driver that ignores the refusal
+        q.addWritable(BUF, 8);
+        q.notifyDevice();
+        dev.poll();
+        assertEquals(List.of(), q.takeUsed(), "DRIVER_OK without FEATURES_OK serves nothing");
+    }
+
+    @Test
     void nothingIsProcessedWithoutBusMastering() throws Exception {
         Queue q = ready();
         dev.commandWritten(0);
