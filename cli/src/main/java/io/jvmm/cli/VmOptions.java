@@ -50,6 +50,13 @@ final class VmOptions {
     @Option(names = "--battery", paramLabel = "SPEC", description = "A battery: " + BatterySpec.SYNTAX_HELP)
     String battery;
 
+    @Option(names = "--rng", description = "A virtio entropy device (virtio_rng, PCI 00:04.0) fed by the host's "
+            + "SecureRandom; Linux reads it as /dev/hwrng (virtio_pci, virtio_rng).")
+    boolean rng;
+
+    /** The PCI slot --rng puts its device in. */
+    static final int RNG_SLOT = 4;
+
     @Option(names = "--serial-wait-for-rts", description = "Deliver host input only while the guest holds DTR and RTS.")
     boolean serialWaitForRts;
 
@@ -70,7 +77,7 @@ final class VmOptions {
 
     /** Whether any builder option was given explicitly (they conflict with --manifest). */
     private boolean builderOptionsGiven(boolean chipsetGiven, boolean archGiven) {
-        return chipsetGiven || archGiven || !serial.isEmpty() || debugcon != null || battery != null || serialWaitForRts
+        return chipsetGiven || archGiven || !serial.isEmpty() || debugcon != null || battery != null || serialWaitForRts || rng
                 || proxyVga || stubFloppy || framebuffer || guestWatchdog || psp;
     }
 
@@ -119,6 +126,9 @@ final class VmOptions {
         }
         if (serialWaitForRts) {
             b = b.withSerialWaitForRts();
+        }
+        if (rng) {
+            b = b.withVirtioRng(RNG_SLOT);
         }
         if (debugcon != null) {
             int eq = debugcon.indexOf('=');

@@ -56,6 +56,7 @@ public class FakeBoard implements BoardServices {
     private final List<String> powerCauses = new ArrayList<>();
     private final FakeClock clock;
     private final FakeWaker waker = new FakeWaker();
+    private volatile io.jvmm.api.device.DmaMemory guestMemory = io.jvmm.api.device.DmaMemory.NONE;
 
     public FakeBoard(FakeClock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -101,6 +102,18 @@ public class FakeBoard implements BoardServices {
     @Override
     public FakeWaker waker() {
         return waker;
+    }
+
+    /** The guest memory devices resolved on this board get; {@link io.jvmm.api.device.DmaMemory#NONE} until set. */
+    @Override
+    public io.jvmm.api.device.DmaMemory guestMemory() {
+        return guestMemory;
+    }
+
+    /** Gives the devices resolved on this board (from now on) guest RAM, e.g. a {@link FakeGuestMemory}. */
+    public FakeBoard withGuestMemory(io.jvmm.api.device.DmaMemory memory) {
+        this.guestMemory = Objects.requireNonNull(memory, "memory");
+        return this;
     }
 
     // --- devices -----------------------------------------------------------------------------------

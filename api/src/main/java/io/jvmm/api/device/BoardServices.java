@@ -38,4 +38,13 @@ public interface BoardServices {
 
     /** The waker of the device being built; it drives {@link PollDevice#poll()}. */
     DeviceWaker waker();
+
+    /**
+     * Guest RAM for DMA. The board may hand it out before the VM's memory exists (the board is
+     * built before the partition): until then every access fails with a
+     * {@link GuestMemoryException}, as it does on boards without memory (this default).
+     */
+    default DmaMemory guestMemory() {
+        return DmaMemory.NONE;
+    }
 }

@@ -21,6 +21,7 @@ public final class Capabilities {
     private final Optional<MmioIntercept> mmio;
     private final Optional<PciConfigSpace> pciConfig;
     private final Optional<PciBus> pciBus;
+    private final Optional<PciFunction> pciFunction;
     private final Optional<PollDevice> pollDevice;
     private final Optional<LineInterruptTarget> lineInterruptTarget;
     private final Optional<DeviceLifecycle> lifecycle;
@@ -35,6 +36,7 @@ public final class Capabilities {
         mmio = Optional.ofNullable(b.mmio);
         pciConfig = Optional.ofNullable(b.pciConfig);
         pciBus = Optional.ofNullable(b.pciBus);
+        pciFunction = Optional.ofNullable(b.pciFunction);
         pollDevice = Optional.ofNullable(b.pollDevice);
         lineInterruptTarget = Optional.ofNullable(b.lineInterruptTarget);
         lifecycle = Optional.ofNullable(b.lifecycle);
@@ -67,6 +69,11 @@ public final class Capabilities {
     /** For PCI bus devices: where the board attaches the {@link #pciConfig()} of other devices. */
     public Optional<PciBus> pciBus() {
         return pciBus;
+    }
+
+    /** A PCI function (header, BARs, capabilities) the board attaches to the PCI bus. */
+    public Optional<PciFunction> pciFunction() {
+        return pciFunction;
     }
 
     /** Work done off the vCPU threads when the device's {@link DeviceWaker} fires. */
@@ -115,6 +122,7 @@ public final class Capabilities {
         private MmioIntercept mmio;
         private PciConfigSpace pciConfig;
         private PciBus pciBus;
+        private PciFunction pciFunction;
         private PollDevice pollDevice;
         private LineInterruptTarget lineInterruptTarget;
         private DeviceLifecycle lifecycle;
@@ -142,6 +150,11 @@ public final class Capabilities {
 
         public Builder pciBus(PciBus pciBus) {
             this.pciBus = pciBus;
+            return this;
+        }
+
+        public Builder pciFunction(PciFunction pciFunction) {
+            this.pciFunction = pciFunction;
             return this;
         }
 

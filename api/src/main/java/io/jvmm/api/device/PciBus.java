@@ -15,4 +15,17 @@ public interface PciBus {
      *     does not serve that bus number
      */
     void attach(String name, PciConfigSpace function);
+
+    /**
+     * Places the PCI function {@code function} at {@link PciFunctionInfo#address()}: the bus
+     * emulates its type-0 header and drives {@code bars} as the guest programs the BARs. The board
+     * calls this for every device with a {@link Capabilities#pciFunction()}, with a function that
+     * takes that device's lock.
+     *
+     * @throws IllegalStateException as {@link #attach(String, PciConfigSpace)}
+     * @throws UnsupportedOperationException if this bus cannot host PCI functions (this default)
+     */
+    default void attach(String name, PciFunction function, PciBarMapper bars) {
+        throw new UnsupportedOperationException("this PCI bus cannot host PCI functions");
+    }
 }

@@ -1,5 +1,7 @@
 package io.jvmm.api.hv;
 
+import io.jvmm.api.device.DmaMemory;
+
 /**
  * Guest RAM as seen by loaders and DMA-capable devices. Addresses are guest physical; accesses
  * outside RAM (including the MMIO hole) throw {@link IllegalArgumentException} naming the range.
@@ -20,6 +22,15 @@ public interface GuestMemory {
 
     default void write(long gpa, byte[] source) {
         write(gpa, source, 0, source.length);
+    }
+
+    /**
+     * This memory as devices reach it for DMA: bounds-checked, with checked errors. The default
+     * wraps {@link #isRam}, {@link #read(long, byte[], int, int)} and
+     * {@link #write(long, byte[], int, int)}; backends override it with a direct implementation.
+     */
+    default DmaMemory dma() {
+        return new GuestMemoryDma(this);
     }
 
     default byte[] read(long gpa, int length) {

@@ -8,7 +8,9 @@ import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.PciAddress;
 import io.jvmm.api.device.PciBus;
+import io.jvmm.api.device.PciBarMapper;
 import io.jvmm.api.device.PciConfigSpace;
+import io.jvmm.api.device.PciFunction;
 import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
@@ -61,6 +63,8 @@ final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, Devi
     private final String[] functionNames = new String[256];
 
     private int address;
+    /** The plugin functions attached through {@link #attach(String, PciFunction, PciBarMapper)}. */
+    private final java.util.List<Type0Function> pluginFunctions = new java.util.ArrayList<>();
 
     PciBusDevice(String name) {
         this.name = name;
@@ -84,6 +88,13 @@ final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, Devi
         }
         functions[slot] = function;
         functionNames[slot] = functionName;
+    }
+
+    @Override
+    public void attach(String functionName, PciFunction function, PciBarMapper bars) {
+        Type0Function f = new Type0Function(function, bars);
+        attach(functionName, f);
+        pluginFunctions.add(f);
     }
 
     // --- port I/O --------------------------------------------------------------------------
@@ -165,6 +176,9 @@ final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, Devi
     public void reset() {
         address = 0;
         hostBridge.reset();
+        for (Type0Function f : pluginFunctions) {
+            f.reset(); // decoding off: the board unmaps every BAR
+        }
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.jvmm.hv.kvm;
 
 import com.sun.jna.Pointer;
+import io.jvmm.api.device.DmaMemory;
+import io.jvmm.api.device.GuestMemoryException;
 import io.jvmm.api.hv.GuestMemory;
 import io.jvmm.api.hv.HypervisorException;
 import java.nio.ByteBuffer;
@@ -36,6 +38,9 @@ final class KvmGuestMemory implements GuestMemory {
     private final long hostBase;
     private final long size;
     private final List<Region> regions;
+    /** The same regions as an array: the DMA path iterates without an iterator. */
+    private final Region[] regionArray;
+    private final Dma dma = new Dma();
     /** Sorted, disjoint [start, end) pairs hidden by ROM overlays; replaced, never mutated. */
     private volatile long[] hidden = new long[0];
     /** Set when the mapping is gone: every later access must fail instead of touching freed memory. */
@@ -45,6 +50,7 @@ final class KvmGuestMemory implements GuestMemory {
         this.hostBase = hostBase;
         this.size = size;
         this.regions = regions;
+        this.regionArray = regions.toArray(new Region[0]);
     }
 
     /** Reserves {@code size} bytes of host memory (nothing is committed until touched). */
@@ -211,6 +217,183 @@ final class KvmGuestMemory implements GuestMemory {
                     }
                 }
             }
+        }
+    }
+
+    @Override
+    public DmaMemory dma() {
+        return dma;
+    }
+
+    /**
+     * The RAM region wholly holding {@code [gpa, gpa + length)} when it is RAM a device may reach
+     * (not released, not under a ROM overlay), else null. Allocates nothing.
+     */
+    private Region dmaRegion(long gpa, long length) {
+        if (released || gpa < 0 || length < 0) {
+            return null; // addresses at or above 2^63 are never RAM here
+        }
+        Region found = null;
+        for (Region r : regionArray) {
+            if (r.contains(gpa, length)) {
+                found = r;
+                break;
+            }
+        }
+        if (found == null) {
+            return null;
+        }
+        long[] h = hidden;
+        for (int i = 0; i < h.length; i += 2) {
+            if (gpa < h[i + 1] && gpa + length > h[i]) {
+                return null;
+            }
+        }
+        return found;
+    }
+
+    /**
+     * {@link DmaMemory} straight over the chunk buffers: a field access is one absolute get/put on
+     * a little-endian direct buffer unless it straddles a 1 GiB chunk boundary.
+     */
+    private final class Dma implements DmaMemory {
+        private Region checked(long gpa, long length) throws GuestMemoryException {
+            Region r = dmaRegion(gpa, length);
+            if (r == null) {
+                throw new GuestMemoryException(gpa, length,
+                        released ? "guest memory was released" : "not RAM (RAM: " + describeLayout() + ")");
+            }
+            return r;
+        }
+
+        @Override
+        public boolean isRam(long gpa, long length) {
+            return dmaRegion(gpa, length) != null;
+        }
+
+        @Override
+        public void read(long gpa, byte[] target, int offset, int length) throws GuestMemoryException {
+            java.util.Objects.checkFromIndexSize(offset, length, target.length);
+            checked(gpa, length);
+            KvmGuestMemory.this.read(gpa, target, offset, length);
+        }
+
+        @Override
+        public void write(long gpa, byte[] source, int offset, int length) throws GuestMemoryException {
+            java.util.Objects.checkFromIndexSize(offset, length, source.length);
+            checked(gpa, length);
+            KvmGuestMemory.this.write(gpa, source, offset, length);
+        }
+
+        @Override
+        public void read(long gpa, ByteBuffer target) throws GuestMemoryException {
+            int length = target.remaining();
+            Region r = checked(gpa, length);
+            long at = gpa - r.gpa();
+            int pos = target.position();
+            int done = 0;
+            while (done < length) {
+                ByteBuffer chunk = r.chunks()[(int) (at >>> CHUNK_SHIFT)];
+                int inChunk = (int) (at & (CHUNK_SIZE - 1));
+                int n = Math.min(length - done, chunk.capacity() - inChunk);
+                target.put(pos + done, chunk, inChunk, n);
+                done += n;
+                at += n;
+            }
+            target.position(pos + length);
+        }
+
+        @Override
+        public void write(long gpa, ByteBuffer source) throws GuestMemoryException {
+            int length = source.remaining();
+            Region r = checked(gpa, length);
+            long at = gpa - r.gpa();
+            int pos = source.position();
+            int done = 0;
+            while (done < length) {
+                ByteBuffer chunk = r.chunks()[(int) (at >>> CHUNK_SHIFT)];
+                int inChunk = (int) (at & (CHUNK_SIZE - 1));
+                int n = Math.min(length - done, chunk.capacity() - inChunk);
+                chunk.put(inChunk, source, pos + done, n);
+                done += n;
+                at += n;
+            }
+            source.position(pos + length);
+        }
+
+        @Override
+        public void zero(long gpa, long length) throws GuestMemoryException {
+            Region r = checked(gpa, length);
+            long at = gpa - r.gpa();
+            for (long i = 0; i < length; i++, at++) {
+                r.chunks()[(int) (at >>> CHUNK_SHIFT)].put((int) (at & (CHUNK_SIZE - 1)), (byte) 0);
+            }
+        }
+
+        private long get(long gpa, int size) throws GuestMemoryException {
+            Region r = checked(gpa, size);
+            long at = gpa - r.gpa();
+            int inChunk = (int) (at & (CHUNK_SIZE - 1));
+            ByteBuffer chunk = r.chunks()[(int) (at >>> CHUNK_SHIFT)];
+            if (inChunk + size <= chunk.capacity()) {
+                switch (size) {
+                    case 2: return chunk.getShort(inChunk) & 0xFFFFL;
+                    case 4: return chunk.getInt(inChunk) & 0xFFFF_FFFFL;
+                    default: return chunk.getLong(inChunk);
+                }
+            }
+            long v = 0;
+            for (int i = 0; i < size; i++, at++) {
+                v |= (r.chunks()[(int) (at >>> CHUNK_SHIFT)].get((int) (at & (CHUNK_SIZE - 1))) & 0xFFL) << (8 * i);
+            }
+            return v;
+        }
+
+        private void put(long gpa, int size, long value) throws GuestMemoryException {
+            Region r = checked(gpa, size);
+            long at = gpa - r.gpa();
+            int inChunk = (int) (at & (CHUNK_SIZE - 1));
+            ByteBuffer chunk = r.chunks()[(int) (at >>> CHUNK_SHIFT)];
+            if (inChunk + size <= chunk.capacity()) {
+                switch (size) {
+                    case 2: chunk.putShort(inChunk, (short) value); return;
+                    case 4: chunk.putInt(inChunk, (int) value); return;
+                    default: chunk.putLong(inChunk, value); return;
+                }
+            }
+            for (int i = 0; i < size; i++, at++) {
+                r.chunks()[(int) (at >>> CHUNK_SHIFT)].put((int) (at & (CHUNK_SIZE - 1)), (byte) (value >>> (8 * i)));
+            }
+        }
+
+        @Override
+        public int read16(long gpa) throws GuestMemoryException {
+            return (int) get(gpa, 2);
+        }
+
+        @Override
+        public long read32(long gpa) throws GuestMemoryException {
+            return get(gpa, 4);
+        }
+
+        @Override
+        public long read64(long gpa) throws GuestMemoryException {
+            return get(gpa, 8);
+        }
+
+        @Override
+        public void write16(long gpa, int value) throws GuestMemoryException {
+            put(gpa, 2, value);
+        }
+
+        @Override
+        public void write32(long gpa, long value) throws GuestMemoryException {
+            put(gpa, 4, value);
+        }
+
+        @Override
+        public void write64(long gpa, long value) throws GuestMemoryException {
+            put(gpa, 8, value);
         }
     }
 

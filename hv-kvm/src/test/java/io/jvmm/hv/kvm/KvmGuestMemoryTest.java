@@ -87,4 +87,43 @@ class KvmGuestMemoryTest {
         m.release();
         assertThrows(IllegalStateException.class, () -> m.read(0, 1));
     }
+
+    @Test
+    void dmaChecksEveryRangeBeforeTouchingIt() throws Exception {
+        KvmGuestMemory m = KvmGuestMemory.allocate(5 * GIB);
+        try {
+            io.jvmm.api.device.DmaMemory d = m.dma();
+            d.write64(GIB - 4, 0x0807_0605_0403_0201L); // a field straddling two 1 GiB chunks
+            assertEquals(0x0807_0605_0403_0201L, d.read64(GIB - 4));
+            assertEquals(0x0605_0403L, d.read32(GIB - 2));
+            d.write16(0x1000, 0xBEEF);
+            assertEquals(0xBEEF, d.read16(0x1000));
+            d.write32(0x2000, 0xFFFF_FFFFL);
+            assertEquals(0xFFFF_FFFFL, d.read32(0x2000));
+            java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(8);
+            d.read(GIB - 4, direct);
+            assertEquals(8, direct.position());
+            direct.flip();
+            d.write(5 * GIB - 8, direct);
+            assertEquals(0x0807_0605_0403_0201L, d.read64(5 * GIB - 8));
+            d.zero(5 * GIB - 8, 8);
+            assertEquals(0, d.read64(5 * GIB - 8));
+            Class<io.jvmm.api.device.GuestMemoryException> fail = io.jvmm.api.device.GuestMemoryException.class;
+            assertThrows(fail, () -> d.read32(3 * GIB - 2), "straddles the start of the PCI hole");
+            assertThrows(fail, () -> d.read16(0xFEBF_0000L), "inside the PCI hole");
+            assertThrows(fail, () -> d.read64(6 * GIB - 4), "straddles the end of RAM (2 GiB above 4 GiB)");
+            assertEquals(0, d.read32(6 * GIB - 4));
+            assertThrows(fail, () -> d.write(-8, new byte[16], 0, 16), "wraps around 2^64");
+            assertThrows(fail, () -> d.read64(-4));
+            assertThrows(fail, () -> d.zero(0, -1));
+            assertThrows(fail, () -> d.zero(16, Long.MAX_VALUE));
+            assertFalse(d.isRam(Long.MAX_VALUE, 2));
+            m.hide(0xF0000, 0x100000);
+            assertThrows(fail, () -> d.read32(0xF0000), "a ROM overlay is not RAM");
+        } finally {
+            m.release();
+        }
+        assertThrows(io.jvmm.api.device.GuestMemoryException.class, () -> m.dma().read32(0),
+                "released memory fails instead of touching freed pages");
+    }
 }

@@ -36,6 +36,7 @@ public final class Board implements IoBus {
 
     private final PioRangeMap<DispatchTarget> pio;
     private final IoRangeMap<DispatchTarget> mmio;
+    private final BarMappings bars;
     private final Duration deferredTimeout;
     private final LogRateLimiter unknownPioLog;
     private final LogRateLimiter unknownMmioLog;
@@ -44,8 +45,15 @@ public final class Board implements IoBus {
 
     Board(IoRangeMap<DispatchTarget> pio, IoRangeMap<DispatchTarget> mmio, Duration deferredTimeout,
             boolean traceUnknownPio, boolean traceUnknownMmio, int logsPerSecond) {
+        this(pio, mmio, new BarMappings(), deferredTimeout, traceUnknownPio, traceUnknownMmio, logsPerSecond);
+    }
+
+    Board(IoRangeMap<DispatchTarget> pio, IoRangeMap<DispatchTarget> mmio, BarMappings bars, Duration deferredTimeout,
+            boolean traceUnknownPio, boolean traceUnknownMmio, int logsPerSecond) {
         this.pio = new PioRangeMap<>(pio);
         this.mmio = Objects.requireNonNull(mmio);
+        this.bars = bars;
+        bars.setStatic(mmio);
         if (deferredTimeout.isNegative() || deferredTimeout.isZero()) {
             throw new IllegalArgumentException("deferred I/O timeout must be positive, was " + deferredTimeout);
         }
@@ -89,7 +97,7 @@ public final class Board implements IoBus {
         return pio.regionAt(port);
     }
 
-    /** The region containing {@code address}, or null. */
+    /** The region containing {@code address}, or null (mapped PCI BARs are not regions). */
     public Region mmioRegionAt(long address) {
         int i = mmio.indexOf(address);
         return i < 0 ? null : mmio.region(i);
@@ -109,12 +117,18 @@ public final class Board implements IoBus {
 
     @Override
     public void mmioRead(long address, byte[] data) {
-        dispatch(mmio.find(address), MMIO_READ, address, data);
+        dispatch(findMmio(address), MMIO_READ, address, data);
     }
 
     @Override
     public void mmioWrite(long address, byte[] data) {
-        dispatch(mmio.find(address), MMIO_WRITE, address, data);
+        dispatch(findMmio(address), MMIO_WRITE, address, data);
+    }
+
+    /** A static region's target, else a mapped PCI BAR's (they never overlap), else null. */
+    private DispatchTarget findMmio(long address) {
+        DispatchTarget t = mmio.find(address);
+        return t != null ? t : bars.find(address);
     }
 
     /**

@@ -29,7 +29,11 @@ public final class Chipset implements AutoCloseable {
      */
     public record Resolved(String device, Resource<?> resource, Object object) {}
 
-    Chipset(Board board, List<BoardDevice> devices, DeviceRunner runner, InterruptLines lines, List<Resolved> resolved) {
+    private final LateDmaMemory memory;
+
+    Chipset(Board board, List<BoardDevice> devices, DeviceRunner runner, InterruptLines lines, List<Resolved> resolved,
+            LateDmaMemory memory) {
+        this.memory = memory;
         this.board = board;
         this.devices = List.copyOf(devices);
         this.runner = runner;
@@ -103,6 +107,14 @@ public final class Chipset implements AutoCloseable {
      */
     public void connectExternalIrq(io.jvmm.api.device.LineInterruptTarget target) {
         lines.addTarget(io.jvmm.api.device.LineSets.IRQ, 0, ChipsetBuilder.MAX_EXTERNAL_IRQ, 0, target, null);
+    }
+
+    /**
+     * Gives the devices the partition's RAM for DMA (until then their accesses fail). Done once the
+     * partition exists, like {@link #connectExternalIrq}.
+     */
+    public void connectGuestMemory(io.jvmm.api.device.DmaMemory ram) {
+        memory.connect(ram);
     }
 
     @Override

@@ -66,6 +66,14 @@ public final class ChipsetBuilder {
     private int logsPerSecond = 10;
     private final Map<String, ResourceHandle> baseHandles = new HashMap<>();
     private List<Chipset.Resolved> resolved;
+    /** The devices that are PCI functions, in board order, while {@link #build()} runs. */
+    private List<PendingFunction> pciFunctions;
+    /** The guest memory every device gets; connected to the partition's RAM later. */
+    private final LateDmaMemory memory = new LateDmaMemory();
+
+    /** A device that is a PCI function, to be attached to the PCI bus once every device is built. */
+    private record PendingFunction(String name, Object lock, io.jvmm.api.device.PciFunction function,
+            LogRateLimiter errorLog) {}
 
     /**
      * @param manifest the devices to build
@@ -158,6 +166,8 @@ public final class ChipsetBuilder {
         IoRangeMap.Builder<DispatchTarget> pio = IoRangeMap.builder("pio");
         IoRangeMap.Builder<DispatchTarget> mmio = IoRangeMap.builder("mmio");
         List<BoardDevice> devices = new ArrayList<>();
+        pciFunctions = new ArrayList<>();
+        BarMappings bars = new BarMappings();
         resolved = new ArrayList<>();
         try {
             for (Planned p : plan) {
@@ -168,12 +178,13 @@ public final class ChipsetBuilder {
                     failed.addAll(e.problems());
                 }
             }
+            attachPciFunctions(devices, bars, failed);
             List<String> conflicts = new ArrayList<>(pio.conflicts());
             conflicts.addAll(mmio.conflicts());
             throwIfAny(missing, failed, conflicts);
-            Board board = new Board(pio.build(), mmio.build(), deferredTimeout, traceUnknownPio, traceUnknownMmio,
-                    logsPerSecond);
-            Chipset chipset = new Chipset(board, devices, runner, lines, resolved);
+            Board board = new Board(pio.build(), mmio.build(), bars, deferredTimeout, traceUnknownPio,
+                    traceUnknownMmio, logsPerSecond);
+            Chipset chipset = new Chipset(board, devices, runner, lines, resolved, memory);
             if (externalIrq != null) {
                 chipset.connectExternalIrq(externalIrq);
             }
@@ -284,7 +295,7 @@ public final class ChipsetBuilder {
             throws ChipsetBuildException {
         Object lock = new Object();
         DeviceRunner.Slot slot = runner.addSlot(p.name(), lock);
-        DeviceServices services = new DeviceServices(p.name(), lock, lines, power, clock, slot);
+        DeviceServices services = new DeviceServices(p.name(), lock, lines, power, clock, slot, memory);
         Context context = new Context(p.name(), registry, services, resolved);
         ChipsetDevice device;
         Capabilities caps;
@@ -308,7 +319,11 @@ public final class ChipsetBuilder {
         } catch (ResolveException | RuntimeException e) {
             throw new ChipsetBuildException("could not initialize " + p.name() + ": " + message(e), e);
         }
-        DispatchTarget target = new DispatchTarget(p.name(), lock, pio, mmio, new LogRateLimiter(logsPerSecond));
+        LogRateLimiter errorLog = new LogRateLimiter(logsPerSecond);
+        DispatchTarget target = new DispatchTarget(p.name(), lock, pio, mmio, errorLog);
+        if (caps.pciFunction().isPresent()) {
+            pciFunctions.add(new PendingFunction(p.name(), lock, caps.pciFunction().get(), errorLog));
+        }
         for (int i = 0; i < pioRegions.size(); i++) {
             IoRegion r = pioRegions.get(i);
             if (r.end() > 0xFFFF || r.start() < 0) {
@@ -322,6 +337,38 @@ public final class ChipsetBuilder {
             mmioMap.add(new Region(p.name(), r.name(), r.start(), r.end()), target.region(i, r.start()));
         }
         return new BoardDevice(p.name(), device);
+    }
+
+    /**
+     * Attaches every PCI function to the board's PCI bus (the first device offering
+     * {@link Capabilities#pciBus()}), each through a {@link PciAttachment} that takes the function's
+     * lock and maps its BARs into {@code bars}. A function without a bus, or that the bus refuses
+     * (slot taken, bad header), is a failed device.
+     */
+    private void attachPciFunctions(List<BoardDevice> devices, BarMappings bars, List<String> failed) {
+        if (pciFunctions.isEmpty()) {
+            return;
+        }
+        io.jvmm.api.device.PciBus bus = null;
+        for (BoardDevice d : devices) {
+            if (d.device().capabilities().pciBus().isPresent()) {
+                bus = d.device().capabilities().pciBus().get();
+                break;
+            }
+        }
+        for (PendingFunction f : pciFunctions) {
+            if (bus == null) {
+                failed.add("could not initialize " + f.name() + ": it is a PCI device and the board has no PCI bus "
+                        + "(set with_generic_pci_bus in the chipset)");
+                continue;
+            }
+            try {
+                PciAttachment a = new PciAttachment(f.name(), f.function(), f.lock(), bars, f.errorLog());
+                bus.attach(f.name(), a, a);
+            } catch (RuntimeException e) {
+                failed.add("could not initialize " + f.name() + ": " + message(e));
+            }
+        }
     }
 
     private static List<IoRegion> regions(List<IoRegion> declared, String device, String method) {

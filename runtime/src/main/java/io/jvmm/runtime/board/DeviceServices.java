@@ -2,6 +2,7 @@ package io.jvmm.runtime.board;
 
 import io.jvmm.api.device.BoardServices;
 import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.device.DmaMemory;
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.LineInterruptTarget;
 import io.jvmm.api.device.PowerAction;
@@ -20,9 +21,11 @@ final class DeviceServices implements BoardServices {
     private final Consumer<PowerRequest> power;
     private final VmClock clock;
     private final DeviceWaker waker;
+    private final DmaMemory memory;
 
     DeviceServices(String deviceName, Object deviceLock, InterruptLines lines, Consumer<PowerRequest> power,
-            VmClock clock, DeviceWaker waker) {
+            VmClock clock, DeviceWaker waker, DmaMemory memory) {
+        this.memory = memory;
         this.deviceName = deviceName;
         this.deviceLock = deviceLock;
         this.lines = lines;
@@ -60,6 +63,11 @@ final class DeviceServices implements BoardServices {
     @Override
     public DeviceWaker waker() {
         return waker;
+    }
+
+    @Override
+    public DmaMemory guestMemory() {
+        return memory;
     }
 
 }

@@ -5,6 +5,7 @@ import static io.jvmm.runtime.manifest.BaseChipsetFlag.*;
 import io.jvmm.api.battery.BatterySource;
 import io.jvmm.api.handles.BatteryHandle;
 import io.jvmm.api.handles.DebugconHandle;
+import io.jvmm.api.handles.VirtioRngHandle;
 import io.jvmm.api.handles.DisconnectedSerialHandle;
 import io.jvmm.api.handles.I8042Handle;
 import io.jvmm.api.handles.MissingDevHandle;
@@ -50,6 +51,7 @@ public final class VmManifestBuilder {
     private boolean psp;
     private Resource<SerialBackend> debugconBackend;
     private int debugconPort;
+    private int virtioRngSlot;
 
     public VmManifestBuilder(BaseChipsetType type, MachineArch arch) {
         this.type = Objects.requireNonNull(type, "type");
@@ -93,6 +95,12 @@ public final class VmManifestBuilder {
     public VmManifestBuilder withProxyVga() {
         requireGen1("withProxyVga()");
         this.proxyVga = true;
+        return this;
+    }
+
+    /** A virtio entropy device (virtio_rng) at PCI 00:{@code slot}.0. */
+    public VmManifestBuilder withVirtioRng(int slot) {
+        this.virtioRngSlot = new VirtioRngHandle(slot).pciDevice();
         return this;
     }
 
@@ -258,6 +266,10 @@ public final class VmManifestBuilder {
                 attachBatteryIfRequested(devices);
             }
             default -> throw new IllegalStateException("unhandled chipset type " + type);
+        }
+        if (virtioRngSlot > 0) {
+            // a PCI device: the board refuses it (naming with_generic_pci_bus) where the chipset has no PCI bus
+            devices.add(new ChipsetDeviceHandle("virtio-rng", new VirtioRngHandle(virtioRngSlot).toResource()));
         }
         return new VmManifest(type, arch, chipset, devices);
     }

@@ -351,6 +351,7 @@ public final class VmLauncher {
             throw new LaunchException("could not create the VM: " + e.getMessage(), false, e);
         }
         chipset.connectExternalIrq(partition.irqLines());
+        chipset.connectGuestMemory(partition.memory().dma());
         // x86 Linux boots can get ACPI tables describing this board (fixed for the VM's life)
         AcpiTables acpi;
         try {

@@ -1,0 +1,118 @@
+package io.jvmm.virtio;
+
+import io.jvmm.api.device.DmaMemory;
+import io.jvmm.api.device.GuestMemoryException;
+
+/**
+ * One descriptor chain popped from a {@link VirtQueue}, flattened (indirect tables resolved) into
+ * its buffers: first the device-readable ones, then the device-writable ones (virtio 1.2 §2.7.4.2).
+ * Every buffer was checked to lie in RAM when the chain was read. Reused for every chain of its
+ * queue, so reading a chain allocates nothing; valid until the next {@link VirtQueue#next}.
+ */
+public final class DescriptorChain {
+    private final long[] addr;
+    private final int[] len;
+    private int count;
+    private int firstWritable;
+    private int head;
+    private long readable;
+    private long writable;
+
+    DescriptorChain(int capacity) {
+        addr = new long[capacity];
+        len = new int[capacity];
+    }
+
+    void clear(int head) {
+        this.head = head;
+        count = 0;
+        firstWritable = -1;
+        readable = 0;
+        writable = 0;
+    }
+
+    /** Adds a buffer; false when the chain already has {@code capacity} buffers. */
+    boolean add(long address, int length, boolean deviceWritable) {
+        if (count == addr.length) {
+            return false;
+        }
+        if (deviceWritable) {
+            if (firstWritable < 0) {
+                firstWritable = count;
+            }
+            writable += length & 0xFFFF_FFFFL;
+        } else {
+            readable += length & 0xFFFF_FFFFL;
+        }
+        addr[count] = address;
+        len[count] = length;
+        count++;
+        return true;
+    }
+
+    boolean hasWritable() {
+        return firstWritable >= 0;
+    }
+
+    /** The head descriptor's index: what {@link VirtQueue#complete} reports to the driver. */
+    public int head() {
+        return head;
+    }
+
+    /** Number of buffers. */
+    public int count() {
+        return count;
+    }
+
+    /** Total bytes of the device-readable buffers. */
+    public long readableLength() {
+        return readable;
+    }
+
+    /** Total bytes of the device-writable buffers. */
+    public long writableLength() {
+        return writable;
+    }
+
+    /**
+     * Copies {@code length} bytes into the device-writable buffers, starting {@code at} bytes into
+     * them; returns how many fit.
+     */
+    public int write(DmaMemory memory, long at, byte[] source, int offset, int length) throws VirtQueueException {
+        if (firstWritable < 0) {
+            return 0;
+        }
+        return copy(memory, firstWritable, count, at, source, offset, length, true);
+    }
+
+    /** Copies up to {@code length} bytes out of the device-readable buffers, from {@code at} bytes in. */
+    public int read(DmaMemory memory, long at, byte[] target, int offset, int length) throws VirtQueueException {
+        return copy(memory, 0, firstWritable < 0 ? count : firstWritable, at, target, offset, length, false);
+    }
+
+    private int copy(DmaMemory memory, int from, int to, long at, byte[] bytes, int offset, int length, boolean write)
+            throws VirtQueueException {
+        int done = 0;
+        long skip = at;
+        for (int i = from; i < to && done < length; i++) {
+            long l = len[i] & 0xFFFF_FFFFL;
+            if (skip >= l) {
+                skip -= l;
+                continue;
+            }
+            int n = (int) Math.min(l - skip, length - done);
+            try {
+                if (write) {
+                    memory.write(addr[i] + skip, bytes, offset + done, n);
+                } else {
+                    memory.read(addr[i] + skip, bytes, offset + done, n);
+                }
+            } catch (GuestMemoryException e) {
+                throw new VirtQueueException("buffer " + i + " of chain " + head + ": " + e.getMessage());
+            }
+            done += n;
+            skip = 0;
+        }
+        return done;
+    }
+}

@@ -1,0 +1,57 @@
+package io.jvmm.virtio;
+
+/**
+ * A virtio device type (virtio 1.2 §5) behind the {@link VirtioPciDevice} transport: its ID,
+ * features, queues, configuration space and the work it does when a queue has buffers. The
+ * transport calls every method under the device's lock, {@link #process} on the board's device
+ * thread (never a vCPU thread).
+ */
+public interface VirtioDevice {
+    /** The virtio device ID (§5): 4 for an entropy source, 2 for a block device, ... */
+    int deviceId();
+
+    /** The PCI class code to show (e.g. 0xFF0000, "unclassified"). */
+    default int pciClassCode() {
+        return 0xFF_0000;
+    }
+
+    /**
+     * Device-type feature bits the device offers (§2.2, e.g. bits 0..23); the transport adds the
+     * transport bits it implements (VIRTIO_F_VERSION_1, VIRTIO_F_RING_INDIRECT_DESC).
+     */
+    long features();
+
+    /** Number of virtqueues. */
+    int queueCount();
+
+    /** The largest size of queue {@code queue}: a power of two, at most 32768. */
+    int maxQueueSize(int queue);
+
+    /** Bytes of device configuration space (0: none, and no device config capability). */
+    default int configSize() {
+        return 0;
+    }
+
+    /** Reads device configuration; {@code offset + data.length <= configSize()}. */
+    default void readConfig(int offset, byte[] data) {
+        java.util.Arrays.fill(data, (byte) 0);
+    }
+
+    default void writeConfig(int offset, byte[] data) {}
+
+    /**
+     * The driver made buffers available in {@code queue}: pop chains with {@link VirtQueue#next()},
+     * return each with {@link VirtQueue#complete}. The device may stop early with chains left: it
+     * returns true when it can serve them now and wants to be called again soon (the transport marks
+     * the queue again and wakes its poll, so one call stays short and other devices get their turn),
+     * false when it is done or waits for something else (then the next notification calls again). A
+     * {@link VirtQueueException} puts the device in its error state.
+     *
+     * @param acked the features the driver accepted
+     * @return whether to call again soon for chains left in the queue
+     */
+    boolean process(VirtQueue queue, long acked) throws VirtQueueException;
+
+    /** The driver reset the device (§2.4): forget every request. */
+    default void reset() {}
+}

@@ -1,0 +1,439 @@
+package io.jvmm.virtio;
+
+import io.jvmm.api.device.BoardServices;
+import io.jvmm.api.device.Capabilities;
+import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.DeviceLifecycle;
+import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.device.DmaMemory;
+import io.jvmm.api.device.IoData;
+import io.jvmm.api.device.IoResult;
+import io.jvmm.api.device.LineInterrupt;
+import io.jvmm.api.device.LineSets;
+import io.jvmm.api.device.PciAddress;
+import io.jvmm.api.device.PciBar;
+import io.jvmm.api.device.PciBarKind;
+import io.jvmm.api.device.PciCapability;
+import io.jvmm.api.device.PciFunction;
+import io.jvmm.api.device.PciFunctionInfo;
+import io.jvmm.api.device.PciPlatform;
+import io.jvmm.api.device.PollDevice;
+import io.jvmm.api.support.LogRateLimiter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A virtio device on PCI, modern interface only (virtio 1.2 §4.1): PCI vendor 0x1AF4, device ID
+ * 0x1040 + the virtio device ID, revision 1 (§4.1.2.1). One 64-bit memory BAR (BAR 0, 16 KiB) holds
+ * the common configuration (offset 0x0000), the ISR status byte (0x1000), the device configuration
+ * (0x2000) and the notification area (0x3000, 4 bytes per queue), each announced by a vendor
+ * capability (§4.1.4). Interrupts are INTx only (no MSI-X capability, so the driver uses its INTx
+ * path): the ISR's bits drive INTA, on GSI {@link PciPlatform#intxGsi}(slot, 0).
+ *
+ * <p>A notification (an MMIO write on a vCPU) only marks the queue and wakes the device's poll; the
+ * queue is processed on the board's device thread. A driver that breaks the queue protocol gets
+ * DEVICE_NEEDS_RESET (§2.1.2) and a configuration-change interrupt; its queues stop until reset.
+ * Not offered yet: VIRTIO_F_EVENT_IDX, MSI-X, the PCI configuration access capability (§4.1.4.9).
+ */
+public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDevice, DeviceLifecycle {
+    private static final System.Logger LOG = System.getLogger(VirtioPciDevice.class.getName());
+
+    public static final int VENDOR = 0x1AF4;
+    /** §4.1.2: modern device IDs are 0x1040 + the virtio device ID. */
+    public static final int DEVICE_ID_BASE = 0x1040;
+
+    /** §2.1: device status bits. */
+    public static final int STATUS_ACKNOWLEDGE = 1;
+    public static final int STATUS_DRIVER = 2;
+    public static final int STATUS_DRIVER_OK = 4;
+    public static final int STATUS_FEATURES_OK = 8;
+    public static final int STATUS_DEVICE_NEEDS_RESET = 64;
+    public static final int STATUS_FAILED = 128;
+
+    /** §6: transport feature bits. */
+    public static final long F_RING_INDIRECT_DESC = 1L << 28;
+    public static final long F_VERSION_1 = 1L << 32;
+
+    /** §4.1.4: capability cfg_type values. */
+    public static final int CAP_COMMON = 1;
+    public static final int CAP_NOTIFY = 2;
+    public static final int CAP_ISR = 3;
+    public static final int CAP_DEVICE = 4;
+    /** The vendor-specific capability ID (PCI 3.0 Appendix H). */
+    public static final int PCI_CAP_VENDOR = 0x09;
+
+    public static final int BAR = 0;
+    public static final long BAR_SIZE = 0x4000;
+    public static final int COMMON_OFFSET = 0x0000;
+    public static final int COMMON_LENGTH = 0x38;
+    public static final int ISR_OFFSET = 0x1000;
+    public static final int DEVICE_OFFSET = 0x2000;
+    public static final int NOTIFY_OFFSET = 0x3000;
+    public static final int NOTIFY_MULTIPLIER = 4;
+    /** §4.1.4.3: what the MSI-X vector fields read without MSI-X. */
+    static final int NO_VECTOR = 0xFFFF;
+
+    private final String name;
+    private final VirtioDevice device;
+    private final DmaMemory memory;
+    private final DeviceWaker waker;
+    private final LineInterrupt intx;
+    private final PciFunctionInfo info;
+    private final byte[][] capBytes;
+    private final VirtQueue[] queues;
+    private final boolean[] pending;
+    private final long offered;
+    private final LogRateLimiter errorLog = new LogRateLimiter(5);
+    private final Capabilities capabilities;
+
+    private int deviceFeatureSelect;
+    private int driverFeatureSelect;
+    private long driverFeatures;
+    private int status;
+    private int configGeneration;
+    private int queueSelect;
+    private int isr;
+    private int command;
+
+    /**
+     * @param name the device's name, for logs
+     * @param address where it sits on bus 0
+     * @param device the device type
+     * @param board its board services (INTx line, guest memory, waker)
+     */
+    public VirtioPciDevice(String name, PciAddress address, VirtioDevice device, BoardServices board) {
+        this.name = name;
+        this.device = device;
+        this.memory = board.guestMemory();
+        this.waker = board.waker();
+        this.intx = board.newLine(LineSets.IRQ, "intx", PciPlatform.intxGsi(address.device(), 0));
+        this.offered = (device.features() & ~(F_VERSION_1 | F_RING_INDIRECT_DESC)) | F_VERSION_1 | F_RING_INDIRECT_DESC;
+        int n = device.queueCount();
+        if (n < 1 || n > 0x400) {
+            throw new IllegalArgumentException(name + ": a virtio device needs 1..1024 queues, has " + n);
+        }
+        queues = new VirtQueue[n];
+        pending = new boolean[n];
+        for (int q = 0; q < n; q++) {
+            int max = device.maxQueueSize(q);
+            if (max < 1 || max > 32768 || Integer.bitCount(max) != 1) {
+                throw new IllegalArgumentException(name + ": queue " + q + " size " + max + " is not a power of two <= 32768");
+            }
+            queues[q] = new VirtQueue(q, max, memory);
+        }
+        if (device.configSize() < 0 || device.configSize() > 0x1000) {
+            throw new IllegalArgumentException(name + ": device config must be 0..4096 bytes");
+        }
+        List<byte[]> caps = new ArrayList<>();
+        caps.add(cap(CAP_COMMON, COMMON_OFFSET, COMMON_LENGTH, 16));
+        caps.add(cap(CAP_ISR, ISR_OFFSET, 4, 16));
+        byte[] notify = cap(CAP_NOTIFY, NOTIFY_OFFSET, NOTIFY_MULTIPLIER * n, 20);
+        notify[16] = NOTIFY_MULTIPLIER; // notify_off_multiplier, le32 (§4.1.4.4)
+        caps.add(notify);
+        if (device.configSize() > 0) {
+            caps.add(cap(CAP_DEVICE, DEVICE_OFFSET, device.configSize(), 16));
+        }
+        capBytes = caps.toArray(new byte[0][]);
+        List<PciCapability> list = new ArrayList<>();
+        for (byte[] c : capBytes) {
+            list.add(new PciCapability(PCI_CAP_VENDOR, c.length));
+        }
+        info = new PciFunctionInfo(address, VENDOR, DEVICE_ID_BASE + device.deviceId(), 1, device.pciClassCode(),
+                VENDOR, 0x40 + device.deviceId(), 1, List.of(new PciBar(BAR, PciBarKind.MMIO64, BAR_SIZE, false)), list);
+        capabilities = Capabilities.builder().pciFunction(this).pollDevice(this).lifecycle(this).build();
+    }
+
+    /** struct virtio_pci_cap (§4.1.4): vndr, next, len, cfg_type, bar, id, padding[2], offset, length. */
+    private static byte[] cap(int type, int offset, int length, int capLen) {
+        byte[] c = new byte[capLen];
+        c[2] = (byte) capLen;
+        c[3] = (byte) type;
+        c[4] = BAR;
+        put32(c, 8, offset);
+        put32(c, 12, length);
+        return c;
+    }
+
+    private static void put32(byte[] b, int at, int v) {
+        for (int i = 0; i < 4; i++) {
+            b[at + i] = (byte) (v >>> (8 * i));
+        }
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public PciFunctionInfo info() {
+        return info;
+    }
+
+    /** The current device status byte. */
+    public int status() {
+        return status;
+    }
+
+    // --- configuration space -----------------------------------------------------------------
+
+    @Override
+    public IoResult capabilityRead(int capability, int offset, byte[] data) {
+        byte[] c = capBytes[capability];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = offset + i < c.length ? c[offset + i] : 0;
+        }
+        return IoResult.OK;
+    }
+
+    @Override
+    public void commandWritten(int command) {
+        this.command = command;
+        updateIntx();
+        if ((command & COMMAND_BUS_MASTER) != 0) {
+            waker.wake(); // notifications that arrived while DMA was off
+        }
+    }
+
+    // --- BAR 0 -------------------------------------------------------------------------------
+
+    @Override
+    public IoResult barRead(int bar, long offset, byte[] data) {
+        int len = data.length;
+        if (bar != BAR || offset < 0 || offset + len > BAR_SIZE) {
+            IoData.fillOnes(data);
+            return IoResult.OK;
+        }
+        int off = (int) offset;
+        if (off < COMMON_OFFSET + COMMON_LENGTH) {
+            IoData.put(data, commonRead(off, len));
+        } else if (off >= ISR_OFFSET && off < ISR_OFFSET + 4) {
+            // §4.1.4.5.1: reading the ISR clears it and deasserts INTx
+            IoData.put(data, off == ISR_OFFSET ? isr : 0);
+            if (off == ISR_OFFSET) {
+                isr = 0;
+                updateIntx();
+            }
+        } else if (off >= DEVICE_OFFSET && off + len <= DEVICE_OFFSET + device.configSize()) {
+            device.readConfig(off - DEVICE_OFFSET, data);
+        } else {
+            IoData.put(data, 0);
+        }
+        return IoResult.OK;
+    }
+
+    @Override
+    public IoResult barWrite(int bar, long offset, byte[] data) {
+        int len = data.length;
+        if (bar != BAR || offset < 0 || offset + len > BAR_SIZE) {
+            return IoResult.OK;
+        }
+        int off = (int) offset;
+        if (off < COMMON_OFFSET + COMMON_LENGTH) {
+            commonWrite(off, len, IoData.get(data));
+        } else if (off >= DEVICE_OFFSET && off + len <= DEVICE_OFFSET + device.configSize()) {
+            device.writeConfig(off - DEVICE_OFFSET, data);
+        } else if (off >= NOTIFY_OFFSET && off < NOTIFY_OFFSET + NOTIFY_MULTIPLIER * queues.length) {
+            // §4.1.5.2: the driver writes the queue's index at its notify address
+            int q = (off - NOTIFY_OFFSET) / NOTIFY_MULTIPLIER;
+            pending[q] = true;
+            waker.wake();
+        }
+        return IoResult.OK;
+    }
+
+    /** Start and width of the common-configuration field holding {@code off} (§4.1.4.3), as start << 8 | width. */
+    private static int field(int off) {
+        if (off < 0x10) {
+            return (off & ~3) << 8 | 4;
+        }
+        if (off < 0x14) {
+            return (off & ~1) << 8 | 2;
+        }
+        if (off < 0x16) {
+            return off << 8 | 1;
+        }
+        if (off < 0x20) {
+            return (off & ~1) << 8 | 2;
+        }
+        return (off & ~7) << 8 | 8;
+    }
+
+    private long commonRead(int off, int len) {
+        long v = 0;
+        for (int i = 0; i < len; i++) {
+            int f = field(off + i);
+            int start = f >>> 8;
+            v |= ((fieldValue(start) >>> (8 * (off + i - start))) & 0xFF) << (8 * i);
+        }
+        return v;
+    }
+
+    private VirtQueue selected() {
+        return queueSelect < queues.length ? queues[queueSelect] : null;
+    }
+
+    private long fieldValue(int start) {
+        VirtQueue q = selected();
+        switch (start) {
+            case 0x00: return deviceFeatureSelect;
+            case 0x04: return deviceFeatureSelect < 2 ? (offered >>> (32 * deviceFeatureSelect)) & 0xFFFF_FFFFL : 0;
+            case 0x08: return driverFeatureSelect;
+            case 0x0C: return driverFeatureSelect < 2 ? (driverFeatures >>> (32 * driverFeatureSelect)) & 0xFFFF_FFFFL : 0;
+            case 0x10: return NO_VECTOR;
+            case 0x12: return queues.length;
+            case 0x14: return status;
+            case 0x15: return configGeneration;
+            case 0x16: return queueSelect;
+            case 0x18: return q == null ? 0 : q.size;
+            case 0x1A: return NO_VECTOR;
+            case 0x1C: return q != null && q.enabled ? 1 : 0;
+            case 0x1E: return q == null ? 0 : queueSelect; // queue_notify_off
+            case 0x20: return q == null ? 0 : q.desc;
+            case 0x28: return q == null ? 0 : q.driver;
+            case 0x30: return q == null ? 0 : q.device;
+            default: return 0;
+        }
+    }
+
+    private void commonWrite(int off, int len, long value) {
+        int f = field(off);
+        int start = f >>> 8;
+        int width = f & 0xFF;
+        if (off + len > start + width) {
+            return; // an access across fields: not something a driver does (§4.1.3.1)
+        }
+        int shift = 8 * (off - start);
+        long mask = (len == 8 ? -1L : (1L << (8 * len)) - 1) << shift;
+        long merged = (fieldValue(start) & ~mask) | ((value << shift) & mask);
+        VirtQueue q = selected();
+        switch (start) {
+            case 0x00: deviceFeatureSelect = (int) merged; break;
+            case 0x08: driverFeatureSelect = (int) merged; break;
+            case 0x0C:
+                // §3.1.1: features are fixed once FEATURES_OK is set
+                if ((status & STATUS_FEATURES_OK) == 0 && driverFeatureSelect < 2) {
+                    int sh = 32 * driverFeatureSelect;
+                    driverFeatures = (driverFeatures & ~(0xFFFF_FFFFL << sh)) | ((merged & 0xFFFF_FFFFL) << sh);
+                }
+                break;
+            case 0x14: writeStatus((int) merged & 0xFF); break;
+            case 0x16: queueSelect = (int) merged & 0xFFFF; break;
+            case 0x18: if (q != null && !q.enabled) { q.size = (int) merged & 0xFFFF; } break;
+            case 0x1C:
+                if (q != null && !q.enabled && (merged & 1) != 0) {
+                    try {
+                        q.enable((driverFeatures & F_RING_INDIRECT_DESC) != 0);
+                    } catch (VirtQueueException e) {
+                        fail(e);
+                    }
+                }
+                break;
+            case 0x20: if (q != null && !q.enabled) { q.desc = merged; } break;
+            case 0x28: if (q != null && !q.enabled) { q.driver = merged; } break;
+            case 0x30: if (q != null && !q.enabled) { q.device = merged; } break;
+            default: break; // read-only fields, MSI-X vectors (no MSI-X)
+        }
+    }
+
+    private void writeStatus(int value) {
+        if (value == 0) {
+            reset(); // §4.1.4.3.2: writing 0 resets the device
+            return;
+        }
+        int next = value | (status & STATUS_DEVICE_NEEDS_RESET);
+        if ((next & STATUS_FEATURES_OK) != 0 && (status & STATUS_FEATURES_OK) == 0) {
+            // §3.1.1 step 5-6: accept only a subset of what we offer, and the modern interface (§6.1)
+            boolean ok = (driverFeatures & ~offered) == 0 && (driverFeatures & F_VERSION_1) != 0;
+            if (!ok) {
+                next &= ~STATUS_FEATURES_OK;
+            }
+        }
+        status = next;
+        if ((status & STATUS_DRIVER_OK) != 0) {
+            waker.wake();
+        }
+    }
+
+    // --- processing ----------------------------------------------------------------------------
+
+    @Override
+    public void poll() {
+        // §3.1.1: buffers are used only after the driver set DRIVER_OK on accepted features (FEATURES_OK)
+        int live = STATUS_FEATURES_OK | STATUS_DRIVER_OK;
+        if ((status & (live | STATUS_DEVICE_NEEDS_RESET | STATUS_FAILED)) != live
+                || (command & COMMAND_BUS_MASTER) == 0) {
+            return;
+        }
+        boolean interrupt = false;
+        boolean again = false;
+        for (int q = 0; q < queues.length; q++) {
+            if (!pending[q] || !queues[q].enabled) {
+                continue;
+            }
+            pending[q] = false;
+            VirtQueue vq = queues[q];
+            try {
+                if (device.process(vq, driverFeatures)) {
+                    pending[q] = true; // chains left that the device can serve: another turn soon
+                    again = true;
+                }
+                interrupt |= vq.wantsInterrupt();
+            } catch (VirtQueueException e) {
+                fail(e);
+                return;
+            } catch (RuntimeException e) {
+                fail(new VirtQueueException("device error: " + e));
+                return;
+            }
+        }
+        if (interrupt) {
+            isr |= 1; // §4.1.4.5: queue interrupt
+            updateIntx();
+        }
+        if (again) {
+            waker.wake();
+        }
+    }
+
+    /** The driver broke the protocol: DEVICE_NEEDS_RESET and a configuration interrupt (§2.1.2). */
+    private void fail(VirtQueueException e) {
+        status |= STATUS_DEVICE_NEEDS_RESET;
+        configGeneration = (configGeneration + 1) & 0xFF;
+        isr |= 2;
+        updateIntx();
+        long s = errorLog.tryAcquire();
+        if (s != LogRateLimiter.SUPPRESSED) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: the driver broke the virtqueue protocol, device needs reset: {1}{2}",
+                    name, e.getMessage(), LogRateLimiter.suppressedNote(s));
+        }
+    }
+
+    private void updateIntx() {
+        boolean level = isr != 0 && (command & COMMAND_INTX_DISABLE) == 0;
+        if (intx.level() != level) {
+            intx.setLevel(level);
+        }
+    }
+
+    @Override
+    public void reset() {
+        deviceFeatureSelect = 0;
+        driverFeatureSelect = 0;
+        driverFeatures = 0;
+        status = 0;
+        queueSelect = 0;
+        isr = 0;
+        for (int q = 0; q < queues.length; q++) {
+            queues[q].reset();
+            pending[q] = false;
+        }
+        device.reset();
+        updateIntx();
+    }
+
+    @Override
+    public String toString() {
+        return name + " (virtio " + device.deviceId() + " at " + info.address() + ")";
+    }
+}
