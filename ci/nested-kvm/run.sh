@@ -14,7 +14,7 @@
 #   JVMM_L1_TIMEOUT=3600    seconds until L1 is stopped
 #   JVMM_L1_MEM=6G JVMM_L1_CPUS=1   L1's memory and CPUs (see below before raising the CPUs)
 #   JVMM_L1_CONSOLE=1       copy L1's kernel console to stderr as it runs
-#   JVMM_L1_NUDGE_AFTER=6   seconds of L1 idleness before the lost-wakeup watchdog nudges it (below)
+#   JVMM_L1_NUDGE_AFTER=6 JVMM_L1_NUDGE_EVERY=10   the lost-wakeup watchdog's timing (below)
 #   JVMM_L1_DIR             the kit setup.sh made (default ~/.cache/jvmm/l1; run setup.sh first)
 set -u
 [ $# -ge 1 ] || { echo "usage: $0 \"COMMAND\"  (run setup.sh once first)" >&2; exit 2; }
@@ -24,9 +24,13 @@ if [ ! -s "$kit/vmlinuz" ] || [ ! -s "$kit/initramfs.cpio.gz" ]; then
     exit 2
 fi
 nudge_after=${JVMM_L1_NUDGE_AFTER:-6}
-case $nudge_after in
-    ''|*[!0-9]*) echo "nested-kvm: JVMM_L1_NUDGE_AFTER='$nudge_after' is not a number of seconds" >&2; exit 2 ;;
-esac
+nudge_every=${JVMM_L1_NUDGE_EVERY:-10}
+for n in "$nudge_after" "$nudge_every"; do
+    case $n in
+        ''|*[!0-9]*) echo "nested-kvm: JVMM_L1_NUDGE_AFTER/JVMM_L1_NUDGE_EVERY='$n' is not a number of seconds" >&2
+                     exit 2 ;;
+    esac
+done
 mkdir -p "$kit/jobs"
 job=$(mktemp -d "$kit/jobs/job.XXXXXX")
 
@@ -92,12 +96,16 @@ follow=$!
 # NMI from the monitor not taken either (it waits on GIF). The command then never ends (about one
 # Linux boot in four or five in L2). An external interrupt that goes through the I/O APIC makes
 # QEMU's halted CPU poll its APIC without consulting GIF, so L1 runs again, re-enters its guest and
-# the next VMRUN/#VMEXIT/STGI sets GIF; everything pending is then delivered. So: when QEMU's CPU
-# time stops growing for JVMM_L1_NUDGE_AFTER seconds (default 6) while the command runs, press
-# and release Shift on L1's PS/2 keyboard (IRQ 1; nothing in L1 reads that keyboard) through QEMU's
-# monitor. Harmless when L1 was idle for a real reason (no L1 command sleeps that long). Counted.
+# the next VMRUN/#VMEXIT/STGI sets GIF; everything pending is then delivered. The same lost
+# interrupt was seen with L1 busy: its timer vector pending in IRR while the CPU ran an L2 vCPU
+# spinning with interrupts off (an AP waiting for the boot CPU in wait_for_master_cpu), so L1
+# never got back to schedule the L2 boot CPU; one nudge ended it. So: press and release Shift on
+# L1's PS/2 keyboard (IRQ 1; nothing in L1 reads that keyboard) through QEMU's monitor every
+# JVMM_L1_NUDGE_EVERY seconds (10), and as soon as QEMU's CPU time has not grown for
+# JVMM_L1_NUDGE_AFTER seconds (6) while the command runs; the idle ones are counted. Harmless:
+# an interrupt L1 handles in microseconds.
 watchdog() {
-    local last=0 idle=0 ticks
+    local last=0 idle=0 since=0 ticks
     while kill -0 "$qemu" 2>/dev/null; do
         sleep 2
         # utime + stime of every QEMU thread, in clock ticks (fields 14 and 15 of /proc/PID/stat).
@@ -105,7 +113,9 @@ watchdog() {
         [ -n "$ticks" ] || continue
         if [ $((ticks - last)) -lt 2 ]; then idle=$((idle + 2)); else idle=0; fi
         last=$ticks
-        if [ "$idle" -ge "$nudge_after" ] && [ -S "$job/monitor" ] && [ ! -s "$job/rc" ]; then
+        since=$((since + 2))
+        if { [ "$idle" -ge "$nudge_after" ] || [ "$since" -ge "$nudge_every" ]; } \
+                && [ -S "$job/monitor" ] && [ ! -s "$job/rc" ]; then
             python3 - "$job/monitor" <<'PY' 2>/dev/null && echo nudge >> "$job/nudges"
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
@@ -114,7 +124,9 @@ s.connect(sys.argv[1])
 s.sendall(b"sendkey shift\n")
 s.recv(4096)
 PY
+            [ "$idle" -ge "$nudge_after" ] && echo idle >> "$job/idle-nudges"
             idle=0
+            since=0
         fi
     done
 }
@@ -141,8 +153,8 @@ trap - INT TERM HUP
 wait "$follow" $console 2>/dev/null
 kill "$watch" 2>/dev/null
 wait "$watch" 2>/dev/null
-if [ -s "$job/nudges" ]; then
-    echo "nested-kvm: L1 sat idle (or froze) while the command ran and was nudged $(wc -l < "$job/nudges") times (the lost-wakeup watchdog, README.md)" >&2
+if [ -s "$job/idle-nudges" ]; then
+    echo "nested-kvm: L1 sat idle (or froze) $(wc -l < "$job/idle-nudges") times while the command ran and was nudged back (the lost-wakeup watchdog, README.md)" >&2
 fi
 
 if [ -s "$job/rc" ]; then
