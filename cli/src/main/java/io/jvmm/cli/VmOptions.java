@@ -57,6 +57,14 @@ final class VmOptions {
     /** The PCI slot --rng puts its device in. */
     static final int RNG_SLOT = 4;
 
+    @Option(names = "--virtio-console", paramLabel = "BACKEND",
+            description = "A virtio console (virtio_console, PCI 00:05.0; Linux's hvc0, console=hvc0) on a serial "
+                    + "backend: stdio, file=PATH, tcp=HOST:PORT, none. With stdio, COM1 defaults to none.")
+    String virtioConsole;
+
+    /** The PCI slot --virtio-console puts its device in. */
+    static final int CONSOLE_SLOT = 5;
+
     @Option(names = "--serial-wait-for-rts", description = "Deliver host input only while the guest holds DTR and RTS.")
     boolean serialWaitForRts;
 
@@ -78,6 +86,7 @@ final class VmOptions {
     /** Whether any builder option was given explicitly (they conflict with --manifest). */
     private boolean builderOptionsGiven(boolean chipsetGiven, boolean archGiven) {
         return chipsetGiven || archGiven || !serial.isEmpty() || debugcon != null || battery != null || serialWaitForRts || rng
+                || virtioConsole != null
                 || proxyVga || stubFloppy || framebuffer || guestWatchdog || psp;
     }
 
@@ -120,7 +129,9 @@ final class VmOptions {
             throw UserError.config("--arch: " + e.getMessage());
         }
         VmManifestBuilder b = new VmManifestBuilder(type, machine);
-        List<Resource<SerialBackend>> ports = serialPorts();
+        Resource<SerialBackend> console = virtioConsole == null ? null : backend("--virtio-console", virtioConsole);
+        boolean consoleOnStdio = console != null && console.id().equals(StdioSerialHandle.ID);
+        List<Resource<SerialBackend>> ports = serialPorts(consoleOnStdio);
         if (ports != null) {
             b = b.withSerial(ports);
         }
@@ -129,6 +140,9 @@ final class VmOptions {
         }
         if (rng) {
             b = b.withVirtioRng(RNG_SLOT);
+        }
+        if (console != null) {
+            b = b.withVirtioConsole(CONSOLE_SLOT, console);
         }
         if (debugcon != null) {
             int eq = debugcon.indexOf('=');
@@ -179,9 +193,12 @@ final class VmOptions {
         }
     }
 
-    /** The four COM backends; null when no --serial was given for a chipset whose ports are optional. */
-    private List<Resource<SerialBackend>> serialPorts() {
-        List<String> specs = serial.isEmpty() ? List.of("1=stdio") : serial;
+    /**
+     * The four COM backends. Without --serial, COM1 is stdio, or none when the virtio console has
+     * stdio: one terminal cannot feed two devices (each would get some of the keys).
+     */
+    private List<Resource<SerialBackend>> serialPorts(boolean consoleOnStdio) {
+        List<String> specs = serial.isEmpty() ? List.of(consoleOnStdio ? "1=none" : "1=stdio") : serial;
         @SuppressWarnings("unchecked")
         Resource<SerialBackend>[] ports = new Resource[4];
         for (String spec : specs) {
@@ -202,6 +219,11 @@ final class VmOptions {
                 throw UserError.config("--serial: COM" + n + " is given twice");
             }
             ports[n - 1] = backend("--serial " + n, spec.substring(eq + 1));
+            if (consoleOnStdio && ports[n - 1].id().equals(StdioSerialHandle.ID)) {
+                throw UserError.config("--serial " + n + "=stdio and --virtio-console stdio: one terminal cannot feed "
+                        + "both; give one of them another backend (e.g. --serial " + n + "=none or --virtio-console "
+                        + "tcp=127.0.0.1:4444)");
+            }
         }
         return Arrays.asList(ports);
     }

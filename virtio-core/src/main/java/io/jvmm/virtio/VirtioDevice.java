@@ -52,6 +52,16 @@ public interface VirtioDevice {
      */
     boolean process(VirtQueue queue, long acked) throws VirtQueueException;
 
+    /**
+     * Whether the device has work for {@code queue} that no driver notification announced: host
+     * input arrived for a receive queue, or a backend freed space for output the device holds. The
+     * transport asks on every poll (the device wakes the poll through the board's waker), so this
+     * must be cheap.
+     */
+    default boolean hasWork(int queue) {
+        return false;
+    }
+
     /** The driver reset the device (§2.4): forget every request. */
     default void reset() {}
 }

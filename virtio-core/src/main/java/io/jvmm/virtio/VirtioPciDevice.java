@@ -368,7 +368,7 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
         boolean interrupt = false;
         boolean again = false;
         for (int q = 0; q < queues.length; q++) {
-            if (!pending[q] || !queues[q].enabled) {
+            if (!(pending[q] || device.hasWork(q)) || !queues[q].enabled) {
                 continue;
             }
             pending[q] = false;

@@ -5,6 +5,7 @@ import static io.jvmm.runtime.manifest.BaseChipsetFlag.*;
 import io.jvmm.api.battery.BatterySource;
 import io.jvmm.api.handles.BatteryHandle;
 import io.jvmm.api.handles.DebugconHandle;
+import io.jvmm.api.handles.VirtioConsoleHandle;
 import io.jvmm.api.handles.VirtioRngHandle;
 import io.jvmm.api.handles.DisconnectedSerialHandle;
 import io.jvmm.api.handles.I8042Handle;
@@ -52,6 +53,7 @@ public final class VmManifestBuilder {
     private Resource<SerialBackend> debugconBackend;
     private int debugconPort;
     private int virtioRngSlot;
+    private VirtioConsoleHandle virtioConsole;
 
     public VmManifestBuilder(BaseChipsetType type, MachineArch arch) {
         this.type = Objects.requireNonNull(type, "type");
@@ -101,6 +103,12 @@ public final class VmManifestBuilder {
     /** A virtio entropy device (virtio_rng) at PCI 00:{@code slot}.0. */
     public VmManifestBuilder withVirtioRng(int slot) {
         this.virtioRngSlot = new VirtioRngHandle(slot).pciDevice();
+        return this;
+    }
+
+    /** A virtio console (virtio_console, Linux's hvc0) at PCI 00:{@code slot}.0 on {@code backend}. */
+    public VmManifestBuilder withVirtioConsole(int slot, Resource<SerialBackend> backend) {
+        this.virtioConsole = new VirtioConsoleHandle(slot, Objects.requireNonNull(backend, "backend"));
         return this;
     }
 
@@ -270,6 +278,9 @@ public final class VmManifestBuilder {
         if (virtioRngSlot > 0) {
             // a PCI device: the board refuses it (naming with_generic_pci_bus) where the chipset has no PCI bus
             devices.add(new ChipsetDeviceHandle("virtio-rng", new VirtioRngHandle(virtioRngSlot).toResource()));
+        }
+        if (virtioConsole != null) {
+            devices.add(new ChipsetDeviceHandle("virtio-console", virtioConsole.toResource()));
         }
         return new VmManifest(type, arch, chipset, devices);
     }
