@@ -149,6 +149,13 @@ class BadInputCatalogueTest {
                 "run", "--serial", "1=tcp=127.0.0.1:99999"));
         c.add(bad("file without path", 2, "--serial 1: file= needs a path, e.g. file=/tmp/com1.log", "run", "--serial", "1=file="));
         c.add(bad("COM1 twice", 2, "--serial: COM1 is given twice", "run", "--serial", "1=stdio", "--serial", "1=none"));
+        c.add(bad("virtio console unknown backend", 2, "--virtio-console: unknown backend 'tty' (expected stdio, file=PATH, "
+                + "tcp=HOST:PORT or none)", "run", "--virtio-console", "tty"));
+        c.add(bad("virtio console tcp without port", 2, "--virtio-console: tcp= needs HOST:PORT, e.g. tcp=127.0.0.1:4444",
+                "run", "--virtio-console", "tcp=4444"));
+        c.add(bad("virtio console and a COM port both on stdio", 2, "--serial 2=stdio and --virtio-console stdio: one "
+                + "terminal cannot feed both; give one of them another backend (e.g. --serial 2=none or --virtio-console "
+                + "tcp=127.0.0.1:4444)", "run", "--virtio-console", "stdio", "--serial", "2=stdio"));
         c.add(bad("debugcon without backend", 2, "--debugcon '0xe9': expected PORT=BACKEND, e.g. 0xe9=stdio", "run", "--debugcon", "0xe9"));
         c.add(bad("debugcon port out of range", 2, "--debugcon: '0x10000' is not a port number 0..65535 (decimal or 0x hex)",
                 "run", "--debugcon", "0x10000=stdio"));

@@ -54,6 +54,30 @@ class ManifestCommandTest {
     }
 
     @Test
+    void virtioConsoleOnStdioTakesTheTerminalFromCom1AndRoundTrips() throws Exception {
+        CliHarness r = CliHarness.run("manifest", "--virtio-console", "stdio");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        JsonNode console = device(doc, "virtio-console");
+        assertEquals("virtio_console", console.get("id").asText());
+        assertEquals(5, console.get("config").get("pci_device").asInt(), "PCI 00:05.0");
+        assertEquals("stdio", console.get("config").get("io").get("id").asText());
+        assertEquals("disconnected", device(doc, "serial-com1").get("config").get("io").get("id").asText(),
+                "COM1 leaves the terminal to hvc0");
+        Path file = dir.resolve("console.json");
+        Files.writeString(file, r.out());
+        CliHarness again = CliHarness.run("manifest", "--manifest", file.toString());
+        assertEquals(0, again.exitCode(), again.err());
+        assertEquals(r.out(), again.out(), "round-trips");
+
+        CliHarness tcp = CliHarness.run("manifest", "--virtio-console", "tcp=127.0.0.1:4555");
+        assertEquals(0, tcp.exitCode(), tcp.err());
+        JsonNode t = new ObjectMapper().readTree(tcp.out());
+        assertEquals(4555, device(t, "virtio-console").get("config").get("io").get("config").get("port").asInt());
+        assertEquals("stdio", device(t, "serial-com1").get("config").get("io").get("id").asText(), "COM1 keeps stdio");
+    }
+
+    @Test
     void everyChipsetTypeAndArchitecturePrintsAndRoundTrips() throws Exception {
         String[][] variants = {
             {"--chipset", "hyperv-gen1"}, {"--chipset", "hyperv-gen2-uefi"}, {"--chipset", "hyperv-gen2-linux-direct"},
