@@ -5,10 +5,13 @@ import io.jvmm.api.handles.DisconnectedSerialHandle;
 import io.jvmm.api.handles.FileSerialHandle;
 import io.jvmm.api.handles.StdioSerialHandle;
 import io.jvmm.api.handles.TcpSerialHandle;
+import io.jvmm.api.handles.VirtioConsoleHandle;
 import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.resource.Resource;
+import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.runtime.manifest.BaseChipsetType;
+import io.jvmm.runtime.manifest.ChipsetDeviceHandle;
 import io.jvmm.runtime.manifest.ManifestBuildException;
 import io.jvmm.runtime.manifest.ManifestException;
 import io.jvmm.runtime.manifest.ManifestJson;
@@ -110,11 +113,15 @@ final class VmOptions {
             } catch (IOException e) {
                 throw UserError.config("--manifest " + manifest + ": cannot read: " + describe(e));
             }
+            VmManifest read;
             try {
-                return new ManifestJson().read(text, registry);
+                read = new ManifestJson().read(text, registry);
             } catch (ManifestException e) {
                 throw UserError.config("--manifest " + manifest + ": " + e.getMessage());
             }
+            checkVirtioConsoleStdio(read, "--manifest " + manifest + ": ",
+                    "give one of them another serial backend, e.g. \"id\": \"disconnected\"");
+            return read;
         }
         BaseChipsetType type;
         MachineArch machine;
@@ -186,10 +193,37 @@ final class VmOptions {
             b = b.withPsp();
         }
         try {
-            return b.build();
+            VmManifest built = b.build();
+            checkVirtioConsoleStdio(built, "--virtio-console stdio: ", "give one of them another backend, e.g. none");
+            return built;
         } catch (ManifestBuildException e) {
             throw UserError.config("cannot build the " + type.label() + " " + machine.label() + " chipset: "
                     + e.getMessage());
+        }
+    }
+
+    /**
+     * A virtio console on stdio must be the only device there: every stdio backend reads the
+     * terminal, so two would each get some of the keys (the command line moves COM1 off stdio
+     * itself; a manifest has to say so).
+     */
+    static void checkVirtioConsoleStdio(VmManifest m, String prefix, String fix) {
+        String console = null;
+        for (ChipsetDeviceHandle d : m.devices()) {
+            if (d.resource().handle() instanceof VirtioConsoleHandle h && h.io().id().equals(StdioSerialHandle.ID)) {
+                console = d.name();
+            }
+        }
+        if (console == null) {
+            return;
+        }
+        for (ChipsetDeviceHandle d : m.devices()) {
+            if (!d.name().equals(console) && ManifestJson.resources(new VmManifest(m.type(), m.arch(), m.chipset(),
+                    List.of(d))).stream().anyMatch(r -> r.kind().equals(ResourceKinds.SERIAL_BACKEND)
+                            && r.id().equals(StdioSerialHandle.ID))) {
+                throw UserError.config(prefix + "device '" + d.name() + "' and the virtio console '" + console
+                        + "' both use the stdio serial backend; one terminal cannot feed both: " + fix);
+            }
         }
     }
 

@@ -153,6 +153,13 @@ class BadInputCatalogueTest {
                 + "tcp=HOST:PORT or none)", "run", "--virtio-console", "tty"));
         c.add(bad("virtio console tcp without port", 2, "--virtio-console: tcp= needs HOST:PORT, e.g. tcp=127.0.0.1:4444",
                 "run", "--virtio-console", "tcp=4444"));
+        c.add(bad("virtio console and debugcon both on stdio", 2, "--virtio-console stdio: device 'debugcon-0xe9' and the "
+                + "virtio console 'virtio-console' both use the stdio serial backend; one terminal cannot feed both: give "
+                + "one of them another backend, e.g. none", "run", "--virtio-console", "stdio", "--debugcon", "0xe9=stdio"));
+        c.add(bad("manifest with a virtio console and COM1 on stdio", 2, "--manifest @/m-console-stdio.json: device "
+                + "'serial-com1' and the virtio console 'virtio-console' both use the stdio serial backend; one terminal "
+                + "cannot feed both: give one of them another serial backend, e.g. \"id\": \"disconnected\"",
+                "run", "--manifest", "@/m-console-stdio.json"));
         c.add(bad("virtio console and a COM port both on stdio", 2, "--serial 2=stdio and --virtio-console stdio: one "
                 + "terminal cannot feed both; give one of them another backend (e.g. --serial 2=none or --virtio-console "
                 + "tcp=127.0.0.1:4444)", "run", "--virtio-console", "stdio", "--serial", "2=stdio"));
@@ -357,6 +364,9 @@ class BadInputCatalogueTest {
         manifest(base.out(), "m-width", d -> device(d, 0).with("config").put("register_width", 3));
         manifest(base.out(), "m-aarch64", d -> d.with("chipset").put("arch", "aarch64"));
         manifest(base.out(), "m-twice", d -> device(d, 0).put("id", "twice_dev").putObject("config"));
+        CliHarness console = CliHarness.run("manifest", "--virtio-console", "stdio");
+        assertEquals(0, console.exitCode(), console.err());
+        manifest(console.out(), "m-console-stdio", d -> device(d, 0).with("config").with("io").put("id", "stdio"));
     }
 
     private static ObjectNode device(ObjectNode doc, int index) {
