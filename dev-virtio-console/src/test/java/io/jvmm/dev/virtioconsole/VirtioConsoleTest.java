@@ -193,6 +193,25 @@ class VirtioConsoleTest {
     }
 
     @Test
+    void withNobodyConnectedOutputIsDroppedNotHeldAndNoInputArrives() throws Exception {
+        pipe.setConnected(false); // a tcp port without a client
+        ready();
+        int head = transmit(0, TX_BUF, new byte[3000]);
+        tx.notifyDevice();
+        dev.poll();
+        assertEquals(List.of(new Used(head, 0)), tx.takeUsed(), "the guest gets its buffer back: it cannot stall");
+        assertEquals(3000, pipe.backend().droppedBytes(), "dropped and counted, as a COM port's output is");
+        int rxHead = rx.addWritable(RX_BUF, 16);
+        rx.notifyDevice();
+        dev.poll();
+        assertEquals(List.of(), rx.takeUsed());
+        pipe.hostWrite("hi");
+        pipe.setConnected(true); // the client arrives: its input flows
+        dev.poll();
+        assertEquals(List.of(new Used(rxHead, 2)), rx.takeUsed());
+    }
+
+    @Test
     void badDescriptorsNeedResetAndResetRecovers() throws Exception {
         ready();
         tx.writeDescriptor(0, 0xC000_0000L, 64, 0, 0); // the PCI hole
