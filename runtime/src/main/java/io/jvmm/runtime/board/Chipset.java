@@ -134,6 +134,11 @@ public final class Chipset implements AutoCloseable {
         return doorbells.registered();
     }
 
+    /** Guest writes to PCI doorbells the hypervisor absorbed so far (none exited to a vCPU). */
+    public long absorbedDoorbellWrites() {
+        return doorbells.absorbed();
+    }
+
     /** Unregisters the doorbells from the partition, before it closes; they stay MMIO exits. */
     public void disconnectDoorbells() {
         doorbells.close();
