@@ -46,6 +46,7 @@ class KvmDoorbellTest {
         Vcpu vcpu = p.vcpu(0);
         vcpu.setBootState(new CpuBootState.X86Protected32(LOAD, STACK, 0, writes, GDT));
         TestBus bus = new TestBus().kicking(vcpu);
+        vcpu.clearKick(); // the kick that ended a previous run
         VcpuExit exit = KvmTestSupport.runWithTimeout(vcpu, bus, TestTime.seconds(20));
         assertInstanceOf(VcpuExit.Kicked.class, exit);
         assertTrue(bus.done, "the guest finished");
@@ -88,6 +89,32 @@ class KvmDoorbellTest {
             assertTrue(thread[0].endsWith("-doorbells"), "rung on the poller thread, not the vCPU: " + thread[0]);
             System.out.printf("KVM doorbell: %d guest writes absorbed, %d callbacks, 0 MMIO exits for them%n",
                     notify.rings(), callbacks.get());
+        }
+    }
+
+    @Test
+    void thePollerAllocatesNothingPerRing() throws Exception {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mx instanceof com.sun.management.ThreadMXBean hot
+                && hot.isThreadAllocatedMemorySupported(), "this JVM cannot count a thread's allocations");
+        com.sun.management.ThreadMXBean hot = (com.sun.management.ThreadMXBean) mx;
+        try (KvmPartition p = partition()) {
+            AtomicInteger callbacks = new AtomicInteger();
+            DoorbellSupport.Registration notify = p.doorbells().orElseThrow()
+                    .register(new MmioDoorbell(NOTIFY, 2, OptionalLong.empty()), callbacks::incrementAndGet);
+            run(p, WRITES); // warm-up: classes load, the poller's loop compiles
+            awaitRings(notify, WRITES);
+            Thread poller = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().endsWith("-doorbells") && t.isAlive()).findFirst().orElseThrow();
+            long before = hot.getThreadAllocatedBytes(poller.getId());
+            int callbacksBefore = callbacks.get();
+            run(p, WRITES);
+            awaitRings(notify, 2L * WRITES);
+            long allocated = hot.getThreadAllocatedBytes(poller.getId()) - before;
+            assertEquals(2L * WRITES, notify.rings());
+            assertTrue(callbacks.get() > callbacksBefore, "it rang again");
+            assertEquals(0, allocated, "the poller allocated " + allocated + " bytes for "
+                    + (callbacks.get() - callbacksBefore) + " rings");
         }
     }
 

@@ -129,21 +129,6 @@ public final class Chipset implements AutoCloseable {
         doorbells.connect(support);
     }
 
-    /** How many PCI doorbells the hypervisor absorbs now (for diagnostics and tests). */
-    public int registeredDoorbells() {
-        return doorbells.registered();
-    }
-
-    /** Guest writes to PCI doorbells the hypervisor absorbed so far (none exited to a vCPU). */
-    public long absorbedDoorbellWrites() {
-        return doorbells.absorbed();
-    }
-
-    /** Unregisters the doorbells from the partition, before it closes; they stay MMIO exits. */
-    public void disconnectDoorbells() {
-        doorbells.close();
-    }
-
     @Override
     public void close() {
         doorbells.close();

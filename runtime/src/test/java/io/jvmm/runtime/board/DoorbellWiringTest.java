@@ -79,6 +79,7 @@ class DoorbellWiringTest {
             final MmioDoorbell doorbell;
             final Runnable ring;
             boolean closed;
+            long rings;
 
             Reg(MmioDoorbell doorbell, Runnable ring) {
                 this.doorbell = doorbell;
@@ -92,7 +93,7 @@ class DoorbellWiringTest {
 
             @Override
             public long rings() {
-                return 0;
+                return rings;
             }
 
             @Override
@@ -118,6 +119,7 @@ class DoorbellWiringTest {
         void ring(long address, int width) {
             for (Reg r : all) {
                 if (!r.closed && r.doorbell.address() == address && r.doorbell.width() == width) {
+                    r.rings++;
                     r.ring.run();
                 }
             }
@@ -156,11 +158,17 @@ class DoorbellWiringTest {
         assertEquals(List.of(bell(B + 0x3000, 2), bell(B + 0x3000, 4), new MmioDoorbell(A + 0x10, 1, OptionalLong.of(7))),
                 support.active(), "BAR 2's doorbell carries its value; the one outside the BAR is ignored");
 
+        support.ring(B + 0x3000, 2);
+        support.ring(B + 0x3000, 2);
+        assertEquals(List.of(1, 0, 0), function.rung);
+        assertEquals(3, wiring.absorbed(), "writes absorbed at the old and the new address");
+
         attachment.unmap(0); // decoding off, or a reset
         assertEquals(List.of(new MmioDoorbell(A + 0x10, 1, OptionalLong.of(7))), support.active());
         attachment.unmap(2);
         assertEquals(List.of(), support.active());
         assertEquals(0, wiring.registered());
+        assertEquals(3, wiring.absorbed(), "closed registrations keep their count");
     }
 
     @Test
