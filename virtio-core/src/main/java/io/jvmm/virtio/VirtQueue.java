@@ -29,7 +29,10 @@ import java.lang.invoke.VarHandle;
  * plain stores and loads {@link DmaMemory} makes into the guest's shared mapping (on x86 it is a
  * locked instruction), so at least one side sees the other's store: either the driver notifies (or
  * the device sees the new buffer and keeps going), or the device interrupts (or the driver sees the
- * used entry): no lost wake-up.
+ * used entry): no lost wake-up. The indices and event fields are 2-byte aligned ({@code enable}
+ * checks the rings' alignment) and {@link DmaMemory} promises aligned 16-bit accesses are single
+ * accesses (KVM's is a {@code ByteBuffer.getShort}/{@code putShort} on the guest mapping), so
+ * neither side sees a torn index.
  */
 public final class VirtQueue {
     /** §2.7.5: descriptor flags. */
