@@ -5,6 +5,8 @@
 #include <linux/kvm.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 #define P(name, value) printf("%s %lu\n", name, (unsigned long)(value))
 #define OFF(name, type, field) P(name, offsetof(struct type, field))
@@ -26,6 +28,16 @@ int main(void) {
     P("IRQ_ROUTING_HEADER_SIZE", sizeof(struct kvm_irq_routing));
     P("IRQ_ROUTING_ENTRY_SIZE", sizeof(struct kvm_irq_routing_entry));
     OFF("IRQ_ROUTING_ENTRY_U", kvm_irq_routing_entry, u);
+    P("IOEVENTFD", KVM_IOEVENTFD);
+    P("IOEVENTFD_SIZE", sizeof(struct kvm_ioeventfd));
+    OFF("IOEVENTFD_DATAMATCH", kvm_ioeventfd, datamatch);
+    OFF("IOEVENTFD_ADDR", kvm_ioeventfd, addr);
+    OFF("IOEVENTFD_LEN", kvm_ioeventfd, len);
+    OFF("IOEVENTFD_FD", kvm_ioeventfd, fd);
+    OFF("IOEVENTFD_FLAGS", kvm_ioeventfd, flags);
+    P("IOEVENTFD_FLAG_DATAMATCH", KVM_IOEVENTFD_FLAG_DATAMATCH);
+    P("IOEVENTFD_FLAG_DEASSIGN", KVM_IOEVENTFD_FLAG_DEASSIGN);
+    P("CAP_IOEVENTFD", KVM_CAP_IOEVENTFD);
     P("GET_IRQCHIP", KVM_GET_IRQCHIP);
     P("SET_IRQCHIP", KVM_SET_IRQCHIP);
     P("CREATE_PIT2", KVM_CREATE_PIT2);
@@ -140,5 +152,14 @@ int main(void) {
     P("PIT_CONFIG_SIZE", sizeof(struct kvm_pit_config));
     P("IRQCHIP_SIZE", sizeof(struct kvm_irqchip));
     P("PIT_STATE2_SIZE", sizeof(struct kvm_pit_state2));
+    /* libc values the doorbell poller uses (io.jvmm.hv.kvm.LibC) */
+    P("LibC.EFD_CLOEXEC", EFD_CLOEXEC);
+    P("LibC.EFD_NONBLOCK", EFD_NONBLOCK);
+    P("LibC.EPOLL_CLOEXEC", EPOLL_CLOEXEC);
+    P("LibC.EPOLL_CTL_ADD", EPOLL_CTL_ADD);
+    P("LibC.EPOLL_CTL_DEL", EPOLL_CTL_DEL);
+    P("LibC.EPOLLIN", EPOLLIN);
+    P("LibC.EPOLL_EVENT_SIZE", sizeof(struct epoll_event));
+    P("LibC.EPOLL_EVENT_DATA", offsetof(struct epoll_event, data));
     return 0;
 }

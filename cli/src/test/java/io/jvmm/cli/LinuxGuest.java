@@ -139,6 +139,12 @@ final class LinuxGuest {
      */
     static Boot boot(Path dir, Path kernel, Path initrd, String cmdline, List<String> args, String waitFor,
             Consumer<String> whileRunning) throws IOException, InterruptedException {
+        return boot(dir, kernel, initrd, cmdline, List.of(), args, waitFor, whileRunning);
+    }
+
+    /** {@link #boot(Path, Path, Path, String, List, String, Consumer)} with JVM options for jvmm (e.g. a log level). */
+    static Boot boot(Path dir, Path kernel, Path initrd, String cmdline, List<String> jvmOptions, List<String> args,
+            String waitFor, Consumer<String> whileRunning) throws IOException, InterruptedException {
         Path com1 = com1(dir);
         List<String> jvmm = new ArrayList<>(List.of("run", "--kernel", kernel.toString(), "--initrd", initrd.toString(),
                 "--cmdline", cmdline, "--memory", "512M"));
@@ -149,7 +155,7 @@ final class LinuxGuest {
         Path out = dir.resolve("child.out");
         Path err = dir.resolve("child.err");
         long start = System.nanoTime();
-        Process p = new ProcessBuilder(JvmmProcess.command(List.of(), jvmm.toArray(String[]::new)))
+        Process p = new ProcessBuilder(JvmmProcess.command(jvmOptions, jvmm.toArray(String[]::new)))
                 .directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         long deadline = start + bootTimeout().toNanos();

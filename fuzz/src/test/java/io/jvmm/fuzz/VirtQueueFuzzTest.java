@@ -29,7 +29,10 @@ import io.jvmm.virtio.VirtioPciDevice;
  *       ones at any offset moves exactly the bytes the lengths promise and never fails (every buffer
  *       was checked to be RAM), and returning it to the used ring never fails;
  *   <li>after a protocol violation the device reports DEVICE_NEEDS_RESET with INTx asserted, and no
- *       queue is processed again until the driver resets it.
+ *       queue is processed again until the driver resets it;
+ *   <li>with VIRTIO_F_EVENT_IDX (negotiated at random, its used_event written and read by the input
+ *       and the driver's {@code kick} honouring avail_event), a device that stopped processing has
+ *       asked for a notification at the driver's current index, so no buffer can go unnoticed.
  * </ul>
  *
  * Without {@code JAZZER_FUZZ=1} (i.e. in {@code mvn verify}) it replays the committed inputs under
@@ -49,6 +52,9 @@ class VirtQueueFuzzTest {
         VirtioPciDevice transport;
         boolean violation;
         int chains;
+        /** The queue of the last process call and what that call returned. */
+        VirtQueue last;
+        boolean lastAgain;
 
         Probe(FakeGuestMemory ram) {
             this.ram = ram;
@@ -79,6 +85,8 @@ class VirtQueueFuzzTest {
             if ((transport.status() & VirtioPciDevice.STATUS_DEVICE_NEEDS_RESET) != 0) {
                 throw new AssertionError("a queue was processed while the device needs a reset");
             }
+            last = queue;
+            lastAgain = true; // until it returns normally
             int budget = data.consumeInt(0, 2 * queue.size());
             for (int i = 0; i < budget; i++) {
                 boolean popped;
@@ -91,11 +99,13 @@ class VirtQueueFuzzTest {
                     throw new AssertionError("the parser threw " + e, e);
                 }
                 if (!popped) {
+                    lastAgain = false;
                     return false;
                 }
                 serve(queue, queue.chain());
             }
-            return data.consumeBoolean();
+            lastAgain = data.consumeBoolean();
+            return lastAgain;
         }
 
         private void serve(VirtQueue queue, DescriptorChain chain) {
@@ -143,7 +153,7 @@ class VirtQueueFuzzTest {
         VirtioPciDriver driver = new VirtioPciDriver(dev, ram);
         Setup q = setUp(data, driver);
         for (int step = 0; step < MAX_STEPS && data.remainingBytes() > 0; step++) {
-            switch (data.consumeInt(0, 11)) {
+            switch (data.consumeInt(0, 13)) {
                 case 0 -> { // any bytes anywhere in RAM (rings, tables, buffers)
                     int at = data.consumeInt(0, RAM - 1);
                     byte[] b = data.consumeBytes(Math.min(32, RAM - at));
@@ -156,15 +166,21 @@ class VirtQueueFuzzTest {
                     q.queue.writeDescriptorAt(at, address(data), length(data), flags(data), next(data, q.size));
                 }
                 case 11 -> wellFormedChain(data, q); // the mutations then bend it
+                case 12 -> q.queue.setUsedEvent(data.consumeInt(0, 0xFFFF));
+                case 13 -> { // notify only if the device asked (avail_event / NO_NOTIFY), as Linux does
+                    if (q.queue.kick()) {
+                        poll(dev, probe, board, gsi, ram, q, driver);
+                    }
+                }
                 case 3 -> q.queue.publish(data.consumeBoolean() ? data.consumeInt(0, q.size - 1)
                         : data.consumeInt(0, 0xFFFF));
                 case 4 -> q.queue.setAvailIndex(data.consumeInt(0, 0xFFFF));
                 case 5 -> ram.write16(q.avail, data.consumeInt(0, 0xFFFF)); // driver ring flags
                 case 6 -> {
                     q.queue.notifyDevice();
-                    poll(dev, probe, board, gsi);
+                    poll(dev, probe, board, gsi, ram, q, driver);
                 }
-                case 7 -> poll(dev, probe, board, gsi);
+                case 7 -> poll(dev, probe, board, gsi, ram, q, driver);
                 case 8 -> driver.readIsr();
                 case 9 -> q = setUp(data, driver); // reset, new features, new rings
                 default -> { // any common-configuration register, as a hostile driver writes it
@@ -222,9 +238,32 @@ class VirtQueueFuzzTest {
         q.queue.publish(head);
     }
 
-    private static void poll(VirtioPciDevice dev, Probe probe, FakeBoard board, int gsi) {
+    /** Whether queue 0 still uses the rings of {@code q} (hostile register writes may have moved them). */
+    private static boolean sameRings(VirtioPciDriver driver, Setup q) {
+        long select = driver.readCommon(0x16, 2);
+        driver.writeCommon(0x16, 2, 0);
+        boolean same = driver.readCommon(0x18, 2) == q.size && driver.readCommon(0x28, 8) == q.avail
+                && driver.readCommon(0x30, 8) == q.used;
+        driver.writeCommon(0x16, 2, select);
+        return same;
+    }
+
+    private static void poll(VirtioPciDevice dev, Probe probe, FakeBoard board, int gsi, FakeGuestMemory ram, Setup q,
+            VirtioPciDriver driver)
+            throws GuestMemoryException {
         probe.violation = false;
+        probe.last = null;
         dev.poll();
+        if (probe.last != null && !probe.violation && !probe.lastAgain && probe.last.eventIdx()
+                && (dev.status() & VirtioPciDevice.STATUS_DEVICE_NEEDS_RESET) == 0 && sameRings(driver, q)) {
+            // the device stopped: it must want a notification for the next buffer (§2.7.10)
+            int availIdx = ram.read16(q.avail + 2);
+            int availEvent = ram.read16(q.used + 4 + 8L * q.size);
+            if (availEvent != availIdx) {
+                throw new AssertionError("the device stopped with avail_event " + availEvent + " while the driver"
+                        + " index is " + availIdx + ": the next buffer would not be notified");
+            }
+        }
         if (probe.violation) {
             if ((dev.status() & VirtioPciDevice.STATUS_DEVICE_NEEDS_RESET) == 0) {
                 throw new AssertionError("a protocol violation did not set DEVICE_NEEDS_RESET");
@@ -235,15 +274,17 @@ class VirtQueueFuzzTest {
         }
     }
 
-    private record Setup(VirtioPciDriver.Queue queue, int size, long avail) {}
+    private record Setup(VirtioPciDriver.Queue queue, int size, long avail, long used) {}
 
     private static Setup setUp(FuzzedDataProvider data, VirtioPciDriver driver) throws GuestMemoryException {
-        long features = VirtioPciDriver.F_VERSION_1 | (data.consumeBoolean() ? VirtioPciDriver.F_RING_INDIRECT_DESC : 0);
+        long features = VirtioPciDriver.F_VERSION_1 | (data.consumeBoolean() ? VirtioPciDriver.F_RING_INDIRECT_DESC : 0)
+                | (data.consumeBoolean() ? VirtioPciDriver.F_EVENT_IDX : 0);
         driver.negotiate(data.consumeInt(0, 15) == 0 ? data.consumeLong() : features);
         int size = 1 << data.consumeInt(0, 6);
         long base = data.consumeInt(0, (RAM - 0x800) / 16 - 1) * 16L;
         VirtioPciDriver.Queue queue = driver.setUpQueue(0, size, base);
         driver.driverOk();
-        return new Setup(queue, size, base + 16L * size);
+        long avail = base + 16L * size;
+        return new Setup(queue, size, avail, (avail + 6 + 2L * size + 3) & ~3L);
     }
 }

@@ -15,6 +15,12 @@ import java.util.List;
  * BAR), initializes the device (§3.1.1) and drives split virtqueues whose rings it lays out in a
  * {@link DmaMemory} (e.g. a {@link FakeGuestMemory}). Raw descriptor and ring writes let a test play
  * a hostile driver. Tests call the device's poll themselves (the board's device thread in jvmm).
+ *
+ * <p>Both notification modes (virtio 1.2 §2.7.7, §2.7.10): negotiate {@link #F_EVENT_IDX} and the
+ * queue has {@link Queue#setUsedEvent} and {@link Queue#availEvent()}; without it
+ * {@link Queue#setNoInterrupt}. {@link Queue#kick()} notifies only when the device asked for it (its
+ * avail_event, or VIRTQ_USED_F_NO_NOTIFY), as Linux's {@code virtqueue_kick_prepare} does;
+ * {@link Queue#notifyDevice()} always does.
  */
 public final class VirtioPciDriver {
     public static final int STATUS_ACKNOWLEDGE = 1;
@@ -24,6 +30,11 @@ public final class VirtioPciDriver {
     public static final int STATUS_DEVICE_NEEDS_RESET = 64;
     public static final long F_VERSION_1 = 1L << 32;
     public static final long F_RING_INDIRECT_DESC = 1L << 28;
+    public static final long F_EVENT_IDX = 1L << 29;
+    /** §2.7.6: the driver ring's flag asking for no interrupts (without EVENT_IDX). */
+    public static final int AVAIL_F_NO_INTERRUPT = 1;
+    /** §2.7.8: the device ring's flag asking for no notifications (without EVENT_IDX). */
+    public static final int USED_F_NO_NOTIFY = 1;
     public static final int DESC_F_NEXT = 1;
     public static final int DESC_F_WRITE = 2;
     public static final int DESC_F_INDIRECT = 4;
@@ -38,6 +49,7 @@ public final class VirtioPciDriver {
     private final Area notify;
     private final Area isr;
     private final List<Queue> queues = new ArrayList<>();
+    private long negotiated;
 
     /** Reads the capability list of {@code function}. */
     public VirtioPciDriver(PciFunction function, DmaMemory memory) {
@@ -129,6 +141,7 @@ public final class VirtioPciDriver {
         writeCommon(0x08, 4, 1);
         writeCommon(0x0C, 4, features >>> 32);
         setStatus(STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
+        negotiated = features;
         return (status() & STATUS_FEATURES_OK) != 0;
     }
 
@@ -176,6 +189,9 @@ public final class VirtioPciDriver {
         private int nextDesc;
         private int availIdx;
         private int lastUsed;
+        /** The driver index at the last {@link #kick()} that notified (or decided not to). */
+        private int kickedIdx;
+        private final boolean eventIdx = (negotiated & F_EVENT_IDX) != 0;
 
         Queue(int index, int size, long desc, long avail, long used, long notifyOff) {
             this.index = index;
@@ -236,6 +252,70 @@ public final class VirtioPciDriver {
         public void setAvailIndex(int idx) {
             try {
                 memory.write16(avail + 2, idx);
+            } catch (GuestMemoryException e) {
+                throw new AssertionError(e.getMessage(), e);
+            }
+        }
+
+        /** Whether VIRTIO_F_EVENT_IDX was negotiated when the queue was set up. */
+        public boolean eventIdx() {
+            return eventIdx;
+        }
+
+        /** The driver ring's index: how many buffers were made available, modulo 2^16. */
+        public int availIndex() {
+            return availIdx;
+        }
+
+        /** The device ring's index, as the device last wrote it. */
+        public int usedIndex() {
+            return read16(used + 2);
+        }
+
+        /** Writes the driver ring's used_event (§2.7.10): interrupt me once the used index passes it. */
+        public void setUsedEvent(int idx) {
+            write16(avail + 4 + 2L * size, idx);
+        }
+
+        /** The device ring's avail_event (§2.7.10): the driver index the device wants a notification at. */
+        public int availEvent() {
+            return read16(used + 4 + 8L * size);
+        }
+
+        /** Sets or clears VIRTQ_AVAIL_F_NO_INTERRUPT in the driver ring's flags (§2.7.7.1). */
+        public void setNoInterrupt(boolean on) {
+            write16(avail, on ? AVAIL_F_NO_INTERRUPT : 0);
+        }
+
+        /**
+         * Notifies the device if it asked to be (§2.7.10 with EVENT_IDX: the driver index moved past
+         * avail_event since the last kick, Linux's {@code vring_need_event}; without: unless the device
+         * ring has VIRTQ_USED_F_NO_NOTIFY); returns whether it notified.
+         */
+        public boolean kick() {
+            int old = kickedIdx;
+            int now = availIdx;
+            kickedIdx = now;
+            boolean needed = eventIdx
+                    ? ((now - availEvent() - 1) & 0xFFFF) < ((now - old) & 0xFFFF)
+                    : (read16(used) & USED_F_NO_NOTIFY) == 0;
+            if (needed) {
+                notifyDevice();
+            }
+            return needed;
+        }
+
+        private int read16(long at) {
+            try {
+                return memory.read16(at);
+            } catch (GuestMemoryException e) {
+                throw new AssertionError(e.getMessage(), e);
+            }
+        }
+
+        private void write16(long at, int value) {
+            try {
+                memory.write16(at, value);
             } catch (GuestMemoryException e) {
                 throw new AssertionError(e.getMessage(), e);
             }

@@ -12,6 +12,27 @@ import java.lang.invoke.VarHandle;
  * available index that runs more than the queue size ahead all throw a {@link VirtQueueException}.
  * Reads and writes of ring fields allocate nothing. Not thread-safe: the transport calls it under
  * the device's lock.
+ *
+ * <p><b>Notification suppression.</b> With VIRTIO_F_EVENT_IDX (§2.7.7.2, §2.7.10) the device ring
+ * ends with {@code avail_event} and the driver ring with {@code used_event}. The queue writes
+ * {@code avail_event} only when the device runs out of work: {@link #next()} finding the ring empty
+ * asks for a notification at the next buffer, and the transport re-arms it when a device stops with
+ * buffers left; while the device is busy the driver's test ({@code vring_need_event}) fails and it
+ * does not notify. {@link #needsInterrupt()} interrupts the driver only when the used index crossed
+ * {@code used_event}. Without the feature it honours VIRTQ_AVAIL_F_NO_INTERRUPT (§2.7.7.1) instead.
+ *
+ * <p><b>Ordering.</b> Both sides follow the same store-fence-load pattern (Dekker's): the driver
+ * stores its ring index (or {@code used_event}), issues a full barrier, then loads the device's
+ * event field (or the used index); the device here stores {@code avail_event} (or the used index),
+ * issues {@link VarHandle#fullFence()}, then loads the driver's index (or {@code used_event}). A
+ * full fence orders every preceding store before every following load on this thread, including the
+ * plain stores and loads {@link DmaMemory} makes into the guest's shared mapping (on x86 it is a
+ * locked instruction), so at least one side sees the other's store: either the driver notifies (or
+ * the device sees the new buffer and keeps going), or the device interrupts (or the driver sees the
+ * used entry): no lost wake-up. The indices and event fields are 2-byte aligned ({@code enable}
+ * checks the rings' alignment) and {@link DmaMemory} promises aligned 16-bit accesses are single
+ * accesses (KVM's is a {@code ByteBuffer.getShort}/{@code putShort} on the guest mapping), so
+ * neither side sees a torn index.
  */
 public final class VirtQueue {
     /** §2.7.5: descriptor flags. */
@@ -33,8 +54,11 @@ public final class VirtQueue {
     long device;
     boolean enabled;
     private boolean indirectAllowed;
+    private boolean eventIdx;
     private int lastAvail;
     private int usedIdx;
+    /** The used index when the driver was last interrupted, or the decision not to was made. */
+    private int signalledUsed;
 
     VirtQueue(int index, int maxSize, DmaMemory memory) {
         this.index = index;
@@ -51,8 +75,10 @@ public final class VirtQueue {
         driver = 0;
         device = 0;
         enabled = false;
+        eventIdx = false;
         lastAvail = 0;
         usedIdx = 0;
+        signalledUsed = 0;
     }
 
     /** The queue's index within its device. */
@@ -73,7 +99,7 @@ public final class VirtQueue {
      * Checks the rings the driver set up before it enables the queue: size a power of two, the
      * alignment of §2.7 (table 16, driver ring 2, device ring 4) and all three areas in RAM.
      */
-    void enable(boolean indirect) throws VirtQueueException {
+    void enable(boolean indirect, boolean eventIdx) throws VirtQueueException {
         if (size == 0 || size > maxSize || Integer.bitCount(size) != 1) {
             throw new VirtQueueException("queue " + index + ": size " + size + " is not a power of two <= " + maxSize);
         }
@@ -85,9 +111,33 @@ public final class VirtQueue {
             throw new VirtQueueException("queue " + index + ": a ring is not in RAM");
         }
         indirectAllowed = indirect;
+        this.eventIdx = eventIdx;
         lastAvail = 0;
         usedIdx = 0;
+        signalledUsed = 0;
+        if (eventIdx) {
+            try {
+                memory.write16(availEvent(), 0); // notify at the first buffer, whatever the ring held
+            } catch (GuestMemoryException e) {
+                throw new VirtQueueException("queue " + index + ": " + e.getMessage());
+            }
+        }
         enabled = true;
+    }
+
+    /** Whether the queue uses the event-index fields (VIRTIO_F_EVENT_IDX was negotiated). */
+    public boolean eventIdx() {
+        return eventIdx;
+    }
+
+    /** §2.7.8: the device ring's avail_event, after its {@code size} entries. */
+    private long availEvent() {
+        return device + 4 + 8L * size;
+    }
+
+    /** §2.7.6: the driver ring's used_event, after its {@code size} entries. */
+    private long usedEvent() {
+        return driver + 4 + 2L * size;
     }
 
     /**
@@ -101,6 +151,14 @@ public final class VirtQueue {
         try {
             int availIdx = memory.read16(driver + 2);
             int pending = (availIdx - lastAvail) & 0xFFFF;
+            if (pending == 0 && eventIdx) {
+                // Out of work: ask to be notified at the next buffer, then look again, since the
+                // driver may have added one before it could see the request (the lost wake-up).
+                memory.write16(availEvent(), lastAvail);
+                VarHandle.fullFence();
+                availIdx = memory.read16(driver + 2);
+                pending = (availIdx - lastAvail) & 0xFFFF;
+            }
             if (pending == 0) {
                 return false;
             }
@@ -194,13 +252,57 @@ public final class VirtQueue {
         }
     }
 
-    /** Whether the driver wants an interrupt for used buffers now (§2.7.7, no event index). */
-    boolean wantsInterrupt() throws VirtQueueException {
+    /**
+     * Called by the transport when the device stops processing this queue (its process returned
+     * false, perhaps with buffers left for later): with EVENT_IDX, asks for a notification at the
+     * next buffer the driver adds from now on, so a device that waits for something else is still
+     * woken by new work. Without EVENT_IDX the driver always notifies (we never set
+     * VIRTQ_USED_F_NO_NOTIFY), so nothing to do.
+     */
+    void rearmNotification() throws VirtQueueException {
+        if (!enabled || !eventIdx) {
+            return;
+        }
+        try {
+            memory.write16(availEvent(), memory.read16(driver + 2));
+        } catch (GuestMemoryException e) {
+            throw new VirtQueueException("queue " + index + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Whether the driver must be interrupted for the buffers used since the last call (§2.7.7):
+     * never when none were; with EVENT_IDX when the used index passed {@code used_event} (the
+     * driver's {@code vring_need_event(used_event, new, old)}, all 16-bit); otherwise unless the
+     * driver set VIRTQ_AVAIL_F_NO_INTERRUPT. The full fence orders the used-index store of
+     * {@link #complete} before the load of the driver's field (see the class comment).
+     */
+    boolean needsInterrupt() throws VirtQueueException {
+        if (!enabled) {
+            return false;
+        }
+        int now = usedIdx;
+        int old = signalledUsed;
+        if (now == old) {
+            return false;
+        }
+        signalledUsed = now;
         try {
             VarHandle.fullFence();
+            if (eventIdx) {
+                return needEvent(memory.read16(usedEvent()), now, old);
+            }
             return (memory.read16(driver) & AVAIL_F_NO_INTERRUPT) == 0;
         } catch (GuestMemoryException e) {
             throw new VirtQueueException("queue " + index + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * §2.7.10's test (Linux's {@code vring_need_event}): whether moving an index from {@code old}
+     * to {@code now} crossed {@code event}, i.e. {@code event} is in {@code [old, now)}, modulo 2^16.
+     */
+    static boolean needEvent(int event, int now, int old) {
+        return ((now - event - 1) & 0xFFFF) < ((now - old) & 0xFFFF);
     }
 }

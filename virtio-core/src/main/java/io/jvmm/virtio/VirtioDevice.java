@@ -17,7 +17,8 @@ public interface VirtioDevice {
 
     /**
      * Device-type feature bits the device offers (§2.2, e.g. bits 0..23); the transport adds the
-     * transport bits it implements (VIRTIO_F_VERSION_1, VIRTIO_F_RING_INDIRECT_DESC).
+     * transport bits it implements (VIRTIO_F_VERSION_1, VIRTIO_F_RING_INDIRECT_DESC,
+     * VIRTIO_F_EVENT_IDX).
      */
     long features();
 
@@ -44,7 +45,8 @@ public interface VirtioDevice {
      * return each with {@link VirtQueue#complete}. The device may stop early with chains left: it
      * returns true when it can serve them now and wants to be called again soon (the transport marks
      * the queue again and wakes its poll, so one call stays short and other devices get their turn),
-     * false when it is done or waits for something else (then the next notification calls again). A
+     * false when it is done or waits for something else (then the next notification calls again:
+     * with VIRTIO_F_EVENT_IDX the transport asks the driver to notify at its next buffer). A
      * {@link VirtQueueException} puts the device in its error state.
      *
      * @param acked the features the driver accepted

@@ -14,6 +14,7 @@ import io.jvmm.api.device.PciAddress;
 import io.jvmm.api.device.PciBar;
 import io.jvmm.api.device.PciBarKind;
 import io.jvmm.api.device.PciCapability;
+import io.jvmm.api.device.PciDoorbell;
 import io.jvmm.api.device.PciFunction;
 import io.jvmm.api.device.PciFunctionInfo;
 import io.jvmm.api.device.PciPlatform;
@@ -21,6 +22,8 @@ import io.jvmm.api.device.PollDevice;
 import io.jvmm.api.support.LogRateLimiter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * A virtio device on PCI, modern interface only (virtio 1.2 §4.1): PCI vendor 0x1AF4, device ID
@@ -31,9 +34,14 @@ import java.util.List;
  * path): the ISR's bits drive INTA, on GSI {@link PciPlatform#intxGsi}(slot, 0).
  *
  * <p>A notification (an MMIO write on a vCPU) only marks the queue and wakes the device's poll; the
- * queue is processed on the board's device thread. A driver that breaks the queue protocol gets
+ * queue is processed on the board's device thread. Each queue's notify register is also declared a
+ * {@link PciDoorbell} (for 2- and 4-byte writes, what drivers use: Linux's {@code vp_notify} writes
+ * the queue index as 16 bits), so where the hypervisor can absorb the write (KVM's ioeventfd) the
+ * board calls {@link #doorbellRung} from a host thread instead and the vCPU never leaves the guest;
+ * both paths end in the same marking. VIRTIO_F_EVENT_IDX is offered for every device (see
+ * {@link VirtQueue} for how the queue uses it). A driver that breaks the queue protocol gets
  * DEVICE_NEEDS_RESET (§2.1.2) and a configuration-change interrupt; its queues stop until reset.
- * Not offered yet: VIRTIO_F_EVENT_IDX, MSI-X, the PCI configuration access capability (§4.1.4.9).
+ * Not offered yet: MSI-X, the PCI configuration access capability (§4.1.4.9).
  */
 public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDevice, DeviceLifecycle {
     private static final System.Logger LOG = System.getLogger(VirtioPciDevice.class.getName());
@@ -52,7 +60,10 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
 
     /** §6: transport feature bits. */
     public static final long F_RING_INDIRECT_DESC = 1L << 28;
+    /** §6, §2.7.10: the used_event / avail_event fields suppress interrupts and notifications. */
+    public static final long F_EVENT_IDX = 1L << 29;
     public static final long F_VERSION_1 = 1L << 32;
+    private static final long TRANSPORT_FEATURES = F_VERSION_1 | F_RING_INDIRECT_DESC | F_EVENT_IDX;
 
     /** §4.1.4: capability cfg_type values. */
     public static final int CAP_COMMON = 1;
@@ -81,7 +92,9 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
     private final PciFunctionInfo info;
     private final byte[][] capBytes;
     private final VirtQueue[] queues;
-    private final boolean[] pending;
+    /** Per queue, 1 when notified: set by barWrite (vCPU) or doorbellRung (a host thread), taken by poll. */
+    private final AtomicIntegerArray pending;
+    private final List<PciDoorbell> doorbells;
     private final long offered;
     private final LogRateLimiter errorLog = new LogRateLimiter(5);
     private final Capabilities capabilities;
@@ -107,13 +120,19 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
         this.memory = board.guestMemory();
         this.waker = board.waker();
         this.intx = board.newLine(LineSets.IRQ, "intx", PciPlatform.intxGsi(address.device(), 0));
-        this.offered = (device.features() & ~(F_VERSION_1 | F_RING_INDIRECT_DESC)) | F_VERSION_1 | F_RING_INDIRECT_DESC;
+        this.offered = (device.features() & ~TRANSPORT_FEATURES) | TRANSPORT_FEATURES;
         int n = device.queueCount();
         if (n < 1 || n > 0x400) {
             throw new IllegalArgumentException(name + ": a virtio device needs 1..1024 queues, has " + n);
         }
         queues = new VirtQueue[n];
-        pending = new boolean[n];
+        pending = new AtomicIntegerArray(n);
+        List<PciDoorbell> bells = new ArrayList<>();
+        for (int q = 0; q < n; q++) {
+            bells.add(new PciDoorbell(BAR, NOTIFY_OFFSET + (long) NOTIFY_MULTIPLIER * q, 2, OptionalLong.empty()));
+            bells.add(new PciDoorbell(BAR, NOTIFY_OFFSET + (long) NOTIFY_MULTIPLIER * q, 4, OptionalLong.empty()));
+        }
+        doorbells = List.copyOf(bells);
         for (int q = 0; q < n; q++) {
             int max = device.maxQueueSize(q);
             if (max < 1 || max > 32768 || Integer.bitCount(max) != 1) {
@@ -235,11 +254,28 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
             device.writeConfig(off - DEVICE_OFFSET, data);
         } else if (off >= NOTIFY_OFFSET && off < NOTIFY_OFFSET + NOTIFY_MULTIPLIER * queues.length) {
             // §4.1.5.2: the driver writes the queue's index at its notify address
-            int q = (off - NOTIFY_OFFSET) / NOTIFY_MULTIPLIER;
-            pending[q] = true;
-            waker.wake();
+            notifyQueue((off - NOTIFY_OFFSET) / NOTIFY_MULTIPLIER);
         }
         return IoResult.OK;
+    }
+
+    /** Two per queue, 2- and 4-byte writes of its notify register: doorbell {@code i} is queue {@code i / 2}'s. */
+    @Override
+    public List<PciDoorbell> doorbells() {
+        return doorbells;
+    }
+
+    /** A notify write the hypervisor absorbed: the same as one arriving through {@link #barWrite}. */
+    @Override
+    public void doorbellRung(int index) {
+        if (index >= 0 && index < 2 * queues.length) {
+            notifyQueue(index / 2);
+        }
+    }
+
+    private void notifyQueue(int q) {
+        pending.set(q, 1);
+        waker.wake();
     }
 
     /** Start and width of the common-configuration field holding {@code off} (§4.1.4.3), as start << 8 | width. */
@@ -323,7 +359,7 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
             case 0x1C:
                 if (q != null && !q.enabled && (merged & 1) != 0) {
                     try {
-                        q.enable((driverFeatures & F_RING_INDIRECT_DESC) != 0);
+                        q.enable((driverFeatures & F_RING_INDIRECT_DESC) != 0, (driverFeatures & F_EVENT_IDX) != 0);
                     } catch (VirtQueueException e) {
                         fail(e);
                     }
@@ -368,17 +404,23 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
         boolean interrupt = false;
         boolean again = false;
         for (int q = 0; q < queues.length; q++) {
-            if (!(pending[q] || device.hasWork(q)) || !queues[q].enabled) {
+            if (!queues[q].enabled) {
                 continue;
             }
-            pending[q] = false;
+            // a guest notification, or work the device found by itself (host input, backend space)
+            boolean notified = pending.getAndSet(q, 0) != 0;
+            if (!notified && !device.hasWork(q)) {
+                continue;
+            }
             VirtQueue vq = queues[q];
             try {
                 if (device.process(vq, driverFeatures)) {
-                    pending[q] = true; // chains left that the device can serve: another turn soon
+                    pending.set(q, 1); // chains left that the device can serve: another turn soon
                     again = true;
+                } else {
+                    vq.rearmNotification();
                 }
-                interrupt |= vq.wantsInterrupt();
+                interrupt |= vq.needsInterrupt();
             } catch (VirtQueueException e) {
                 fail(e);
                 return;
@@ -426,7 +468,7 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
         isr = 0;
         for (int q = 0; q < queues.length; q++) {
             queues[q].reset();
-            pending[q] = false;
+            pending.set(q, 0);
         }
         device.reset();
         updateIntx();

@@ -9,7 +9,7 @@ package io.jvmm.api.device;
  * <p>Accesses arrive like {@link MmioIntercept}'s: {@code bar} is the BAR's register index and
  * {@code offset} is from the BAR's programmed address; {@code data.length} is 1, 2, 4 or 8,
  * little-endian; the access may run past the BAR's end only if the guest made it so (check).
- * Every method is called under the device's own lock and must not allocate.
+ * Every method but {@link #doorbellRung} is called under the device's own lock and must not allocate.
  */
 public interface PciFunction {
     /** The fixed header; read once when the board attaches the function. */
@@ -33,6 +33,23 @@ public interface PciFunction {
     default IoResult capabilityWrite(int capability, int offset, byte[] data) {
         return IoResult.OK;
     }
+
+    /**
+     * The function's doorbells (see {@link PciDoorbell}); read once, when the board attaches the
+     * function. The default has none.
+     */
+    default java.util.List<PciDoorbell> doorbells() {
+        return java.util.List.of();
+    }
+
+    /**
+     * Doorbell {@code index} (of {@link #doorbells()}) was rung at least once since the previous
+     * call: the hypervisor absorbed the guest's write(s). Unlike every other method this one is
+     * called from a host thread of the board without the device's lock, possibly at the same time
+     * as the others: it must be thread-safe, allocate nothing, never block, and be short (mark the
+     * work, wake the device's poll).
+     */
+    default void doorbellRung(int index) {}
 
     /** Command register bits, PCI Local Bus 3.0 §6.2.2. */
     int COMMAND_MEMORY = 1 << 1;

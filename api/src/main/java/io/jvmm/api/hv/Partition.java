@@ -24,6 +24,14 @@ public interface Partition extends AutoCloseable {
         throw new HypervisorException(getClass().getName() + " cannot map firmware ROM");
     }
 
+    /**
+     * Doorbells absorbed by the hypervisor (a fast path for device notifications), when the backend
+     * has them; empty by default. The same object every call.
+     */
+    default java.util.Optional<DoorbellSupport> doorbells() {
+        return java.util.Optional.empty();
+    }
+
     /** Puts the in-kernel chipset (PIC, IOAPIC, PIT) back to its power-on state. */
     void resetChipset() throws HypervisorException;
 

@@ -51,7 +51,7 @@ class VirtioRngTest {
                 "common, ISR, notify; no device config");
         assertEquals(4, driver.area(2).notifyMultiplier());
         long f = driver.deviceFeatures();
-        assertEquals(VirtioPciDriver.F_VERSION_1 | VirtioPciDriver.F_RING_INDIRECT_DESC, f);
+        assertEquals(VirtioPciDriver.F_VERSION_1 | VirtioPciDriver.F_RING_INDIRECT_DESC | VirtioPciDriver.F_EVENT_IDX, f);
     }
 
     @Test

@@ -31,6 +31,16 @@ final class Kvm {
     static final int IRQ_ROUTING_ENTRY_SIZE = 48;
     static final int IRQ_ROUTING_ENTRY_U = 16;
     static final int IRQ_ROUTING_IRQCHIP = 1;
+    static final long IOEVENTFD = 0x4040ae79L;
+    /** struct kvm_ioeventfd: u64 datamatch, u64 addr, u32 len, s32 fd, u32 flags, u8 pad[36]. */
+    static final int IOEVENTFD_SIZE = 64;
+    static final int IOEVENTFD_DATAMATCH = 0;
+    static final int IOEVENTFD_ADDR = 8;
+    static final int IOEVENTFD_LEN = 16;
+    static final int IOEVENTFD_FD = 20;
+    static final int IOEVENTFD_FLAGS = 24;
+    static final int IOEVENTFD_FLAG_DATAMATCH = 1;
+    static final int IOEVENTFD_FLAG_DEASSIGN = 4;
     static final long GET_IRQCHIP = 0xc208ae62L;
     static final long SET_IRQCHIP = 0x8208ae63L;
     static final long CREATE_PIT2 = 0x4040ae77L;
@@ -66,6 +76,7 @@ final class Kvm {
     static final int CAP_EXT_CPUID = 7;
     static final int CAP_NR_VCPUS = 9;
     static final int CAP_PIT2 = 33;
+    static final int CAP_IOEVENTFD = 36;
     static final int CAP_MAX_VCPUS = 66;
     static final int CAP_READONLY_MEM = 81;
     static final int CAP_XCRS = 56;

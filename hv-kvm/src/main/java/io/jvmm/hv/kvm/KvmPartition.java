@@ -2,6 +2,7 @@ package io.jvmm.hv.kvm;
 
 import com.sun.jna.Pointer;
 import io.jvmm.api.device.LineInterruptTarget;
+import io.jvmm.api.hv.DoorbellSupport;
 import io.jvmm.api.hv.GuestMemory;
 import io.jvmm.api.hv.HypervisorException;
 import io.jvmm.api.hv.MachineArch;
@@ -12,12 +13,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A KVM VM: in-kernel PIC/IOAPIC/LAPIC and PIT, guest RAM in memory slots, ROM overlays and the
- * vCPUs.
+ * A KVM VM: in-kernel PIC/IOAPIC/LAPIC and PIT, guest RAM in memory slots, ROM overlays, the
+ * vCPUs, and doorbells through KVM_IOEVENTFD ({@link KvmDoorbells}).
  */
 final class KvmPartition implements Partition {
     private static final Logger LOG = LoggerFactory.getLogger(KvmPartition.class);
@@ -45,6 +47,8 @@ final class KvmPartition implements Partition {
     private final List<Rom> roms = new ArrayList<>();
     private final List<NativeBuffer> initialIrqchips = new ArrayList<>();
     private NativeBuffer initialPit;
+    /** KVM_IOEVENTFD doorbells; null when the host's KVM lacks KVM_CAP_IOEVENTFD. */
+    private KvmDoorbells doorbells;
     private int nextSlotId;
     private boolean closed;
 
@@ -80,6 +84,9 @@ final class KvmPartition implements Partition {
         }
         KvmPartition partition = new KvmPartition(config, vmFd, memory,
                 system.checkExtension(Kvm.CAP_READONLY_MEM) > 0);
+        if (system.checkExtension(Kvm.CAP_IOEVENTFD) > 0) {
+            partition.doorbells = new KvmDoorbells(vmFd, "vm" + vmFd);
+        }
         try {
             partition.setUp(system, kick);
             return partition;
@@ -294,6 +301,12 @@ final class KvmPartition implements Partition {
         return vcpus.get(index);
     }
 
+    /** KVM_IOEVENTFD doorbells, where the host's KVM has KVM_CAP_IOEVENTFD (every KVM since Linux 2.6.32). */
+    @Override
+    public Optional<DoorbellSupport> doorbells() {
+        return Optional.ofNullable(doorbells);
+    }
+
     /** KVM_SET_IRQCHIP / KVM_SET_PIT2 with the states read right after they were created. */
     @Override
     public synchronized void resetChipset() throws HypervisorException {
@@ -322,6 +335,9 @@ final class KvmPartition implements Partition {
         for (KvmVcpu vcpu : vcpus) {
             stuck |= vcpu.inRun();
             vcpu.close();
+        }
+        if (doorbells != null) {
+            doorbells.close();
         }
         if (stuck) {
             // Unmapping guest RAM under a vCPU that is still in KVM_RUN would crash the JVM when

@@ -30,6 +30,17 @@ final class LibC {
     static final int SA_ONSTACK = 0x08000000;
     static final int SA_RESTART = 0x10000000;
 
+    /** eventfd(2) flags (EFD_CLOEXEC is O_CLOEXEC, EFD_NONBLOCK is O_NONBLOCK). */
+    static final int EFD_CLOEXEC = 0x80000;
+    static final int EFD_NONBLOCK = 0x800;
+    /** epoll(7): struct epoll_event is packed on x86_64: u32 events, u64 data (12 bytes). */
+    static final int EPOLL_CLOEXEC = 0x80000;
+    static final int EPOLL_CTL_ADD = 1;
+    static final int EPOLL_CTL_DEL = 2;
+    static final int EPOLLIN = 0x001;
+    static final int EPOLL_EVENT_SIZE = 12;
+    static final int EPOLL_EVENT_DATA = 4;
+
     static final int EINTR = 4;
     static final int EAGAIN = 11;
     static final int ENOENT = 2;
@@ -52,6 +63,22 @@ final class LibC {
 
     /** ioctl with a pointer to a structure. */
     static native int ioctl(int fd, long request, Pointer arg);
+
+    static native int eventfd(int initval, int flags);
+
+    static native int epoll_create1(int flags);
+
+    /** {@code event} is the address of a struct epoll_event (0 for EPOLL_CTL_DEL). */
+    static native int epoll_ctl(int epfd, int op, int fd, long event);
+
+    /** {@code events} is the address of {@code maxEvents} struct epoll_event. */
+    static native int epoll_wait(int epfd, long events, int maxEvents, int timeoutMillis);
+
+    /** read(2) into the native buffer at {@code buffer}. */
+    static native long read(int fd, long buffer, long count);
+
+    /** write(2) from the native buffer at {@code buffer}. */
+    static native long write(int fd, long buffer, long count);
 
     static native long mmap(long addr, long length, int prot, int flags, int fd, long offset);
 

@@ -30,10 +30,12 @@ public final class Chipset implements AutoCloseable {
     public record Resolved(String device, Resource<?> resource, Object object) {}
 
     private final LateDmaMemory memory;
+    private final DoorbellWiring doorbells;
 
     Chipset(Board board, List<BoardDevice> devices, DeviceRunner runner, InterruptLines lines, List<Resolved> resolved,
-            LateDmaMemory memory) {
+            LateDmaMemory memory, DoorbellWiring doorbells) {
         this.memory = memory;
+        this.doorbells = doorbells;
         this.board = board;
         this.devices = List.copyOf(devices);
         this.runner = runner;
@@ -117,8 +119,19 @@ public final class Chipset implements AutoCloseable {
         memory.connect(ram);
     }
 
+    /**
+     * Gives the board the partition's doorbell support ({@link io.jvmm.api.hv.Partition#doorbells()}):
+     * from now on the doorbells of mapped PCI BARs are absorbed by the hypervisor. Done once the
+     * partition exists, like {@link #connectGuestMemory}; without it (or with an empty one) doorbell
+     * writes are ordinary MMIO exits.
+     */
+    public void connectDoorbells(Optional<io.jvmm.api.hv.DoorbellSupport> support) {
+        doorbells.connect(support);
+    }
+
     @Override
     public void close() {
+        doorbells.close();
         runner.close();
         closeAll(resolved);
     }

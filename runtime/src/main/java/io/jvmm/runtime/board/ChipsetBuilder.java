@@ -168,6 +168,7 @@ public final class ChipsetBuilder {
         List<BoardDevice> devices = new ArrayList<>();
         pciFunctions = new ArrayList<>();
         BarMappings bars = new BarMappings();
+        DoorbellWiring doorbells = new DoorbellWiring();
         resolved = new ArrayList<>();
         try {
             for (Planned p : plan) {
@@ -178,13 +179,13 @@ public final class ChipsetBuilder {
                     failed.addAll(e.problems());
                 }
             }
-            attachPciFunctions(devices, bars, failed);
+            attachPciFunctions(devices, bars, doorbells, failed);
             List<String> conflicts = new ArrayList<>(pio.conflicts());
             conflicts.addAll(mmio.conflicts());
             throwIfAny(missing, failed, conflicts);
             Board board = new Board(pio.build(), mmio.build(), bars, deferredTimeout, traceUnknownPio,
                     traceUnknownMmio, logsPerSecond);
-            Chipset chipset = new Chipset(board, devices, runner, lines, resolved, memory);
+            Chipset chipset = new Chipset(board, devices, runner, lines, resolved, memory, doorbells);
             if (externalIrq != null) {
                 chipset.connectExternalIrq(externalIrq);
             }
@@ -345,7 +346,8 @@ public final class ChipsetBuilder {
      * lock and maps its BARs into {@code bars}. A function without a bus, or that the bus refuses
      * (slot taken, bad header), is a failed device.
      */
-    private void attachPciFunctions(List<BoardDevice> devices, BarMappings bars, List<String> failed) {
+    private void attachPciFunctions(List<BoardDevice> devices, BarMappings bars, DoorbellWiring doorbells,
+            List<String> failed) {
         if (pciFunctions.isEmpty()) {
             return;
         }
@@ -363,7 +365,7 @@ public final class ChipsetBuilder {
                 continue;
             }
             try {
-                PciAttachment a = new PciAttachment(f.name(), f.function(), f.lock(), bars, f.errorLog());
+                PciAttachment a = new PciAttachment(f.name(), f.function(), f.lock(), bars, doorbells, f.errorLog());
                 bus.attach(f.name(), a, a);
             } catch (RuntimeException e) {
                 failed.add("could not initialize " + f.name() + ": " + message(e));

@@ -12,7 +12,8 @@ import java.util.List;
  * What the board gives the PCI bus for one device's {@link PciFunction}: the function wrapped so
  * that every call takes the device's own lock (the bus calls it under the bus's lock), and the
  * {@link PciBarMapper} that maps its BARs into the board's {@link BarMappings}, where the vCPUs
- * reach them as the device's MMIO region {@code bar} (see {@link #barTarget}).
+ * reach them as the device's MMIO region {@code bar} (see {@link #barTarget}), and moves the
+ * function's doorbells with them ({@link DoorbellWiring}).
  */
 final class PciAttachment implements PciFunction, PciBarMapper {
     private final PciFunction function;
@@ -20,12 +21,17 @@ final class PciAttachment implements PciFunction, PciBarMapper {
     private final BarMappings bars;
     /** The device's target for BAR accesses: its intercept forwards to barRead/barWrite. */
     private final DispatchTarget barTarget;
+    /** The function's doorbells, registered with the hypervisor while their BAR is mapped. */
+    private final DoorbellWiring.Function doorbells;
 
-    PciAttachment(String name, PciFunction function, Object lock, BarMappings bars,
+    PciAttachment(String name, PciFunction function, Object lock, BarMappings bars, DoorbellWiring doorbells,
             io.jvmm.api.support.LogRateLimiter errorLog) {
         this.function = function;
         this.lock = lock;
         this.bars = bars;
+        synchronized (lock) {
+            this.doorbells = doorbells.add(name, function);
+        }
         this.barTarget = new DispatchTarget(name, lock, null, new BarIntercept(function), errorLog);
     }
 
@@ -95,11 +101,18 @@ final class PciAttachment implements PciFunction, PciBarMapper {
 
     @Override
     public boolean map(int bar, long address, long size) {
-        return bars.map(barTarget, bar, address, size);
+        boolean mapped = bars.map(barTarget, bar, address, size);
+        if (mapped) {
+            doorbells.mapped(bar, address);
+        } else {
+            doorbells.unmapped(bar); // a refused mapping replaced the old one: nothing decodes
+        }
+        return mapped;
     }
 
     @Override
     public void unmap(int bar) {
+        doorbells.unmapped(bar);
         bars.unmap(barTarget, bar);
     }
 }

@@ -352,6 +352,7 @@ public final class VmLauncher {
         }
         chipset.connectExternalIrq(partition.irqLines());
         chipset.connectGuestMemory(partition.memory().dma());
+        chipset.connectDoorbells(partition.doorbells()); // the notification fast path, where the backend has it
         // x86 Linux boots can get ACPI tables describing this board (fixed for the VM's life)
         AcpiTables acpi;
         try {
