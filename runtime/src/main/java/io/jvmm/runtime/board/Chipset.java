@@ -30,10 +30,13 @@ public final class Chipset implements AutoCloseable {
     public record Resolved(String device, Resource<?> resource, Object object) {}
 
     private final LateDmaMemory memory;
+    /** Null when the board was built without MSI delivery. */
+    private final LateMessageInterrupts messageInterrupts;
 
     Chipset(Board board, List<BoardDevice> devices, DeviceRunner runner, InterruptLines lines, List<Resolved> resolved,
-            LateDmaMemory memory) {
+            LateDmaMemory memory, LateMessageInterrupts messageInterrupts) {
         this.memory = memory;
+        this.messageInterrupts = messageInterrupts;
         this.board = board;
         this.devices = List.copyOf(devices);
         this.runner = runner;
@@ -115,6 +118,22 @@ public final class Chipset implements AutoCloseable {
      */
     public void connectGuestMemory(io.jvmm.api.device.DmaMemory ram) {
         memory.connect(ram);
+    }
+
+    /** Whether the board was built to deliver message-signalled interrupts (its devices may use MSI-X). */
+    public boolean usesMessageInterrupts() {
+        return messageInterrupts != null;
+    }
+
+    /**
+     * Gives the devices the partition's MSI delivery, when the board was built for it (see
+     * {@link ChipsetBuilder#messageInterrupts}); until then their messages are dropped. Done once the
+     * partition exists, like {@link #connectExternalIrq}; a no-op on a board built without MSIs.
+     */
+    public void connectMessageInterrupts(io.jvmm.api.device.MessageInterrupts target) {
+        if (messageInterrupts != null) {
+            messageInterrupts.connect(target);
+        }
     }
 
     @Override
