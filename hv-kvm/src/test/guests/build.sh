@@ -31,3 +31,4 @@ build triple32 32 0x1000
 build spin32 32 0x1000
 build pio32 32 0x1000
 build fault32 32 0x1000
+build msi32 32 0x1000
