@@ -3,6 +3,7 @@ package io.jvmm.api.support;
 import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.MessageInterrupts;
 import io.jvmm.api.device.PciCapability;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -137,10 +138,10 @@ public final class MsixTable {
     public void reset() {
         enabled = false;
         functionMasked = false;
-        java.util.Arrays.fill(address, 0);
-        java.util.Arrays.fill(data, 0);
-        java.util.Arrays.fill(masked, true);
-        java.util.Arrays.fill(pending, 0);
+        Arrays.fill(address, 0);
+        Arrays.fill(data, 0);
+        Arrays.fill(masked, true);
+        Arrays.fill(pending, 0);
     }
 
     /**
