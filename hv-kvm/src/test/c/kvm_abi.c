@@ -25,6 +25,13 @@ int main(void) {
     P("IRQ_LINE", KVM_IRQ_LINE);
     P("SET_GSI_ROUTING", KVM_SET_GSI_ROUTING);
     P("IRQ_ROUTING_IRQCHIP", KVM_IRQ_ROUTING_IRQCHIP);
+    P("SIGNAL_MSI", KVM_SIGNAL_MSI);
+    P("CAP_SIGNAL_MSI", KVM_CAP_SIGNAL_MSI);
+    P("MSI_SIZE", sizeof(struct kvm_msi));
+    OFF("MSI_ADDRESS_LO", kvm_msi, address_lo);
+    OFF("MSI_ADDRESS_HI", kvm_msi, address_hi);
+    OFF("MSI_DATA", kvm_msi, data);
+    OFF("MSI_FLAGS", kvm_msi, flags);
     P("IRQ_ROUTING_HEADER_SIZE", sizeof(struct kvm_irq_routing));
     P("IRQ_ROUTING_ENTRY_SIZE", sizeof(struct kvm_irq_routing_entry));
     OFF("IRQ_ROUTING_ENTRY_U", kvm_irq_routing_entry, u);

@@ -32,3 +32,4 @@ build spin32 32 0x1000
 build pio32 32 0x1000
 build fault32 32 0x1000
 build bell32 32 0x1000
+build msi32 32 0x1000

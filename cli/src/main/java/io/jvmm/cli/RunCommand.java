@@ -1,6 +1,7 @@
 package io.jvmm.cli;
 
 import io.jvmm.api.hv.HypervisorProvider;
+import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.runtime.loader.MachineConfig;
 import io.jvmm.runtime.manifest.ManifestJson;
@@ -105,8 +106,10 @@ final class RunCommand implements Callable<Integer> {
                     prepared.close();
                     throw e;
                 }
-                if (!hv.suppliedDevices(manifest.arch()).equals(candidate.suppliedDevices(manifest.arch()))) {
+                if (!hv.suppliedDevices(manifest.arch()).equals(candidate.suppliedDevices(manifest.arch()))
+                        || hv.deliversMessageInterrupts(manifest.arch()) != candidate.deliversMessageInterrupts(manifest.arch())) {
                     // the first installed backend was not available and this one supplies other devices
+                    // (or not the same interrupt delivery, which decides whether PCI devices offer MSI-X)
                     prepared.close();
                     prepared = prepare(launcher, vmSpec, hv);
                 }
@@ -161,7 +164,8 @@ final class RunCommand implements Callable<Integer> {
     /** Stage one for {@code hv}'s set of supplied devices; every problem of the board and payload together. */
     private static VmLauncher.PreparedVm prepare(VmLauncher launcher, VmSpec vmSpec, HypervisorProvider hv) {
         try {
-            return launcher.prepare(vmSpec, hv.suppliedDevices(vmSpec.manifest().arch()));
+            MachineArch arch = vmSpec.manifest().arch();
+            return launcher.prepare(vmSpec, hv.suppliedDevices(arch), hv.deliversMessageInterrupts(arch));
         } catch (VmLauncher.LaunchException e) {
             throw new UserError(e.messages(), e.isConfiguration() ? Main.USAGE : Main.VM_ERROR);
         }

@@ -57,6 +57,11 @@ public class FakeBoard implements BoardServices {
     private final FakeClock clock;
     private final FakeWaker waker = new FakeWaker();
     private volatile io.jvmm.api.device.DmaMemory guestMemory = io.jvmm.api.device.DmaMemory.NONE;
+    private volatile boolean deliversMsi;
+    private final List<Msi> msis = new ArrayList<>();
+
+    /** One message-signalled interrupt a device sent (see {@link #withMessageInterrupts()}). */
+    public record Msi(long address, int data) {}
 
     public FakeBoard(FakeClock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -114,6 +119,35 @@ public class FakeBoard implements BoardServices {
     public FakeBoard withGuestMemory(io.jvmm.api.device.DmaMemory memory) {
         this.guestMemory = Objects.requireNonNull(memory, "memory");
         return this;
+    }
+
+    /**
+     * Empty until {@link #withMessageInterrupts()}: then a sender that records each message, in
+     * order, for {@link #msis()}.
+     */
+    @Override
+    public java.util.Optional<io.jvmm.api.device.MessageInterrupts> messageInterrupts() {
+        return deliversMsi ? java.util.Optional.of(this::recordMsi) : java.util.Optional.empty();
+    }
+
+    /** Makes this board deliver MSIs to devices resolved from now on (they may then offer MSI-X). */
+    public FakeBoard withMessageInterrupts() {
+        this.deliversMsi = true;
+        return this;
+    }
+
+    private synchronized void recordMsi(long address, int data) {
+        msis.add(new Msi(address, data));
+    }
+
+    /** Every MSI sent so far, oldest first. */
+    public synchronized List<Msi> msis() {
+        return List.copyOf(msis);
+    }
+
+    /** Forgets the MSIs recorded so far. */
+    public synchronized void clearMsis() {
+        msis.clear();
     }
 
     // --- devices -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.LineSets;
+import io.jvmm.api.device.MessageInterrupts;
 import io.jvmm.api.device.PciAddress;
 import io.jvmm.api.device.PciBar;
 import io.jvmm.api.device.PciBarKind;
@@ -20,8 +21,11 @@ import io.jvmm.api.device.PciFunctionInfo;
 import io.jvmm.api.device.PciPlatform;
 import io.jvmm.api.device.PollDevice;
 import io.jvmm.api.support.LogRateLimiter;
+import io.jvmm.api.support.MsixTable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
@@ -30,8 +34,16 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * 0x1040 + the virtio device ID, revision 1 (§4.1.2.1). One 64-bit memory BAR (BAR 0, 16 KiB) holds
  * the common configuration (offset 0x0000), the ISR status byte (0x1000), the device configuration
  * (0x2000) and the notification area (0x3000, 4 bytes per queue), each announced by a vendor
- * capability (§4.1.4). Interrupts are INTx only (no MSI-X capability, so the driver uses its INTx
- * path): the ISR's bits drive INTA, on GSI {@link PciPlatform#intxGsi}(slot, 0).
+ * capability (§4.1.4).
+ *
+ * <p>Interrupts: when the board delivers message-signalled interrupts
+ * ({@link BoardServices#messageInterrupts()}), the function also has an MSI-X capability with
+ * {@code queueCount() + 1} vectors whose table (offset 0) and PBA live in a second 64-bit BAR,
+ * {@link #MSIX_BAR}; the driver maps the configuration change and each queue to a vector through
+ * {@code config_msix_vector} and {@code queue_msix_vector} (§4.1.5.1.2), and while MSI-X is
+ * enabled INTx stays deasserted (PCI 3.0 §6.8.2.3). Otherwise, and whenever MSI-X is disabled, the
+ * ISR's bits drive INTA, on GSI {@link PciPlatform#intxGsi}(slot, 0). Without MSI delivery the
+ * device has neither the capability nor the second BAR.
  *
  * <p>A notification (an MMIO write on a vCPU) only marks the queue and wakes the device's poll; the
  * queue is processed on the board's device thread. Each queue's notify register is also declared a
@@ -41,7 +53,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * both paths end in the same marking. VIRTIO_F_EVENT_IDX is offered for every device (see
  * {@link VirtQueue} for how the queue uses it). A driver that breaks the queue protocol gets
  * DEVICE_NEEDS_RESET (§2.1.2) and a configuration-change interrupt; its queues stop until reset.
- * Not offered yet: MSI-X, the PCI configuration access capability (§4.1.4.9).
+ * Not offered yet: the PCI configuration access capability (§4.1.4.9).
  */
 public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDevice, DeviceLifecycle {
     private static final System.Logger LOG = System.getLogger(VirtioPciDevice.class.getName());
@@ -81,8 +93,12 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
     public static final int DEVICE_OFFSET = 0x2000;
     public static final int NOTIFY_OFFSET = 0x3000;
     public static final int NOTIFY_MULTIPLIER = 4;
-    /** §4.1.4.3: what the MSI-X vector fields read without MSI-X. */
+    /** §4.1.4.3: VIRTIO_MSI_NO_VECTOR, no vector (what the vector fields read without MSI-X). */
     static final int NO_VECTOR = 0xFFFF;
+    /** The BAR (a 64-bit one, registers 2-3) holding the MSI-X table and PBA, when there is MSI-X. */
+    public static final int MSIX_BAR = 2;
+    /** The MSI-X PBA's offset in {@link #MSIX_BAR}: after the table, at a 2 KiB boundary. */
+    private static final int MSIX_PBA_ALIGN = 0x800;
 
     private final String name;
     private final VirtioDevice device;
@@ -98,6 +114,12 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
     private final long offered;
     private final LogRateLimiter errorLog = new LogRateLimiter(5);
     private final Capabilities capabilities;
+    /** Null without MSI delivery. */
+    private final MsixTable msix;
+    /** The MSI-X capability's index in {@link #info}'s list; -1 without it. */
+    private final int msixCapability;
+    private final int[] queueVectors;
+    private int configVector = NO_VECTOR;
 
     private int deviceFeatureSelect;
     private int driverFeatureSelect;
@@ -133,6 +155,8 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
             bells.add(new PciDoorbell(BAR, NOTIFY_OFFSET + (long) NOTIFY_MULTIPLIER * q, 4, OptionalLong.empty()));
         }
         doorbells = List.copyOf(bells);
+        queueVectors = new int[n];
+        Arrays.fill(queueVectors, NO_VECTOR);
         for (int q = 0; q < n; q++) {
             int max = device.maxQueueSize(q);
             if (max < 1 || max > 32768 || Integer.bitCount(max) != 1) {
@@ -157,8 +181,24 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
         for (byte[] c : capBytes) {
             list.add(new PciCapability(PCI_CAP_VENDOR, c.length));
         }
+        List<PciBar> bars = new ArrayList<>();
+        bars.add(new PciBar(BAR, PciBarKind.MMIO64, BAR_SIZE, false));
+        Optional<MessageInterrupts> messages = board.messageInterrupts();
+        if (messages.isPresent()) {
+            // one vector for configuration changes and one per queue, as Linux's virtio_pci asks first
+            int vectors = n + 1;
+            long pbaOffset = ((long) vectors * MsixTable.ENTRY_SIZE + MSIX_PBA_ALIGN - 1) & -MSIX_PBA_ALIGN;
+            msix = new MsixTable(vectors, MSIX_BAR, 0, MSIX_BAR, pbaOffset, messages.get());
+            long end = pbaOffset + msix.pbaBytes();
+            bars.add(new PciBar(MSIX_BAR, PciBarKind.MMIO64, Math.max(0x1000, Long.highestOneBit(end - 1) << 1), false));
+            msixCapability = list.size();
+            list.add(msix.capability());
+        } else {
+            msix = null;
+            msixCapability = -1;
+        }
         info = new PciFunctionInfo(address, VENDOR, DEVICE_ID_BASE + device.deviceId(), 1, device.pciClassCode(),
-                VENDOR, 0x40 + device.deviceId(), 1, List.of(new PciBar(BAR, PciBarKind.MMIO64, BAR_SIZE, false)), list);
+                VENDOR, 0x40 + device.deviceId(), 1, bars, list);
         capabilities = Capabilities.builder().pciFunction(this).pollDevice(this).lifecycle(this).build();
     }
 
@@ -196,13 +236,31 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
 
     // --- configuration space -----------------------------------------------------------------
 
+    /** Whether the function has an MSI-X capability (the board delivers MSIs). */
+    public boolean hasMsix() {
+        return msix != null;
+    }
+
     @Override
     public IoResult capabilityRead(int capability, int offset, byte[] data) {
+        if (capability == msixCapability) {
+            msix.capabilityRead(offset, data);
+            return IoResult.OK;
+        }
         byte[] c = capBytes[capability];
         for (int i = 0; i < data.length; i++) {
             data[i] = offset + i < c.length ? c[offset + i] : 0;
         }
         return IoResult.OK;
+    }
+
+    @Override
+    public IoResult capabilityWrite(int capability, int offset, byte[] data) {
+        if (capability == msixCapability) {
+            msix.capabilityWrite(offset, data); // may send messages that were pending
+            updateIntx(); // INTx is off while MSI-X is enabled, and back when it is disabled
+        }
+        return IoResult.OK; // the virtio capabilities are read-only
     }
 
     @Override
@@ -219,6 +277,10 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
     @Override
     public IoResult barRead(int bar, long offset, byte[] data) {
         int len = data.length;
+        if (msix != null && bar == MSIX_BAR) {
+            msix.barRead(bar, offset, data);
+            return IoResult.OK;
+        }
         if (bar != BAR || offset < 0 || offset + len > BAR_SIZE) {
             IoData.fillOnes(data);
             return IoResult.OK;
@@ -244,6 +306,10 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
     @Override
     public IoResult barWrite(int bar, long offset, byte[] data) {
         int len = data.length;
+        if (msix != null && bar == MSIX_BAR) {
+            msix.barWrite(bar, offset, data);
+            return IoResult.OK;
+        }
         if (bar != BAR || offset < 0 || offset + len > BAR_SIZE) {
             return IoResult.OK;
         }
@@ -316,13 +382,13 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
             case 0x04: return deviceFeatureSelect < 2 ? (offered >>> (32 * deviceFeatureSelect)) & 0xFFFF_FFFFL : 0;
             case 0x08: return driverFeatureSelect;
             case 0x0C: return driverFeatureSelect < 2 ? (driverFeatures >>> (32 * driverFeatureSelect)) & 0xFFFF_FFFFL : 0;
-            case 0x10: return NO_VECTOR;
+            case 0x10: return configVector;
             case 0x12: return queues.length;
             case 0x14: return status;
             case 0x15: return configGeneration;
             case 0x16: return queueSelect;
             case 0x18: return q == null ? 0 : q.size;
-            case 0x1A: return NO_VECTOR;
+            case 0x1A: return q == null ? NO_VECTOR : queueVectors[queueSelect];
             case 0x1C: return q != null && q.enabled ? 1 : 0;
             case 0x1E: return q == null ? 0 : queueSelect; // queue_notify_off
             case 0x20: return q == null ? 0 : q.desc;
@@ -354,8 +420,10 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
                 }
                 break;
             case 0x14: writeStatus((int) merged & 0xFF); break;
+            case 0x10: configVector = vector((int) merged); break;
             case 0x16: queueSelect = (int) merged & 0xFFFF; break;
             case 0x18: if (q != null && !q.enabled) { q.size = (int) merged & 0xFFFF; } break;
+            case 0x1A: if (q != null) { queueVectors[queueSelect] = vector((int) merged); } break;
             case 0x1C:
                 if (q != null && !q.enabled && (merged & 1) != 0) {
                     try {
@@ -368,13 +436,36 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
             case 0x20: if (q != null && !q.enabled) { q.desc = merged; } break;
             case 0x28: if (q != null && !q.enabled) { q.driver = merged; } break;
             case 0x30: if (q != null && !q.enabled) { q.device = merged; } break;
-            default: break; // read-only fields, MSI-X vectors (no MSI-X)
+            default: break; // read-only fields
         }
+    }
+
+    /**
+     * The vector a write to {@code config_msix_vector} or {@code queue_msix_vector} maps: the value
+     * if the table has it, else NO_VECTOR, which the driver reads back as the failure (§4.1.5.1.2).
+     */
+    private int vector(int value) {
+        int v = value & 0xFFFF;
+        return msix != null && v < msix.vectors() ? v : NO_VECTOR;
+    }
+
+    /**
+     * Raises {@code vector} through MSI-X if MSI-X is enabled; with NO_VECTOR that event raises
+     * nothing (§4.1.5.1.2). Returns false when MSI-X is off: the caller uses the ISR and INTx.
+     */
+    private boolean signalMsix(int vector) {
+        if (msix == null || !msix.enabled()) {
+            return false;
+        }
+        if (vector != NO_VECTOR) {
+            msix.signal(vector);
+        }
+        return true;
     }
 
     private void writeStatus(int value) {
         if (value == 0) {
-            reset(); // §4.1.4.3.2: writing 0 resets the device
+            resetDevice(); // §4.1.4.3.2: writing 0 resets the device (not the PCI function's MSI-X state)
             return;
         }
         int next = value | (status & STATUS_DEVICE_NEEDS_RESET);
@@ -420,7 +511,9 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
                 } else {
                     vq.rearmNotification();
                 }
-                interrupt |= vq.needsInterrupt();
+                if (vq.needsInterrupt() && !signalMsix(queueVectors[q])) {
+                    interrupt = true;
+                }
             } catch (VirtQueueException e) {
                 fail(e);
                 return;
@@ -442,7 +535,8 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
     private void fail(VirtQueueException e) {
         status |= STATUS_DEVICE_NEEDS_RESET;
         configGeneration = (configGeneration + 1) & 0xFF;
-        isr |= 2;
+        isr |= 2; // §4.1.4.5: configuration change (set in MSI-X mode too; INTx stays off then)
+        signalMsix(configVector);
         updateIntx();
         long s = errorLog.tryAcquire();
         if (s != LogRateLimiter.SUPPRESSED) {
@@ -452,14 +546,25 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
     }
 
     private void updateIntx() {
-        boolean level = isr != 0 && (command & COMMAND_INTX_DISABLE) == 0;
+        boolean level = isr != 0 && (command & COMMAND_INTX_DISABLE) == 0 && (msix == null || !msix.enabled());
         if (intx.level() != level) {
             intx.setLevel(level);
         }
     }
 
+    /** Power-on: the device and the PCI function's MSI-X state (disabled, every vector masked). */
     @Override
     public void reset() {
+        if (msix != null) {
+            msix.reset();
+        }
+        resetDevice();
+    }
+
+    /** The virtio device reset (§2.4): features, status, queues, and the vector mappings. */
+    private void resetDevice() {
+        configVector = NO_VECTOR;
+        Arrays.fill(queueVectors, NO_VECTOR);
         deviceFeatureSelect = 0;
         driverFeatureSelect = 0;
         driverFeatures = 0;

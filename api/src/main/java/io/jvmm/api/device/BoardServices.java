@@ -1,5 +1,7 @@
 package io.jvmm.api.device;
 
+import java.util.Optional;
+
 /**
  * What the board offers a chipset-device resolver while it builds one device. Address regions are
  * not claimed here: the device declares them ({@link PortIoIntercept#pioRegions()},
@@ -46,5 +48,15 @@ public interface BoardServices {
      */
     default DmaMemory guestMemory() {
         return DmaMemory.NONE;
+    }
+
+    /**
+     * Where the device sends message-signalled interrupts (MSI, MSI-X), when the board's hypervisor
+     * delivers them; empty on boards that cannot (this default), and then a PCI device must not
+     * offer an MSI or MSI-X capability. Like {@link #guestMemory()}, it may be handed out before
+     * the VM exists; messages sent before the VM runs are dropped.
+     */
+    default Optional<MessageInterrupts> messageInterrupts() {
+        return Optional.empty();
     }
 }

@@ -21,6 +21,15 @@ public interface HypervisorProvider {
      */
     Set<String> suppliedDevices(MachineArch arch);
 
+    /**
+     * Whether this backend's partitions for {@code arch} deliver message-signalled interrupts
+     * ({@link Partition#messageInterrupts()}). The board is built before the partition, so it asks
+     * here to decide whether PCI devices may offer MSI-X. The default: no.
+     */
+    default boolean deliversMessageInterrupts(MachineArch arch) {
+        return false;
+    }
+
     /** The guest architectures this backend can run on this host. */
     default Set<MachineArch> architectures() {
         return Set.of(MachineArch.X86_64);

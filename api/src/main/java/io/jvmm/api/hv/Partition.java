@@ -1,6 +1,8 @@
 package io.jvmm.api.hv;
 
 import io.jvmm.api.device.LineInterruptTarget;
+import io.jvmm.api.device.MessageInterrupts;
+import java.util.Optional;
 
 /** A created VM: memory, vCPUs and interrupt injection. Closing releases everything. */
 public interface Partition extends AutoCloseable {
@@ -12,6 +14,16 @@ public interface Partition extends AutoCloseable {
     LineInterruptTarget irqLines();
 
     Vcpu vcpu(int index);
+
+    /**
+     * Delivery of message-signalled interrupts into this VM (on x86 through its local APICs), for
+     * boards whose provider says {@link HypervisorProvider#deliversMessageInterrupts} for this
+     * partition's architecture. Empty when the backend cannot (this default). The sender is
+     * thread-safe and allocation-free, as {@link MessageInterrupts} requires.
+     */
+    default Optional<MessageInterrupts> messageInterrupts() {
+        return Optional.empty();
+    }
 
     /**
      * Maps {@code image} as read-only memory at guest address {@code gpa} (firmware). Address and

@@ -41,6 +41,13 @@ final class Kvm {
     static final int IOEVENTFD_FLAGS = 24;
     static final int IOEVENTFD_FLAG_DATAMATCH = 1;
     static final int IOEVENTFD_FLAG_DEASSIGN = 4;
+    /** _IOW(KVMIO, 0xa5, struct kvm_msi): inject one MSI (address, data) through the in-kernel LAPICs. */
+    static final long SIGNAL_MSI = 0x4020aea5L;
+    static final int MSI_SIZE = 32;
+    static final int MSI_ADDRESS_LO = 0;
+    static final int MSI_ADDRESS_HI = 4;
+    static final int MSI_DATA = 8;
+    static final int MSI_FLAGS = 12;
     static final long GET_IRQCHIP = 0xc208ae62L;
     static final long SET_IRQCHIP = 0x8208ae63L;
     static final long CREATE_PIT2 = 0x4040ae77L;
@@ -77,6 +84,7 @@ final class Kvm {
     static final int CAP_NR_VCPUS = 9;
     static final int CAP_PIT2 = 33;
     static final int CAP_IOEVENTFD = 36;
+    static final int CAP_SIGNAL_MSI = 77;
     static final int CAP_MAX_VCPUS = 66;
     static final int CAP_READONLY_MEM = 81;
     static final int CAP_XCRS = 56;

@@ -3,6 +3,7 @@ package io.jvmm.hv.kvm;
 import com.sun.jna.Pointer;
 import io.jvmm.api.device.LineInterruptTarget;
 import io.jvmm.api.hv.DoorbellSupport;
+import io.jvmm.api.device.MessageInterrupts;
 import io.jvmm.api.hv.GuestMemory;
 import io.jvmm.api.hv.HypervisorException;
 import io.jvmm.api.hv.MachineArch;
@@ -41,6 +42,7 @@ final class KvmPartition implements Partition {
     private final int vmFd;
     private final KvmGuestMemory memory;
     private final KvmIrqLines irqLines;
+    private final Optional<MessageInterrupts> msi;
     private final boolean readonlyMemory;
     private final List<KvmVcpu> vcpus = new ArrayList<>();
     private final List<Slot> slots = new ArrayList<>();
@@ -52,11 +54,13 @@ final class KvmPartition implements Partition {
     private int nextSlotId;
     private boolean closed;
 
-    private KvmPartition(PartitionConfig config, int vmFd, KvmGuestMemory memory, boolean readonlyMemory) {
+    private KvmPartition(PartitionConfig config, int vmFd, KvmGuestMemory memory, boolean readonlyMemory,
+            boolean signalMsi) {
         this.config = config;
         this.vmFd = vmFd;
         this.memory = memory;
         this.irqLines = new KvmIrqLines(vmFd);
+        this.msi = signalMsi ? Optional.of(new KvmMsi(vmFd)) : Optional.empty();
         this.readonlyMemory = readonlyMemory;
     }
 
@@ -83,7 +87,7 @@ final class KvmPartition implements Partition {
             throw e;
         }
         KvmPartition partition = new KvmPartition(config, vmFd, memory,
-                system.checkExtension(Kvm.CAP_READONLY_MEM) > 0);
+                system.checkExtension(Kvm.CAP_READONLY_MEM) > 0, system.checkExtension(Kvm.CAP_SIGNAL_MSI) > 0);
         if (system.checkExtension(Kvm.CAP_IOEVENTFD) > 0) {
             partition.doorbells = new KvmDoorbells(vmFd, "vm" + vmFd);
         }
@@ -291,6 +295,12 @@ final class KvmPartition implements Partition {
     @Override
     public LineInterruptTarget irqLines() {
         return irqLines;
+    }
+
+    /** KVM_SIGNAL_MSI, when this host's KVM has KVM_CAP_SIGNAL_MSI (Linux 3.5 on). */
+    @Override
+    public Optional<MessageInterrupts> messageInterrupts() {
+        return msi;
     }
 
     @Override

@@ -40,6 +40,19 @@ public final class KvmProvider implements HypervisorProvider {
         return arch == MachineArch.X86_64 ? X86_SUPPLIED : Set.of();
     }
 
+    /** On x86 when this host's KVM has KVM_SIGNAL_MSI (probed now; false when KVM is not usable). */
+    @Override
+    public boolean deliversMessageInterrupts(MachineArch arch) {
+        if (arch != MachineArch.X86_64) {
+            return false;
+        }
+        try (KvmSystem system = KvmSystem.open()) {
+            return system.checkExtension(Kvm.CAP_SIGNAL_MSI) > 0;
+        } catch (HypervisorException | LinkageError e) {
+            return false;
+        }
+    }
+
     /** This backend sets up x86 boot state, memory layout and the in-kernel PIC/IOAPIC/PIT only. */
     @Override
     public Set<MachineArch> architectures() {

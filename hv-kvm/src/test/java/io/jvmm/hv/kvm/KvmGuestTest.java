@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvmm.api.device.MessageInterrupts;
 import io.jvmm.api.hv.CpuBootState;
 import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.hv.Partition;
@@ -177,6 +178,29 @@ class KvmGuestTest {
             p.irqLines().setIrq(4, false);
             assertInstanceOf(VcpuExit.Kicked.class, exit);
             assertEquals("I", bus.debug.toString(StandardCharsets.US_ASCII));
+            assertTrue(bus.done);
+        }
+    }
+
+    @Test
+    void aMessageSignalledInterruptReachesTheGuestsLocalApic() throws Exception {
+        try (Partition p = partition(1)) {
+            MessageInterrupts msi = p.messageInterrupts().orElseThrow(
+                    () -> new AssertionError("a KVM partition delivers MSIs (KVM_CAP_SIGNAL_MSI)"));
+            assertTrue(new KvmProvider().deliversMessageInterrupts(MachineArch.X86_64));
+            load32(p, "msi32");
+            Vcpu vcpu = p.vcpu(0);
+            vcpu.setBootState(new CpuBootState.X86Protected32(LOAD, STACK, 0, 0, GDT));
+            TestBus bus = new TestBus().kicking(vcpu);
+            CompletableFuture<VcpuExit> run = KvmTestSupport.start(vcpu, bus);
+            assertTrue(bus.ready.await(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS),
+                    "the guest enabled its APIC and loaded its IDT");
+            assertEquals("", bus.debug.toString(StandardCharsets.US_ASCII), "no interrupt before the message");
+            // physical destination APIC 0; data: fixed delivery, edge, vector 0x41 (SDM vol. 3 §11.11)
+            msi.signal(MessageInterrupts.X86_ADDRESS_BASE, 0x41);
+            VcpuExit exit = KvmTestSupport.await(vcpu, run, TestTime.seconds(10));
+            assertInstanceOf(VcpuExit.Kicked.class, exit);
+            assertEquals("M", bus.debug.toString(StandardCharsets.US_ASCII));
             assertTrue(bus.done);
         }
     }

@@ -31,11 +31,14 @@ public final class Chipset implements AutoCloseable {
 
     private final LateDmaMemory memory;
     private final DoorbellWiring doorbells;
+    /** Null when the board was built without MSI delivery. */
+    private final LateMessageInterrupts messageInterrupts;
 
     Chipset(Board board, List<BoardDevice> devices, DeviceRunner runner, InterruptLines lines, List<Resolved> resolved,
-            LateDmaMemory memory, DoorbellWiring doorbells) {
+            LateDmaMemory memory, DoorbellWiring doorbells, LateMessageInterrupts messageInterrupts) {
         this.memory = memory;
         this.doorbells = doorbells;
+        this.messageInterrupts = messageInterrupts;
         this.board = board;
         this.devices = List.copyOf(devices);
         this.runner = runner;
@@ -127,6 +130,22 @@ public final class Chipset implements AutoCloseable {
      */
     public void connectDoorbells(Optional<io.jvmm.api.hv.DoorbellSupport> support) {
         doorbells.connect(support);
+    }
+
+    /** Whether the board was built to deliver message-signalled interrupts (its devices may use MSI-X). */
+    public boolean usesMessageInterrupts() {
+        return messageInterrupts != null;
+    }
+
+    /**
+     * Gives the devices the partition's MSI delivery, when the board was built for it (see
+     * {@link ChipsetBuilder#messageInterrupts}); until then their messages are dropped. Done once the
+     * partition exists, like {@link #connectExternalIrq}; a no-op on a board built without MSIs.
+     */
+    public void connectMessageInterrupts(io.jvmm.api.device.MessageInterrupts target) {
+        if (messageInterrupts != null) {
+            messageInterrupts.connect(target);
+        }
     }
 
     @Override

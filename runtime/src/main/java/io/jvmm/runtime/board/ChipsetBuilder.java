@@ -70,6 +70,8 @@ public final class ChipsetBuilder {
     private List<PendingFunction> pciFunctions;
     /** The guest memory every device gets; connected to the partition's RAM later. */
     private final LateDmaMemory memory = new LateDmaMemory();
+    /** The MSI sender devices get, or null when the hypervisor does not deliver MSIs (the default). */
+    private LateMessageInterrupts messageInterrupts;
 
     /** A device that is a PCI function, to be attached to the PCI bus once every device is built. */
     private record PendingFunction(String name, Object lock, io.jvmm.api.device.PciFunction function,
@@ -110,6 +112,17 @@ public final class ChipsetBuilder {
      */
     public ChipsetBuilder leaveOut(Set<String> deviceNames) {
         this.leftOut = Set.copyOf(deviceNames);
+        return this;
+    }
+
+    /**
+     * Whether the hypervisor the board is built for delivers message-signalled interrupts
+     * ({@code HypervisorProvider#deliversMessageInterrupts}); default no. With it, devices get a
+     * {@code BoardServices#messageInterrupts()} sender (and PCI devices may offer MSI-X), which
+     * {@link Chipset#connectMessageInterrupts} connects to the partition.
+     */
+    public ChipsetBuilder messageInterrupts(boolean delivered) {
+        this.messageInterrupts = delivered ? new LateMessageInterrupts() : null;
         return this;
     }
 
@@ -185,7 +198,7 @@ public final class ChipsetBuilder {
             throwIfAny(missing, failed, conflicts);
             Board board = new Board(pio.build(), mmio.build(), bars, deferredTimeout, traceUnknownPio,
                     traceUnknownMmio, logsPerSecond);
-            Chipset chipset = new Chipset(board, devices, runner, lines, resolved, memory, doorbells);
+            Chipset chipset = new Chipset(board, devices, runner, lines, resolved, memory, doorbells, messageInterrupts);
             if (externalIrq != null) {
                 chipset.connectExternalIrq(externalIrq);
             }
@@ -296,7 +309,8 @@ public final class ChipsetBuilder {
             throws ChipsetBuildException {
         Object lock = new Object();
         DeviceRunner.Slot slot = runner.addSlot(p.name(), lock);
-        DeviceServices services = new DeviceServices(p.name(), lock, lines, power, clock, slot, memory);
+        DeviceServices services = new DeviceServices(p.name(), lock, lines, power, clock, slot, memory,
+                messageInterrupts);
         Context context = new Context(p.name(), registry, services, resolved);
         ChipsetDevice device;
         Capabilities caps;

@@ -5,8 +5,10 @@ import io.jvmm.api.device.DeviceWaker;
 import io.jvmm.api.device.DmaMemory;
 import io.jvmm.api.device.LineInterrupt;
 import io.jvmm.api.device.LineInterruptTarget;
+import io.jvmm.api.device.MessageInterrupts;
 import io.jvmm.api.device.PowerAction;
 import io.jvmm.api.device.VmClock;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -22,10 +24,13 @@ final class DeviceServices implements BoardServices {
     private final VmClock clock;
     private final DeviceWaker waker;
     private final DmaMemory memory;
+    private final Optional<MessageInterrupts> messageInterrupts;
 
+    /** @param messageInterrupts the board's MSI sender, or null when its hypervisor has none */
     DeviceServices(String deviceName, Object deviceLock, InterruptLines lines, Consumer<PowerRequest> power,
-            VmClock clock, DeviceWaker waker, DmaMemory memory) {
+            VmClock clock, DeviceWaker waker, DmaMemory memory, MessageInterrupts messageInterrupts) {
         this.memory = memory;
+        this.messageInterrupts = Optional.ofNullable(messageInterrupts);
         this.deviceName = deviceName;
         this.deviceLock = deviceLock;
         this.lines = lines;
@@ -68,6 +73,11 @@ final class DeviceServices implements BoardServices {
     @Override
     public DmaMemory guestMemory() {
         return memory;
+    }
+
+    @Override
+    public Optional<MessageInterrupts> messageInterrupts() {
+        return messageInterrupts;
     }
 
 }

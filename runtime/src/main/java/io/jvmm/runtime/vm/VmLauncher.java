@@ -1,5 +1,6 @@
 package io.jvmm.runtime.vm;
 
+import io.jvmm.api.device.MessageInterrupts;
 import io.jvmm.api.handles.CmosRtcHandle;
 import io.jvmm.api.hv.CpuBootState;
 import io.jvmm.api.hv.GuestMemory;
@@ -36,6 +37,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Puts a VM together in two stages. {@link #prepare} needs no hypervisor: it resolves the manifest
@@ -243,6 +245,15 @@ public final class VmLauncher {
      */
     public PreparedBoard prepareBoard(VmManifest manifest, long memoryBytes, Set<String> hypervisorDevices,
             Set<String> leaveOut) throws LaunchException {
+        return prepareBoard(manifest, memoryBytes, hypervisorDevices, leaveOut, false);
+    }
+
+    /**
+     * {@link #prepareBoard(VmManifest, long, Set, Set)} for a hypervisor that does or does not
+     * deliver message-signalled interrupts: with them, PCI devices may offer MSI-X.
+     */
+    public PreparedBoard prepareBoard(VmManifest manifest, long memoryBytes, Set<String> hypervisorDevices,
+            Set<String> leaveOut, boolean messageInterrupts) throws LaunchException {
         KeyboardDistributor keyboard = new KeyboardDistributor();
         ResolverRegistry.Builder rb = ResolverRegistry.builder().loadFrom(layer).add(new KeyboardInputResolver(keyboard));
         extraResolvers.forEach(rb::add);
@@ -256,6 +267,7 @@ public final class VmLauncher {
                     // firmware reads the memory size from CMOS
                     .baseDeviceHandle(CmosRtcHandle.ID, new CmosRtcHandle(memoryBytes, ZoneOffset.UTC))
                     .leaveOut(leaveOut)
+                    .messageInterrupts(messageInterrupts)
                     .build();
             return new PreparedBoard(chipset, registry, keyboard, power);
         } catch (ChipsetBuildException e) {
@@ -296,10 +308,20 @@ public final class VmLauncher {
      * @throws LaunchException listing the board's problems and the payload's together
      */
     public PreparedVm prepare(VmSpec spec, Set<String> hypervisorDevices) throws LaunchException {
+        return prepare(spec, hypervisorDevices, false);
+    }
+
+    /**
+     * {@link #prepare(VmSpec, Set)} for a backend that does or does not deliver message-signalled
+     * interrupts ({@link HypervisorProvider#deliversMessageInterrupts}); with them, PCI devices may
+     * offer MSI-X, and {@link #launch(PreparedVm, HypervisorProvider)} needs a partition that has them.
+     */
+    public PreparedVm prepare(VmSpec spec, Set<String> hypervisorDevices, boolean messageInterrupts)
+            throws LaunchException {
         List<LaunchException> problems = new ArrayList<>();
         PreparedBoard board = null;
         try {
-            board = prepareBoard(spec.manifest(), spec.memoryBytes(), hypervisorDevices, Set.of());
+            board = prepareBoard(spec.manifest(), spec.memoryBytes(), hypervisorDevices, Set.of(), messageInterrupts);
         } catch (LaunchException e) {
             problems.add(e);
         }
@@ -321,7 +343,9 @@ public final class VmLauncher {
 
     /** Both stages: {@link #prepare} with the backend's own devices, then {@link #launch(PreparedVm, HypervisorProvider)}. */
     public LaunchedVm launch(VmSpec spec, HypervisorProvider hypervisor) throws LaunchException {
-        return launch(prepare(spec, hypervisor.suppliedDevices(spec.manifest().arch())), hypervisor);
+        MachineArch arch = spec.manifest().arch();
+        return launch(prepare(spec, hypervisor.suppliedDevices(arch), hypervisor.deliversMessageInterrupts(arch)),
+                hypervisor);
     }
 
     /**
@@ -353,6 +377,16 @@ public final class VmLauncher {
         chipset.connectExternalIrq(partition.irqLines());
         chipset.connectGuestMemory(partition.memory().dma());
         chipset.connectDoorbells(partition.doorbells()); // the notification fast path, where the backend has it
+        if (chipset.usesMessageInterrupts()) {
+            Optional<MessageInterrupts> msi = partition.messageInterrupts();
+            if (msi.isEmpty()) {
+                prepared.close();
+                partition.close();
+                throw new LaunchException("the " + hypervisor.name() + " backend said it delivers message-signalled "
+                        + "interrupts (MSI-X), but its VM has none", false, null);
+            }
+            chipset.connectMessageInterrupts(msi.get());
+        }
         // x86 Linux boots can get ACPI tables describing this board (fixed for the VM's life)
         AcpiTables acpi;
         try {

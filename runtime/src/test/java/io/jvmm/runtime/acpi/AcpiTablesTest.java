@@ -139,7 +139,7 @@ class AcpiTablesTest {
         assertEquals(4, f.get(91));
         assertEquals(4, f.get(92));
         assertEquals(0x32, f.get(108), "CENTURY");
-        // legacy devices, no 8042, no VGA
+        // legacy devices, no 8042, no VGA; MSI_NOT_SUPPORTED (bit 3) clear, so Linux uses MSI-X
         assertEquals(0b101, f.getShort(109));
         int flags = f.getInt(112);
         assertEquals(0, flags & (1 << 20), "not hardware-reduced");

@@ -6,6 +6,7 @@ import static io.jvmm.runtime.board.TestSupport.device;
 import static io.jvmm.runtime.board.TestSupport.manifest;
 import static io.jvmm.runtime.board.TestSupport.pioRead;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -221,6 +222,28 @@ class ChipsetBuilderTest {
             assertEquals("d requested a reset", f.power.get(0).describe());
             assertEquals("d was told to enter S5", f.power.get(1).describe());
             assertSame(TestSupport.CLOCK, kept.get().clock());
+        }
+    }
+
+    @Test
+    void messageInterruptsExistOnlyWhenAskedForAndReachThePartitionOnceConnected() throws Exception {
+        AtomicReference<BoardServices> kept = new AtomicReference<>();
+        Fixture f = new Fixture().add("d", ctx -> {
+            kept.set(ctx.board());
+            return () -> Capabilities.NONE;
+        });
+        try (Chipset c = f.build(manifest(device("d", "d")))) {
+            assertFalse(c.usesMessageInterrupts());
+            assertTrue(kept.get().messageInterrupts().isEmpty(), "a board built without MSI delivery offers none");
+        }
+        List<String> sent = new ArrayList<>();
+        try (Chipset c = f.builder(manifest(device("d", "d"))).messageInterrupts(true).build()) {
+            assertTrue(c.usesMessageInterrupts());
+            io.jvmm.api.device.MessageInterrupts msi = kept.get().messageInterrupts().orElseThrow();
+            msi.signal(0xFEE0_0000L, 0x41); // before the partition exists: dropped
+            c.connectMessageInterrupts((address, data) -> sent.add(Long.toHexString(address) + "/" + data));
+            msi.signal(0xFEE0_1000L, 0x42);
+            assertEquals(List.of("fee01000/66"), sent);
         }
     }
 
