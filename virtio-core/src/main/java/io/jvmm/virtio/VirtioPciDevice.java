@@ -53,7 +53,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * both paths end in the same marking. VIRTIO_F_EVENT_IDX is offered for every device (see
  * {@link VirtQueue} for how the queue uses it). A driver that breaks the queue protocol gets
  * DEVICE_NEEDS_RESET (§2.1.2) and a configuration-change interrupt; its queues stop until reset.
- * Not offered yet: the PCI configuration access capability (§4.1.4.9).
+ * The PCI configuration access capability (§4.1.4.9) gives a driver that cannot map BARs a window
+ * into them through configuration space.
  */
 public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDevice, DeviceLifecycle {
     private static final System.Logger LOG = System.getLogger(VirtioPciDevice.class.getName());
@@ -82,6 +83,14 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
     public static final int CAP_NOTIFY = 2;
     public static final int CAP_ISR = 3;
     public static final int CAP_DEVICE = 4;
+    /** §4.1.4.9: the PCI configuration access capability, a window into the BARs through config space. */
+    public static final int CAP_PCI_CFG = 5;
+    /** Offsets in struct virtio_pci_cfg_cap (§4.1.4.9): cap.bar, cap.offset, cap.length, pci_cfg_data. */
+    static final int CFG_BAR = 4;
+    static final int CFG_OFFSET = 8;
+    static final int CFG_LENGTH = 12;
+    static final int CFG_DATA = 16;
+    static final int CFG_CAP_LENGTH = 20;
     /** The vendor-specific capability ID (PCI 3.0 Appendix H). */
     public static final int PCI_CAP_VENDOR = 0x09;
 
@@ -118,6 +127,10 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
     private final MsixTable msix;
     /** The MSI-X capability's index in {@link #info}'s list; -1 without it. */
     private final int msixCapability;
+    /** The index of the PCI configuration access capability in {@link #capBytes}. */
+    private final int pciCfgCapability;
+    /** Scratch for the window's BAR accesses, one per legal length (1, 2, 4): nothing allocated per access. */
+    private final byte[][] pciCfgScratch = {null, new byte[1], new byte[2], null, new byte[4]};
     private final int[] queueVectors;
     private int configVector = NO_VECTOR;
 
@@ -176,6 +189,11 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
         if (device.configSize() > 0) {
             caps.add(cap(CAP_DEVICE, DEVICE_OFFSET, device.configSize(), 16));
         }
+        // §4.1.4.9: "The device MUST present at least one VIRTIO_PCI_CAP_PCI_CFG capability"; its bar,
+        // offset and length start at 0 and are the driver's to write
+        byte[] pciCfg = cap(CAP_PCI_CFG, 0, 0, CFG_CAP_LENGTH);
+        pciCfgCapability = caps.size();
+        caps.add(pciCfg);
         capBytes = caps.toArray(new byte[0][]);
         List<PciCapability> list = new ArrayList<>();
         for (byte[] c : capBytes) {
@@ -213,6 +231,10 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
         return c;
     }
 
+    private static int get32(byte[] b, int at) {
+        return (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 | (b[at + 2] & 0xFF) << 16 | (b[at + 3] & 0xFF) << 24;
+    }
+
     private static void put32(byte[] b, int at, int v) {
         for (int i = 0; i < 4; i++) {
             b[at + i] = (byte) (v >>> (8 * i));
@@ -248,6 +270,9 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
             return IoResult.OK;
         }
         byte[] c = capBytes[capability];
+        if (capability == pciCfgCapability && offset < CFG_CAP_LENGTH && offset + data.length > CFG_DATA) {
+            pciCfgAccess(false); // a read of pci_cfg_data is a read of the BAR it points at
+        }
         for (int i = 0; i < data.length; i++) {
             data[i] = offset + i < c.length ? c[offset + i] : 0;
         }
@@ -260,7 +285,48 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
             msix.capabilityWrite(offset, data); // may send messages that were pending
             updateIntx(); // INTx is off while MSI-X is enabled, and back when it is disabled
         }
-        return IoResult.OK; // the virtio capabilities are read-only
+        if (capability == pciCfgCapability) {
+            byte[] c = capBytes[capability];
+            boolean dataWritten = false;
+            for (int i = 0; i < data.length; i++) {
+                int at = offset + i;
+                // writable: cap.bar (byte 4), cap.offset, cap.length and pci_cfg_data; the rest is fixed
+                if (at == CFG_BAR || (at >= CFG_OFFSET && at < CFG_CAP_LENGTH)) {
+                    c[at] = data[i];
+                    dataWritten |= at >= CFG_DATA;
+                }
+            }
+            if (dataWritten) {
+                pciCfgAccess(true);
+            }
+        }
+        return IoResult.OK; // the other virtio capabilities are read-only
+    }
+
+    /**
+     * Carries out an access through the configuration access window (§4.1.4.9): {@code cap.length}
+     * bytes at {@code cap.offset} of BAR {@code cap.bar}, from or into the first bytes of
+     * {@code pci_cfg_data}. The driver must use a length of 1, 2 or 4 and an offset aligned to it
+     * (§4.1.4.9.2); anything else, or a BAR the function does not have, is ignored (a read leaves
+     * the data bytes as they are).
+     */
+    private void pciCfgAccess(boolean write) {
+        byte[] c = capBytes[pciCfgCapability];
+        int bar = c[CFG_BAR] & 0xFF;
+        long offset = get32(c, CFG_OFFSET) & 0xFFFF_FFFFL;
+        long length = get32(c, CFG_LENGTH) & 0xFFFF_FFFFL;
+        if ((length != 1 && length != 2 && length != 4) || offset % length != 0
+                || !(bar == BAR || (msix != null && bar == MSIX_BAR))) {
+            return;
+        }
+        byte[] scratch = pciCfgScratch[(int) length];
+        if (write) {
+            System.arraycopy(c, CFG_DATA, scratch, 0, scratch.length);
+            barWrite(bar, offset, scratch);
+        } else {
+            barRead(bar, offset, scratch);
+            System.arraycopy(scratch, 0, c, CFG_DATA, scratch.length);
+        }
     }
 
     @Override
@@ -558,6 +624,9 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
         if (msix != null) {
             msix.reset();
         }
+        byte[] cfg = capBytes[pciCfgCapability]; // the window's bar, offset, length and data back to 0
+        Arrays.fill(cfg, CFG_BAR, CFG_BAR + 1, (byte) 0);
+        Arrays.fill(cfg, CFG_OFFSET, CFG_CAP_LENGTH, (byte) 0);
         resetDevice();
     }
 
