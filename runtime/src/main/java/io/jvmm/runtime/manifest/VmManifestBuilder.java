@@ -5,6 +5,7 @@ import static io.jvmm.runtime.manifest.BaseChipsetFlag.*;
 import io.jvmm.api.battery.BatterySource;
 import io.jvmm.api.handles.BatteryHandle;
 import io.jvmm.api.handles.DebugconHandle;
+import io.jvmm.api.handles.VirtioBlkHandle;
 import io.jvmm.api.handles.VirtioRngHandle;
 import io.jvmm.api.handles.DisconnectedSerialHandle;
 import io.jvmm.api.handles.I8042Handle;
@@ -52,6 +53,7 @@ public final class VmManifestBuilder {
     private Resource<SerialBackend> debugconBackend;
     private int debugconPort;
     private int virtioRngSlot;
+    private final List<VirtioBlkHandle> virtioBlk = new ArrayList<>();
 
     public VmManifestBuilder(BaseChipsetType type, MachineArch arch) {
         this.type = Objects.requireNonNull(type, "type");
@@ -101,6 +103,24 @@ public final class VmManifestBuilder {
     /** A virtio entropy device (virtio_rng) at PCI 00:{@code slot}.0. */
     public VmManifestBuilder withVirtioRng(int slot) {
         this.virtioRngSlot = new VirtioRngHandle(slot).pciDevice();
+        return this;
+    }
+
+    /**
+     * A virtio block device (virtio_blk) on a raw image, at PCI 00:{@code disk.pciDevice()}.0;
+     * repeatable, one slot per disk. Linux names them vda, vdb, ... in slot order.
+     */
+    public VmManifestBuilder withVirtioBlk(VirtioBlkHandle disk) {
+        Objects.requireNonNull(disk, "disk");
+        for (VirtioBlkHandle d : virtioBlk) {
+            if (d.pciDevice() == disk.pciDevice()) {
+                throw new IllegalArgumentException("virtio_blk: PCI slot " + disk.pciDevice() + " is taken by " + d.path());
+            }
+        }
+        if (disk.pciDevice() == virtioRngSlot) {
+            throw new IllegalArgumentException("virtio_blk: PCI slot " + disk.pciDevice() + " is virtio_rng's");
+        }
+        virtioBlk.add(disk);
         return this;
     }
 
@@ -270,6 +290,9 @@ public final class VmManifestBuilder {
         if (virtioRngSlot > 0) {
             // a PCI device: the board refuses it (naming with_generic_pci_bus) where the chipset has no PCI bus
             devices.add(new ChipsetDeviceHandle("virtio-rng", new VirtioRngHandle(virtioRngSlot).toResource()));
+        }
+        for (VirtioBlkHandle disk : virtioBlk) {
+            devices.add(new ChipsetDeviceHandle("virtio-blk-" + disk.pciDevice(), disk.toResource()));
         }
         return new VmManifest(type, arch, chipset, devices);
     }
