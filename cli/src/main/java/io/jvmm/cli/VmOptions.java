@@ -287,7 +287,7 @@ final class VmOptions {
             }
             for (int j = 0; j < real.size(); j++) {
                 if (real.get(j).equals(canonical) && (!ro || !out.get(j).readOnly())) {
-                    throw UserError.config("--disk " + path + ": the same image as --disk " + out.get(j).path()
+                    throw UserError.config("--disk " + path + ": the same image as --disk " + disks.get(j)
                             + "; a read-write image may be given once (read-only images any number of times)");
                 }
             }
