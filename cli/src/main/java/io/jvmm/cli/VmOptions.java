@@ -295,7 +295,8 @@ final class VmOptions {
                 serial = defaultSerial(file);
             }
             real.add(canonical);
-            out.add(new VirtioBlkHandle(path, ro, FIRST_DISK_SLOT + i, serial));
+            // absolute, so a manifest written by 'jvmm manifest' works from any directory
+            out.add(new VirtioBlkHandle(file.toAbsolutePath().normalize().toString(), ro, FIRST_DISK_SLOT + i, serial));
         }
         return out;
     }

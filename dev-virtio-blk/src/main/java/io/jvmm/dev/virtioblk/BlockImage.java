@@ -91,7 +91,8 @@ record BlockImage(FileChannel channel, long sectors, boolean readOnly, FileLock 
                     String pid = f[4];
                     String cmd = "";
                     try {
-                        cmd = new String(Files.readAllBytes(Path.of("/proc", pid, "cmdline"))).replace('\0', ' ').strip();
+                        cmd = new String(Files.readAllBytes(Path.of("/proc", pid, "cmdline")))
+                                .replaceAll("[\\x00-\\x1F\\x7F]+", " ").strip(); // NUL-separated, one line
                     } catch (IOException | RuntimeException e) {
                         // the process may be gone already; the pid alone still helps
                     }
