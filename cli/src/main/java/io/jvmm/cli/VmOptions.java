@@ -6,6 +6,7 @@ import io.jvmm.api.handles.FileSerialHandle;
 import io.jvmm.api.handles.StdioSerialHandle;
 import io.jvmm.api.handles.TcpSerialHandle;
 import io.jvmm.api.handles.VirtioConsoleHandle;
+import io.jvmm.api.handles.VirtioBlkHandle;
 import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.resource.Resource;
 import io.jvmm.api.resource.ResourceKinds;
@@ -68,6 +69,16 @@ final class VmOptions {
     /** The PCI slot --virtio-console puts its device in. */
     static final int CONSOLE_SLOT = 5;
 
+    @Option(names = "--disk", paramLabel = "PATH[,ro][,serial=ID]",
+            description = "A virtio block device (virtio_blk) on a raw image file whose size is a multiple of 512 "
+                    + "bytes (repeatable: PCI 00:06.0, 00:07.0, ... in the order given, Linux's vda, vdb, ...). "
+                    + "ro: read-only; serial=ID: what the guest reads as its serial (default: the file name, "
+                    + "20 characters at most). A read-write image is locked against other processes.")
+    List<String> disks = new ArrayList<>();
+
+    /** The PCI slot of the first --disk (5 is kept for the virtio console). */
+    static final int FIRST_DISK_SLOT = 6;
+
     @Option(names = "--serial-wait-for-rts", description = "Deliver host input only while the guest holds DTR and RTS.")
     boolean serialWaitForRts;
 
@@ -90,6 +101,7 @@ final class VmOptions {
     private boolean builderOptionsGiven(boolean chipsetGiven, boolean archGiven) {
         return chipsetGiven || archGiven || !serial.isEmpty() || debugcon != null || battery != null || serialWaitForRts || rng
                 || virtioConsole != null
+                || !disks.isEmpty()
                 || proxyVga || stubFloppy || framebuffer || guestWatchdog || psp;
     }
 
@@ -150,6 +162,9 @@ final class VmOptions {
         }
         if (console != null) {
             b = b.withVirtioConsole(CONSOLE_SLOT, console);
+        }
+        for (VirtioBlkHandle disk : diskHandles()) {
+            b = b.withVirtioBlk(disk);
         }
         if (debugcon != null) {
             int eq = debugcon.indexOf('=');
@@ -260,6 +275,93 @@ final class VmOptions {
             }
         }
         return Arrays.asList(ports);
+    }
+
+    /**
+     * The --disk options as handles, in slots from {@link #FIRST_DISK_SLOT}: each image checked here
+     * (exists, a regular file, readable and for read-write writable, whole 512-byte sectors), so the
+     * user hears of a mistake before the VM is built; the device locks it when it opens it.
+     */
+    List<VirtioBlkHandle> diskHandles() {
+        int max = io.jvmm.api.device.PciPlatform.SLOTS - FIRST_DISK_SLOT;
+        if (disks.size() > max) {
+            throw UserError.config("--disk: " + disks.size() + " disks given, at most " + max + " fit (PCI slots "
+                    + FIRST_DISK_SLOT + ".." + (io.jvmm.api.device.PciPlatform.SLOTS - 1) + ")");
+        }
+        List<VirtioBlkHandle> out = new ArrayList<>();
+        List<Path> real = new ArrayList<>();
+        for (int i = 0; i < disks.size(); i++) {
+            String spec = disks.get(i);
+            String[] parts = spec.split(",", -1);
+            String path = parts[0];
+            if (path.isBlank()) {
+                throw UserError.config("--disk '" + spec + "': expected PATH[,ro][,serial=ID], e.g. --disk disk.img,ro");
+            }
+            boolean ro = false;
+            String serial = null;
+            for (int k = 1; k < parts.length; k++) {
+                String opt = parts[k];
+                if (opt.equals("ro")) {
+                    ro = true;
+                } else if (opt.startsWith("serial=")) {
+                    serial = opt.substring(7);
+                    String bad = VirtioBlkHandle.serialProblem(serial);
+                    if (bad != null) {
+                        throw UserError.config("--disk " + spec + ": serial " + bad);
+                    }
+                } else {
+                    throw UserError.config("--disk '" + spec + "': unknown option '" + opt
+                            + "' after the path (expected ro or serial=ID)");
+                }
+            }
+            Path file = Path.of(path);
+            if (Files.isDirectory(file)) {
+                throw UserError.config("--disk " + path + ": is a directory; give a raw disk image file");
+            }
+            if (!Files.exists(file)) {
+                throw UserError.config("--disk " + path + ": no such file; create a raw image first "
+                        + "(e.g. truncate -s 1G " + path + ", then mkfs)");
+            }
+            if (!Files.isRegularFile(file)) {
+                throw UserError.config("--disk " + path + ": not a regular file; give a raw disk image file");
+            }
+            if (!Files.isReadable(file) || (!ro && !Files.isWritable(file))) {
+                throw UserError.config("--disk " + path + ": permission denied for "
+                        + (ro ? "reading" : "reading and writing; fix its permissions or add ,ro"));
+            }
+            Path canonical;
+            long size;
+            try {
+                canonical = file.toRealPath();
+                size = Files.size(file);
+            } catch (IOException e) {
+                throw UserError.config("--disk " + path + ": " + describe(e));
+            }
+            if (size % 512 != 0) {
+                throw UserError.config("--disk " + path + ": its size, " + size + " bytes, is not a multiple of 512; "
+                        + "pad it (truncate -s %512 " + path + ")");
+            }
+            for (int j = 0; j < real.size(); j++) {
+                if (real.get(j).equals(canonical) && (!ro || !out.get(j).readOnly())) {
+                    throw UserError.config("--disk " + path + ": the same image as --disk " + disks.get(j)
+                            + "; a read-write image may be given once (read-only images any number of times)");
+                }
+            }
+            if (serial == null) {
+                serial = defaultSerial(file);
+            }
+            real.add(canonical);
+            // absolute, so a manifest written by 'jvmm manifest' works from any directory
+            out.add(new VirtioBlkHandle(file.toAbsolutePath().normalize().toString(), ro, FIRST_DISK_SLOT + i, serial));
+        }
+        return out;
+    }
+
+    /** The file name, printable ASCII only, at most 20 characters: the disk's default serial. */
+    static String defaultSerial(Path file) {
+        Path name = file.getFileName();
+        String s = (name == null ? "disk" : name.toString()).replaceAll("[^\\x20-\\x7E]", "_");
+        return s.length() > VirtioBlkHandle.SERIAL_MAX ? s.substring(0, VirtioBlkHandle.SERIAL_MAX) : s;
     }
 
     /** stdio | file=PATH | tcp=HOST:PORT | none. */

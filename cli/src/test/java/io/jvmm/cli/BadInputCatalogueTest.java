@@ -177,6 +177,30 @@ class BadInputCatalogueTest {
         c.add(bad("stub floppy off gen1", 2, "--stub-floppy needs --chipset hyperv-gen1 (the chipset is hyperv-gen2-uefi)",
                 "run", "--chipset", "hyperv-gen2-uefi", "--stub-floppy"));
         c.add(bad("bad battery spec", 2, "--battery: battery spec 'foo': unknown part 'foo'; expected …", "run", "--battery", "foo"));
+        c.add(bad("disk missing", 2, "--disk @/nope.img: no such file; create a raw image first (e.g. truncate -s 1G "
+                + "@/nope.img, then mkfs)", "run", "--disk", "@/nope.img"));
+        c.add(bad("disk is a directory", 2, "--disk @/d: is a directory; give a raw disk image file", "run", "--disk", "@/d"));
+        c.add(bad("disk is a device", 2, "--disk /dev/null: not a regular file; give a raw disk image file",
+                "run", "--disk", "/dev/null"));
+        c.add(bad("disk of partial sectors", 2, "--disk @/small.txt: its size, 3 bytes, is not a multiple of 512; pad it "
+                + "(truncate -s %512 @/small.txt)", "run", "--disk", "@/small.txt,ro"));
+        c.add(bad("disk with an unknown option", 2, "--disk '@/disk.img,rw': unknown option 'rw' after the path "
+                + "(expected ro or serial=ID)", "run", "--disk", "@/disk.img,rw"));
+        c.add(bad("disk without a path", 2, "--disk ',ro': expected PATH[,ro][,serial=ID], e.g. --disk disk.img,ro",
+                "run", "--disk", ",ro"));
+        c.add(bad("disk serial too long", 2, "--disk @/disk.img,serial=123456789012345678901: serial "
+                + "'123456789012345678901' is longer than 20 characters", "run", "--disk", "@/disk.img,serial=123456789012345678901"));
+        c.add(bad("disk read-write twice", 2, "--disk @/disk.img: the same image as --disk @/disk.img,ro; a read-write "
+                + "image may be given once (read-only images any number of times)",
+                "run", "--disk", "@/disk.img,ro", "--disk", "@/disk.img"));
+        String[] tooMany = new String[2 + 2 * 27];
+        tooMany[0] = "run";
+        tooMany[1] = "--rng";
+        for (int i = 0; i < 27; i++) {
+            tooMany[2 + 2 * i] = "--disk";
+            tooMany[3 + 2 * i] = "@/disk.img,ro";
+        }
+        c.add(bad("too many disks", 2, "--disk: 27 disks given, at most 26 fit (PCI slots 6..31)", tooMany));
         c.add(bad("aarch64 on an x86 KVM host", 2, "the kvm backend here runs x86_64 guests, not aarch64; use --arch "
                 + "x86_64 (or a manifest for it)", "run", "--arch", "aarch64"));
         c.add(bad("chipset whose devices no plugin provides", 2, "1 device(s) cannot be resolved:\n  - device "
@@ -338,6 +362,7 @@ class BadInputCatalogueTest {
         Files.write(dir.resolve("tiny.bin"), new byte[15]);
         Files.write(dir.resolve("big.bin"), new byte[256 * 1024 + 1]);
         Files.createDirectories(dir.resolve("d"));
+        Files.write(dir.resolve("disk.img"), new byte[4096]);
         Files.writeString(dir.resolve("bad.json"), "{\n");
         Files.writeString(dir.resolve("array.json"), "[1, 2]\n");
         Files.writeString(dir.resolve("empty.json"), "");

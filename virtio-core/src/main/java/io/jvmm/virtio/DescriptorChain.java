@@ -2,6 +2,7 @@ package io.jvmm.virtio;
 
 import io.jvmm.api.device.DmaMemory;
 import io.jvmm.api.device.GuestMemoryException;
+import java.nio.ByteBuffer;
 
 /**
  * One descriptor chain popped from a {@link VirtQueue}, flattened (indirect tables resolved) into
@@ -88,6 +89,60 @@ public final class DescriptorChain {
     /** Copies up to {@code length} bytes out of the device-readable buffers, from {@code at} bytes in. */
     public int read(DmaMemory memory, long at, byte[] target, int offset, int length) throws VirtQueueException {
         return copy(memory, 0, firstWritable < 0 ? count : firstWritable, at, target, offset, length, false);
+    }
+
+    /**
+     * Copies {@code source}'s remaining bytes into the device-writable buffers, starting {@code at}
+     * bytes into them, as far as they fit; advances {@code source}'s position by what was copied and
+     * returns it. With a direct buffer this is one copy between it and guest RAM (block devices read
+     * a file into such a buffer).
+     */
+    public int write(DmaMemory memory, long at, ByteBuffer source) throws VirtQueueException {
+        if (firstWritable < 0) {
+            return 0;
+        }
+        return copy(memory, firstWritable, count, at, source, true);
+    }
+
+    /**
+     * Fills {@code target}'s remaining bytes from the device-readable buffers, from {@code at} bytes
+     * in, as far as they reach; advances its position by what was copied and returns it.
+     */
+    public int read(DmaMemory memory, long at, ByteBuffer target) throws VirtQueueException {
+        return copy(memory, 0, firstWritable < 0 ? count : firstWritable, at, target, false);
+    }
+
+    private int copy(DmaMemory memory, int from, int to, long at, ByteBuffer buffer, boolean write)
+            throws VirtQueueException {
+        int length = buffer.remaining();
+        int limit = buffer.limit();
+        int done = 0;
+        long skip = at;
+        try {
+            for (int i = from; i < to && done < length; i++) {
+                long l = len[i] & 0xFFFF_FFFFL;
+                if (skip >= l) {
+                    skip -= l;
+                    continue;
+                }
+                int n = (int) Math.min(l - skip, length - done);
+                buffer.limit(buffer.position() + n);
+                try {
+                    if (write) {
+                        memory.write(addr[i] + skip, buffer);
+                    } else {
+                        memory.read(addr[i] + skip, buffer);
+                    }
+                } catch (GuestMemoryException e) {
+                    throw new VirtQueueException("buffer " + i + " of chain " + head + ": " + e.getMessage());
+                }
+                done += n;
+                skip = 0;
+            }
+        } finally {
+            buffer.limit(limit);
+        }
+        return done;
     }
 
     private int copy(DmaMemory memory, int from, int to, long at, byte[] bytes, int offset, int length, boolean write)

@@ -6,6 +6,7 @@ import io.jvmm.api.battery.BatterySource;
 import io.jvmm.api.handles.BatteryHandle;
 import io.jvmm.api.handles.DebugconHandle;
 import io.jvmm.api.handles.VirtioConsoleHandle;
+import io.jvmm.api.handles.VirtioBlkHandle;
 import io.jvmm.api.handles.VirtioRngHandle;
 import io.jvmm.api.handles.DisconnectedSerialHandle;
 import io.jvmm.api.handles.I8042Handle;
@@ -54,6 +55,7 @@ public final class VmManifestBuilder {
     private int debugconPort;
     private int virtioRngSlot;
     private VirtioConsoleHandle virtioConsole;
+    private final List<VirtioBlkHandle> virtioBlk = new ArrayList<>();
 
     public VmManifestBuilder(BaseChipsetType type, MachineArch arch) {
         this.type = Objects.requireNonNull(type, "type");
@@ -109,6 +111,27 @@ public final class VmManifestBuilder {
     /** A virtio console (virtio_console, Linux's hvc0) at PCI 00:{@code slot}.0 on {@code backend}. */
     public VmManifestBuilder withVirtioConsole(int slot, Resource<SerialBackend> backend) {
         this.virtioConsole = new VirtioConsoleHandle(slot, Objects.requireNonNull(backend, "backend"));
+        return this;
+    }
+
+    /**
+     * A virtio block device (virtio_blk) on a raw image, at PCI 00:{@code disk.pciDevice()}.0;
+     * repeatable, one slot per disk. Linux names them vda, vdb, ... in slot order.
+     */
+    public VmManifestBuilder withVirtioBlk(VirtioBlkHandle disk) {
+        Objects.requireNonNull(disk, "disk");
+        for (VirtioBlkHandle d : virtioBlk) {
+            if (d.pciDevice() == disk.pciDevice()) {
+                throw new IllegalArgumentException("virtio_blk: PCI slot " + disk.pciDevice() + " is taken by " + d.path());
+            }
+        }
+        if (disk.pciDevice() == virtioRngSlot) {
+            throw new IllegalArgumentException("virtio_blk: PCI slot " + disk.pciDevice() + " is virtio_rng's");
+        }
+        if (virtioConsole != null && disk.pciDevice() == virtioConsole.pciDevice()) {
+            throw new IllegalArgumentException("virtio_blk: PCI slot " + disk.pciDevice() + " is virtio_console's");
+        }
+        virtioBlk.add(disk);
         return this;
     }
 
@@ -281,6 +304,9 @@ public final class VmManifestBuilder {
         }
         if (virtioConsole != null) {
             devices.add(new ChipsetDeviceHandle("virtio-console", virtioConsole.toResource()));
+        }
+        for (VirtioBlkHandle disk : virtioBlk) {
+            devices.add(new ChipsetDeviceHandle("virtio-blk-" + disk.pciDevice(), disk.toResource()));
         }
         return new VmManifest(type, arch, chipset, devices);
     }

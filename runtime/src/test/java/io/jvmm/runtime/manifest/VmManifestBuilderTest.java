@@ -533,4 +533,21 @@ class VmManifestBuilderTest {
                 .apply(new VmManifestBuilder(UNENLIGHTENED_LINUX_DIRECT, X86_64));
         assertEquals(b.build(), b.build());
     }
+
+    @Test
+    void virtioDisksFollowTheEntropyDeviceOneSlotEach() throws Exception {
+        var first = new io.jvmm.api.handles.VirtioBlkHandle("/images/a.img", true, 6, "a");
+        var second = new io.jvmm.api.handles.VirtioBlkHandle("/images/b.img", false, 7, "b");
+        VmManifestBuilder b = new VmManifestBuilder(UNENLIGHTENED_LINUX_DIRECT, X86_64).withVirtioRng(4)
+                .withVirtioBlk(first).withVirtioBlk(second);
+        List<ChipsetDeviceHandle> devices = b.build().devices();
+        int n = devices.size();
+        assertEquals(List.of(new ChipsetDeviceHandle("virtio-rng", new io.jvmm.api.handles.VirtioRngHandle(4).toResource()),
+                new ChipsetDeviceHandle("virtio-blk-6", first.toResource()),
+                new ChipsetDeviceHandle("virtio-blk-7", second.toResource())), devices.subList(n - 3, n));
+        assertThrows(IllegalArgumentException.class, () -> b.withVirtioBlk(
+                new io.jvmm.api.handles.VirtioBlkHandle("/images/c.img", false, 7, "")), "slot 7 is taken");
+        assertThrows(IllegalArgumentException.class, () -> b.withVirtioBlk(
+                new io.jvmm.api.handles.VirtioBlkHandle("/images/c.img", false, 4, "")), "slot 4 is the rng's");
+    }
 }
