@@ -174,10 +174,13 @@ class Jvmm(Contender):
             c.append("--profile")
         return c
 
-    def linux_cmd(self, kernel, initrd, cmdline, fifo, serial):
-        return [self.launcher, "run", "--kernel", kernel, "--initrd", initrd, "--cmdline", cmdline, "--memory",
-                f"{GUEST_RAM_MIB}M", "--on-reset", "exit", "--serial", f"1=file={serial}", "--debugcon",
-                f"0xe9=file={fifo}"]
+    def linux_cmd(self, kernel, initrd, cmdline, fifo, serial, disk=None):
+        c = [self.launcher, "run", "--kernel", kernel, "--initrd", initrd, "--cmdline", cmdline, "--memory",
+             f"{GUEST_RAM_MIB}M", "--on-reset", "exit", "--serial", f"1=file={serial}", "--debugcon",
+             f"0xe9=file={fifo}"]
+        if disk:
+            c += ["--disk", f"{disk},ro"]
+        return c
 
     def stop(self, pid, socket):
         # --force: the hard power-off. A plain `ctl shutdown` presses the ACPI power button, which the
@@ -203,10 +206,15 @@ class Qemu(Contender):
                 "-bios", image, "-display", "none", "-serial", f"file:{serial}" if serial else "none",
                 "-debugcon", f"file:{fifo}", "-no-reboot"]
 
-    def linux_cmd(self, kernel, initrd, cmdline, fifo, serial):
-        return [self.binary, "-M", "pc", "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", f"{GUEST_RAM_MIB}M",
-                "-kernel", kernel, "-initrd", initrd, "-append", cmdline, "-display", "none", "-serial",
-                f"file:{serial}", "-debugcon", f"file:{fifo}", "-no-reboot"]
+    def linux_cmd(self, kernel, initrd, cmdline, fifo, serial, disk=None):
+        c = [self.binary, "-M", "pc", "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", f"{GUEST_RAM_MIB}M",
+             "-kernel", kernel, "-initrd", initrd, "-append", cmdline, "-display", "none", "-serial",
+             f"file:{serial}", "-debugcon", f"file:{fifo}", "-no-reboot"]
+        if disk:
+            # QEMU's defaults otherwise: cache=writeback (the host page cache, as jvmm's FileChannel),
+            # aio=threads, virtio-blk-pci with MSI-X and ioeventfd.
+            c += ["-drive", f"file={disk},if=virtio,format=raw,readonly=on"]
+        return c
 
     def stop(self, pid, socket):
         os.kill(pid, signal.SIGTERM)
@@ -543,6 +551,88 @@ def bench_linux(ctx, contenders):
     return {k: {m: stats(v) for m, v in d.items()} for k, d in res.items()}
 
 
+BLK_IMAGE_MIB = 256
+BLK_RANDOM_READS = 8192
+BLK_MODULES = ("virtio/virtio_ring", "virtio/virtio", "virtio/virtio_pci_modern_dev", "virtio/virtio_pci_legacy_dev",
+               "virtio/virtio_pci", "block/virtio_blk")
+
+# The /init of the block row: loads the Debian kernel's virtio-blk driver (modules in `modinfo -F
+# depends` order), reads the whole disk sequentially with O_DIRECT (busybox dd, 1 MiB blocks, timed
+# by the shell's $EPOCHREALTIME), then
+# BLK_RANDOM_READS random 4 KiB O_DIRECT reads (blk_randread, queue depth 1), prints both results on
+# ttyS0, writes 'B' to port 0xE9 and reboots (a triple fault under reboot=t).
+BLK_INIT = ("""#!/bin/busybox sh
+/bin/busybox mount -t devtmpfs dev /dev
+for m in %s; do /bin/busybox insmod /lib/$m.ko || echo "JVMM-BLK insmod failed: $m"; done
+t0=$EPOCHREALTIME
+/bin/busybox dd if=/dev/vda of=/dev/null bs=1M count=%d iflag=direct 2>/dd.txt
+t1=$EPOCHREALTIME
+echo "JVMM-BLK dd $(/bin/busybox head -n 1 /dd.txt) from $t0 to $t1"
+/bin/blk_randread /dev/vda %d
+/bin/busybox printf B | /bin/busybox dd of=/dev/port bs=1 seek=233 2>/dev/null
+/bin/busybox reboot -f
+""" % (" ".join(m.split("/")[1] for m in BLK_MODULES), BLK_IMAGE_MIB, BLK_RANDOM_READS)).encode()
+
+# busybox's dd prints no byte count or time here (its third status line is configured out): the
+# shell's $EPOCHREALTIME (microseconds) times it, and "N+0 records in" says it read N whole MiB.
+DD_RE = re.compile(r"JVMM-BLK dd (\d+)\+0 records in from ([0-9.]+) to ([0-9.]+)")
+RANDREAD_RE = re.compile(r"JVMM-BLK randread (\d+) reads (\d+) ns")
+
+
+def bench_blk(ctx, contenders):
+    """Inside the guest: sequential O_DIRECT read of a 256 MiB raw image (MB/s) and 4 KiB random reads (IOPS)."""
+    abi = re.sub(r"^vmlinu[xz]-", "", os.path.basename(ctx.kernel))
+    moddir = os.path.join(os.path.dirname(ctx.kernel), f"linux-image-{abi}", "lib", "modules", abi, "kernel",
+                          "drivers")
+    entries = [("bin", 0o755, None), ("dev", 0o755, None), ("lib", 0o755, None), ("dev/console", 0o600, (5, 1))]
+    for name, path in (("bin/busybox", ctx.busybox), ("bin/blk_randread", ctx.blk_randread)):
+        with open(path, "rb") as f:
+            entries.append((name, 0o755, f.read()))
+    for m in BLK_MODULES:
+        path = os.path.join(moddir, m + ".ko")
+        if not os.path.isfile(path):
+            raise BenchError(f"the block row needs {path} (cli/src/test/linux/fetch-kernel.sh extracts the modules)")
+        with open(path, "rb") as f:
+            entries.append((f"lib/{os.path.basename(m)}.ko", 0o644, f.read()))
+    entries.append(("init", 0o755, BLK_INIT))
+    initrd = os.path.join(ctx.work, "blk-initramfs.cpio")
+    with open(initrd, "wb") as f:
+        f.write(newc_archive(entries))
+    # Random content (no sparse or zero-page shortcut on either side), written once and read by both.
+    image = os.path.join(ctx.work, "blk.img")
+    with open(image, "wb") as f:
+        for _ in range(BLK_IMAGE_MIB):
+            f.write(os.urandom(MIB))
+    out = os.path.join(ctx.work, "blk-com1.out")
+    res = {c.key: {"seq": [], "iops": []} for c in contenders}
+
+    def one(c, what):
+        if os.path.exists(out):
+            os.unlink(out)
+        run = run_once(c.linux_cmd(ctx.kernel, initrd, LINUX_CMDLINE, ctx.fifo, out, disk=image), c.env(),
+                       ctx.work, ctx.fifo, 1800)
+        check_run(what, c, run, "B")
+        with open(out, "rb") as f:
+            console = f.read().decode("utf-8", "replace")
+        dd, rr = DD_RE.search(console), RANDREAD_RE.search(console)
+        if not dd or not rr or "insmod failed" in console:
+            raise BenchError(f"{what}: {c.label}: the guest did not report both results:\n{console[-3000:]}")
+        nbytes, secs = int(dd.group(1)) * MIB, float(dd.group(3)) - float(dd.group(2))
+        if nbytes != BLK_IMAGE_MIB * MIB or secs <= 0:
+            raise BenchError(f"{what}: {c.label}: dd read {nbytes} bytes in {secs} s, not the whole image")
+        return nbytes / secs / 1e6, int(rr.group(1)) / (int(rr.group(2)) / 1e9)
+
+    for c in contenders:  # warm-up: the image in the host's page cache for both
+        one(c, "Block warm-up")
+    for i, order in rounds(contenders, ctx.runs):
+        for c in order:
+            seq, iops = one(c, "Block")
+            res[c.key]["seq"].append(seq)
+            res[c.key]["iops"].append(iops)
+            log(f"  blk round {i + 1}: {c.label:10s} sequential {seq:8.1f} MB/s, random 4 KiB {iops:8.0f} IOPS")
+    return {k: {m: stats(v) for m, v in d.items()} for k, d in res.items()}
+
+
 # --------------------------------------------------------------------------------------------
 # Report
 
@@ -660,6 +750,18 @@ def report(ctx, info, r):
                 rows.append([f"Linux to userspace marker: {label}", fmt(j), fmt(q), "—", fmt_ratio(rj), "—",
                              "≤ QEMU" if key == "user" else "",
                              verdict(rj is not None and rj <= 1.0) if key == "user" else ""])
+    if "blk" in r:
+        bk = r["blk"]
+        if "skipped" in bk:
+            rows.append(["Block (virtio-blk)", "not run: " + bk["skipped"], "", "", "", "", "≥ QEMU", ""])
+        else:
+            for label, key in ((f"sequential O_DIRECT read of a {BLK_IMAGE_MIB} MiB image in the guest (dd bs=1M), MB/s",
+                                "seq"),
+                               (f"random 4 KiB O_DIRECT reads, queue depth 1 ({BLK_RANDOM_READS} reads), IOPS", "iops")):
+                j, q = bk["jvmm"][key], bk["qemu"][key]
+                rj = ratio(j, q)
+                rows.append([f"Block (virtio-blk): {label}", fmt(j), fmt(q), "—", fmt_ratio(rj), "—", "≥ QEMU",
+                             verdict(rj is not None and rj >= 1.0)])
     if "jmh" in r:
         for name, d in r["jmh"].items():
             if name.endswith("Baseline"):
@@ -678,6 +780,16 @@ def report(ctx, info, r):
             "`qemu-system-x86_64 -M pc -enable-kvm -cpu host,-arch-capabilities -m 256M -kernel K -initrd I "
             "-append ... -display none -serial file:... -debugcon file:FIFO -no-reboot` (SeaBIOS and its "
             "linuxboot option ROM).")
+        add("")
+    if "blk" in r and "skipped" not in r["blk"]:
+        add("The block rows boot the same kernel with a busybox initramfs that loads the Debian kernel's "
+            "`virtio_pci` and `virtio_blk` modules, runs `dd if=/dev/vda of=/dev/null bs=1M iflag=direct` over "
+            f"the whole {BLK_IMAGE_MIB} MiB raw image (random content, read-only, in the host page cache after "
+            f"a warm-up run), then `blk_randread` (bench/c/blk_randread.c, static): {BLK_RANDOM_READS} "
+            "4 KiB O_DIRECT reads at pseudo-random aligned offsets, one at a time; both timed by the guest's "
+            "clock. **jvmm** adds `--disk IMAGE,ro`; **QEMU** adds `-drive file=IMAGE,if=virtio,format=raw,"
+            "readonly=on` (its defaults: cache=writeback, i.e. the host page cache like jvmm's, aio=threads, "
+            "virtio-blk-pci with MSI-X and ioeventfd).")
         add("")
     add("| benchmark | jvmm | QEMU | bare C | jvmm/QEMU | jvmm/C | target | |")
     add("|---|---|---|---|---|---|---|---|")
@@ -747,8 +859,9 @@ def main():
     ap.add_argument("--jmh-jar")
     ap.add_argument("--kernel", help="the Linux bzImage of the linux row")
     ap.add_argument("--busybox", default="/bin/busybox", help="a static busybox for the linux row's initramfs")
+    ap.add_argument("--blk-randread", help="the static random-read program of the blk row (bench/c/blk_randread.c)")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", default="pio,serial,start,memory,jmh,linux")
+    ap.add_argument("--only", default="pio,serial,start,memory,jmh,linux,blk")
     ap.add_argument("--out", required=True)
     ap.add_argument("--from-json", metavar="FILE", help="only render the report again from a saved latest.json")
     a = ap.parse_args()
@@ -775,6 +888,7 @@ def main():
     ctx.jmh_jar = a.jmh_jar
     ctx.kernel = a.kernel
     ctx.busybox = a.busybox
+    ctx.blk_randread = a.blk_randread
     ctx.jsa = os.path.join(os.path.dirname(os.path.dirname(a.jvmm)), "lib", "jvmm.jsa")
     only = set(a.only.split(","))
     ctx.work = tempfile.mkdtemp(prefix="jvmm-bench.")
@@ -810,6 +924,16 @@ def main():
                     raise SystemExit("jvmm-bench: the linux row needs --kernel")
                 log("Linux to userspace")
                 results["linux"] = bench_linux(ctx, [jvmm, qemu])
+        if "blk" in only:
+            if "kvm_pvm" in info["kvm"]:
+                log("Block: skipped, this KVM is kvm_pvm")
+                results["blk"] = {"skipped": "this machine's KVM is kvm_pvm, which stops unmodified Linux; "
+                                             "run `ci/nested-kvm/run.sh './jvmm-bench --only blk'`"}
+            else:
+                if not a.kernel or not a.blk_randread:
+                    raise SystemExit("jvmm-bench: the blk row needs --kernel and --blk-randread")
+                log("Block (virtio-blk)")
+                results["blk"] = bench_blk(ctx, [jvmm, qemu])
         if "jmh" in only:
             log("Board dispatch (JMH)")
             results["jmh"] = bench_jmh(ctx)
