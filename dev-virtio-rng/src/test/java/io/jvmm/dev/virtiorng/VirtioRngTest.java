@@ -47,8 +47,8 @@ class VirtioRngTest {
         assertEquals(0x1044, dev.info().deviceId());
         assertEquals(1, dev.info().revision());
         assertEquals(1, dev.info().interruptPin());
-        assertEquals(List.of(1, 3, 2), driver.areas().stream().map(VirtioPciDriver.Area::type).toList(),
-                "common, ISR, notify; no device config");
+        assertEquals(List.of(1, 3, 2, 5), driver.areas().stream().map(VirtioPciDriver.Area::type).toList(),
+                "common, ISR, notify, PCI configuration access (§4.1.4.9); no device config");
         assertEquals(4, driver.area(2).notifyMultiplier());
         long f = driver.deviceFeatures();
         assertEquals(VirtioPciDriver.F_VERSION_1 | VirtioPciDriver.F_RING_INDIRECT_DESC | VirtioPciDriver.F_EVENT_IDX, f);

@@ -36,13 +36,16 @@ public final class TcpSerialBackend implements SerialBackend {
     private final BoundedBuffer injected = new BoundedBuffer(4096);
     private volatile Client client;
     private volatile SerialBackendListener listener = () -> {};
+    private final Thread acceptor;
+    /** How long close() waits for the acceptor to leave accept(2); it is woken at once, normally in microseconds. */
+    private static final long ACCEPTOR_JOIN_MILLIS = 2000;
 
     private TcpSerialBackend(String name, int capacity, ServerSocketChannel server) throws IOException {
         this.name = name;
         this.capacity = capacity;
         this.server = server;
         this.bound = (InetSocketAddress) server.getLocalAddress();
-        SerialThreads.start(name + "-accept", this::acceptLoop);
+        this.acceptor = SerialThreads.start(name + "-accept", this::acceptLoop);
     }
 
     /**
@@ -137,6 +140,16 @@ public final class TcpSerialBackend implements SerialBackend {
             server.close();
         } catch (IOException e) {
             LOG.debug("serial '{}': closing the listener failed", name, e);
+        }
+        // While the acceptor is blocked in accept(2), the kernel keeps the socket listening until that
+        // call returns (the JDK closes the descriptor then): wait for it, so that the port is free once
+        // close() returns (a restarted VM can bind it, a client is refused, not queued).
+        if (Thread.currentThread() != acceptor) {
+            try {
+                acceptor.join(ACCEPTOR_JOIN_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         Client c = client;
         if (c != null) {
