@@ -56,6 +56,12 @@ public final class VirtQueue {
     private boolean indirectAllowed;
     private boolean eventIdx;
     private int lastAvail;
+    /**
+     * The last {@link #next()} found the ring empty and left {@code avail_event} at
+     * {@code lastAvail} (with its own fence and second look): {@link #rearmNotification} must not
+     * move it past a buffer the driver may have added since.
+     */
+    private boolean armedAtEmpty;
     private int usedIdx;
     /** The used index when the driver was last interrupted, or the decision not to was made. */
     private int signalledUsed;
@@ -77,6 +83,7 @@ public final class VirtQueue {
         enabled = false;
         eventIdx = false;
         lastAvail = 0;
+        armedAtEmpty = false;
         usedIdx = 0;
         signalledUsed = 0;
     }
@@ -160,8 +167,10 @@ public final class VirtQueue {
                 pending = (availIdx - lastAvail) & 0xFFFF;
             }
             if (pending == 0) {
+                armedAtEmpty = eventIdx;
                 return false;
             }
+            armedAtEmpty = false;
             if (pending > size) {
                 throw new VirtQueueException("queue " + index + ": driver index " + availIdx
                         + " is more than the queue size ahead of " + lastAvail);
@@ -258,13 +267,25 @@ public final class VirtQueue {
      * next buffer the driver adds from now on, so a device that waits for something else is still
      * woken by new work. Without EVENT_IDX the driver always notifies (we never set
      * VIRTQ_USED_F_NO_NOTIFY), so nothing to do.
+     *
+     * <p>Same store-fence-load as {@link #next()}: after publishing the index it saw, it looks at
+     * the available index again. A driver that added a buffer in between may have read the old
+     * {@code avail_event} and skipped its notification, so then this returns true and the transport
+     * treats it as one. When the last {@code next()} found the ring empty it has armed
+     * {@code avail_event} at {@code lastAvail} already, and moving it to the current index would
+     * skip a buffer added since (the driver would not notify for it): nothing to do then.
+     *
+     * @return whether buffers arrived while arming (serve the queue again)
      */
-    void rearmNotification() throws VirtQueueException {
-        if (!enabled || !eventIdx) {
-            return;
+    boolean rearmNotification() throws VirtQueueException {
+        if (!enabled || !eventIdx || armedAtEmpty) {
+            return false;
         }
         try {
-            memory.write16(availEvent(), memory.read16(driver + 2));
+            int seen = memory.read16(driver + 2);
+            memory.write16(availEvent(), seen);
+            VarHandle.fullFence();
+            return memory.read16(driver + 2) != seen;
         } catch (GuestMemoryException e) {
             throw new VirtQueueException("queue " + index + ": " + e.getMessage());
         }

@@ -574,8 +574,9 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
                 if (device.process(vq, driverFeatures)) {
                     pending.set(q, 1); // chains left that the device can serve: another turn soon
                     again = true;
-                } else {
-                    vq.rearmNotification();
+                } else if (vq.rearmNotification()) {
+                    pending.set(q, 1); // the driver added buffers while we armed: as if notified
+                    again = true;
                 }
                 if (vq.needsInterrupt() && !signalMsix(queueVectors[q])) {
                     interrupt = true;

@@ -160,6 +160,58 @@ class NotificationSuppressionTest {
         assertEquals(2, echo.served);
     }
 
+    /**
+     * The driver adds a buffer right after the device found the ring empty, while the device is
+     * still finishing its turn (on another CPU in real life). The device armed {@code avail_event}
+     * at that buffer, so the driver must be told to notify; the transport must not move
+     * {@code avail_event} past it afterwards (it did: the buffer then waited for a later one, and a
+     * lone synchronous request hung).
+     */
+    @Test
+    void aBufferAddedAfterTheDeviceFoundTheRingEmptyIsStillNotified() throws Exception {
+        Queue[] queue = new Queue[1];
+        VirtioDevice racing = new VirtioDevice() {
+            @Override
+            public int deviceId() {
+                return 0x3F;
+            }
+
+            @Override
+            public long features() {
+                return 0;
+            }
+
+            @Override
+            public int queueCount() {
+                return 1;
+            }
+
+            @Override
+            public int maxQueueSize(int q) {
+                return 8;
+            }
+
+            @Override
+            public boolean process(VirtQueue vq, long acked) throws VirtQueueException {
+                while (vq.next()) {
+                    vq.complete(vq.chain().head(), 0);
+                }
+                queue[0].addWritable(BUF, 16); // the driver, between next() == false and the end of the turn
+                return false;
+            }
+        };
+        VirtioPciDevice racingDev = new VirtioPciDevice("racing", new PciAddress(0, SLOT, 0), racing, board);
+        VirtioPciDriver racingDriver = new VirtioPciDriver(racingDev, ram);
+        assertTrue(racingDriver.negotiate(VirtioPciDriver.F_VERSION_1 | VirtioPciDriver.F_EVENT_IDX));
+        queue[0] = racingDriver.setUpQueue(0, 8, RINGS);
+        racingDriver.driverOk();
+        queue[0].addWritable(BUF, 16);
+        assertTrue(queue[0].kick());
+        racingDev.poll();
+        assertEquals(1, queue[0].availEvent(), "avail_event still names the buffer added after the empty look");
+        assertTrue(queue[0].kick(), "so the driver notifies for it");
+    }
+
     @Test
     void indicesWrapAt65536InBothDirections() {
         Queue q = ready(VirtioPciDriver.F_EVENT_IDX, 4);
