@@ -159,7 +159,9 @@ final class KvmDoorbells implements DoorbellSupport {
                     bell.rings.addAndGet(counter.getLong(0));
                     try {
                         bell.ring.run();
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | Error e) {
+                        // this thread serves every doorbell of the VM: one device's failure must not
+                        // silence the others (KVM would go on absorbing their notifications unread)
                         LOG.warn("{}: the callback of the {} threw: {}", name, bell.doorbell, e.toString());
                     }
                 }

@@ -24,6 +24,9 @@ final class KvmMsi implements MessageInterrupts {
         return m;
     });
     private final AtomicInteger warnings = new AtomicInteger();
+    /** Senders inside signal(): close() waits for them, so no ioctl reaches a closed (perhaps reused) fd. */
+    private final AtomicInteger sending = new AtomicInteger();
+    private volatile boolean closed;
 
     KvmMsi(int vmFd) {
         this.vmFd = vmFd;
@@ -31,6 +34,28 @@ final class KvmMsi implements MessageInterrupts {
 
     @Override
     public void signal(long address, int data) {
+        sending.incrementAndGet();
+        try {
+            if (!closed) {
+                send(address, data);
+            } // else: a device still polling after its VM closed (the message has nowhere to go)
+        } finally {
+            sending.decrementAndGet();
+        }
+    }
+
+    /**
+     * No message is sent after this returns: called by the partition before it closes the VM fd,
+     * whose number another VM in this JVM may get next. Waits (briefly: one ioctl) for senders in flight.
+     */
+    void close() {
+        closed = true;
+        while (sending.get() != 0) {
+            Thread.onSpinWait();
+        }
+    }
+
+    private void send(long address, int data) {
         Memory m = msi.get();
         m.setInt(Kvm.MSI_ADDRESS_LO, (int) address);
         m.setInt(Kvm.MSI_ADDRESS_HI, (int) (address >>> 32));

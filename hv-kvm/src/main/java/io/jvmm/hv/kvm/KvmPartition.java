@@ -42,7 +42,8 @@ final class KvmPartition implements Partition {
     private final int vmFd;
     private final KvmGuestMemory memory;
     private final KvmIrqLines irqLines;
-    private final Optional<MessageInterrupts> msi;
+    /** Null without KVM_CAP_SIGNAL_MSI. */
+    private final KvmMsi msi;
     private final boolean readonlyMemory;
     private final List<KvmVcpu> vcpus = new ArrayList<>();
     private final List<Slot> slots = new ArrayList<>();
@@ -60,7 +61,7 @@ final class KvmPartition implements Partition {
         this.vmFd = vmFd;
         this.memory = memory;
         this.irqLines = new KvmIrqLines(vmFd);
-        this.msi = signalMsi ? Optional.of(new KvmMsi(vmFd)) : Optional.empty();
+        this.msi = signalMsi ? new KvmMsi(vmFd) : null;
         this.readonlyMemory = readonlyMemory;
     }
 
@@ -300,7 +301,7 @@ final class KvmPartition implements Partition {
     /** KVM_SIGNAL_MSI, when this host's KVM has KVM_CAP_SIGNAL_MSI (Linux 3.5 on). */
     @Override
     public Optional<MessageInterrupts> messageInterrupts() {
-        return msi;
+        return Optional.ofNullable(msi);
     }
 
     @Override
@@ -348,6 +349,9 @@ final class KvmPartition implements Partition {
         }
         if (doorbells != null) {
             doorbells.close();
+        }
+        if (msi != null) {
+            msi.close();
         }
         if (stuck) {
             // Unmapping guest RAM under a vCPU that is still in KVM_RUN would crash the JVM when
