@@ -66,4 +66,10 @@ public interface VirtioDevice {
 
     /** The driver reset the device (§2.4): forget every request. */
     default void reset() {}
+
+    /**
+     * The VM is gone (its board closes, no call to {@link #process} follows): release host
+     * resources — make written data durable, close files, give up locks. The default holds none.
+     */
+    default void close() throws java.io.IOException {}
 }

@@ -649,6 +649,16 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
         updateIntx();
     }
 
+    /** Closes the device type's host resources ({@link VirtioDevice#close}); the board calls it last. */
+    @Override
+    public void close() {
+        try {
+            device.close();
+        } catch (java.io.IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: closing failed: {1}", name, e.toString());
+        }
+    }
+
     @Override
     public String toString() {
         return name + " (virtio " + device.deviceId() + " at " + info.address() + ")";

@@ -368,4 +368,19 @@ final class VirtioBlk implements VirtioDevice {
             LOG.log(System.Logger.Level.WARNING, "{0}: {1}{2}", name, message, LogRateLimiter.suppressedNote(s));
         }
     }
+
+    /**
+     * Forces what the guest wrote to the file (a guest that never flushed still loses nothing that
+     * reached us) and closes the image, which releases its lock.
+     */
+    @Override
+    public void close() throws java.io.IOException {
+        try {
+            if (!image.readOnly()) {
+                image.channel().force(false);
+            }
+        } finally {
+            image.close();
+        }
+    }
 }

@@ -509,6 +509,21 @@ class VirtioBlkTest {
     }
 
     @Test
+    void closingTheDeviceReleasesItsImageForTheNextVm() throws Exception {
+        open(false);
+        Queue q = ready();
+        ram.write(DATA, new byte[512], 0, 512);
+        Req w = request(q, VirtioBlk.T_OUT, 3, DATA, 512, 0);
+        run(q);
+        assertEquals(VirtioBlk.S_OK, statusOf(w));
+        dev.close(); // what the board does when the VM ends
+        image = BlockImage.open(imagePath, false); // the lock is free again: a second VM in this JVM may use it
+        byte[] expected = content.clone();
+        Arrays.fill(expected, 3 * 512, 4 * 512, (byte) 0);
+        assertArrayEquals(expected, file(), "the write is in the file");
+    }
+
+    @Test
     void anotherProcessHoldingTheLockIsNamed() throws Exception {
         Path img = dir.resolve("shared.img");
         Files.write(img, new byte[4096]);

@@ -1,5 +1,6 @@
 package io.jvmm.runtime.board;
 
+import io.jvmm.api.device.DeviceLifecycle;
 import io.jvmm.api.resource.Resource;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +71,21 @@ public final class Chipset implements AutoCloseable {
     /** The serial backend of the device called {@code device} (e.g. {@code serial-com1}). */
     public Optional<io.jvmm.api.serial.SerialBackend> serialBackend(String device) {
         return resolvedBy(device, io.jvmm.api.serial.SerialBackend.class);
+    }
+
+    /**
+     * Lets every device release its host resources ({@link DeviceLifecycle#close}, e.g. a disk's
+     * image file and its lock), last first, after the runner stopped their polls.
+     */
+    static void closeDevices(List<BoardDevice> devices) {
+        for (int i = devices.size() - 1; i >= 0; i--) {
+            BoardDevice d = devices.get(i);
+            try {
+                d.device().capabilities().lifecycle().ifPresent(DeviceLifecycle::close);
+            } catch (RuntimeException e) {
+                LOG.warn("closing device {} failed: {}", d.name(), e.toString());
+            }
+        }
     }
 
     /** Closes the resolved objects that hold host resources (backends flush here), last first. */
@@ -152,6 +168,7 @@ public final class Chipset implements AutoCloseable {
     public void close() {
         doorbells.close();
         runner.close();
+        closeDevices(devices);
         closeAll(resolved);
     }
 }

@@ -205,6 +205,7 @@ public final class ChipsetBuilder {
             return chipset;
         } catch (ChipsetBuildException | RuntimeException e) {
             runner.close();
+            Chipset.closeDevices(devices); // e.g. a disk opened before another device failed: its lock goes
             Chipset.closeAll(resolved);
             throw e;
         }

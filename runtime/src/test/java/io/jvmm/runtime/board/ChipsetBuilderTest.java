@@ -225,6 +225,38 @@ class ChipsetBuilderTest {
         }
     }
 
+    /** A device whose lifecycle records its close. */
+    private static TestSupport.Body closing(List<String> closed) {
+        return ctx -> {
+            String name = ctx.deviceName();
+            io.jvmm.api.device.DeviceLifecycle life = new io.jvmm.api.device.DeviceLifecycle() {
+                @Override
+                public void reset() {}
+
+                @Override
+                public void close() {
+                    closed.add(name);
+                }
+            };
+            Capabilities caps = Capabilities.builder().lifecycle(life).build();
+            return () -> caps;
+        };
+    }
+
+    @Test
+    void closingTheChipsetClosesEveryDeviceLastFirstAndAFailedBuildClosesThoseItBuilt() throws Exception {
+        List<String> closed = new CopyOnWriteArrayList<>();
+        Fixture f = new Fixture().add("c", closing(closed)).add("uart", claimingPio("uart", 0x3f8, 0x3ff));
+        Chipset c = f.build(manifest(device("a", "c"), device("b", "c")));
+        assertEquals(List.of(), closed);
+        c.close();
+        assertEquals(List.of("b", "a"), closed, "each device released its host resources once, last first");
+        closed.clear();
+        assertThrows(ChipsetBuildException.class, () -> f.build(manifest(
+                device("a", "c"), device("com1", "uart"), device("com3", "uart"))));
+        assertEquals(List.of("a"), closed, "a board that failed to build still lets its built devices go");
+    }
+
     @Test
     void messageInterruptsExistOnlyWhenAskedForAndReachThePartitionOnceConnected() throws Exception {
         AtomicReference<BoardServices> kept = new AtomicReference<>();
