@@ -332,6 +332,9 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
     @Override
     public void commandWritten(int command) {
         this.command = command;
+        if (msix != null) {
+            msix.busMasterChanged((command & COMMAND_BUS_MASTER) != 0); // no message while DMA is off
+        }
         updateIntx();
         if ((command & COMMAND_BUS_MASTER) != 0) {
             waker.wake(); // notifications that arrived while DMA was off

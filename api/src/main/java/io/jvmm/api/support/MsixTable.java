@@ -56,6 +56,8 @@ public final class MsixTable {
     private final long[] pending;
     private boolean enabled;
     private boolean functionMasked;
+    /** Bus Master Enable, as the device last reported it ({@link #busMasterChanged}); true until then. */
+    private boolean busMaster = true;
 
     /**
      * @param vectors the table size, 1..{@value #MAX_VECTORS}
@@ -145,9 +147,22 @@ public final class MsixTable {
     }
 
     /**
+     * The function's Bus Master Enable (command register bit 2) changed. A message is a memory
+     * write, which a function must not issue while the bit is clear (PCI 3.0 §6.2.2, §6.8.2): until
+     * it is set again, raised vectors only set their pending bits, and are sent when it is. A device
+     * that never calls this sends regardless.
+     */
+    public void busMasterChanged(boolean enabled) {
+        busMaster = enabled;
+        if (enabled) {
+            deliverPending();
+        }
+    }
+
+    /**
      * Raises vector {@code v}: sends its message now, or sets its pending bit while the vector or
-     * the function is masked. Does nothing while MSI-X is disabled (the device uses INTx then) or
-     * for a vector outside the table.
+     * the function is masked or bus mastering is off. Does nothing while MSI-X is disabled (the
+     * device uses INTx then) or for a vector outside the table.
      *
      * @return whether MSI-X took the interrupt (it was enabled and {@code v} is in the table)
      */
@@ -155,7 +170,7 @@ public final class MsixTable {
         if (!enabled || v < 0 || v >= vectors) {
             return false;
         }
-        if (masked[v] || functionMasked) {
+        if (masked[v] || functionMasked || !busMaster) {
             pending[v >>> 6] |= 1L << v;
         } else {
             target.signal(address[v], data[v]);
@@ -299,7 +314,7 @@ public final class MsixTable {
     }
 
     private void deliverPending(int v) {
-        if (enabled && !functionMasked && !masked[v] && pending(v)) {
+        if (enabled && busMaster && !functionMasked && !masked[v] && pending(v)) {
             pending[v >>> 6] &= ~(1L << v);
             target.signal(address[v], data[v]);
         }

@@ -114,6 +114,21 @@ class MsixTableTest {
     }
 
     @Test
+    void withBusMasteringOffMessagesWaitAsPendingBits() {
+        control(MsixTable.CONTROL_ENABLE);
+        program(1);
+        msix.busMasterChanged(false); // the guest cleared Bus Master Enable: no memory writes
+        assertTrue(msix.signal(1));
+        assertEquals(List.of(), sent);
+        assertTrue(msix.pending(1));
+        write(0x100 + 16 + 12, 4, 0); // unmasking does not send either while bus mastering is off
+        assertEquals(List.of(), sent);
+        msix.busMasterChanged(true);
+        assertEquals(List.of(new Msg(0xFEE0_1000L, 0x41)), sent, "sent once bus mastering is back");
+        assertFalse(msix.pending(1));
+    }
+
+    @Test
     void theFunctionMaskHoldsEveryVectorUntilCleared() {
         program(0);
         program(1);
