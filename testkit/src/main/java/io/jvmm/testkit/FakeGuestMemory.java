@@ -110,6 +110,30 @@ public final class FakeGuestMemory implements DmaMemory {
         }
     }
 
+    /**
+     * A view within one page of the fake RAM (it is allocated in pages); null for a range that
+     * crosses a page, so tests exercise both a device's view path and its copying fallback.
+     */
+    @Override
+    public ByteBuffer view(long gpa, int length) throws GuestMemoryException {
+        check(gpa, length);
+        long ram = ramOffset(gpa);
+        int off = (int) (ram & (PAGE_SIZE - 1));
+        if (off + (long) length > PAGE_SIZE) {
+            return null;
+        }
+        int i = (int) (ram >>> PAGE_SHIFT);
+        byte[] p;
+        synchronized (pages) {
+            p = pages[i];
+            if (p == null) {
+                p = new byte[PAGE_SIZE];
+                pages[i] = p;
+            }
+        }
+        return ByteBuffer.wrap(p, off, length).slice().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    }
+
     @Override
     public void read(long gpa, ByteBuffer target) throws GuestMemoryException {
         int n = target.remaining();

@@ -2,7 +2,10 @@ package io.jvmm.virtio;
 
 import io.jvmm.api.device.DmaMemory;
 import io.jvmm.api.device.GuestMemoryException;
+import java.io.EOFException;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 
 /**
  * One descriptor chain popped from a {@link VirtQueue}, flattened (indirect tables resolved) into
@@ -110,6 +113,88 @@ public final class DescriptorChain {
      */
     public int read(DmaMemory memory, long at, ByteBuffer target) throws VirtQueueException {
         return copy(memory, 0, firstWritable < 0 ? count : firstWritable, at, target, false);
+    }
+
+    /**
+     * Reads {@code length} bytes of {@code channel} from {@code position} into the device-writable
+     * buffers, starting {@code at} bytes into them: each guest buffer that
+     * {@link DmaMemory#view} can expose is filled by the channel directly (no copy in Java), the
+     * others through {@code bounce} (a direct buffer). Stops early if the buffers end first.
+     *
+     * @return the bytes transferred
+     * @throws java.io.EOFException if the channel ends first
+     */
+    public long readFrom(DmaMemory memory, long at, long length, FileChannel channel, long position,
+            ByteBuffer bounce) throws VirtQueueException, IOException {
+        return firstWritable < 0 ? 0 : transfer(memory, firstWritable, count, at, length, channel, position, bounce, true);
+    }
+
+    /**
+     * Writes {@code length} bytes of the device-readable buffers, from {@code at} bytes into them,
+     * to {@code channel} at {@code position}: without a copy in Java where {@link DmaMemory#view}
+     * allows, else through {@code bounce}. Stops early if the buffers end first.
+     *
+     * @return the bytes transferred
+     */
+    public long writeTo(DmaMemory memory, long at, long length, FileChannel channel, long position,
+            ByteBuffer bounce) throws VirtQueueException, IOException {
+        return transfer(memory, 0, firstWritable < 0 ? count : firstWritable, at, length, channel, position, bounce,
+                false);
+    }
+
+    private long transfer(DmaMemory memory, int from, int to, long at, long length, FileChannel channel,
+            long position, ByteBuffer bounce, boolean intoGuest) throws VirtQueueException, IOException {
+        long done = 0;
+        long skip = at;
+        for (int i = from; i < to && done < length; i++) {
+            long l = len[i] & 0xFFFF_FFFFL;
+            if (skip >= l) {
+                skip -= l;
+                continue;
+            }
+            int n = (int) Math.min(l - skip, length - done);
+            long gpa = addr[i] + skip;
+            try {
+                ByteBuffer view = memory.view(gpa, n);
+                if (view != null) {
+                    fully(channel, view, position + done, intoGuest);
+                } else {
+                    for (int part = 0; part < n; ) {
+                        int m = Math.min(bounce.capacity(), n - part);
+                        bounce.clear().limit(m);
+                        if (intoGuest) {
+                            fully(channel, bounce, position + done + part, true);
+                            bounce.flip();
+                            memory.write(gpa + part, bounce);
+                        } else {
+                            memory.read(gpa + part, bounce);
+                            bounce.flip();
+                            fully(channel, bounce, position + done + part, false);
+                        }
+                        part += m;
+                    }
+                }
+            } catch (GuestMemoryException e) {
+                throw new VirtQueueException("buffer " + i + " of chain " + head + ": " + e.getMessage());
+            }
+            done += n;
+            skip = 0;
+        }
+        return done;
+    }
+
+    private static void fully(FileChannel channel, ByteBuffer buffer, long position, boolean read) throws IOException {
+        int start = buffer.position();
+        while (buffer.hasRemaining()) {
+            long at = position + buffer.position() - start;
+            if (read) {
+                if (channel.read(buffer, at) < 0) {
+                    throw new EOFException("the file ended at " + at);
+                }
+            } else {
+                channel.write(buffer, at);
+            }
+        }
     }
 
     private int copy(DmaMemory memory, int from, int to, long at, ByteBuffer buffer, boolean write)

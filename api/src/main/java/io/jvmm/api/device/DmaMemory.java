@@ -38,6 +38,25 @@ public interface DmaMemory {
     /** Sets {@code length} bytes at {@code gpa} to zero. */
     void zero(long gpa, long length) throws GuestMemoryException;
 
+    /**
+     * A buffer that <em>is</em> guest RAM {@code [gpa, gpa + length)} (position 0, limit
+     * {@code length}, little-endian), for I/O without a copy in Java: a block device reads a file
+     * straight into the guest's buffer with {@code FileChannel.read(view, position)}, so the only
+     * copy is the kernel's. Null when this memory cannot give one for that range (it spans two host
+     * mappings, or the implementation has none): copy with {@link #read(long, ByteBuffer)} and
+     * {@link #write(long, ByteBuffer)} then. Use it at once and drop it: it must not outlive the
+     * device's current request (the VM's memory is unmapped when the VM closes). Creating it
+     * allocates the buffer object, so it is for device threads, not the vCPU exit path.
+     *
+     * @throws GuestMemoryException if the range is not entirely RAM
+     */
+    default ByteBuffer view(long gpa, int length) throws GuestMemoryException {
+        if (!isRam(gpa, length)) {
+            throw new GuestMemoryException(gpa, length, "not RAM");
+        }
+        return null;
+    }
+
     /** The unsigned little-endian 16-bit value at {@code gpa}. */
     int read16(long gpa) throws GuestMemoryException;
 

@@ -6,7 +6,6 @@ import io.jvmm.virtio.DescriptorChain;
 import io.jvmm.virtio.VirtQueue;
 import io.jvmm.virtio.VirtQueueException;
 import io.jvmm.virtio.VirtioDevice;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -259,26 +258,10 @@ final class VirtioBlk implements VirtioDevice {
         if (length % SECTOR != 0 || length > MAX_DATA || !inRange(sector, length / SECTOR)) {
             return S_IOERR;
         }
-        long pos = sector * SECTOR;
-        long done = 0;
-        while (done < length) {
-            int n = (int) Math.min(BOUNCE, length - done);
-            bounce.clear().limit(n);
-            readFully(pos + done);
-            bounce.flip();
-            chain.write(memory, done, bounce);
-            done += n;
-            written = done;
-        }
+        // straight from the file into the guest's buffers where guest memory gives a view (KVM's
+        // does): the kernel's copy is the only one; else through the bounce buffer
+        written = chain.readFrom(memory, 0, length, file, sector * SECTOR, bounce);
         return S_OK;
-    }
-
-    private void readFully(long pos) throws IOException {
-        while (bounce.hasRemaining()) {
-            if (file.read(bounce, pos + bounce.position()) < 0) {
-                throw new EOFException("the image ended at " + (pos + bounce.position()) + " (it shrank?)");
-            }
-        }
     }
 
     /** VIRTIO_BLK_T_OUT: the readable data bytes (after the header) into the file. */
@@ -286,16 +269,7 @@ final class VirtioBlk implements VirtioDevice {
         if (image.readOnly() || length % SECTOR != 0 || length > MAX_DATA || !inRange(sector, length / SECTOR)) {
             return S_IOERR;
         }
-        long pos = sector * SECTOR;
-        long done = 0;
-        while (done < length) {
-            int n = (int) Math.min(BOUNCE, length - done);
-            bounce.clear().limit(n);
-            chain.read(memory, HEADER + done, bounce);
-            bounce.flip();
-            writeFully(bounce, pos + done);
-            done += n;
-        }
+        chain.writeTo(memory, HEADER, length, file, sector * SECTOR, bounce);
         forceUnlessFlushNegotiated(acked);
         return S_OK;
     }

@@ -286,6 +286,18 @@ final class KvmGuestMemory implements GuestMemory {
         }
 
         @Override
+        public ByteBuffer view(long gpa, int length) throws GuestMemoryException {
+            Region r = checked(gpa, length);
+            long at = gpa - r.gpa();
+            ByteBuffer chunk = r.chunks()[(int) (at >>> CHUNK_SHIFT)];
+            int inChunk = (int) (at & (CHUNK_SIZE - 1));
+            if (length > chunk.capacity() - inChunk) {
+                return null; // across a 1 GiB chunk seam: the caller copies
+            }
+            return chunk.slice(inChunk, length).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        @Override
         public void read(long gpa, ByteBuffer target) throws GuestMemoryException {
             int length = target.remaining();
             Region r = checked(gpa, length);

@@ -126,4 +126,27 @@ class KvmGuestMemoryTest {
         assertThrows(io.jvmm.api.device.GuestMemoryException.class, () -> m.dma().read32(0),
                 "released memory fails instead of touching freed pages");
     }
+
+    @Test
+    void aDmaViewIsGuestRamItselfAndOnlyWithinOneMapping() throws Exception {
+        KvmGuestMemory m = KvmGuestMemory.allocate(5 * GIB);
+        try {
+            io.jvmm.api.device.DmaMemory d = m.dma();
+            java.nio.ByteBuffer view = d.view(0x3000, 16);
+            assertEquals(0, view.position());
+            assertEquals(16, view.limit());
+            view.putLong(8, 0x1122_3344_5566_7788L); // little-endian, like the guest
+            assertEquals(0x1122_3344_5566_7788L, d.read64(0x3008), "writes through the view are guest RAM");
+            d.write32(0x3000, 0xCAFE_F00DL);
+            assertEquals(0xCAFE_F00D, view.getInt(0), "and guest RAM shows through it");
+            assertEquals(null, d.view(GIB - 8, 16), "across a chunk seam: null, the caller copies");
+            Class<io.jvmm.api.device.GuestMemoryException> fail = io.jvmm.api.device.GuestMemoryException.class;
+            assertThrows(fail, () -> d.view(3 * GIB - 8, 16), "not RAM: the PCI hole");
+            assertThrows(fail, () -> d.view(-8, 16), "wraps around 2^64");
+            m.hide(0xF0000, 0x100000);
+            assertThrows(fail, () -> d.view(0xF0000, 16), "a ROM overlay is not RAM");
+        } finally {
+            m.release();
+        }
+    }
 }
