@@ -105,11 +105,14 @@ follow=$!
 # JVMM_L1_NUDGE_AFTER seconds (6) while the command runs; the idle ones are counted. Harmless:
 # an interrupt L1 handles in microseconds.
 watchdog() {
-    local last=0 idle=0 since=0 ticks
+    local last=0 idle=0 since=0 ticks child
     while kill -0 "$qemu" 2>/dev/null; do
         sleep 2
         # utime + stime of every QEMU thread, in clock ticks (fields 14 and 15 of /proc/PID/stat).
-        ticks=$(awk '{ print $14 + $15 }' "/proc/$(pgrep -P "$qemu" | head -n1)/stat" 2>/dev/null)
+        # (No child yet or any more: skip; "/proc//stat" would be /proc/stat, the whole machine's.)
+        child=$(pgrep -P "$qemu" | head -n1)
+        [ -n "$child" ] || continue
+        ticks=$(awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null)
         [ -n "$ticks" ] || continue
         if [ $((ticks - last)) -lt 2 ]; then idle=$((idle + 2)); else idle=0; fi
         last=$ticks
