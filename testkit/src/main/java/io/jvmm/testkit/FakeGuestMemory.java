@@ -163,7 +163,8 @@ public final class FakeGuestMemory implements DmaMemory {
         }
     }
 
-    private long get(long gpa, int n) throws GuestMemoryException {
+    @Override
+    public long readLittleEndian(long gpa, int n) throws GuestMemoryException {
         check(gpa, n);
         long ram = ramOffset(gpa);
         long v = 0;
@@ -173,7 +174,8 @@ public final class FakeGuestMemory implements DmaMemory {
         return v;
     }
 
-    private void put(long gpa, int n, long value) throws GuestMemoryException {
+    @Override
+    public void writeLittleEndian(long gpa, int n, long value) throws GuestMemoryException {
         check(gpa, n);
         long ram = ramOffset(gpa);
         for (int i = 0; i < n; i++) {
@@ -181,33 +183,9 @@ public final class FakeGuestMemory implements DmaMemory {
         }
     }
 
-    @Override
-    public int read16(long gpa) throws GuestMemoryException {
-        return (int) get(gpa, 2);
-    }
 
-    @Override
-    public long read32(long gpa) throws GuestMemoryException {
-        return get(gpa, 4);
-    }
 
-    @Override
-    public long read64(long gpa) throws GuestMemoryException {
-        return get(gpa, 8);
-    }
 
-    @Override
-    public void write16(long gpa, int value) throws GuestMemoryException {
-        put(gpa, 2, value);
-    }
 
-    @Override
-    public void write32(long gpa, long value) throws GuestMemoryException {
-        put(gpa, 4, value);
-    }
 
-    @Override
-    public void write64(long gpa, long value) throws GuestMemoryException {
-        put(gpa, 8, value);
-    }
 }

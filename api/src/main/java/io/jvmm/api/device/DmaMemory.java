@@ -57,22 +57,45 @@ public interface DmaMemory {
         return null;
     }
 
+    /**
+     * The unsigned little-endian value of {@code size} bytes (2, 4 or 8) at {@code gpa}, read as one
+     * access where the implementation can (ring indices must not tear). What the fixed-width
+     * accessors below use: an implementation writes this pair, not six methods.
+     */
+    long readLittleEndian(long gpa, int size) throws GuestMemoryException;
+
+    /** Writes the low {@code size} bytes (2, 4 or 8) of {@code value} at {@code gpa}, little-endian. */
+    void writeLittleEndian(long gpa, int size, long value) throws GuestMemoryException;
+
     /** The unsigned little-endian 16-bit value at {@code gpa}. */
-    int read16(long gpa) throws GuestMemoryException;
+    default int read16(long gpa) throws GuestMemoryException {
+        return (int) readLittleEndian(gpa, 2);
+    }
 
     /** The unsigned little-endian 32-bit value at {@code gpa}. */
-    long read32(long gpa) throws GuestMemoryException;
+    default long read32(long gpa) throws GuestMemoryException {
+        return readLittleEndian(gpa, 4);
+    }
 
     /** The little-endian 64-bit value at {@code gpa}. */
-    long read64(long gpa) throws GuestMemoryException;
+    default long read64(long gpa) throws GuestMemoryException {
+        return readLittleEndian(gpa, 8);
+    }
 
     /** Writes the low 16 bits of {@code value}, little-endian. */
-    void write16(long gpa, int value) throws GuestMemoryException;
+    default void write16(long gpa, int value) throws GuestMemoryException {
+        writeLittleEndian(gpa, 2, value);
+    }
 
     /** Writes the low 32 bits of {@code value}, little-endian. */
-    void write32(long gpa, long value) throws GuestMemoryException;
+    default void write32(long gpa, long value) throws GuestMemoryException {
+        writeLittleEndian(gpa, 4, value);
+    }
 
-    void write64(long gpa, long value) throws GuestMemoryException;
+    /** Writes {@code value}, little-endian. */
+    default void write64(long gpa, long value) throws GuestMemoryException {
+        writeLittleEndian(gpa, 8, value);
+    }
 
     /**
      * Whether {@code [gpa, gpa + length)} is a well-formed range: {@code length >= 0} and the range

@@ -39,32 +39,12 @@ final class NoDmaMemory implements DmaMemory {
     }
 
     @Override
-    public int read16(long gpa) throws GuestMemoryException {
-        throw fail(gpa, 2);
+    public long readLittleEndian(long gpa, int size) throws GuestMemoryException {
+        throw fail(gpa, size);
     }
 
     @Override
-    public long read32(long gpa) throws GuestMemoryException {
-        throw fail(gpa, 4);
-    }
-
-    @Override
-    public long read64(long gpa) throws GuestMemoryException {
-        throw fail(gpa, 8);
-    }
-
-    @Override
-    public void write16(long gpa, int value) throws GuestMemoryException {
-        throw fail(gpa, 2);
-    }
-
-    @Override
-    public void write32(long gpa, long value) throws GuestMemoryException {
-        throw fail(gpa, 4);
-    }
-
-    @Override
-    public void write64(long gpa, long value) throws GuestMemoryException {
-        throw fail(gpa, 8);
+    public void writeLittleEndian(long gpa, int size, long value) throws GuestMemoryException {
+        throw fail(gpa, size);
     }
 }

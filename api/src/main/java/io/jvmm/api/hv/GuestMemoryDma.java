@@ -96,7 +96,8 @@ final class GuestMemoryDma implements DmaMemory {
         }
     }
 
-    private long get(long gpa, int size) throws GuestMemoryException {
+    @Override
+    public long readLittleEndian(long gpa, int size) throws GuestMemoryException {
         check(gpa, size);
         byte[] b = field.get();
         memory.read(gpa, b, 0, size);
@@ -107,7 +108,8 @@ final class GuestMemoryDma implements DmaMemory {
         return v;
     }
 
-    private void put(long gpa, int size, long value) throws GuestMemoryException {
+    @Override
+    public void writeLittleEndian(long gpa, int size, long value) throws GuestMemoryException {
         check(gpa, size);
         byte[] b = field.get();
         for (int i = 0; i < size; i++) {
@@ -116,33 +118,9 @@ final class GuestMemoryDma implements DmaMemory {
         memory.write(gpa, b, 0, size);
     }
 
-    @Override
-    public int read16(long gpa) throws GuestMemoryException {
-        return (int) get(gpa, 2);
-    }
 
-    @Override
-    public long read32(long gpa) throws GuestMemoryException {
-        return get(gpa, 4);
-    }
 
-    @Override
-    public long read64(long gpa) throws GuestMemoryException {
-        return get(gpa, 8);
-    }
 
-    @Override
-    public void write16(long gpa, int value) throws GuestMemoryException {
-        put(gpa, 2, value);
-    }
 
-    @Override
-    public void write32(long gpa, long value) throws GuestMemoryException {
-        put(gpa, 4, value);
-    }
 
-    @Override
-    public void write64(long gpa, long value) throws GuestMemoryException {
-        put(gpa, 8, value);
-    }
 }

@@ -342,7 +342,8 @@ final class KvmGuestMemory implements GuestMemory {
             }
         }
 
-        private long get(long gpa, int size) throws GuestMemoryException {
+        @Override
+        public long readLittleEndian(long gpa, int size) throws GuestMemoryException {
             Region r = checked(gpa, size);
             long at = gpa - r.gpa();
             int inChunk = (int) (at & (CHUNK_SIZE - 1));
@@ -361,7 +362,8 @@ final class KvmGuestMemory implements GuestMemory {
             return v;
         }
 
-        private void put(long gpa, int size, long value) throws GuestMemoryException {
+        @Override
+        public void writeLittleEndian(long gpa, int size, long value) throws GuestMemoryException {
             Region r = checked(gpa, size);
             long at = gpa - r.gpa();
             int inChunk = (int) (at & (CHUNK_SIZE - 1));
@@ -378,35 +380,11 @@ final class KvmGuestMemory implements GuestMemory {
             }
         }
 
-        @Override
-        public int read16(long gpa) throws GuestMemoryException {
-            return (int) get(gpa, 2);
-        }
 
-        @Override
-        public long read32(long gpa) throws GuestMemoryException {
-            return get(gpa, 4);
-        }
 
-        @Override
-        public long read64(long gpa) throws GuestMemoryException {
-            return get(gpa, 8);
-        }
 
-        @Override
-        public void write16(long gpa, int value) throws GuestMemoryException {
-            put(gpa, 2, value);
-        }
 
-        @Override
-        public void write32(long gpa, long value) throws GuestMemoryException {
-            put(gpa, 4, value);
-        }
 
-        @Override
-        public void write64(long gpa, long value) throws GuestMemoryException {
-            put(gpa, 8, value);
-        }
     }
 
     void release() {

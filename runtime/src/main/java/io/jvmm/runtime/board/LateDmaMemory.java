@@ -48,32 +48,17 @@ final class LateDmaMemory implements DmaMemory {
     }
 
     @Override
-    public int read16(long gpa) throws GuestMemoryException {
-        return memory.read16(gpa);
+    public ByteBuffer view(long gpa, int length) throws GuestMemoryException {
+        return memory.view(gpa, length);
     }
 
     @Override
-    public long read32(long gpa) throws GuestMemoryException {
-        return memory.read32(gpa);
+    public long readLittleEndian(long gpa, int size) throws GuestMemoryException {
+        return memory.readLittleEndian(gpa, size);
     }
 
     @Override
-    public long read64(long gpa) throws GuestMemoryException {
-        return memory.read64(gpa);
-    }
-
-    @Override
-    public void write16(long gpa, int value) throws GuestMemoryException {
-        memory.write16(gpa, value);
-    }
-
-    @Override
-    public void write32(long gpa, long value) throws GuestMemoryException {
-        memory.write32(gpa, value);
-    }
-
-    @Override
-    public void write64(long gpa, long value) throws GuestMemoryException {
-        memory.write64(gpa, value);
+    public void writeLittleEndian(long gpa, int size, long value) throws GuestMemoryException {
+        memory.writeLittleEndian(gpa, size, value);
     }
 }
