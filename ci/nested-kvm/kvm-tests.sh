@@ -35,7 +35,7 @@ trap 'rm -rf "$results"' EXIT
 # Maven arguments, quoted for the shell in L1. Unless the caller picks tests, only the classes that
 # use @RequiresKvm are named: a module with none of them then forks no test JVM (each fork costs
 # tens of seconds under TCG), and -Dgroups=kvm picks their kvm-tagged methods. Those that boot an
-# unmodified Linux (@RequiresKvm(unmodifiedGuest = true)) get an L1 session of their own, so a frozen
+# unmodified Linux (@RequiresKvm(unmodifiedGuest = true)) get L1 sessions of their own, so a frozen
 # L1 (below) costs one short session, not the whole suite.
 maven_args=""
 picked=no
@@ -50,7 +50,15 @@ if [ "$picked" = no ]; then
     linux=$(grep -l 'RequiresKvm(unmodifiedGuest = true)' $all | xargs -r -n1 basename | sed 's/\.java$//' | paste -sd, -)
     small=$(grep -L 'RequiresKvm(unmodifiedGuest = true)' $all | xargs -r -n1 basename | sed 's/\.java$//' | paste -sd, -)
     [ -z "$small" ] || sessions+=("$maven_args -Dtest=$small")
-    [ -z "$linux" ] || sessions+=("$maven_args -Dtest=$linux")
+    # the Linux tests in two sessions of about equal count, each well inside the session limit
+    if [ -n "$linux" ]; then
+        count=$(echo "$linux" | tr ',' '\n' | wc -l)
+        half=$(( (count + 1) / 2 ))
+        first=$(echo "$linux" | tr ',' '\n' | head -n "$half" | paste -sd, -)
+        second=$(echo "$linux" | tr ',' '\n' | tail -n +"$((half + 1))" | paste -sd, -)
+        sessions+=("$maven_args -Dtest=$first")
+        [ -z "$second" ] || sessions+=("$maven_args -Dtest=$second")
+    fi
 else
     sessions+=("$maven_args")
 fi

@@ -37,8 +37,8 @@ modules="$tree/lib/modules/$abi"
 [ -f "$modules/modules.dep" ] || depmod -b "$tree" "$abi"
 
 # The L1 initramfs: busybox, our init, and the modules L1 needs with their dependencies, in load
-# order. Rebuilt when the kernel or the init changes.
-stamp="$abi $(cksum < "$here/l1-init")"
+# order. Rebuilt when the kernel, the init or this script (its module list) changes.
+stamp="$abi $(cksum < "$here/l1-init") $(cksum < "$here/setup.sh")"
 if [ "$(cat "$kit/initramfs.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -s "$kit/initramfs.cpio.gz" ]; then
     staging=$(mktemp -d "$kit/.initramfs.XXXXXX")
     trap 'rm -rf "$staging"' EXIT
@@ -56,8 +56,9 @@ if [ "$(cat "$kit/initramfs.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -s "$kit/i
         grep -qx "$name" "$order" || { echo "$name" >> "$order"; cp "$modules/$1" "$staging/lib/modules/"; }
     }
     # 9p over virtio for the host's root and the job directory, overlay for a writable root,
-    # virtio console for the command's output, and KVM for AMD.
-    for want in virtio_pci 9pnet_virtio 9p overlay virtio_console kvm_amd; do
+    # virtio console for the command's output, KVM for AMD; tun for the TAP devices of the network
+    # tests and benchmarks, vhost_net and vhost_vsock for QEMU's side of those benchmarks.
+    for want in virtio_pci 9pnet_virtio 9p overlay virtio_console kvm_amd tun vhost_net vhost_vsock; do
         file=$(sed -n "s|^\(.*/$(echo "$want" | sed 's/_/[-_]/g')\.ko[^:]*\):.*|\1|p" "$modules/modules.dep" | head -n 1)
         [ -n "$file" ] || { log "the kernel $abi has no module $want"; exit 1; }
         add "$file"

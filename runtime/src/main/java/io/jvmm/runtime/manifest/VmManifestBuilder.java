@@ -5,6 +5,8 @@ import static io.jvmm.runtime.manifest.BaseChipsetFlag.*;
 import io.jvmm.api.battery.BatterySource;
 import io.jvmm.api.handles.BatteryHandle;
 import io.jvmm.api.handles.DebugconHandle;
+import io.jvmm.api.device.ChipsetDevice;
+import io.jvmm.api.device.PciPlatform;
 import io.jvmm.api.handles.VirtioConsoleHandle;
 import io.jvmm.api.handles.VirtioBlkHandle;
 import io.jvmm.api.handles.VirtioRngHandle;
@@ -22,7 +24,9 @@ import io.jvmm.runtime.manifest.ManifestBuildException.Reason;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -53,9 +57,8 @@ public final class VmManifestBuilder {
     private boolean psp;
     private Resource<SerialBackend> debugconBackend;
     private int debugconPort;
-    private int virtioRngSlot;
-    private VirtioConsoleHandle virtioConsole;
-    private final List<VirtioBlkHandle> virtioBlk = new ArrayList<>();
+    /** The PCI functions on bus 0 by slot, in the order they were added: one owner per slot. */
+    private final Map<Integer, ChipsetDeviceHandle> pciSlots = new LinkedHashMap<>();
 
     public VmManifestBuilder(BaseChipsetType type, MachineArch arch) {
         this.type = Objects.requireNonNull(type, "type");
@@ -104,14 +107,13 @@ public final class VmManifestBuilder {
 
     /** A virtio entropy device (virtio_rng) at PCI 00:{@code slot}.0. */
     public VmManifestBuilder withVirtioRng(int slot) {
-        this.virtioRngSlot = new VirtioRngHandle(slot).pciDevice();
-        return this;
+        return withPciFunction(slot, "virtio-rng", new VirtioRngHandle(slot).toResource());
     }
 
     /** A virtio console (virtio_console, Linux's hvc0) at PCI 00:{@code slot}.0 on {@code backend}. */
     public VmManifestBuilder withVirtioConsole(int slot, Resource<SerialBackend> backend) {
-        this.virtioConsole = new VirtioConsoleHandle(slot, Objects.requireNonNull(backend, "backend"));
-        return this;
+        return withPciFunction(slot, "virtio-console",
+                new VirtioConsoleHandle(slot, Objects.requireNonNull(backend, "backend")).toResource());
     }
 
     /**
@@ -120,18 +122,32 @@ public final class VmManifestBuilder {
      */
     public VmManifestBuilder withVirtioBlk(VirtioBlkHandle disk) {
         Objects.requireNonNull(disk, "disk");
-        for (VirtioBlkHandle d : virtioBlk) {
-            if (d.pciDevice() == disk.pciDevice()) {
-                throw new IllegalArgumentException("virtio_blk: PCI slot " + disk.pciDevice() + " is taken by " + d.path());
+        return withPciFunction(disk.pciDevice(), "virtio-blk-" + disk.pciDevice(), disk.toResource());
+    }
+
+    /**
+     * Any PCI function (a plugin's too) at 00:{@code slot}.0 under the device name {@code name}.
+     * A PCI device: the board refuses it (naming with_generic_pci_bus) where the chipset has no PCI
+     * bus.
+     *
+     * @throws IllegalArgumentException when the slot or the name is taken, naming the holder
+     */
+    public VmManifestBuilder withPciFunction(int slot, String name, Resource<ChipsetDevice> device) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(device, "device");
+        if (slot < 1 || slot >= PciPlatform.SLOTS) {
+            throw new IllegalArgumentException(name + ": PCI slot must be 1..31 (0 is the host bridge), was " + slot);
+        }
+        ChipsetDeviceHandle holder = pciSlots.get(slot);
+        if (holder != null) {
+            throw new IllegalArgumentException(name + ": PCI slot " + slot + " is taken by " + holder.name());
+        }
+        for (ChipsetDeviceHandle d : pciSlots.values()) {
+            if (d.name().equals(name)) {
+                throw new IllegalArgumentException("a PCI device named " + name + " is already added");
             }
         }
-        if (disk.pciDevice() == virtioRngSlot) {
-            throw new IllegalArgumentException("virtio_blk: PCI slot " + disk.pciDevice() + " is virtio_rng's");
-        }
-        if (virtioConsole != null && disk.pciDevice() == virtioConsole.pciDevice()) {
-            throw new IllegalArgumentException("virtio_blk: PCI slot " + disk.pciDevice() + " is virtio_console's");
-        }
-        virtioBlk.add(disk);
+        pciSlots.put(slot, new ChipsetDeviceHandle(name, device));
         return this;
     }
 
@@ -298,16 +314,7 @@ public final class VmManifestBuilder {
             }
             default -> throw new IllegalStateException("unhandled chipset type " + type);
         }
-        if (virtioRngSlot > 0) {
-            // a PCI device: the board refuses it (naming with_generic_pci_bus) where the chipset has no PCI bus
-            devices.add(new ChipsetDeviceHandle("virtio-rng", new VirtioRngHandle(virtioRngSlot).toResource()));
-        }
-        if (virtioConsole != null) {
-            devices.add(new ChipsetDeviceHandle("virtio-console", virtioConsole.toResource()));
-        }
-        for (VirtioBlkHandle disk : virtioBlk) {
-            devices.add(new ChipsetDeviceHandle("virtio-blk-" + disk.pciDevice(), disk.toResource()));
-        }
+        devices.addAll(pciSlots.values());
         return new VmManifest(type, arch, chipset, devices);
     }
 

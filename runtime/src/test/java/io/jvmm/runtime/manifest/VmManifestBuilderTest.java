@@ -545,9 +545,15 @@ class VmManifestBuilderTest {
         assertEquals(List.of(new ChipsetDeviceHandle("virtio-rng", new io.jvmm.api.handles.VirtioRngHandle(4).toResource()),
                 new ChipsetDeviceHandle("virtio-blk-6", first.toResource()),
                 new ChipsetDeviceHandle("virtio-blk-7", second.toResource())), devices.subList(n - 3, n));
-        assertThrows(IllegalArgumentException.class, () -> b.withVirtioBlk(
-                new io.jvmm.api.handles.VirtioBlkHandle("/images/c.img", false, 7, "")), "slot 7 is taken");
-        assertThrows(IllegalArgumentException.class, () -> b.withVirtioBlk(
-                new io.jvmm.api.handles.VirtioBlkHandle("/images/c.img", false, 4, "")), "slot 4 is the rng's");
+        var taken = assertThrows(IllegalArgumentException.class, () -> b.withVirtioBlk(
+                new io.jvmm.api.handles.VirtioBlkHandle("/images/c.img", false, 7, "")));
+        assertEquals("virtio-blk-7: PCI slot 7 is taken by virtio-blk-7", taken.getMessage());
+        var rngs = assertThrows(IllegalArgumentException.class, () -> b.withVirtioBlk(
+                new io.jvmm.api.handles.VirtioBlkHandle("/images/c.img", false, 4, "")));
+        assertEquals("virtio-blk-4: PCI slot 4 is taken by virtio-rng", rngs.getMessage());
+        var console = assertThrows(IllegalArgumentException.class, () -> b.withVirtioConsole(6,
+                io.jvmm.api.handles.DisconnectedSerialHandle.resource()));
+        assertEquals("virtio-console: PCI slot 6 is taken by virtio-blk-6", console.getMessage());
+        assertEquals(n, b.build().devices().size(), "a refused device is not added");
     }
 }
