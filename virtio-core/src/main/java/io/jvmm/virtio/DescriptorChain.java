@@ -78,6 +78,41 @@ public final class DescriptorChain {
         return writable;
     }
 
+    /** The guest-physical address of buffer {@code i} (0 .. {@link #count()} - 1). */
+    public long address(int i) {
+        return addr[java.util.Objects.checkIndex(i, count)];
+    }
+
+    /** The length in bytes of buffer {@code i}, unsigned. */
+    public long length(int i) {
+        return len[java.util.Objects.checkIndex(i, count)] & 0xFFFF_FFFFL;
+    }
+
+    /** The number of device-readable buffers: they come first, buffers 0 .. this - 1. */
+    public int readableCount() {
+        return firstWritable < 0 ? count : firstWritable;
+    }
+
+    /**
+     * The guest-physical address of byte {@code at} of the device-writable buffers, or -1 when they
+     * are shorter. For a device that fills a field of this chain after it has popped others (a
+     * network card's {@code num_buffers}, which it knows only once a frame is placed).
+     */
+    public long writableAddress(long at) {
+        if (firstWritable < 0 || at < 0) {
+            return -1;
+        }
+        long skip = at;
+        for (int i = firstWritable; i < count; i++) {
+            long l = len[i] & 0xFFFF_FFFFL;
+            if (skip < l) {
+                return addr[i] + skip;
+            }
+            skip -= l;
+        }
+        return -1;
+    }
+
     /**
      * Copies {@code length} bytes into the device-writable buffers, starting {@code at} bytes into
      * them; returns how many fit.

@@ -3,6 +3,7 @@ package io.jvmm.api.resource;
 import io.jvmm.api.battery.BatterySource;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.input.KeyboardInput;
+import io.jvmm.api.net.NetBackend;
 import io.jvmm.api.serial.SerialBackend;
 
 /** The standard resource kinds. Plugins may add more. */
@@ -19,6 +20,9 @@ public final class ResourceKinds {
     /** A source of host battery updates. */
     public static final ResourceKind<BatterySource> BATTERY_SOURCE =
             new ResourceKind<>("battery_source", BatterySource.class);
+    /** The host side of a network card: a TAP device, ... */
+    public static final ResourceKind<NetBackend> NET_BACKEND =
+            new ResourceKind<>("net_backend", NetBackend.class);
 
     private ResourceKinds() {}
 }

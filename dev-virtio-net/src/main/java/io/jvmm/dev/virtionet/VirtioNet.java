@@ -1,0 +1,513 @@
+package io.jvmm.dev.virtionet;
+
+import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.device.DmaMemory;
+import io.jvmm.api.device.GuestMemoryException;
+import io.jvmm.api.net.NetBackend;
+import io.jvmm.api.net.NetBackendListener;
+import io.jvmm.api.net.NetOffload;
+import io.jvmm.api.support.LogRateLimiter;
+import io.jvmm.virtio.DescriptorChain;
+import io.jvmm.virtio.VirtQueue;
+import io.jvmm.virtio.VirtQueueException;
+import io.jvmm.virtio.VirtioDevice;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The network device (virtio 1.2 §5.1) with one receive and one transmit queue (§5.1.2: queue 0
+ * receiveq1, queue 1 transmitq1), no control queue. Frames go to and come from a {@link NetBackend}
+ * with the 12-byte {@code virtio_net_hdr_v1} in front (§5.1.6), the same layout the guest uses, so
+ * headers pass through unchanged except {@code num_buffers}, which the device fills.
+ *
+ * <p><b>Features.</b> Always VIRTIO_NET_F_MAC (the manifest's address in the configuration space),
+ * VIRTIO_NET_F_STATUS (the link is always up) and VIRTIO_NET_F_MRG_RXBUF; the checksum and
+ * segmentation offloads only as far as the backend takes them ({@link NetBackend#offloads()}), each
+ * in both directions (§5.1.3.1: every TSO/ECN bit needs the matching CSUM bit). The GUEST_* bits
+ * the driver accepts are handed to {@link NetBackend#setReceiveOffloads} before the first frame is
+ * received, so the host never sends the guest an offload it did not ask for.
+ *
+ * <p><b>Receive (host to guest).</b> A frame is taken from the backend only when the driver has
+ * posted a buffer: while the receive queue is empty the device reads nothing and the host queues or
+ * drops (a TAP's own queue), which is the only place frames are lost. A frame read is copied into
+ * one chain, or with MRG_RXBUF into as many as it needs (§5.1.6.4: {@code num_buffers} in the first
+ * one's header, the chains used together); if the driver has posted too few, the frame is held until
+ * it posts more. Without MRG_RXBUF a frame that does not fit its chain is dropped and counted.
+ *
+ * <p><b>Transmit (guest to host).</b> Each chain's readable bytes are one frame, handed to the
+ * backend as views of guest memory where {@link DmaMemory#view} gives them (else copied once). When
+ * the backend is full the device keeps the chain and waits for the listener. A chain shorter than
+ * the header or longer than {@link #TX_FRAME_MAX} is returned unsent and counted, as is a frame the
+ * host rejects.
+ *
+ * <p>All of it runs in {@link #process} on the board's device thread, at most {@link #FRAMES_PER_CALL}
+ * frames per direction per call. Not thread-safe except {@link #listener}: the transport calls
+ * everything else under the device's lock.
+ */
+final class VirtioNet implements VirtioDevice {
+    private static final System.Logger LOG = System.getLogger(VirtioNet.class.getName());
+
+    static final int DEVICE_ID = 1;
+    static final int RECEIVEQ = 0;
+    static final int TRANSMITQ = 1;
+    static final int QUEUE_SIZE = 256;
+    /** Frames moved per direction per {@link #process} call before it yields to other devices. */
+    static final int FRAMES_PER_CALL = 64;
+    static final int HEADER = NetBackend.HEADER_LENGTH;
+    /**
+     * The largest frame a driver may send (§5.1.6.2: 65550 bytes with a GSO header's worth of
+     * Ethernet, IP and TCP on top of 64 KiB), plus the header.
+     */
+    static final int TX_FRAME_MAX = HEADER + 65550;
+    /** The receive bounce buffer: the largest frame the host can hand (64 KiB of GSO payload plus headers). */
+    static final int RX_FRAME_MAX = HEADER + 65536 + 1024;
+
+    // §5.1.3: feature bits
+    static final long F_CSUM = 1L << 0;
+    static final long F_GUEST_CSUM = 1L << 1;
+    static final long F_MAC = 1L << 5;
+    static final long F_GUEST_TSO4 = 1L << 7;
+    static final long F_GUEST_TSO6 = 1L << 8;
+    static final long F_GUEST_ECN = 1L << 9;
+    static final long F_GUEST_UFO = 1L << 10;
+    static final long F_HOST_TSO4 = 1L << 11;
+    static final long F_HOST_TSO6 = 1L << 12;
+    static final long F_HOST_ECN = 1L << 13;
+    static final long F_HOST_UFO = 1L << 14;
+    static final long F_MRG_RXBUF = 1L << 15;
+    static final long F_STATUS = 1L << 16;
+    /** §5.1.4: status bit. */
+    static final int S_LINK_UP = 1;
+    /** §5.1.4: mac[6], status, max_virtqueue_pairs, mtu. */
+    static final int CONFIG_SIZE = 12;
+    /** §5.1.6: where num_buffers sits in the header. */
+    static final int NUM_BUFFERS_OFFSET = 10;
+
+    private final String name;
+    private final NetBackend backend;
+    private final DmaMemory memory;
+    private final byte[] mac;
+    private final long features;
+    private final LogRateLimiter warnings = new LogRateLimiter(5);
+
+    /** Set by the backend's listener (any thread), cleared by the queue's process before it looks. */
+    private volatile boolean rxSignal = true;
+    private volatile boolean txSignal = true;
+
+    /** The driver features whose GUEST_* offloads the backend was last told; -1: none told yet. */
+    private long offloadsFor = -1;
+
+    private final ByteBuffer rxFrame = ByteBuffer.allocateDirect(RX_FRAME_MAX).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer[] rxBuffers = {rxFrame};
+    /** The length of the frame held in {@link #rxFrame}, 0 when none. */
+    private int rxLength;
+    /** How much of it is in chains already. */
+    private int rxPlaced;
+    /** A receive chain popped ({@code queue.chain()}) and not written yet. */
+    private boolean rxChainPopped;
+    /** The chains holding the frame so far (MRG_RXBUF), used together once it is placed. */
+    private final int[] rxHeads = new int[QUEUE_SIZE];
+    private final int[] rxWritten = new int[QUEUE_SIZE];
+    private int rxChains;
+    /** Guest addresses of the two bytes of the first chain's num_buffers. */
+    private long numBuffersLow;
+    private long numBuffersHigh;
+    private final byte[] numBuffers = new byte[2];
+
+    /** A transmit chain the backend could not take yet. */
+    private boolean txHeld;
+    private final ByteBuffer[] txBuffers = new ByteBuffer[QUEUE_SIZE];
+    private final ByteBuffer txBounce = ByteBuffer.allocateDirect(TX_FRAME_MAX);
+
+    private long rxFrames;
+    private long rxDropped;
+    private long txFrames;
+    private long txErrors;
+
+    VirtioNet(String name, NetBackend backend, byte[] mac, DmaMemory memory) {
+        if (mac.length != 6) {
+            throw new IllegalArgumentException("a MAC address has 6 bytes, not " + mac.length);
+        }
+        this.name = name;
+        this.backend = backend;
+        this.mac = mac.clone();
+        this.memory = memory;
+        this.features = offered(backend.offloads());
+    }
+
+    /** The device features for a backend's offloads (§5.1.3.1's dependencies kept). */
+    static long offered(Set<NetOffload> offloads) {
+        long f = F_MAC | F_STATUS | F_MRG_RXBUF;
+        if (!offloads.contains(NetOffload.CSUM)) {
+            return f; // every segmentation offload needs partial checksums
+        }
+        f |= F_CSUM | F_GUEST_CSUM;
+        boolean tso = false;
+        if (offloads.contains(NetOffload.TSO4)) {
+            f |= F_HOST_TSO4 | F_GUEST_TSO4;
+            tso = true;
+        }
+        if (offloads.contains(NetOffload.TSO6)) {
+            f |= F_HOST_TSO6 | F_GUEST_TSO6;
+            tso = true;
+        }
+        if (tso && offloads.contains(NetOffload.TSO_ECN)) {
+            f |= F_HOST_ECN | F_GUEST_ECN;
+        }
+        if (offloads.contains(NetOffload.UFO)) {
+            f |= F_HOST_UFO | F_GUEST_UFO;
+        }
+        return f;
+    }
+
+    /** The offloads frames to the guest may use under the driver's {@code acked} features. */
+    static Set<NetOffload> receiveOffloads(long acked) {
+        Set<NetOffload> s = EnumSet.noneOf(NetOffload.class);
+        if ((acked & F_GUEST_CSUM) == 0) {
+            return s;
+        }
+        s.add(NetOffload.CSUM);
+        if ((acked & F_GUEST_TSO4) != 0) {
+            s.add(NetOffload.TSO4);
+        }
+        if ((acked & F_GUEST_TSO6) != 0) {
+            s.add(NetOffload.TSO6);
+        }
+        if ((acked & F_GUEST_ECN) != 0) {
+            s.add(NetOffload.TSO_ECN);
+        }
+        if ((acked & F_GUEST_UFO) != 0) {
+            s.add(NetOffload.UFO);
+        }
+        return s;
+    }
+
+    /** The backend's listener: flags a direction and wakes the transport's poll. */
+    NetBackendListener listener(DeviceWaker waker) {
+        return new NetBackendListener() {
+            @Override
+            public void readable() {
+                rxSignal = true;
+                waker.wake();
+            }
+
+            @Override
+            public void writable() {
+                txSignal = true;
+                waker.wake();
+            }
+        };
+    }
+
+    @Override
+    public int deviceId() {
+        return DEVICE_ID;
+    }
+
+    @Override
+    public int pciClassCode() {
+        return 0x02_0000; // network controller, Ethernet
+    }
+
+    @Override
+    public long features() {
+        return features;
+    }
+
+    @Override
+    public int queueCount() {
+        return 2;
+    }
+
+    @Override
+    public int maxQueueSize(int queue) {
+        return QUEUE_SIZE;
+    }
+
+    @Override
+    public int configSize() {
+        return CONFIG_SIZE;
+    }
+
+    @Override
+    public void readConfig(int offset, byte[] data) {
+        byte[] config = new byte[CONFIG_SIZE];
+        System.arraycopy(mac, 0, config, 0, 6);
+        config[6] = S_LINK_UP; // status: no announce, link always up
+        config[8] = 1; // max_virtqueue_pairs (read only with VIRTIO_NET_F_MQ, which is not offered)
+        System.arraycopy(config, offset, data, 0, data.length);
+    }
+
+    @Override
+    public boolean hasWork(int queue) {
+        return queue == RECEIVEQ ? rxSignal : txHeld && txSignal;
+    }
+
+    @Override
+    public boolean process(VirtQueue queue, long acked) throws VirtQueueException {
+        return queue.index() == RECEIVEQ ? receive(queue, acked) : transmit(queue);
+    }
+
+    /** Tells the backend the driver's receive offloads when they changed (a new negotiation). */
+    private void applyOffloads(long acked) {
+        if (acked == offloadsFor) {
+            return;
+        }
+        offloadsFor = acked;
+        Set<NetOffload> wanted = receiveOffloads(acked);
+        wanted.retainAll(backend.offloads());
+        try {
+            backend.setReceiveOffloads(wanted);
+        } catch (IOException e) {
+            // the host then sends only complete, checksummed frames, which every driver takes
+            LOG.log(System.Logger.Level.WARNING, "{0}: cannot enable receive offloads {1} on {2}: {3}", name,
+                    wanted, backend.name(), e.getMessage());
+        }
+    }
+
+    /** Host to guest (§5.1.6.3, §5.1.6.4). */
+    private boolean receive(VirtQueue queue, long acked) throws VirtQueueException {
+        rxSignal = false; // a signal after this point calls again
+        applyOffloads(acked);
+        boolean mergeable = (acked & F_MRG_RXBUF) != 0;
+        for (int frames = 0; frames < FRAMES_PER_CALL; ) {
+            if (!rxChainPopped) {
+                if (!queue.next()) {
+                    return false; // no buffers: the host keeps its frames until the driver posts some
+                }
+                rxChainPopped = true;
+            }
+            if (rxLength == 0 && !readFrame()) {
+                return false; // nothing waiting: the listener's readable() calls again
+            }
+            DescriptorChain chain = queue.chain();
+            long room = chain.writableLength();
+            if (!mergeable) {
+                if (room < rxLength) {
+                    countRxDrop("a " + rxLength + "-byte frame does not fit a " + room + "-byte receive buffer");
+                    rxLength = 0; // the chain stays for the next frame
+                    continue;
+                }
+                rxFrame.putShort(NUM_BUFFERS_OFFSET, (short) 1); // §5.1.6.4: 1 without MRG_RXBUF
+                rxFrame.limit(rxLength).position(0);
+                chain.write(memory, 0, rxFrame);
+                rxChainPopped = false;
+                queue.complete(chain.head(), rxLength);
+                rxLength = 0;
+                rxFrames++;
+                frames++;
+                continue;
+            }
+            if (room < HEADER) {
+                // §5.1.6.3.1: with MRG_RXBUF every buffer holds at least a header
+                throw new VirtQueueException("receive chain " + chain.head() + " has " + room
+                        + " writable bytes, less than the " + HEADER + "-byte header");
+            }
+            if (rxChains == 0) {
+                numBuffersLow = chain.writableAddress(NUM_BUFFERS_OFFSET);
+                numBuffersHigh = chain.writableAddress(NUM_BUFFERS_OFFSET + 1);
+            }
+            int n = (int) Math.min(room, rxLength - rxPlaced);
+            rxFrame.limit(rxPlaced + n).position(rxPlaced);
+            chain.write(memory, 0, rxFrame);
+            rxChainPopped = false;
+            rxHeads[rxChains] = chain.head();
+            rxWritten[rxChains] = n;
+            rxChains++;
+            rxPlaced += n;
+            if (rxPlaced == rxLength) {
+                putNumBuffers(rxChains);
+                for (int i = 0; i < rxChains; i++) {
+                    queue.complete(rxHeads[i], rxWritten[i]);
+                }
+                rxChains = 0;
+                rxLength = 0;
+                rxFrames++;
+                frames++;
+            } else if (rxChains == queue.size()) {
+                // a whole queue of buffers is too small for it: hand them back empty
+                for (int i = 0; i < rxChains; i++) {
+                    queue.complete(rxHeads[i], 0);
+                }
+                rxChains = 0;
+                countRxDrop("a " + rxLength + "-byte frame does not fit the whole receive queue");
+                rxLength = 0;
+                frames++;
+            }
+        }
+        return true; // a budget's worth served: there may be more
+    }
+
+    /** Reads the next frame into {@link #rxFrame}; false when none is waiting. */
+    private boolean readFrame() {
+        while (true) {
+            rxFrame.clear();
+            int n;
+            try {
+                n = backend.receive(rxBuffers, 1);
+            } catch (IOException e) {
+                countRxDrop("receiving from " + backend.name() + " failed: " + e.getMessage());
+                return false; // a broken backend: wait for its listener rather than spin
+            }
+            if (n == 0) {
+                return false;
+            }
+            if (n < HEADER || n > RX_FRAME_MAX) {
+                countRxDrop("the backend handed a " + n + "-byte frame");
+                continue;
+            }
+            rxLength = n;
+            rxPlaced = 0;
+            return true;
+        }
+    }
+
+    private void putNumBuffers(int count) throws VirtQueueException {
+        numBuffers[0] = (byte) count;
+        numBuffers[1] = (byte) (count >>> 8);
+        try {
+            memory.write(numBuffersLow, numBuffers, 0, 1);
+            if (numBuffersHigh >= 0) {
+                memory.write(numBuffersHigh, numBuffers, 1, 1);
+            }
+        } catch (GuestMemoryException e) {
+            throw new VirtQueueException("receive header: " + e.getMessage());
+        }
+    }
+
+    private void countRxDrop(String why) {
+        rxDropped++;
+        long suppressed = warnings.tryAcquire();
+        if (suppressed != LogRateLimiter.SUPPRESSED) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: dropped a received frame: {1}{2}", name, why,
+                    LogRateLimiter.suppressedNote(suppressed));
+        }
+    }
+
+    /** Guest to host (§5.1.6.2): one frame per chain. */
+    private boolean transmit(VirtQueue queue) throws VirtQueueException {
+        txSignal = false; // space freed after this point calls again
+        for (int frames = 0; frames < FRAMES_PER_CALL; frames++) {
+            if (!txHeld) {
+                if (!queue.next()) {
+                    return false;
+                }
+                txHeld = true;
+            }
+            DescriptorChain chain = queue.chain();
+            long length = chain.readableLength();
+            if (length < HEADER || length > TX_FRAME_MAX) {
+                countTxError("a " + length + "-byte transmit chain (a frame has " + HEADER + ".." + TX_FRAME_MAX
+                        + " bytes with its header)");
+                txHeld = false;
+                queue.complete(chain.head(), 0);
+                continue;
+            }
+            int count = frameBuffers(chain, (int) length);
+            boolean taken;
+            try {
+                taken = backend.send(txBuffers, count);
+            } catch (IOException e) {
+                countTxError(backend.name() + " rejected a " + length + "-byte frame: " + e.getMessage());
+                taken = true; // dropped: the next frame may go through
+            } finally {
+                Arrays.fill(txBuffers, 0, count, null); // no view of guest memory outlives the call
+            }
+            if (!taken) {
+                return false; // the backend is full: keep the chain until its listener reports room
+            }
+            txHeld = false;
+            txFrames++;
+            queue.complete(chain.head(), 0); // the device wrote nothing into the chain
+        }
+        return true; // a budget's worth served: there may be more
+    }
+
+    /** Fills {@link #txBuffers} with the frame: views of guest memory, or one bounce copy. */
+    private int frameBuffers(DescriptorChain chain, int length) throws VirtQueueException {
+        int count = 0;
+        try {
+            for (int i = 0; i < chain.readableCount(); i++) {
+                int l = (int) chain.length(i);
+                if (l == 0) {
+                    continue;
+                }
+                ByteBuffer view = memory.view(chain.address(i), l);
+                if (view == null) {
+                    count = -1;
+                    break;
+                }
+                txBuffers[count++] = view;
+            }
+        } catch (GuestMemoryException e) {
+            throw new VirtQueueException("transmit chain " + chain.head() + ": " + e.getMessage());
+        }
+        if (count >= 0) {
+            return count;
+        }
+        Arrays.fill(txBuffers, null);
+        txBounce.clear().limit(length);
+        chain.read(memory, 0, txBounce);
+        txBounce.flip();
+        txBuffers[0] = txBounce;
+        return 1;
+    }
+
+    private void countTxError(String why) {
+        txErrors++;
+        long suppressed = warnings.tryAcquire();
+        if (suppressed != LogRateLimiter.SUPPRESSED) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: dropped a transmitted frame: {1}{2}", name, why,
+                    LogRateLimiter.suppressedNote(suppressed));
+        }
+    }
+
+    long rxFrames() {
+        return rxFrames;
+    }
+
+    long rxDropped() {
+        return rxDropped;
+    }
+
+    long txFrames() {
+        return txFrames;
+    }
+
+    long txErrors() {
+        return txErrors;
+    }
+
+    @Override
+    public void reset() {
+        // §2.4: the chains the device held belong to the old rings; a frame read but not placed is lost
+        if (rxLength != 0) {
+            rxDropped++;
+        }
+        rxChainPopped = false;
+        rxChains = 0;
+        rxLength = 0;
+        txHeld = false;
+        rxSignal = true;
+        txSignal = true;
+        if (offloadsFor != -1 && !receiveOffloads(offloadsFor).isEmpty()) {
+            offloadsFor = -1;
+            try {
+                backend.setReceiveOffloads(EnumSet.noneOf(NetOffload.class));
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "{0}: cannot turn off receive offloads on {1}: {2}", name,
+                        backend.name(), e.getMessage());
+            }
+        }
+        offloadsFor = -1;
+    }
+
+    @Override
+    public void close() {
+        backend.close();
+    }
+}
