@@ -4,9 +4,11 @@ import io.jvmm.api.battery.BatterySource;
 import io.jvmm.api.handles.DisconnectedSerialHandle;
 import io.jvmm.api.handles.FileSerialHandle;
 import io.jvmm.api.handles.StdioSerialHandle;
+import io.jvmm.api.handles.TapHandle;
 import io.jvmm.api.handles.TcpSerialHandle;
 import io.jvmm.api.handles.VirtioConsoleHandle;
 import io.jvmm.api.handles.VirtioBlkHandle;
+import io.jvmm.api.handles.VirtioNetHandle;
 import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.resource.Resource;
 import io.jvmm.api.resource.ResourceKinds;
@@ -79,6 +81,14 @@ final class VmOptions {
     /** The PCI slot of the first --disk (5 is kept for the virtio console). */
     static final int FIRST_DISK_SLOT = 6;
 
+    @Option(names = "--net", paramLabel = "tap=NAME[,mac=MAC]",
+            description = "A virtio network card (virtio_net) on the TAP interface NAME (repeatable: PCI slots after "
+                    + "the disks, Linux's eth0/ens*, ... in the order given). An existing TAP is attached (make one "
+                    + "for your user with 'ip tuntap add NAME mode tap user USER'); a missing one is created, which "
+                    + "needs root or CAP_NET_ADMIN, and vanishes when the VM ends. mac=MAC: the card's address "
+                    + "(default: 52:54:00:12:34:NN, NN = 0x56 + the card's index).")
+    List<String> nets = new ArrayList<>();
+
     @Option(names = "--serial-wait-for-rts", description = "Deliver host input only while the guest holds DTR and RTS.")
     boolean serialWaitForRts;
 
@@ -101,7 +111,7 @@ final class VmOptions {
     private boolean builderOptionsGiven(boolean chipsetGiven, boolean archGiven) {
         return chipsetGiven || archGiven || !serial.isEmpty() || debugcon != null || battery != null || serialWaitForRts || rng
                 || virtioConsole != null
-                || !disks.isEmpty()
+                || !disks.isEmpty() || !nets.isEmpty()
                 || proxyVga || stubFloppy || framebuffer || guestWatchdog || psp;
     }
 
@@ -163,8 +173,12 @@ final class VmOptions {
         if (console != null) {
             b = b.withVirtioConsole(CONSOLE_SLOT, console);
         }
-        for (VirtioBlkHandle disk : diskHandles()) {
+        List<VirtioBlkHandle> diskHandles = diskHandles();
+        for (VirtioBlkHandle disk : diskHandles) {
             b = b.withVirtioBlk(disk);
+        }
+        for (VirtioNetHandle card : netHandles(FIRST_DISK_SLOT + diskHandles.size())) {
+            b = b.withPciFunction(card.pciDevice(), "virtio-net-" + card.pciDevice(), card.toResource());
         }
         if (debugcon != null) {
             int eq = debugcon.indexOf('=');
@@ -355,6 +369,65 @@ final class VmOptions {
             out.add(new VirtioBlkHandle(file.toAbsolutePath().normalize().toString(), ro, FIRST_DISK_SLOT + i, serial));
         }
         return out;
+    }
+
+    /**
+     * The --net options as handles, in slots from {@code firstSlot} (after the disks). The
+     * interface itself is opened when the device is resolved (whether it exists and may be used is
+     * only known then).
+     */
+    List<VirtioNetHandle> netHandles(int firstSlot) {
+        int max = io.jvmm.api.device.PciPlatform.SLOTS - firstSlot;
+        if (nets.size() > max) {
+            throw UserError.config("--net: " + nets.size() + " cards given, at most " + Math.max(max, 0)
+                    + " fit after the disks (PCI slots " + firstSlot + ".." + (io.jvmm.api.device.PciPlatform.SLOTS - 1)
+                    + ")");
+        }
+        List<VirtioNetHandle> out = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < nets.size(); i++) {
+            String spec = nets.get(i);
+            String tap = null;
+            String mac = null;
+            for (String opt : spec.split(",", -1)) {
+                if (opt.startsWith("tap=")) {
+                    tap = opt.substring(4);
+                } else if (opt.startsWith("mac=")) {
+                    mac = opt.substring(4);
+                } else {
+                    throw UserError.config("--net '" + spec + "': unknown option '" + opt
+                            + "' (expected tap=NAME[,mac=MAC], e.g. --net tap=tap0,mac=52:54:00:12:34:56)");
+                }
+            }
+            if (tap == null) {
+                throw UserError.config("--net '" + spec + "': expected tap=NAME[,mac=MAC], e.g. --net tap=tap0");
+            }
+            String bad = TapHandle.nameProblem(tap);
+            if (bad != null) {
+                throw UserError.config("--net " + spec + ": interface " + bad);
+            }
+            if (names.contains(tap)) {
+                throw UserError.config("--net " + spec + ": TAP " + tap + " is given twice; a TAP serves one card");
+            }
+            if (mac == null) {
+                mac = defaultMac(i);
+            }
+            bad = VirtioNetHandle.macProblem(mac);
+            if (bad != null) {
+                throw UserError.config("--net " + spec + ": mac " + bad);
+            }
+            names.add(tap);
+            out.add(new VirtioNetHandle(firstSlot + i, mac, new TapHandle(tap).toResource()));
+        }
+        return out;
+    }
+
+    /**
+     * The MAC of card {@code index} when none is given: in QEMU's 52:54:00 range (locally
+     * administered, unicast), the same for the same command line, different per card.
+     */
+    static String defaultMac(int index) {
+        return String.format("52:54:00:12:34:%02x", (0x56 + index) & 0xFF);
     }
 
     /** The file name, printable ASCII only, at most 20 characters: the disk's default serial. */

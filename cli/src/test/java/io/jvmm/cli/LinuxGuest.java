@@ -145,6 +145,16 @@ final class LinuxGuest {
     /** {@link #boot(Path, Path, Path, String, List, String, Consumer)} with JVM options for jvmm (e.g. a log level). */
     static Boot boot(Path dir, Path kernel, Path initrd, String cmdline, List<String> jvmOptions, List<String> args,
             String waitFor, Consumer<String> whileRunning) throws IOException, InterruptedException {
+        return boot(dir, kernel, initrd, cmdline, List.of(), jvmOptions, args, waitFor, whileRunning);
+    }
+
+    /**
+     * {@link #boot(Path, Path, Path, String, List, List, String, Consumer)} with jvmm's command line
+     * after {@code prefix} (e.g. a script that sets up a network namespace and then runs its
+     * arguments).
+     */
+    static Boot boot(Path dir, Path kernel, Path initrd, String cmdline, List<String> prefix, List<String> jvmOptions,
+            List<String> args, String waitFor, Consumer<String> whileRunning) throws IOException, InterruptedException {
         Path com1 = com1(dir);
         List<String> jvmm = new ArrayList<>(List.of("run", "--kernel", kernel.toString(), "--initrd", initrd.toString(),
                 "--cmdline", cmdline, "--memory", "512M"));
@@ -155,7 +165,9 @@ final class LinuxGuest {
         Path out = dir.resolve("child.out");
         Path err = dir.resolve("child.err");
         long start = System.nanoTime();
-        Process p = new ProcessBuilder(JvmmProcess.command(jvmOptions, jvmm.toArray(String[]::new)))
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(JvmmProcess.command(jvmOptions, jvmm.toArray(String[]::new)));
+        Process p = new ProcessBuilder(command)
                 .directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         long deadline = start + bootTimeout().toNanos();
