@@ -80,7 +80,7 @@ final class TapBackend implements NetBackend {
             throw new TapException("TAP " + ifname + ": " + TUN + " does not exist; load the tun module "
                     + "(modprobe tun) or, in a container, pass the device in (--device /dev/net/tun)");
         }
-        boolean existed = Files.exists(Path.of("/sys/class/net", ifname));
+        boolean existed = TunLibC.if_nametoindex(ifname) != 0; // in this thread's namespace (sysfs may show another)
         int fd = TunLibC.open(TUN.toString(), TunLibC.O_RDWR | TunLibC.O_NONBLOCK | TunLibC.O_CLOEXEC);
         if (fd < 0) {
             int e = TunLibC.errno();

@@ -86,6 +86,9 @@ final class TunLibC {
 
     static native String strerror(int errnum);
 
+    /** The interface's index in the calling thread's network namespace, 0 when there is none. */
+    static native int if_nametoindex(String name);
+
     static int errno() {
         return Native.getLastError();
     }
