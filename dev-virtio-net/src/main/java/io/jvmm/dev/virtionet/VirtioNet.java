@@ -287,9 +287,16 @@ final class VirtioNet implements VirtioDevice {
             DescriptorChain chain = queue.chain();
             long room = chain.writableLength();
             if (!mergeable) {
+                if (room < HEADER) {
+                    rxChainPopped = false;
+                    queue.complete(chain.head(), 0); // no frame fits: return it unused, keep the frame
+                    frames++;
+                    continue;
+                }
                 if (room < rxLength) {
                     countRxDrop("a " + rxLength + "-byte frame does not fit a " + room + "-byte receive buffer");
                     rxLength = 0; // the chain stays for the next frame
+                    frames++; // a flood of frames too large for it is still bounded per call
                     continue;
                 }
                 rxFrame.putShort(NUM_BUFFERS_OFFSET, (short) 1); // §5.1.6.4: 1 without MRG_RXBUF
@@ -344,7 +351,7 @@ final class VirtioNet implements VirtioDevice {
 
     /** Reads the next frame into {@link #rxFrame}; false when none is waiting. */
     private boolean readFrame() {
-        while (true) {
+        for (int tries = 0; tries < FRAMES_PER_CALL; tries++) {
             rxFrame.clear();
             int n;
             try {
@@ -364,6 +371,8 @@ final class VirtioNet implements VirtioDevice {
             rxPlaced = 0;
             return true;
         }
+        rxSignal = true; // a run of bad frames: look again on the next turn, not in this one
+        return false;
     }
 
     private void putNumBuffers(int count) throws VirtQueueException {
