@@ -193,6 +193,18 @@ class BadInputCatalogueTest {
         c.add(bad("disk read-write twice", 2, "--disk @/disk.img: the same image as --disk @/disk.img,ro; a read-write "
                 + "image may be given once (read-only images any number of times)",
                 "run", "--disk", "@/disk.img,ro", "--disk", "@/disk.img"));
+        c.add(bad("net without tap", 2, "--net 'mac=52:54:00:00:00:01': expected tap=NAME[,mac=MAC], e.g. --net tap=tap0",
+                "run", "--net", "mac=52:54:00:00:00:01"));
+        c.add(bad("net with an unknown option", 2, "--net 'tap=tap0,vhost=on': unknown option 'vhost=on' (expected "
+                + "tap=NAME[,mac=MAC], e.g. --net tap=tap0,mac=52:54:00:12:34:56)", "run", "--net", "tap=tap0,vhost=on"));
+        c.add(bad("net interface name too long", 2, "--net tap=0123456789abcdef: interface name '0123456789abcdef' is "
+                + "longer than 15 characters", "run", "--net", "tap=0123456789abcdef"));
+        c.add(bad("net multicast mac", 2, "--net tap=tap0,mac=01:00:5e:00:00:01: mac '01:00:5e:00:00:01' is a multicast "
+                + "address (the first byte is odd); a card needs a unicast one", "run", "--net", "tap=tap0,mac=01:00:5e:00:00:01"));
+        c.add(bad("net bad mac", 2, "--net tap=tap0,mac=52:54:00:12:34: mac '52:54:00:12:34' is not six hex bytes "
+                + "separated by ':' (e.g. 52:54:00:12:34:56)", "run", "--net", "tap=tap0,mac=52:54:00:12:34"));
+        c.add(bad("net tap twice", 2, "--net tap=tap0: TAP tap0 is given twice; a TAP serves one card",
+                "run", "--net", "tap=tap0", "--net", "tap=tap0"));
         String[] tooMany = new String[2 + 2 * 27];
         tooMany[0] = "run";
         tooMany[1] = "--rng";
