@@ -90,7 +90,8 @@ final class VirtioNet implements VirtioDevice {
     private final String name;
     private final NetBackend backend;
     private final DmaMemory memory;
-    private final byte[] mac;
+    /** §5.1.4: the device configuration space, fixed (the link never goes down). */
+    private final byte[] config = new byte[CONFIG_SIZE];
     private final long features;
     private final LogRateLimiter warnings = new LogRateLimiter(5);
 
@@ -134,7 +135,9 @@ final class VirtioNet implements VirtioDevice {
         }
         this.name = name;
         this.backend = backend;
-        this.mac = mac.clone();
+        System.arraycopy(mac, 0, config, 0, 6);
+        config[6] = S_LINK_UP; // status: no announce, link always up
+        config[8] = 1; // max_virtqueue_pairs (read only with VIRTIO_NET_F_MQ, which is not offered)
         this.memory = memory;
         this.features = offered(backend.offloads());
     }
@@ -235,11 +238,7 @@ final class VirtioNet implements VirtioDevice {
 
     @Override
     public void readConfig(int offset, byte[] data) {
-        byte[] config = new byte[CONFIG_SIZE];
-        System.arraycopy(mac, 0, config, 0, 6);
-        config[6] = S_LINK_UP; // status: no announce, link always up
-        config[8] = 1; // max_virtqueue_pairs (read only with VIRTIO_NET_F_MQ, which is not offered)
-        System.arraycopy(config, offset, data, 0, data.length);
+        System.arraycopy(config, offset, data, 0, data.length); // on the vCPU's exit path: no allocation
     }
 
     @Override
@@ -503,15 +502,8 @@ final class VirtioNet implements VirtioDevice {
         txHeld = false;
         rxSignal = true;
         txSignal = true;
-        if (offloadsFor != -1 && !receiveOffloads(offloadsFor).isEmpty()) {
-            offloadsFor = -1;
-            try {
-                backend.setReceiveOffloads(EnumSet.noneOf(NetOffload.class));
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "{0}: cannot turn off receive offloads on {1}: {2}", name,
-                        backend.name(), e.getMessage());
-            }
-        }
+        // the next driver's offloads reach the backend before its first frame is read (applyOffloads);
+        // no call here: a reset is a register write on the vCPU's exit path
         offloadsFor = -1;
     }
 

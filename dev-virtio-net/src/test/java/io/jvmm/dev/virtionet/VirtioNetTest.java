@@ -135,15 +135,20 @@ class VirtioNetTest {
     }
 
     @Test
-    void theDriversReceiveOffloadsReachTheBackendBeforeAFrameAndAResetClearsThem() {
+    void theDriversReceiveOffloadsReachTheBackendBeforeAFrameAndAfterAReset() {
         open(ALL);
         ready(BASE | VirtioNet.F_GUEST_CSUM | VirtioNet.F_GUEST_TSO4 | VirtioNet.F_MRG_RXBUF);
         post(1, 2048);
         rx.notifyDevice();
         poll();
         assertEquals(List.of(EnumSet.of(NetOffload.CSUM, NetOffload.TSO4)), backend.offloadCalls);
-        driver.setStatus(0);
-        assertEquals(EnumSet.noneOf(NetOffload.class), backend.receiveOffloads, "a reset turns them off");
+        assertEquals(1, backend.receiveCalls, "after the offloads were set");
+        ready(BASE | VirtioNet.F_MRG_RXBUF); // a reset and a driver that takes no offload
+        post(1, 2048);
+        rx.notifyDevice();
+        poll();
+        assertEquals(EnumSet.noneOf(NetOffload.class), backend.receiveOffloads, "the new driver's: none");
+        assertEquals(2, backend.offloadCalls.size());
     }
 
     @Test
