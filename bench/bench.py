@@ -174,12 +174,14 @@ class Jvmm(Contender):
             c.append("--profile")
         return c
 
-    def linux_cmd(self, kernel, initrd, cmdline, fifo, serial, disk=None):
+    def linux_cmd(self, kernel, initrd, cmdline, fifo, serial, disk=None, tap=None):
         c = [self.launcher, "run", "--kernel", kernel, "--initrd", initrd, "--cmdline", cmdline, "--memory",
              f"{GUEST_RAM_MIB}M", "--on-reset", "exit", "--serial", f"1=file={serial}", "--debugcon",
              f"0xe9=file={fifo}"]
         if disk:
             c += ["--disk", f"{disk},ro"]
+        if tap:
+            c += ["--net", f"tap={tap},mac={NET_MAC}"]
         return c
 
     def stop(self, pid, socket):
@@ -194,9 +196,10 @@ class Jvmm(Contender):
 
 
 class Qemu(Contender):
-    def __init__(self, binary):
-        super().__init__("qemu", "QEMU")
+    def __init__(self, binary, key="qemu", label="QEMU", vhost=False):
+        super().__init__(key, label)
         self.binary = binary
+        self.vhost = vhost
 
     def env(self):
         return dict(os.environ)
@@ -206,7 +209,7 @@ class Qemu(Contender):
                 "-bios", image, "-display", "none", "-serial", f"file:{serial}" if serial else "none",
                 "-debugcon", f"file:{fifo}", "-no-reboot"]
 
-    def linux_cmd(self, kernel, initrd, cmdline, fifo, serial, disk=None):
+    def linux_cmd(self, kernel, initrd, cmdline, fifo, serial, disk=None, tap=None):
         c = [self.binary, "-M", "pc", "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", f"{GUEST_RAM_MIB}M",
              "-kernel", kernel, "-initrd", initrd, "-append", cmdline, "-display", "none", "-serial",
              f"file:{serial}", "-debugcon", f"file:{fifo}", "-no-reboot"]
@@ -214,6 +217,11 @@ class Qemu(Contender):
             # QEMU's defaults otherwise: cache=writeback (the host page cache, as jvmm's FileChannel),
             # aio=threads, virtio-blk-pci with MSI-X and ioeventfd.
             c += ["-drive", f"file={disk},if=virtio,format=raw,readonly=on"]
+        if tap:
+            # the existing TAP, no scripts; virtio-net-pci with MSI-X and ioeventfd, its data path in QEMU
+            # (vhost=off) or in the host kernel's vhost-net (vhost=on)
+            c += ["-netdev", f"tap,id=n0,ifname={tap},script=no,downscript=no,vhost={'on' if self.vhost else 'off'}",
+                  "-device", f"virtio-net-pci,netdev=n0,mac={NET_MAC}"]
         return c
 
     def stop(self, pid, socket):
@@ -633,6 +641,104 @@ def bench_blk(ctx, contenders):
     return {k: {m: stats(v) for m, v in d.items()} for k, d in res.items()}
 
 
+NET_MIB = 256
+NET_MAC = "52:54:00:12:34:56"
+NET_TAP = "jbtap0"
+NET_MODULES = ("drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/virtio/virtio_pci_modern_dev",
+               "drivers/virtio/virtio_pci_legacy_dev", "drivers/virtio/virtio_pci", "net/core/failover",
+               "drivers/net/net_failover", "drivers/net/virtio_net")
+
+# The /init of the network row: loads the Debian kernel's virtio-net driver (modules in `modinfo -F
+# depends` order), gives eth0 10.0.2.15/24, sends NET_MIB MiB over TCP to the receiver on the host
+# side (net_send: timed by the guest's clock, connect to the receiver's close), prints the result on
+# ttyS0, writes 'N' to port 0xE9 and reboots (a triple fault under reboot=t).
+NET_INIT = ("""#!/bin/busybox sh
+/bin/busybox mount -t devtmpfs dev /dev
+for m in %s; do /bin/busybox insmod /lib/$m.ko || echo "JVMM-NET insmod failed: $m"; done
+/bin/busybox ip link set lo up
+/bin/busybox ip addr add 10.0.2.15/24 dev eth0
+/bin/busybox ip link set eth0 up
+/bin/net_send 10.0.2.1 5201 %d
+/bin/busybox printf N | /bin/busybox dd of=/dev/port bs=1 seek=233 2>/dev/null
+/bin/busybox reboot -f
+""" % (" ".join(m.split("/")[-1] for m in NET_MODULES), NET_MIB)).encode()
+
+# Runs its arguments (the VMM) in the network namespace `unshare -n` made, with the TAP (10.0.2.1/24
+# on the host side) and the receiver, which ends with the connection (or is killed with the VMM).
+NET_NETNS = """#!/bin/sh
+set -e
+recv=$1; out=$2; shift 2
+ip link set lo up
+ip tuntap add %s mode tap
+ip addr add 10.0.2.1/24 dev %s
+ip link set %s up
+"$recv" 10.0.2.1 5201 "$out" &
+r=$!
+set +e
+"$@"
+rc=$?
+kill $r 2>/dev/null
+wait $r 2>/dev/null
+exit $rc
+""" % (NET_TAP, NET_TAP, NET_TAP)
+
+NET_RE = re.compile(r"JVMM-NET sent (\d+) bytes (\d+) ns")
+
+
+def bench_net(ctx, contenders):
+    """Guest → host TCP throughput over virtio-net on a TAP in a fresh network namespace (MB/s)."""
+    abi = re.sub(r"^vmlinu[xz]-", "", os.path.basename(ctx.kernel))
+    moddir = os.path.join(os.path.dirname(ctx.kernel), f"linux-image-{abi}", "lib", "modules", abi, "kernel")
+    entries = [("bin", 0o755, None), ("dev", 0o755, None), ("lib", 0o755, None), ("dev/console", 0o600, (5, 1))]
+    for name, path in (("bin/busybox", ctx.busybox), ("bin/net_send", ctx.net_send)):
+        with open(path, "rb") as f:
+            entries.append((name, 0o755, f.read()))
+    for m in NET_MODULES:
+        path = os.path.join(moddir, m + ".ko")
+        if not os.path.isfile(path):
+            raise BenchError(f"the network row needs {path} (cli/src/test/linux/fetch-kernel.sh extracts the modules)")
+        with open(path, "rb") as f:
+            entries.append((f"lib/{os.path.basename(m)}.ko", 0o644, f.read()))
+    entries.append(("init", 0o755, NET_INIT))
+    initrd = os.path.join(ctx.work, "net-initramfs.cpio")
+    with open(initrd, "wb") as f:
+        f.write(newc_archive(entries))
+    script = os.path.join(ctx.work, "netns.sh")
+    with open(script, "w") as f:
+        f.write(NET_NETNS)
+    out = os.path.join(ctx.work, "net-com1.out")
+    received = os.path.join(ctx.work, "net-received.txt")
+    res = {c.key: {"mbps": []} for c in contenders}
+
+    def one(c, what):
+        for p in (out, received):
+            if os.path.exists(p):
+                os.unlink(p)
+        cmd = ["unshare", "-n", "sh", script, ctx.net_recv, received] + c.linux_cmd(
+            ctx.kernel, initrd, LINUX_CMDLINE, ctx.fifo, out, tap=NET_TAP)
+        run = run_once(cmd, c.env(), ctx.work, ctx.fifo, 1800)
+        check_run(what, c, run, "N")
+        with open(out, "rb") as f:
+            console = f.read().decode("utf-8", "replace")
+        m = NET_RE.search(console)
+        if not m or "insmod failed" in console:
+            raise BenchError(f"{what}: {c.label}: the guest did not report its result:\n{console[-3000:]}")
+        nbytes, ns = int(m.group(1)), int(m.group(2))
+        got = open(received).read().strip() if os.path.exists(received) else "nothing"
+        if nbytes != NET_MIB * MIB or got != str(nbytes) or ns <= 0:
+            raise BenchError(f"{what}: {c.label}: the guest sent {nbytes} bytes, the receiver got {got}")
+        return nbytes / (ns / 1e9) / 1e6
+
+    for c in contenders:  # warm-up: page cache, jvmm's CDS archive
+        one(c, "Network warm-up")
+    for i, order in rounds(contenders, ctx.runs):
+        for c in order:
+            mbps = one(c, "Network")
+            res[c.key]["mbps"].append(mbps)
+            log(f"  net round {i + 1}: {c.label:12s} guest → host TCP {mbps:8.1f} MB/s")
+    return {k: {m: stats(v) for m, v in d.items()} for k, d in res.items()}
+
+
 # --------------------------------------------------------------------------------------------
 # Report
 
@@ -762,6 +868,20 @@ def report(ctx, info, r):
                 rj = ratio(j, q)
                 rows.append([f"Block (virtio-blk): {label}", fmt(j), fmt(q), "—", fmt_ratio(rj), "—", "≥ QEMU",
                              verdict(rj is not None and rj >= 1.0)])
+    if "net" in r:
+        nt = r["net"]
+        if "skipped" in nt:
+            rows.append(["Network (virtio-net + TAP)", "not run: " + nt["skipped"], "", "", "", "", "≥ QEMU", ""])
+        else:
+            j, q = nt["jvmm"]["mbps"], nt["qemu"]["mbps"]
+            rj = ratio(j, q)
+            rows.append([f"Network (virtio-net + TAP): guest → host TCP, {NET_MIB} MiB, MB/s; QEMU vhost=off",
+                         fmt(j), fmt(q), "—", fmt_ratio(rj), "—", "≥ QEMU", verdict(rj is not None and rj >= 1.0)])
+            if "qemu-vhost" in nt:
+                qv = nt["qemu-vhost"]["mbps"]
+                rv = ratio(j, qv)
+                rows.append([f"Network (virtio-net + TAP): guest → host TCP, {NET_MIB} MiB, MB/s; QEMU vhost=on "
+                             "(the kernel's vhost-net)", fmt(j), fmt(qv), "—", fmt_ratio(rv), "—", "(reference)", ""])
     if "jmh" in r:
         for name, d in r["jmh"].items():
             if name.endswith("Baseline"):
@@ -790,6 +910,16 @@ def report(ctx, info, r):
             "clock. **jvmm** adds `--disk IMAGE,ro`; **QEMU** adds `-drive file=IMAGE,if=virtio,format=raw,"
             "readonly=on` (its defaults: cache=writeback, i.e. the host page cache like jvmm's, aio=threads, "
             "virtio-blk-pci with MSI-X and ioeventfd).")
+        add("")
+    if "net" in r and "skipped" not in r["net"]:
+        add("The network rows boot the same kernel with a busybox initramfs that loads the Debian kernel's "
+            "`virtio_pci` and `virtio_net` modules, gives eth0 10.0.2.15/24 and runs `net_send` "
+            f"(bench/c/net_send.c, static): {NET_MIB} MiB over one TCP connection to `net_recv` "
+            "(bench/c/net_recv.c) on 10.0.2.1, timed by the guest's clock from the connect to the receiver's "
+            "close, the receiver's byte count checked. Each run is in a fresh network namespace (`unshare -n`) "
+            f"with a TAP `{NET_TAP}` made by `ip tuntap add`. **jvmm** adds `--net tap={NET_TAP}`; **QEMU** adds "
+            f"`-netdev tap,ifname={NET_TAP},script=no,downscript=no,vhost=off|on -device virtio-net-pci` "
+            "(MSI-X and ioeventfd; vhost=on moves the data path into the host kernel, jvmm has no such path).")
         add("")
     add("| benchmark | jvmm | QEMU | bare C | jvmm/QEMU | jvmm/C | target | |")
     add("|---|---|---|---|---|---|---|---|")
@@ -860,6 +990,8 @@ def main():
     ap.add_argument("--kernel", help="the Linux bzImage of the linux row")
     ap.add_argument("--busybox", default="/bin/busybox", help="a static busybox for the linux row's initramfs")
     ap.add_argument("--blk-randread", help="the static random-read program of the blk row (bench/c/blk_randread.c)")
+    ap.add_argument("--net-send", help="the static TCP sender of the net row (bench/c/net_send.c)")
+    ap.add_argument("--net-recv", help="the host-side TCP receiver of the net row (bench/c/net_recv.c)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--only", default="pio,serial,start,memory,jmh,linux,blk")
     ap.add_argument("--out", required=True)
@@ -889,6 +1021,8 @@ def main():
     ctx.kernel = a.kernel
     ctx.busybox = a.busybox
     ctx.blk_randread = a.blk_randread
+    ctx.net_send = a.net_send
+    ctx.net_recv = a.net_recv
     ctx.jsa = os.path.join(os.path.dirname(os.path.dirname(a.jvmm)), "lib", "jvmm.jsa")
     only = set(a.only.split(","))
     ctx.work = tempfile.mkdtemp(prefix="jvmm-bench.")
@@ -934,6 +1068,21 @@ def main():
                     raise SystemExit("jvmm-bench: the blk row needs --kernel and --blk-randread")
                 log("Block (virtio-blk)")
                 results["blk"] = bench_blk(ctx, [jvmm, qemu])
+        if "net" in only:
+            if "kvm_pvm" in info["kvm"]:
+                log("Network: skipped, this KVM is kvm_pvm")
+                results["net"] = {"skipped": "this machine's KVM is kvm_pvm, which stops unmodified Linux; "
+                                             "run `ci/nested-kvm/run.sh './jvmm-bench --only net'`"}
+            elif os.geteuid() != 0 or not os.path.exists("/dev/net/tun"):
+                results["net"] = {"skipped": "needs root (a network namespace and a TAP per run) and /dev/net/tun"}
+            else:
+                if not a.kernel or not a.net_send or not a.net_recv:
+                    raise SystemExit("jvmm-bench: the net row needs --kernel, --net-send and --net-recv")
+                log("Network (virtio-net + TAP)")
+                net = [jvmm, qemu]
+                if os.path.exists("/dev/vhost-net"):
+                    net.append(Qemu(a.qemu, key="qemu-vhost", label="QEMU vhost", vhost=True))
+                results["net"] = bench_net(ctx, net)
         if "jmh" in only:
             log("Board dispatch (JMH)")
             results["jmh"] = bench_jmh(ctx)
