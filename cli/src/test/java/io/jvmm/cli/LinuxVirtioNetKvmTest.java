@@ -178,6 +178,10 @@ class LinuxVirtioNetKvmTest {
         // reach the guest whole in mergeable buffers: on average far more than one 1514-byte Ethernet frame
         assertTrue(rxBytes > BLOB && rxBytes / rxPackets > 1514, "frames larger than the MTU arrived (TSO to the "
                 + "guest through num_buffers): " + boot.fact("stats:") + why);
+        Matcher device = Pattern.compile("virtio-net-6: (\\d+) frames sent \\((\\d+) bytes with headers\\), 0 errors; "
+                + "(\\d+) frames received \\((\\d+) bytes\\), (\\d+) dropped").matcher(boot.run().err());
+        assertTrue(device.find() && Long.parseLong(device.group(4)) > BLOB && Long.parseLong(device.group(1)) > 0,
+                "jvmm's device counted the frames both ways (-Djvmm.log.level=info)" + why);
         assertTrue(boot.console().contains("reboot: Power down"), "Linux did not power down" + why);
         assertEquals(0, boot.run().exitCode(), "a power-off ends the run with 0" + why);
     }

@@ -125,8 +125,10 @@ final class VirtioNet implements VirtioDevice {
     private final ByteBuffer txBounce = ByteBuffer.allocateDirect(TX_FRAME_MAX);
 
     private long rxFrames;
+    private long rxBytes;
     private long rxDropped;
     private long txFrames;
+    private long txBytes;
     private long txErrors;
 
     VirtioNet(String name, NetBackend backend, byte[] mac, DmaMemory memory) {
@@ -303,6 +305,7 @@ final class VirtioNet implements VirtioDevice {
                 chain.write(memory, 0, rxFrame);
                 rxChainPopped = false;
                 queue.complete(chain.head(), rxLength);
+                rxBytes += rxLength;
                 rxLength = 0;
                 rxFrames++;
                 frames++;
@@ -331,6 +334,7 @@ final class VirtioNet implements VirtioDevice {
                     queue.complete(rxHeads[i], rxWritten[i]);
                 }
                 rxChains = 0;
+                rxBytes += rxLength;
                 rxLength = 0;
                 rxFrames++;
                 frames++;
@@ -430,6 +434,7 @@ final class VirtioNet implements VirtioDevice {
             }
             txHeld = false;
             txFrames++;
+            txBytes += length;
             queue.complete(chain.head(), 0); // the device wrote nothing into the chain
         }
         return true; // a budget's worth served: there may be more
@@ -509,6 +514,10 @@ final class VirtioNet implements VirtioDevice {
 
     @Override
     public void close() {
+        // frame sizes tell whether the segmentation offloads were used (frames beyond the MTU)
+        LOG.log(System.Logger.Level.INFO, "{0}: {1} frames sent ({2} bytes with headers), {3} errors; {4} frames "
+                + "received ({5} bytes), {6} dropped", name, Long.toString(txFrames), Long.toString(txBytes),
+                Long.toString(txErrors), Long.toString(rxFrames), Long.toString(rxBytes), Long.toString(rxDropped));
         backend.close();
     }
 }
