@@ -494,6 +494,11 @@ final class VirtioVsock implements VirtioDevice {
                 continue;
             }
             int want = (int) Math.min(Math.min(room - VsockHeader.SIZE, MAX_PAYLOAD), Math.min(data.credit(), budget));
+            if (want <= 0) {
+                rxHeld = false;
+                queue.complete(chain.head(), 0); // a bare header's room carries no data: return it unused
+                continue;
+            }
             rxData.clear().limit(want);
             int n;
             try {
