@@ -26,6 +26,8 @@ final class Connection {
     final SocketChannel channel;
     SelectionKey key;
     State state;
+    /** For {@link State#REQUESTED}: the System.nanoTime by which the guest must answer. */
+    long requestedAt;
 
     /** Selector ops seen ready and not yet handled by the device (set by the selector thread). */
     final AtomicInteger ready = new AtomicInteger();

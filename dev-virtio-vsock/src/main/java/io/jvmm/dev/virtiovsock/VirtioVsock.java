@@ -27,6 +27,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -75,6 +76,8 @@ final class VirtioVsock implements VirtioDevice {
     static final int MAX_CONTROL = 1024;
     static final int MAX_PACKETS = 256;
     static final int MAX_BYTES = 4 * 1024 * 1024;
+    /** How long a host client's REQUEST may wait for the guest's RESPONSE before it is reset. */
+    static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(10);
     /** Host-side ports for host clients' connections start here (as Firecracker's do). */
     static final int FIRST_EPHEMERAL_PORT = 1 << 30;
 
@@ -92,6 +95,9 @@ final class VirtioVsock implements VirtioDevice {
     private final Map<Long, Connection> connections = new HashMap<>();
     private final ArrayDeque<Control> control = new ArrayDeque<>();
     private final ArrayDeque<Connection> rxReady = new ArrayDeque<>();
+    /** Host clients' connections waiting for the guest's RESPONSE, oldest first. */
+    private final ArrayDeque<Connection> awaitingResponse = new ArrayDeque<>();
+    private final Duration responseTimeout;
     private int nextEphemeral = FIRST_EPHEMERAL_PORT;
     private boolean rxHeld;
     private boolean txStalled;
@@ -101,6 +107,12 @@ final class VirtioVsock implements VirtioDevice {
     private final ByteBuffer txData = ByteBuffer.allocateDirect(MAX_PAYLOAD);
 
     VirtioVsock(String name, long guestCid, String udsPath, DmaMemory memory, DeviceWaker waker, HostSide host) {
+        this(name, guestCid, udsPath, memory, waker, host, RESPONSE_TIMEOUT);
+    }
+
+    VirtioVsock(String name, long guestCid, String udsPath, DmaMemory memory, DeviceWaker waker, HostSide host,
+            Duration responseTimeout) {
+        this.responseTimeout = responseTimeout;
         this.name = name;
         this.guestCid = guestCid;
         this.udsPath = udsPath;
@@ -145,7 +157,7 @@ final class VirtioVsock implements VirtioDevice {
     @Override
     public boolean hasWork(int queue) {
         if (queue == RX) {
-            return !control.isEmpty() || !rxReady.isEmpty() || host.hasEvents();
+            return !control.isEmpty() || !rxReady.isEmpty() || host.hasEvents() || responseOverdue();
         }
         return queue == TX && txStalled && control.size() < MAX_CONTROL / 2;
     }
@@ -162,7 +174,19 @@ final class VirtioVsock implements VirtioDevice {
 
     // --- host events ----------------------------------------------------------------------------
 
+    private boolean responseOverdue() {
+        Connection c = awaitingResponse.peekFirst();
+        return c != null && (c.state != Connection.State.REQUESTED || System.nanoTime() - c.requestedAt >= 0);
+    }
+
     private void drainHostEvents() {
+        // a guest that never answers a host client's REQUEST would hold the client and a stream slot forever
+        while (responseOverdue()) {
+            Connection c = awaitingResponse.pollFirst();
+            if (c.state == Connection.State.REQUESTED) {
+                close(c, true);
+            }
+        }
         HostSide.Event e;
         int n = 0;
         while (n++ < MAX_CONNECTIONS && (e = host.poll()) != null) {
@@ -217,6 +241,9 @@ final class VirtioVsock implements VirtioDevice {
         c.key.attach(c);
         connections.put(c.key(), c);
         queue(OP_REQUEST, c, 0);
+        c.requestedAt = System.nanoTime() + responseTimeout.toNanos(); // the deadline
+        awaitingResponse.addLast(c);
+        waker.wakeAfter(responseTimeout);
     }
 
     // --- guest to host (tx) ---------------------------------------------------------------------
@@ -651,6 +678,7 @@ final class VirtioVsock implements VirtioDevice {
         }
         control.clear();
         rxReady.clear();
+        awaitingResponse.clear();
         rxHeld = false;
         txStalled = false;
         nextEphemeral = FIRST_EPHEMERAL_PORT;

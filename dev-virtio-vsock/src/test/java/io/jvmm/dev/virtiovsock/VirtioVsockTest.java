@@ -57,6 +57,8 @@ class VirtioVsockTest {
     static final int RX_SIZE = 4096 + VsockHeader.SIZE;
     static final int TX_SLOT = 0x11000; // room for a 64 KiB payload and its header
     static final int QSIZE = 64;
+    /** Shorter than the device's default, so the test of a guest that never answers is quick. */
+    static final java.time.Duration RESPONSE_TIMEOUT = java.time.Duration.ofSeconds(2);
 
     final FakeGuestMemory ram = new FakeGuestMemory(16 << 20);
     final FakeBoard board = new FakeBoard().withGuestMemory(ram);
@@ -81,7 +83,7 @@ class VirtioVsockTest {
         dir = Files.createTempDirectory(Path.of("/tmp"), "vsock-test");
         path = dir.resolve("v.sock");
         host = HostSide.listen(path, board.waker());
-        vsock = new VirtioVsock("vsock", CID, path.toString(), ram, board.waker(), host);
+        vsock = new VirtioVsock("vsock", CID, path.toString(), ram, board.waker(), host, RESPONSE_TIMEOUT);
         host.start("vsock-test");
         dev = new VirtioPciDevice("vsock", new PciAddress(0, SLOT, 0), vsock, board);
         driver = new VirtioPciDriver(dev, ram);
@@ -342,6 +344,20 @@ class VirtioVsockTest {
         Packet req = take(OP_REQUEST, 77);
         send(OP_RST, 77, req.header().srcPort());
         assertEquals(-1, c.read(ByteBuffer.allocate(1)));
+        assertEquals(0, vsock.connectionCount());
+    }
+
+    @Test
+    void aHostClientTheGuestNeverAnswersIsResetAfterTheTimeout() throws Exception {
+        ready();
+        SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(path));
+        sockets.add(c);
+        c.write(ByteBuffer.wrap("CONNECT 78\n".getBytes(StandardCharsets.US_ASCII)));
+        take(OP_REQUEST, 78);
+        assertEquals(RESPONSE_TIMEOUT, board.waker().lastDelay(), "a timer wakes the device at the deadline");
+        assertEquals(1, vsock.connectionCount());
+        take(OP_RST, 78); // the guest stays silent
+        assertTrue(closedByPeer(c), "the client is closed");
         assertEquals(0, vsock.connectionCount());
     }
 
