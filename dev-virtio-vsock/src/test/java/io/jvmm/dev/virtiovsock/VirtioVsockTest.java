@@ -603,6 +603,21 @@ class VirtioVsockTest {
     }
 
     @Test
+    void aDriverResetClosesEveryStreamAndTheDeviceWorksAfterwards() throws Exception {
+        ready();
+        ServerSocketChannel l = hostListener(5009);
+        SocketChannel s = guestConnect(l, 5009, 47, 1 << 20);
+        driver.setStatus(0); // §2.4: the driver resets the device
+        assertEquals(0, vsock.connectionCount());
+        assertEquals(-1, s.read(ByteBuffer.allocate(1)), "the host socket is closed");
+        received.clear();
+        rxAddress.clear();
+        ready();
+        guestConnect(l, 5009, 48, 1 << 20);
+        assertTrue(Files.exists(path), "still listening at PATH");
+    }
+
+    @Test
     void closeStopsTheThreadAndRemovesThePath() throws Exception {
         ready();
         ServerSocketChannel l = hostListener(5008);
