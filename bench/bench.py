@@ -174,7 +174,7 @@ class Jvmm(Contender):
             c.append("--profile")
         return c
 
-    def linux_cmd(self, kernel, initrd, cmdline, fifo, serial, disk=None, tap=None):
+    def linux_cmd(self, kernel, initrd, cmdline, fifo, serial, disk=None, tap=None, vsock=None):
         c = [self.launcher, "run", "--kernel", kernel, "--initrd", initrd, "--cmdline", cmdline, "--memory",
              f"{GUEST_RAM_MIB}M", "--on-reset", "exit", "--serial", f"1=file={serial}", "--debugcon",
              f"0xe9=file={fifo}"]
@@ -182,6 +182,9 @@ class Jvmm(Contender):
             c += ["--disk", f"{disk},ro"]
         if tap:
             c += ["--net", f"tap={tap},mac={NET_MAC}"]
+        if vsock:
+            cid, uds = vsock
+            c += ["--vsock", f"cid={cid},uds={uds}"]
         return c
 
     def stop(self, pid, socket):
@@ -209,7 +212,7 @@ class Qemu(Contender):
                 "-bios", image, "-display", "none", "-serial", f"file:{serial}" if serial else "none",
                 "-debugcon", f"file:{fifo}", "-no-reboot"]
 
-    def linux_cmd(self, kernel, initrd, cmdline, fifo, serial, disk=None, tap=None):
+    def linux_cmd(self, kernel, initrd, cmdline, fifo, serial, disk=None, tap=None, vsock=None):
         c = [self.binary, "-M", "pc", "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", f"{GUEST_RAM_MIB}M",
              "-kernel", kernel, "-initrd", initrd, "-append", cmdline, "-display", "none", "-serial",
              f"file:{serial}", "-debugcon", f"file:{fifo}", "-no-reboot"]
@@ -222,6 +225,10 @@ class Qemu(Contender):
             # (vhost=off) or in the host kernel's vhost-net (vhost=on)
             c += ["-netdev", f"tap,id=n0,ifname={tap},script=no,downscript=no,vhost={'on' if self.vhost else 'off'}",
                   "-device", f"virtio-net-pci,netdev=n0,mac={NET_MAC}"]
+        if vsock:
+            # the kernel's vhost-vsock (/dev/vhost-vsock): the data path is in the host kernel, and
+            # the host end is an AF_VSOCK socket; QEMU has no hybrid Unix-socket mapping
+            c += ["-device", f"vhost-vsock-pci,guest-cid={vsock[0]}"]
         return c
 
     def stop(self, pid, socket):
@@ -736,6 +743,119 @@ def bench_net(ctx, contenders):
             mbps = one(c, "Network")
             res[c.key]["mbps"].append(mbps)
             log(f"  net round {i + 1}: {c.label:12s} guest → host TCP {mbps:8.1f} MB/s")
+VSOCK_MIB = 64
+VSOCK_PORT = 5201
+VSOCK_CID = 42
+VSOCK_MODULES = ("drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/virtio/virtio_pci_modern_dev",
+                 "drivers/virtio/virtio_pci_legacy_dev", "drivers/virtio/virtio_pci", "net/vmw_vsock/vsock",
+                 "net/vmw_vsock/vmw_vsock_virtio_transport_common", "net/vmw_vsock/vmw_vsock_virtio_transport")
+
+# The /init of the vsock row: loads the Debian kernel's vsock modules (`modinfo -F depends` order),
+# streams VSOCK_MIB MiB to the host (CID 2) with vsock_send, writes 'V' to port 0xE9 and reboots.
+VSOCK_INIT = ("""#!/bin/busybox sh
+/bin/busybox mount -t devtmpfs dev /dev
+for m in %s; do /bin/busybox insmod /lib/$m.ko || echo "JVMM-VSOCK insmod failed: $m"; done
+/bin/vsock_send 2 %d %d
+/bin/busybox printf V | /bin/busybox dd of=/dev/port bs=1 seek=233 2>/dev/null
+/bin/busybox reboot -f
+""" % (" ".join(os.path.basename(m) for m in VSOCK_MODULES), VSOCK_PORT, VSOCK_MIB)).encode()
+
+VSOCK_RE = re.compile(r"JVMM-VSOCK sent (\d+) bytes in (\d+) ns")
+
+
+class VsockReceiver(threading.Thread):
+    """The host end of the vsock row: accepts one stream and reads it to its end, timing it from
+    accept to end of stream."""
+
+    def __init__(self, server):
+        super().__init__(daemon=True)
+        self.server = server
+        self.bytes = 0
+        self.seconds = None
+        self.error = None
+
+    def run(self):
+        try:
+            self.server.settimeout(900)
+            conn, _ = self.server.accept()
+            t0 = time.monotonic()
+            buf = bytearray(1 << 20)
+            with conn:
+                while True:
+                    n = conn.recv_into(buf)
+                    if n == 0:
+                        break
+                    self.bytes += n
+            self.seconds = time.monotonic() - t0
+        except OSError as e:
+            self.error = str(e)
+
+
+def bench_vsock(ctx, contenders):
+    """Guest → host stream throughput over vsock: jvmm's hybrid device (a Unix socket on the host)
+    against QEMU's vhost-vsock-pci (an AF_VSOCK socket on the host)."""
+    import socket
+    abi = re.sub(r"^vmlinu[xz]-", "", os.path.basename(ctx.kernel))
+    moddir = os.path.join(os.path.dirname(ctx.kernel), f"linux-image-{abi}", "lib", "modules", abi, "kernel")
+    entries = [("bin", 0o755, None), ("dev", 0o755, None), ("lib", 0o755, None), ("dev/console", 0o600, (5, 1))]
+    for name, path in (("bin/busybox", ctx.busybox), ("bin/vsock_send", ctx.vsock_send)):
+        with open(path, "rb") as f:
+            entries.append((name, 0o755, f.read()))
+    for m in VSOCK_MODULES:
+        path = os.path.join(moddir, m + ".ko")
+        if not os.path.isfile(path):
+            raise BenchError(f"the vsock row needs {path} (cli/src/test/linux/fetch-kernel.sh extracts the modules)")
+        with open(path, "rb") as f:
+            entries.append((f"lib/{os.path.basename(m)}.ko", 0o644, f.read()))
+    entries.append(("init", 0o755, VSOCK_INIT))
+    initrd = os.path.join(ctx.work, "vsock-initramfs.cpio")
+    with open(initrd, "wb") as f:
+        f.write(newc_archive(entries))
+    out = os.path.join(ctx.work, "vsock-com1.out")
+    uds = os.path.join(ctx.work, "vsock.sock")
+    res = {c.key: {"host": [], "guest": []} for c in contenders}
+
+    def one(c, what):
+        if os.path.exists(out):
+            os.unlink(out)
+        if c.key == "qemu":
+            server = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
+            server.bind((socket.VMADDR_CID_ANY, VSOCK_PORT))
+        else:
+            path = f"{uds}_{VSOCK_PORT}"
+            if os.path.exists(path):
+                os.unlink(path)
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            server.bind(path)
+        server.listen(1)
+        receiver = VsockReceiver(server)
+        receiver.start()
+        try:
+            run = run_once(c.linux_cmd(ctx.kernel, initrd, LINUX_CMDLINE, ctx.fifo, out,
+                                       vsock=(VSOCK_CID, uds)), c.env(), ctx.work, ctx.fifo, 1800)
+            receiver.join(60)
+        finally:
+            server.close()
+        check_run(what, c, run, "V")
+        with open(out, "rb") as f:
+            console = f.read().decode("utf-8", "replace")
+        m = VSOCK_RE.search(console)
+        if not m or "insmod failed" in console or receiver.error or receiver.seconds is None:
+            raise BenchError(f"{what}: {c.label}: no complete stream (receiver: {receiver.error}, "
+                             f"{receiver.bytes} bytes):\n{console[-3000:]}")
+        if int(m.group(1)) != VSOCK_MIB * MIB or receiver.bytes != VSOCK_MIB * MIB:
+            raise BenchError(f"{what}: {c.label}: the guest sent {m.group(1)} bytes, the host got {receiver.bytes}")
+        return receiver.bytes / receiver.seconds / 1e6, int(m.group(1)) / (int(m.group(2)) / 1e9) / 1e6
+
+    for c in contenders:  # warm-up (page cache, jvmm's CDS archive)
+        one(c, "Vsock warm-up")
+    for i, order in rounds(contenders, ctx.runs):
+        for c in order:
+            host, guest = one(c, "Vsock")
+            res[c.key]["host"].append(host)
+            res[c.key]["guest"].append(guest)
+            log(f"  vsock round {i + 1}: {c.label:10s} {host:8.1f} MB/s at the host receiver, {guest:8.1f} MB/s "
+                "by the guest's clock")
     return {k: {m: stats(v) for m, v in d.items()} for k, d in res.items()}
 
 
@@ -882,6 +1002,18 @@ def report(ctx, info, r):
                 rv = ratio(j, qv)
                 rows.append([f"Network (virtio-net + TAP): guest → host TCP, {NET_MIB} MiB, MB/s; QEMU vhost=on "
                              "(the kernel's vhost-net)", fmt(j), fmt(qv), "—", fmt_ratio(rv), "—", "(reference)", ""])
+    if "vsock" in r:
+        vs = r["vsock"]
+        if "skipped" in vs:
+            rows.append(["Vsock stream guest → host", "not run: " + vs["skipped"], "", "", "", "", "≥ QEMU", ""])
+        else:
+            for label, key in ((f"{VSOCK_MIB} MiB guest → host, MB/s at the host receiver (accept to EOF)", "host"),
+                               ("the same stream by the guest's clock (connect to close), MB/s", "guest")):
+                j, q = vs["jvmm"][key], vs["qemu"][key]
+                rj = ratio(j, q)
+                rows.append([f"Vsock stream: {label}", fmt(j), fmt(q), "—", fmt_ratio(rj), "—",
+                             "≥ QEMU" if key == "host" else "",
+                             verdict(rj is not None and rj >= 1.0) if key == "host" else ""])
     if "jmh" in r:
         for name, d in r["jmh"].items():
             if name.endswith("Baseline"):
@@ -920,6 +1052,14 @@ def report(ctx, info, r):
             f"with a TAP `{NET_TAP}` made by `ip tuntap add`. **jvmm** adds `--net tap={NET_TAP}`; **QEMU** adds "
             f"`-netdev tap,ifname={NET_TAP},script=no,downscript=no,vhost=off|on -device virtio-net-pci` "
             "(MSI-X and ioeventfd; vhost=on moves the data path into the host kernel, jvmm has no such path).")
+    if "vsock" in r and "skipped" not in r["vsock"]:
+        add("The vsock rows boot the same kernel with a busybox initramfs that loads the Debian kernel's "
+            "`virtio_pci`, `vsock`, `vmw_vsock_virtio_transport_common` and `vmw_vsock_virtio_transport` "
+            f"modules and runs `vsock_send` (bench/c/vsock_send.c, static): one stream of {VSOCK_MIB} MiB to CID 2 "
+            f"port {VSOCK_PORT} in 64 KiB writes. **jvmm** adds `--vsock cid={VSOCK_CID},uds=PATH` (the hybrid device: "
+            f"the harness listens on the Unix socket `PATH_{VSOCK_PORT}`); **QEMU** adds `-device vhost-vsock-pci,"
+            f"guest-cid={VSOCK_CID}` (the host kernel's vhost-vsock; the harness listens on AF_VSOCK port "
+            f"{VSOCK_PORT}). The figure is the harness's receiver's: bytes from accept to end of stream.")
         add("")
     add("| benchmark | jvmm | QEMU | bare C | jvmm/QEMU | jvmm/C | target | |")
     add("|---|---|---|---|---|---|---|---|")
@@ -992,6 +1132,7 @@ def main():
     ap.add_argument("--blk-randread", help="the static random-read program of the blk row (bench/c/blk_randread.c)")
     ap.add_argument("--net-send", help="the static TCP sender of the net row (bench/c/net_send.c)")
     ap.add_argument("--net-recv", help="the host-side TCP receiver of the net row (bench/c/net_recv.c)")
+    ap.add_argument("--vsock-send", help="the static stream sender of the vsock row (bench/c/vsock_send.c)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--only", default="pio,serial,start,memory,jmh,linux,blk")
     ap.add_argument("--out", required=True)
@@ -1023,6 +1164,7 @@ def main():
     ctx.blk_randread = a.blk_randread
     ctx.net_send = a.net_send
     ctx.net_recv = a.net_recv
+    ctx.vsock_send = a.vsock_send
     ctx.jsa = os.path.join(os.path.dirname(os.path.dirname(a.jvmm)), "lib", "jvmm.jsa")
     only = set(a.only.split(","))
     ctx.work = tempfile.mkdtemp(prefix="jvmm-bench.")
@@ -1083,6 +1225,20 @@ def main():
                 if os.path.exists("/dev/vhost-net"):
                     net.append(Qemu(a.qemu, key="qemu-vhost", label="QEMU vhost", vhost=True))
                 results["net"] = bench_net(ctx, net)
+        if "vsock" in only:
+            if "kvm_pvm" in info["kvm"]:
+                log("Vsock: skipped, this KVM is kvm_pvm")
+                results["vsock"] = {"skipped": "this machine's KVM is kvm_pvm, which stops unmodified Linux; "
+                                               "run `ci/nested-kvm/run.sh './jvmm-bench --only vsock'`"}
+            elif not os.path.exists("/dev/vhost-vsock"):
+                log("Vsock: skipped, no /dev/vhost-vsock for QEMU's side (modprobe vhost_vsock)")
+                results["vsock"] = {"skipped": "no /dev/vhost-vsock on this host for QEMU's vhost-vsock-pci "
+                                               "(modprobe vhost_vsock)"}
+            else:
+                if not a.kernel or not a.vsock_send:
+                    raise SystemExit("jvmm-bench: the vsock row needs --kernel and --vsock-send")
+                log("Vsock stream")
+                results["vsock"] = bench_vsock(ctx, [jvmm, qemu])
         if "jmh" in only:
             log("Board dispatch (JMH)")
             results["jmh"] = bench_jmh(ctx)

@@ -9,6 +9,7 @@ import io.jvmm.api.handles.TcpSerialHandle;
 import io.jvmm.api.handles.VirtioConsoleHandle;
 import io.jvmm.api.handles.VirtioBlkHandle;
 import io.jvmm.api.handles.VirtioNetHandle;
+import io.jvmm.api.handles.VirtioVsockHandle;
 import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.resource.Resource;
 import io.jvmm.api.resource.ResourceKinds;
@@ -88,6 +89,16 @@ final class VmOptions {
                     + "needs root or CAP_NET_ADMIN, and vanishes when the VM ends. mac=MAC: the card's address "
                     + "(default: 52:54:00:12:34:NN, NN = 0x56 + the card's index).")
     List<String> nets = new ArrayList<>();
+    @Option(names = "--vsock", paramLabel = "cid=N,uds=PATH",
+            description = "A virtio socket device (virtio_vsock, PCI 00:03.0) for guest CID N (3..4294967294) whose "
+                    + "host side is Unix sockets: a guest connect(2, P) reaches a listener at PATH_P; a host client "
+                    + "of PATH that writes 'CONNECT <port>\\n' reaches guest port <port> (answer 'OK <hostport>\\n').")
+    String vsock;
+
+    /** The PCI slot --vsock puts its device in. */
+    static final int VSOCK_SLOT = 3;
+    /** sun_path holds 108 bytes with its NUL; PATH_4294967295 must fit. */
+    static final int MAX_UDS_PATH = 107 - "_4294967295".length();
 
     @Option(names = "--serial-wait-for-rts", description = "Deliver host input only while the guest holds DTR and RTS.")
     boolean serialWaitForRts;
@@ -111,7 +122,7 @@ final class VmOptions {
     private boolean builderOptionsGiven(boolean chipsetGiven, boolean archGiven) {
         return chipsetGiven || archGiven || !serial.isEmpty() || debugcon != null || battery != null || serialWaitForRts || rng
                 || virtioConsole != null
-                || !disks.isEmpty() || !nets.isEmpty()
+                || !disks.isEmpty() || !nets.isEmpty() || vsock != null
                 || proxyVga || stubFloppy || framebuffer || guestWatchdog || psp;
     }
 
@@ -179,6 +190,9 @@ final class VmOptions {
         }
         for (VirtioNetHandle card : netHandles(FIRST_DISK_SLOT + diskHandles.size())) {
             b = b.withPciFunction(card.pciDevice(), "virtio-net-" + card.pciDevice(), card.toResource());
+        }
+        if (vsock != null) {
+            b = b.withVirtioVsock(vsockHandle());
         }
         if (debugcon != null) {
             int eq = debugcon.indexOf('=');
@@ -428,6 +442,46 @@ final class VmOptions {
      */
     static String defaultMac(int index) {
         return String.format("52:54:00:12:34:%02x", (0x56 + index) & 0xFF);
+    /** The --vsock option as a handle: {@code cid=N,uds=PATH}, both required, the path's directory existing. */
+    VirtioVsockHandle vsockHandle() {
+        String syntax = "expected cid=N,uds=PATH, e.g. --vsock cid=3,uds=/tmp/vm.sock";
+        Long cid = null;
+        String uds = null;
+        for (String part : vsock.split(",", -1)) {
+            if (part.startsWith("cid=")) {
+                String v = part.substring(4);
+                if (v.isEmpty() || v.length() > 10 || !v.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+                    throw UserError.config("--vsock '" + vsock + "': cid '" + v + "' is not a number; " + syntax);
+                }
+                cid = Long.parseLong(v);
+                String bad = VirtioVsockHandle.cidProblem(cid);
+                if (bad != null) {
+                    throw UserError.config("--vsock '" + vsock + "': cid " + bad);
+                }
+            } else if (part.startsWith("uds=")) {
+                uds = part.substring(4);
+            } else {
+                throw UserError.config("--vsock '" + vsock + "': unknown part '" + part + "'; " + syntax);
+            }
+        }
+        if (cid == null || uds == null || uds.isBlank()) {
+            throw UserError.config("--vsock '" + vsock + "': " + syntax);
+        }
+        Path path = Path.of(uds).toAbsolutePath().normalize();
+        if (path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_UDS_PATH) {
+            throw UserError.config("--vsock uds=" + uds + ": too long for a Unix socket (with _PORT appended it must fit "
+                    + "in 107 bytes; this is " + path.toString().length() + " with its directory); give a shorter path, "
+                    + "e.g. under /tmp");
+        }
+        Path parent = path.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw UserError.config("--vsock uds=" + uds + ": the directory " + parent + " does not exist; create it first");
+        }
+        if (Files.isDirectory(path)) {
+            throw UserError.config("--vsock uds=" + uds + ": is a directory; give a socket path in it, e.g. "
+                    + path.resolve("vm.sock"));
+        }
+        return new VirtioVsockHandle(VSOCK_SLOT, cid, path.toString());
     }
 
     /** The file name, printable ASCII only, at most 20 characters: the disk's default serial. */

@@ -177,6 +177,17 @@ class BadInputCatalogueTest {
         c.add(bad("stub floppy off gen1", 2, "--stub-floppy needs --chipset hyperv-gen1 (the chipset is hyperv-gen2-uefi)",
                 "run", "--chipset", "hyperv-gen2-uefi", "--stub-floppy"));
         c.add(bad("bad battery spec", 2, "--battery: battery spec 'foo': unknown part 'foo'; expected …", "run", "--battery", "foo"));
+        c.add(bad("vsock without uds", 2, "--vsock 'cid=3': expected cid=N,uds=PATH, e.g. --vsock cid=3,uds=/tmp/vm.sock",
+                "run", "--vsock", "cid=3"));
+        c.add(bad("vsock reserved cid", 2, "--vsock 'cid=2,uds=@/v.sock': cid 2 is out of range: must be 3..4294967294 "
+                + "(0, 1 and 2 are reserved for the hypervisor, local and host, 4294967295 means any)",
+                "run", "--vsock", "cid=2,uds=@/v.sock"));
+        c.add(bad("vsock cid not a number", 2, "--vsock 'cid=x,uds=@/v.sock': cid 'x' is not a number; expected "
+                + "cid=N,uds=PATH, e.g. --vsock cid=3,uds=/tmp/vm.sock", "run", "--vsock", "cid=x,uds=@/v.sock"));
+        c.add(bad("vsock unknown part", 2, "--vsock 'cid=3,uds=@/v.sock,port=1': unknown part 'port=1'; expected "
+                + "cid=N,uds=PATH, e.g. --vsock cid=3,uds=/tmp/vm.sock", "run", "--vsock", "cid=3,uds=@/v.sock,port=1"));
+        c.add(bad("vsock directory missing", 2, "--vsock uds=@/nodir/v.sock: the directory @/nodir does not exist; "
+                + "create it first", "run", "--vsock", "cid=3,uds=@/nodir/v.sock"));
         c.add(bad("disk missing", 2, "--disk @/nope.img: no such file; create a raw image first (e.g. truncate -s 1G "
                 + "@/nope.img, then mkfs)", "run", "--disk", "@/nope.img"));
         c.add(bad("disk is a directory", 2, "--disk @/d: is a directory; give a raw disk image file", "run", "--disk", "@/d"));

@@ -9,6 +9,7 @@ import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.PciPlatform;
 import io.jvmm.api.handles.VirtioConsoleHandle;
 import io.jvmm.api.handles.VirtioBlkHandle;
+import io.jvmm.api.handles.VirtioVsockHandle;
 import io.jvmm.api.handles.VirtioRngHandle;
 import io.jvmm.api.handles.DisconnectedSerialHandle;
 import io.jvmm.api.handles.I8042Handle;
@@ -123,6 +124,15 @@ public final class VmManifestBuilder {
     public VmManifestBuilder withVirtioBlk(VirtioBlkHandle disk) {
         Objects.requireNonNull(disk, "disk");
         return withPciFunction(disk.pciDevice(), "virtio-blk-" + disk.pciDevice(), disk.toResource());
+    }
+
+    /**
+     * A virtio socket device (virtio_vsock) with Unix sockets for its host side, at PCI
+     * 00:{@code vsock.pciDevice()}.0.
+     */
+    public VmManifestBuilder withVirtioVsock(VirtioVsockHandle vsock) {
+        Objects.requireNonNull(vsock, "vsock");
+        return withPciFunction(vsock.pciDevice(), "virtio-vsock", vsock.toResource());
     }
 
     /**

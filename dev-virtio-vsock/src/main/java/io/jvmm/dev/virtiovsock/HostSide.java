@@ -1,0 +1,288 @@
+package io.jvmm.dev.virtiovsock;
+
+import io.jvmm.api.device.DeviceWaker;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * The host side's one thread: a selector over the listening socket at {@code PATH}, the host
+ * clients still sending their {@code CONNECT <port>\n} line, and the device's connections, whose
+ * readiness it only reports (the device thread does their non-blocking reads and writes). A
+ * reported op is removed from the key's interest until the device asks for it again, so a socket
+ * whose data waits for guest buffers or credit does not spin the selector.
+ */
+final class HostSide implements Runnable {
+    private static final System.Logger LOG = System.getLogger(HostSide.class.getName());
+    /** A host client must finish its CONNECT line within this time. */
+    static final long HANDSHAKE_MILLIS = 5_000;
+    /** Longest accepted CONNECT line ("CONNECT 4294967295\r\n" is 20 bytes). */
+    static final int MAX_LINE = 32;
+    /** Host clients in the handshake at once; more are closed at once. */
+    static final int MAX_HANDSHAKES = 64;
+
+    /** What the selector thread tells the device. */
+    sealed interface Event permits Ready, Accepted {}
+
+    /** A connection's socket is ready for ops the device asked for (in {@link Connection#ready}). */
+    record Ready(Connection connection) implements Event {}
+
+    /** A host client asked for guest port {@code port}; its key has no interest and no attachment yet. */
+    record Accepted(SocketChannel channel, SelectionKey key, int port) implements Event {}
+
+    private static final class Handshake {
+        final SocketChannel channel;
+        final long deadline;
+        final byte[] line = new byte[MAX_LINE];
+        int length;
+        SelectionKey key;
+
+        Handshake(SocketChannel channel, long deadline) {
+            this.channel = channel;
+            this.deadline = deadline;
+        }
+    }
+
+    private final Path path;
+    private final Selector selector;
+    private final ServerSocketChannel listener;
+    private final Queue<Event> inbox = new ConcurrentLinkedQueue<>();
+    private final DeviceWaker waker;
+    private final List<Handshake> handshakes = new ArrayList<>();
+    private final ByteBuffer oneByte = ByteBuffer.allocate(1);
+    private volatile boolean running = true;
+    private Thread thread;
+
+    private HostSide(Path path, Selector selector, ServerSocketChannel listener, DeviceWaker waker) {
+        this.path = path;
+        this.selector = selector;
+        this.listener = listener;
+        this.waker = waker;
+    }
+
+    /**
+     * Listens at {@code path}: a socket file nothing listens on (left by a VMM that died) is
+     * removed first; a live listener or any other kind of file is an error naming it.
+     */
+    static HostSide listen(Path path, DeviceWaker waker) throws IOException {
+        removeStaleSocket(path);
+        Selector selector = Selector.open();
+        ServerSocketChannel listener = null;
+        try {
+            listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            listener.bind(UnixDomainSocketAddress.of(path), 64);
+            listener.configureBlocking(false);
+            listener.register(selector, SelectionKey.OP_ACCEPT);
+            return new HostSide(path, selector, listener, waker);
+        } catch (IOException | RuntimeException e) {
+            if (listener != null) {
+                listener.close();
+            }
+            selector.close();
+            throw new IOException("cannot listen on " + path + ": " + e.getMessage()
+                    + (Files.isDirectory(path.toAbsolutePath().getParent()) ? "" : " (its directory does not exist)"), e);
+        }
+    }
+
+    private static void removeStaleSocket(Path path) throws IOException {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return;
+        }
+        if (!attrs.isOther()) {
+            throw new IOException(path + " exists and is not a socket; give a path that is free");
+        }
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(path));
+        } catch (IOException refused) {
+            Files.deleteIfExists(path); // nobody listens: a stale socket file
+            return;
+        }
+        throw new IOException("something already listens on " + path
+                + " (another VM?); stop it or give another uds path");
+    }
+
+    void start(String name) {
+        thread = new Thread(this, name + "-uds");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    Selector selector() {
+        return selector;
+    }
+
+    /** The next event for the device, or null. */
+    Event poll() {
+        return inbox.poll();
+    }
+
+    boolean hasEvents() {
+        return !inbox.isEmpty();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (running) {
+                selector.select(500);
+                Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                while (it.hasNext()) {
+                    SelectionKey key = it.next();
+                    it.remove();
+                    try {
+                        dispatch(key);
+                    } catch (java.nio.channels.CancelledKeyException e) {
+                        // the device closed the connection meanwhile
+                    }
+                }
+                expireHandshakes();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "vsock host side at {0} stopped: {1}", path, e.toString());
+        }
+    }
+
+    private void dispatch(SelectionKey key) throws IOException {
+        Object a = key.attachment();
+        if (key.channel() == listener) {
+            accept();
+        } else if (a instanceof Handshake h) {
+            readLine(h);
+        } else if (a instanceof Connection c) {
+            int ops = key.readyOps();
+            key.interestOpsAnd(~ops); // until the device asks again
+            c.ready.getAndAccumulate(ops, (x, y) -> x | y);
+            inbox.add(new Ready(c));
+            waker.wake();
+        }
+    }
+
+    private void accept() throws IOException {
+        for (int i = 0; i < 16; i++) {
+            SocketChannel client = listener.accept();
+            if (client == null) {
+                return;
+            }
+            if (handshakes.size() >= MAX_HANDSHAKES) {
+                client.close();
+                continue;
+            }
+            client.configureBlocking(false);
+            Handshake h = new Handshake(client, System.currentTimeMillis() + HANDSHAKE_MILLIS);
+            h.key = client.register(selector, SelectionKey.OP_READ, h);
+            handshakes.add(h);
+        }
+    }
+
+    /** Reads the CONNECT line a byte at a time, so no byte of the stream after it is taken here. */
+    private void readLine(Handshake h) {
+        try {
+            while (true) {
+                oneByte.clear();
+                int n = h.channel.read(oneByte);
+                if (n == 0) {
+                    return;
+                }
+                if (n < 0 || h.length == MAX_LINE) {
+                    drop(h);
+                    return;
+                }
+                byte b = oneByte.get(0);
+                if (b == '\n') {
+                    break;
+                }
+                h.line[h.length++] = b;
+            }
+        } catch (IOException e) {
+            drop(h);
+            return;
+        }
+        long port = parseConnect(new String(h.line, 0, h.length, StandardCharsets.US_ASCII));
+        if (port < 0) {
+            drop(h);
+            return;
+        }
+        handshakes.remove(h);
+        h.key.interestOps(0);
+        h.key.attach(null);
+        inbox.add(new Accepted(h.channel, h.key, (int) port));
+        waker.wake();
+    }
+
+    /** The port of {@code CONNECT <port>} (an optional trailing CR allowed), or -1 when malformed. */
+    static long parseConnect(String line) {
+        String s = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+        if (!s.startsWith("CONNECT ")) {
+            return -1;
+        }
+        String digits = s.substring(8);
+        if (digits.isEmpty() || digits.length() > 10 || !digits.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+            return -1;
+        }
+        long port = Long.parseLong(digits);
+        return port > 0xFFFF_FFFFL ? -1 : port;
+    }
+
+    private void expireHandshakes() {
+        long now = System.currentTimeMillis();
+        for (int i = handshakes.size() - 1; i >= 0; i--) {
+            Handshake h = handshakes.get(i);
+            if (now >= h.deadline) {
+                drop(h);
+            }
+        }
+    }
+
+    private void drop(Handshake h) {
+        handshakes.remove(h);
+        try {
+            h.channel.close();
+        } catch (IOException ignored) {
+            // closing a client we give up on
+        }
+    }
+
+    /** Stops the thread and waits for it, closes the listener and the clients in the handshake, removes {@code PATH}. */
+    void stop() throws IOException {
+        running = false;
+        selector.wakeup();
+        if (thread != null) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (Handshake h : handshakes) {
+            h.channel.close();
+        }
+        handshakes.clear();
+        Event e;
+        while ((e = inbox.poll()) != null) {
+            if (e instanceof Accepted a) {
+                a.channel().close();
+            }
+        }
+        listener.close();
+        selector.close();
+        Files.deleteIfExists(path);
+    }
+}
