@@ -442,6 +442,8 @@ final class VmOptions {
      */
     static String defaultMac(int index) {
         return String.format("52:54:00:12:34:%02x", (0x56 + index) & 0xFF);
+    }
+
     /** The --vsock option as a handle: {@code cid=N,uds=PATH}, both required, the path's directory existing. */
     VirtioVsockHandle vsockHandle() {
         String syntax = "expected cid=N,uds=PATH, e.g. --vsock cid=3,uds=/tmp/vm.sock";
