@@ -63,6 +63,8 @@ public final class VirtQueue {
      */
     private boolean armedAtEmpty;
     private int usedIdx;
+    /** Used elements written by {@link #addUsed} that the used index does not cover yet. */
+    private int unpublishedUsed;
     /** The used index when the driver was last interrupted, or the decision not to was made. */
     private int signalledUsed;
 
@@ -85,6 +87,7 @@ public final class VirtQueue {
         lastAvail = 0;
         armedAtEmpty = false;
         usedIdx = 0;
+        unpublishedUsed = 0;
         signalledUsed = 0;
     }
 
@@ -121,6 +124,7 @@ public final class VirtQueue {
         this.eventIdx = eventIdx;
         lastAvail = 0;
         usedIdx = 0;
+        unpublishedUsed = 0;
         signalledUsed = 0;
         if (eventIdx) {
             try {
@@ -246,15 +250,46 @@ public final class VirtQueue {
 
     /**
      * Returns chain {@code head} to the driver with {@code written} bytes written (§2.7.8): the used
-     * element first, then, after a release fence, the used index.
+     * element first, then, after a release fence, the used index. The same as {@link #addUsed}
+     * then {@link #publishUsed}.
      */
     public void complete(int head, int written) throws VirtQueueException {
+        addUsed(head, written);
+        publishUsed();
+    }
+
+    /**
+     * Writes a used element for chain {@code head} with {@code written} bytes written, without
+     * moving the used index: the driver does not see it until {@link #publishUsed}. For a device
+     * that must return several chains together, e.g. the buffers of one received packet
+     * (virtio 1.2 §5.1.6.4.2: a driver that sees only some of them drops the packet). The device
+     * may hold at most the queue's size of chains, so the unpublished elements never overrun
+     * elements the driver has not consumed.
+     */
+    public void addUsed(int head, int written) throws VirtQueueException {
         try {
-            long elem = device + 4 + 8L * (usedIdx % size);
+            long elem = device + 4 + 8L * (((usedIdx + unpublishedUsed) & 0xFFFF) % size);
             memory.write32(elem, head);
             memory.write32(elem + 4, written & 0xFFFF_FFFFL);
+            unpublishedUsed++;
+        } catch (GuestMemoryException e) {
+            throw new VirtQueueException("queue " + index + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Moves the used index past every element {@link #addUsed} wrote since the last publication,
+     * in one store after a release fence (§2.7.8: the elements before the index). The interrupt
+     * decision ({@link #needsInterrupt}) covers the whole step, old to new index.
+     */
+    public void publishUsed() throws VirtQueueException {
+        if (unpublishedUsed == 0) {
+            return;
+        }
+        try {
             VarHandle.releaseFence();
-            usedIdx = (usedIdx + 1) & 0xFFFF;
+            usedIdx = (usedIdx + unpublishedUsed) & 0xFFFF;
+            unpublishedUsed = 0;
             memory.write16(device + 2, usedIdx);
         } catch (GuestMemoryException e) {
             throw new VirtQueueException("queue " + index + ": " + e.getMessage());

@@ -330,9 +330,12 @@ final class VirtioNet implements VirtioDevice {
             rxPlaced += n;
             if (rxPlaced == rxLength) {
                 putNumBuffers(rxChains);
+                // §5.1.6.4.2: all of a packet's buffers become used together, one step of used.idx
+                // (Linux's receive_mergeable drops a packet whose num_buffers are not all visible)
                 for (int i = 0; i < rxChains; i++) {
-                    queue.complete(rxHeads[i], rxWritten[i]);
+                    queue.addUsed(rxHeads[i], rxWritten[i]);
                 }
+                queue.publishUsed();
                 rxChains = 0;
                 rxBytes += rxLength;
                 rxLength = 0;
@@ -341,8 +344,9 @@ final class VirtioNet implements VirtioDevice {
             } else if (rxChains == queue.size()) {
                 // a whole queue of buffers is too small for it: hand them back empty
                 for (int i = 0; i < rxChains; i++) {
-                    queue.complete(rxHeads[i], 0);
+                    queue.addUsed(rxHeads[i], 0);
                 }
+                queue.publishUsed();
                 rxChains = 0;
                 countRxDrop("a " + rxLength + "-byte frame does not fit the whole receive queue");
                 rxLength = 0;

@@ -39,7 +39,8 @@ class VirtioNetTest {
             NetOffload.TSO_ECN);
 
     final FakeGuestMemory ram = new FakeGuestMemory(32 << 20);
-    final FakeBoard board = new FakeBoard().withGuestMemory(ram);
+    final IndexWriteLog logged = new IndexWriteLog(ram);
+    final FakeBoard board = new FakeBoard().withGuestMemory(logged);
     FakeNetBackend backend;
     VirtioNet net;
     VirtioPciDevice dev;
@@ -52,7 +53,7 @@ class VirtioNetTest {
 
     void open(Set<NetOffload> offloads) {
         backend = new FakeNetBackend(offloads);
-        net = new VirtioNet("net", backend, MAC, ram);
+        net = new VirtioNet("net", backend, MAC, logged);
         backend.setListener(net.listener(board.waker()));
         dev = new VirtioPciDevice("net", new PciAddress(0, SLOT, 0), net, board);
         driver = new VirtioPciDriver(dev, ram);
@@ -190,6 +191,25 @@ class VirtioNetTest {
         assertArrayEquals(f, got);
         byte[] second = ramAt(bufs.get(4), small.length);
         assertEquals(1, second[10]);
+        assertEquals(2, net.rxFrames());
+    }
+
+    @Test
+    void theBuffersOfOneFrameBecomeUsedInOneStepOfTheUsedIndex() throws Exception {
+        open(ALL);
+        ready(BASE | VirtioNet.F_MRG_RXBUF);
+        // the testkit driver's layout: table, driver ring, then the 4-aligned device ring; idx at +2
+        long avail = RX_RINGS + 16L * QSIZE;
+        logged.watched = ((avail + 6 + 2L * QSIZE + 3) & ~3L) + 2;
+        post(8, 1536);
+        backend.toGuest.add(frame(5000 - VirtioNet.HEADER, 5)); // 4 buffers
+        backend.toGuest.add(frame(3000 - VirtioNet.HEADER, 6)); // 2 buffers
+        rx.notifyDevice();
+        poll();
+        // §5.1.6.4.2: a driver must never see 1..3 of the first frame's 4 buffers (Linux: "rx error:
+        // N buffers out of M missing", the frame dropped)
+        assertEquals(List.of(4, 6), logged.values, "used.idx moves once per frame, by its num_buffers");
+        assertEquals(6, rx.takeUsed().size());
         assertEquals(2, net.rxFrames());
     }
 
