@@ -11,6 +11,7 @@ import io.jvmm.api.net.NetBackendListener;
 import io.jvmm.api.net.NetOffload;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +30,12 @@ import java.util.Set;
  * eventfd that re-arms or stops it, and tells the listener; so nothing spins while the guest is idle
  * or has posted no receive buffers (the kernel then keeps, and past its queue length drops, frames
  * for the guest, as it does for any TAP reader that falls behind).
+ *
+ * <p>When the interface goes away under it ({@code ip link del}) the TAP descriptor is detached:
+ * {@code poll} reports POLLERR on it for ever and {@code readv}/{@code writev} fail with EBADFD. The
+ * poller then stops watching it (or it would spin), logs it once and tells the listener both ways,
+ * and {@link #receive}/{@link #send} throw {@link ClosedChannelException} from then on: a failure
+ * for good, which the device does not retry.
  */
 final class TapBackend implements NetBackend {
     private static final System.Logger LOG = System.getLogger(TapBackend.class.getName());
@@ -51,6 +58,8 @@ final class TapBackend implements NetBackend {
     private volatile boolean wantRead;
     private volatile boolean wantWrite;
     private volatile boolean closed;
+    /** Why the TAP descriptor stopped working (the interface was deleted); null while it works. */
+    private volatile String broken;
     private final Object closeLock = new Object();
     private boolean fdsClosed;
 
@@ -238,6 +247,10 @@ final class TapBackend implements NetBackend {
                 arm(true);
                 return 0;
             }
+            if (e == TunLibC.EBADFD) {
+                broken = "the interface was deleted or detached";
+                throw new TapGoneException(name, broken);
+            }
             throw new IOException("read from TAP " + name + ": " + TunLibC.describe(e));
         }
     }
@@ -278,6 +291,10 @@ final class TapBackend implements NetBackend {
             if (e == EAGAIN) {
                 arm(false);
                 return false;
+            }
+            if (e == TunLibC.EBADFD) {
+                broken = "the interface was deleted or detached";
+                throw new TapGoneException(name, broken);
             }
             throw new IOException("write to TAP " + name + ": " + TunLibC.describe(e)
                     + (e == TunLibC.EIO ? " (is the interface up? ip link set " + name + " up)" : ""));
@@ -346,15 +363,39 @@ final class TapBackend implements NetBackend {
 
     private void checkOpen() throws IOException {
         if (closed) {
-            throw new IOException("TAP " + name + " is closed");
+            throw new ClosedChannelException();
         }
+        if (broken != null) {
+            throw new TapGoneException(name, broken);
+        }
+    }
+
+    /** {@link #receive}/{@link #send} on a TAP whose interface is gone: for good, with the reason. */
+    static final class TapGoneException extends ClosedChannelException {
+        private static final long serialVersionUID = 1L;
+        private final String message;
+
+        TapGoneException(String name, String why) {
+            this.message = "TAP " + name + " no longer works (" + why + ")";
+        }
+
+        @Override
+        public String getMessage() {
+            return message;
+        }
+    }
+
+    /** The id of the poller thread (tests watch its CPU time). */
+    long pollerThreadId() {
+        return poller.getId();
     }
 
     private void pollLoop() {
         try (Memory fds = new Memory(2L * TunLibC.POLLFD_SIZE); Memory drain = new Memory(8)) {
             while (!closed) {
                 short events = (short) ((wantRead ? TunLibC.POLLIN : 0) | (wantWrite ? TunLibC.POLLOUT : 0));
-                fds.setInt(0, fd);
+                // poll(2) ignores a negative fd: once the TAP is broken only the eventfd (close) is watched
+                fds.setInt(0, broken == null ? fd : -1);
                 fds.setShort(TunLibC.POLLFD_EVENTS, events);
                 fds.setShort(TunLibC.POLLFD_REVENTS, (short) 0);
                 fds.setInt(TunLibC.POLLFD_SIZE, wakeFd);
@@ -373,18 +414,29 @@ final class TapBackend implements NetBackend {
                     TunLibC.read(wakeFd, Pointer.nativeValue(drain), 8);
                 }
                 short revents = fds.getShort(TunLibC.POLLFD_REVENTS);
-                if ((revents & TunLibC.POLLNVAL) != 0) {
-                    return;
-                }
-                boolean error = (revents & (TunLibC.POLLERR | TunLibC.POLLHUP)) != 0;
                 NetBackendListener l = listener;
-                if ((revents & TunLibC.POLLIN) != 0 || (error && wantRead)) {
+                if ((revents & (TunLibC.POLLERR | TunLibC.POLLHUP | TunLibC.POLLNVAL)) != 0) {
+                    // poll reports these whatever the events asked for, at once and again: the TAP
+                    // was detached (interface deleted), so it can never move a frame again
+                    broken = (revents & TunLibC.POLLNVAL) != 0 ? "its descriptor is invalid"
+                            : "the interface was deleted or detached";
+                    LOG.log(System.Logger.Level.WARNING, "TAP {0}: {1}; the network device moves no more frames "
+                            + "(recreate the interface and restart the VM)", name, broken);
+                    wantRead = false;
+                    wantWrite = false;
+                    if (l != null) { // both directions learn it from their next receive/send
+                        l.readable();
+                        l.writable();
+                    }
+                    continue;
+                }
+                if ((revents & TunLibC.POLLIN) != 0) {
                     wantRead = false;
                     if (l != null) {
                         l.readable();
                     }
                 }
-                if ((revents & TunLibC.POLLOUT) != 0 || (error && wantWrite)) {
+                if ((revents & TunLibC.POLLOUT) != 0) {
                     wantWrite = false;
                     if (l != null) {
                         l.writable();

@@ -41,6 +41,8 @@ final class TunLibC {
     static final int EBUSY = 16;
     static final int ENODEV = 19;
     static final int EINVAL = 22;
+    /** A TAP descriptor whose interface was deleted (tun's tun_get() finds none). */
+    static final int EBADFD = 77;
 
     // <linux/if_tun.h>
     static final long TUNSETIFF = 0x400454caL;

@@ -157,6 +157,56 @@ class TapBackendTest {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aDeletedInterfaceStopsThePollerAndFailsForGood() throws Throwable {
+        inNamespace(() -> {
+            Semaphore readable = new Semaphore(0);
+            Semaphore writable = new Semaphore(0);
+            try (TapBackend tap = TapBackend.open("jvmmtest1")) {
+                tap.setListener(new NetBackendListener() {
+                    @Override
+                    public void readable() {
+                        readable.release();
+                    }
+
+                    @Override
+                    public void writable() {
+                        writable.release();
+                    }
+                });
+                ByteBuffer frame = ByteBuffer.allocateDirect(2048);
+                assertEquals(0, tap.receive(new ByteBuffer[] {frame}, 1), "down and quiet: nothing yet");
+                ip("link", "del", "jvmmtest1"); // the TAP is detached under the open descriptor
+
+                long deadline = System.nanoTime() + TestTime.seconds(10).toNanos();
+                assertTrue(readable.tryAcquire(deadline - System.nanoTime(), TimeUnit.NANOSECONDS),
+                        "the poller tells the receive side the TAP failed");
+                // the poller must now block (it spun at 100% on the POLLERR poll keeps reporting): over a window of
+                // wall time it uses a small fraction of it, where a spinning thread uses nearly all
+                java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+                long id = tap.pollerThreadId();
+                long window = TestTime.seconds(1).toNanos();
+                long cpu0 = mx.getThreadCpuTime(id);
+                long wall0 = System.nanoTime();
+                new Semaphore(0).tryAcquire(window, TimeUnit.NANOSECONDS); // a measuring window, not a sync
+                long cpu = mx.getThreadCpuTime(id) - cpu0;
+                long wall = System.nanoTime() - wall0;
+                assertTrue(cpu >= 0 && cpu < wall / 10, "the poller used " + cpu / 1_000_000 + " ms of CPU in "
+                        + wall / 1_000_000 + " ms after the interface went");
+                assertTrue(writable.tryAcquire(deadline - System.nanoTime(), TimeUnit.NANOSECONDS),
+                        "and the transmit side");
+                frame.clear();
+                assertThrows(java.nio.channels.ClosedChannelException.class,
+                        () -> tap.receive(new ByteBuffer[] {frame}, 1), "a failure for good, not 0 or a retry");
+                ByteBuffer request = arpRequest();
+                assertThrows(java.nio.channels.ClosedChannelException.class,
+                        () -> tap.send(new ByteBuffer[] {request}, 1));
+                assertFalse(readable.tryAcquire(), "told once, not again and again");
+            }
+        });
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void anInterfaceThatIsNotATapIsAClearError() throws Throwable {
         inNamespace(() -> {
             ip("tuntap", "add", "jvmmtun0", "mode", "tun");
