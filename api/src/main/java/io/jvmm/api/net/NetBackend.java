@@ -41,7 +41,10 @@ public interface NetBackend extends AutoCloseable {
      * @return the frame's whole length, header included; 0 when none is waiting (then the listener's
      *     {@link NetBackendListener#readable} follows once one arrives). A result larger than the
      *     buffers' room means the frame did not fit and its tail was lost.
-     * @throws IOException when the host side failed; the frame, if any, is lost
+     * @throws java.nio.channels.ClosedChannelException when the backend can never deliver again (closed,
+     *     or its host side is gone, e.g. a deleted TAP interface): the device stops receiving
+     * @throws IOException when the host side failed this time; the frame, if any, is lost and the
+     *     device tries again later
      */
     int receive(ByteBuffer[] buffers, int count) throws IOException;
 

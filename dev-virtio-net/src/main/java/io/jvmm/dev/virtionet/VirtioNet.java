@@ -12,6 +12,7 @@ import io.jvmm.virtio.VirtQueue;
 import io.jvmm.virtio.VirtQueueException;
 import io.jvmm.virtio.VirtioDevice;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -65,6 +66,11 @@ final class VirtioNet implements VirtioDevice {
     static final int TX_FRAME_MAX = HEADER + 65550;
     /** The receive bounce buffer: the largest frame the host can hand (64 KiB of GSO payload plus headers). */
     static final int RX_FRAME_MAX = HEADER + 65536 + 1024;
+    /**
+     * Receive failures in a row (each in its own {@link #process} turn) after which the device gives
+     * up on a backend that fails without saying it is gone, rather than spin on it.
+     */
+    static final int RX_FAILURES_MAX = 1000;
 
     // §5.1.3: feature bits
     static final long F_CSUM = 1L << 0;
@@ -123,6 +129,23 @@ final class VirtioNet implements VirtioDevice {
     private boolean txHeld;
     private final ByteBuffer[] txBuffers = new ByteBuffer[QUEUE_SIZE];
     private final ByteBuffer txBounce = ByteBuffer.allocateDirect(TX_FRAME_MAX);
+
+    /** What {@link #readFrame} found. */
+    private enum Read {
+        /** A frame is in {@link #rxFrame}. */
+        FRAME,
+        /** Nothing waiting: the backend's listener calls again. */
+        NONE,
+        /** Nothing now, but look again on the next turn (a run of bad frames, a failed read). */
+        RETRY,
+        /** The backend can never deliver again: stop receiving. */
+        GONE
+    }
+
+    /** Failed receives in a row (see {@link #RX_FAILURES_MAX}). */
+    private int rxFailures;
+    /** The backend failed for good: nothing more is read from it. */
+    private boolean rxGone;
 
     private long rxFrames;
     private long rxBytes;
@@ -282,8 +305,18 @@ final class VirtioNet implements VirtioDevice {
                 }
                 rxChainPopped = true;
             }
-            if (rxLength == 0 && !readFrame()) {
-                return false; // nothing waiting: the listener's readable() calls again
+            if (rxLength == 0) {
+                switch (readFrame()) {
+                    case FRAME:
+                        break;
+                    case RETRY:
+                        rxSignal = true;
+                        return true; // call again on the next turn: nothing else would wake us
+                    case NONE: // nothing waiting: the listener's readable() calls again
+                    case GONE: // nothing will ever come
+                    default:
+                        return false;
+                }
             }
             DescriptorChain chain = queue.chain();
             long room = chain.writableLength();
@@ -356,19 +389,34 @@ final class VirtioNet implements VirtioDevice {
         return true; // a budget's worth served: there may be more
     }
 
-    /** Reads the next frame into {@link #rxFrame}; false when none is waiting. */
-    private boolean readFrame() {
+    /** Reads the next frame into {@link #rxFrame}, skipping (and counting) malformed ones. */
+    private Read readFrame() {
+        if (rxGone) {
+            return Read.GONE;
+        }
         for (int tries = 0; tries < FRAMES_PER_CALL; tries++) {
             rxFrame.clear();
             int n;
             try {
                 n = backend.receive(rxBuffers, 1);
+            } catch (ClosedChannelException e) {
+                rxGone = true; // e.g. the TAP interface was deleted: retrying would only spin
+                LOG.log(System.Logger.Level.ERROR, "{0}: receiving stopped: {1}", name,
+                        e.getMessage() != null ? e.getMessage() : backend.name() + " is closed");
+                return Read.GONE;
             } catch (IOException e) {
                 countRxDrop("receiving from " + backend.name() + " failed: " + e.getMessage());
-                return false; // a broken backend: wait for its listener rather than spin
+                if (++rxFailures >= RX_FAILURES_MAX) {
+                    rxGone = true;
+                    LOG.log(System.Logger.Level.ERROR, "{0}: receiving stopped after {1} failures in a row from {2}",
+                            name, Integer.toString(rxFailures), backend.name());
+                    return Read.GONE;
+                }
+                return Read.RETRY; // perhaps passing: try again on the next turn, not in a loop now
             }
+            rxFailures = 0;
             if (n == 0) {
-                return false;
+                return Read.NONE;
             }
             if (n < HEADER || n > RX_FRAME_MAX) {
                 countRxDrop("the backend handed a " + n + "-byte frame");
@@ -376,10 +424,9 @@ final class VirtioNet implements VirtioDevice {
             }
             rxLength = n;
             rxPlaced = 0;
-            return true;
+            return Read.FRAME;
         }
-        rxSignal = true; // a run of bad frames: look again on the next turn, not in this one
-        return false;
+        return Read.RETRY; // a run of bad frames: look again on the next turn, not in this one
     }
 
     private void putNumBuffers(int count) throws VirtQueueException {

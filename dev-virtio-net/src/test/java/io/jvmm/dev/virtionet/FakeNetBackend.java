@@ -5,6 +5,7 @@ import io.jvmm.api.net.NetBackendListener;
 import io.jvmm.api.net.NetOffload;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -26,6 +27,10 @@ final class FakeNetBackend implements NetBackend {
     /** Rejects the next sends with an IOException. */
     int reject;
     int receiveCalls;
+    /** Fails the next receives with an IOException (a passing failure). */
+    int failReceives;
+    /** Every receive throws ClosedChannelException (the host side is gone for good). */
+    boolean gone;
     boolean closed;
     NetBackendListener listener;
 
@@ -48,8 +53,15 @@ final class FakeNetBackend implements NetBackend {
     }
 
     @Override
-    public int receive(ByteBuffer[] buffers, int count) {
+    public int receive(ByteBuffer[] buffers, int count) throws IOException {
         receiveCalls++;
+        if (gone) {
+            throw new ClosedChannelException();
+        }
+        if (failReceives > 0) {
+            failReceives--;
+            throw new IOException("a passing failure");
+        }
         byte[] f = toGuest.poll();
         if (f == null) {
             return 0;

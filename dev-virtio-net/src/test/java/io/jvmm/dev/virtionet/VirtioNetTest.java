@@ -280,6 +280,67 @@ class VirtioNetTest {
     }
 
     @Test
+    void aRunOfBadFramesIsLookedAtAgainOnTheNextTurnWithoutANotification() throws Exception {
+        open(ALL);
+        ready(BASE | VirtioNet.F_MRG_RXBUF);
+        post(4, 1536);
+        for (int i = 0; i < VirtioNet.FRAMES_PER_CALL; i++) {
+            backend.toGuest.add(new byte[4]); // shorter than a header: dropped and counted
+        }
+        byte[] f = frame(300, 11);
+        backend.toGuest.add(f);
+        rx.notifyDevice();
+        int wakes = board.waker().wakes();
+        poll();
+        assertEquals(List.of(), rx.takeUsed(), "one turn's budget went on bad frames");
+        assertEquals(VirtioNet.FRAMES_PER_CALL, net.rxDropped());
+        assertTrue(board.waker().wakes() > wakes, "the device asked for another turn (nothing else would wake it)");
+        poll();
+        assertEquals(List.of(new Used(0, f.length)), rx.takeUsed());
+    }
+
+    @Test
+    void aFailedReceiveIsRetriedOnTheNextTurn() throws Exception {
+        open(ALL);
+        ready(BASE | VirtioNet.F_MRG_RXBUF);
+        post(4, 1536);
+        byte[] f = frame(300, 12);
+        backend.toGuest.add(f);
+        backend.failReceives = 2;
+        rx.notifyDevice();
+        int wakes = board.waker().wakes();
+        poll();
+        assertEquals(1, backend.receiveCalls, "one try per turn, not a loop on a failing backend");
+        assertTrue(board.waker().wakes() > wakes, "a failed read asks for another turn");
+        wakes = board.waker().wakes();
+        poll();
+        assertTrue(board.waker().wakes() > wakes);
+        poll();
+        assertEquals(List.of(new Used(0, f.length)), rx.takeUsed(), "received once the failure passed, "
+                + "without a notification or the listener");
+        assertEquals(2, net.rxDropped(), "each failure counted");
+    }
+
+    @Test
+    void aBackendGoneForGoodStopsReceivingWithoutSpinning() throws Exception {
+        open(ALL);
+        ready(BASE | VirtioNet.F_MRG_RXBUF);
+        post(4, 1536);
+        backend.gone = true;
+        rx.notifyDevice();
+        int wakes = board.waker().wakes();
+        poll();
+        assertEquals(wakes, board.waker().wakes(), "no other turn asked for");
+        backend.listener.readable(); // the TAP's poller tells the device once
+        post(1, 1536);
+        rx.notifyDevice();
+        poll();
+        poll();
+        assertEquals(1, backend.receiveCalls, "nothing more is read from a backend that is gone");
+        assertEquals(List.of(), rx.takeUsed());
+    }
+
+    @Test
     void eachTransmitChainIsOneFrameThroughViewsOrACopy() throws Exception {
         open(ALL);
         ready(BASE | VirtioNet.F_MRG_RXBUF);
