@@ -23,7 +23,8 @@ import java.util.Set;
  * The network device (virtio 1.2 §5.1) with one receive and one transmit queue (§5.1.2: queue 0
  * receiveq1, queue 1 transmitq1), no control queue. Frames go to and come from a {@link NetBackend}
  * with the 12-byte {@code virtio_net_hdr_v1} in front (§5.1.6), the same layout the guest uses, so
- * headers pass through unchanged except {@code num_buffers}, which the device fills.
+ * headers pass through unchanged except {@code num_buffers}, which the device fills, and received
+ * flags or GSO types the driver did not negotiate (§5.1.6.4.1, see {@link #sanitiseHeader}).
  *
  * <p><b>Features.</b> Always VIRTIO_NET_F_MAC (the manifest's address in the configuration space),
  * VIRTIO_NET_F_STATUS (the link is always up) and VIRTIO_NET_F_MRG_RXBUF; the checksum and
@@ -90,6 +91,14 @@ final class VirtioNet implements VirtioDevice {
     static final int S_LINK_UP = 1;
     /** §5.1.4: mac[6], status, max_virtqueue_pairs, mtu. */
     static final int CONFIG_SIZE = 12;
+    /** §5.1.6: header flags and gso_type values. */
+    static final int HDR_F_NEEDS_CSUM = 1;
+    static final int HDR_F_DATA_VALID = 2;
+    static final int GSO_NONE = 0;
+    static final int GSO_TCPV4 = 1;
+    static final int GSO_UDP = 3;
+    static final int GSO_TCPV6 = 4;
+    static final int GSO_ECN = 0x80;
     /** §5.1.6: where num_buffers sits in the header. */
     static final int NUM_BUFFERS_OFFSET = 10;
 
@@ -306,7 +315,7 @@ final class VirtioNet implements VirtioDevice {
                 rxChainPopped = true;
             }
             if (rxLength == 0) {
-                switch (readFrame()) {
+                switch (readFrame(acked)) {
                     case FRAME:
                         break;
                     case RETRY:
@@ -390,7 +399,7 @@ final class VirtioNet implements VirtioDevice {
     }
 
     /** Reads the next frame into {@link #rxFrame}, skipping (and counting) malformed ones. */
-    private Read readFrame() {
+    private Read readFrame(long acked) {
         if (rxGone) {
             return Read.GONE;
         }
@@ -422,11 +431,53 @@ final class VirtioNet implements VirtioDevice {
                 countRxDrop("the backend handed a " + n + "-byte frame");
                 continue;
             }
+            String unfit = sanitiseHeader(acked);
+            if (unfit != null) {
+                countRxDrop(unfit);
+                continue;
+            }
             rxLength = n;
             rxPlaced = 0;
             return Read.FRAME;
         }
         return Read.RETRY; // a run of bad frames: look again on the next turn, not in this one
+    }
+
+    /**
+     * Makes the received header fit what the driver negotiated (§5.1.6.4.1), in place: without
+     * VIRTIO_NET_F_GUEST_CSUM flags must be 0, and gso_type must be one the driver accepted
+     * (GUEST_TSO4/TSO6/UFO, the ECN bit with GUEST_ECN). The backend is told the same set
+     * ({@link #applyOffloads}), so this is a guard, not the normal path: DATA_VALID the driver did not
+     * ask for is cleared (the frame is whole and checksummed either way), while a frame that needs
+     * a checksum or segmentation the driver cannot do is useless to it and is dropped. Bits outside
+     * NEEDS_CSUM and DATA_VALID (RSC_INFO needs a feature we do not offer) are cleared. Allocates
+     * nothing.
+     *
+     * @return null when the frame may go to the driver, else why not (a constant)
+     */
+    private String sanitiseHeader(long acked) {
+        int flags = rxFrame.get(0) & 0xFF;
+        int gso = rxFrame.get(1) & 0xFF;
+        boolean csum = (acked & F_GUEST_CSUM) != 0;
+        if ((flags & HDR_F_NEEDS_CSUM) != 0 && !csum) {
+            return "a frame with a partial checksum, and the driver did not negotiate GUEST_CSUM";
+        }
+        int allowed = csum ? HDR_F_NEEDS_CSUM | HDR_F_DATA_VALID : 0;
+        if ((flags & ~allowed) != 0) {
+            rxFrame.put(0, (byte) (flags & allowed));
+        }
+        if (gso != GSO_NONE) {
+            boolean ok = switch (gso & ~GSO_ECN) {
+                case GSO_TCPV4 -> (acked & F_GUEST_TSO4) != 0;
+                case GSO_TCPV6 -> (acked & F_GUEST_TSO6) != 0;
+                case GSO_UDP -> (acked & F_GUEST_UFO) != 0;
+                default -> false;
+            };
+            if (!ok || ((gso & GSO_ECN) != 0 && (acked & F_GUEST_ECN) == 0)) {
+                return "a segmentation-offload frame of a type the driver did not negotiate";
+            }
+        }
+        return null;
     }
 
     private void putNumBuffers(int count) throws VirtQueueException {

@@ -340,6 +340,62 @@ class VirtioNetTest {
         assertEquals(List.of(), rx.takeUsed());
     }
 
+    /** A received frame with header {@code flags} and {@code gso_type}. */
+    static byte[] frameWith(int flags, int gsoType, int seed) {
+        byte[] f = frame(100, seed);
+        f[0] = (byte) flags;
+        f[1] = (byte) gsoType;
+        return f;
+    }
+
+    /** Posts a buffer per frame, hands the frames to the device; the headers of those delivered. */
+    List<byte[]> receiveHeaders(byte[]... frames) throws Exception {
+        List<Long> bufs = post(frames.length, 1536);
+        for (byte[] f : frames) {
+            backend.toGuest.add(f);
+        }
+        rx.notifyDevice();
+        poll();
+        List<byte[]> headers = new ArrayList<>();
+        for (Used u : rx.takeUsed()) {
+            headers.add(ramAt(bufs.get(u.id() % frames.length), VirtioNet.HEADER));
+        }
+        return headers;
+    }
+
+    @Test
+    void withoutGuestOffloadsReceivedHeadersCarryNoFlagsAndNoGso() throws Exception {
+        open(ALL);
+        ready(BASE | VirtioNet.F_MRG_RXBUF); // §5.1.6.4.1: no GUEST_CSUM, no GUEST_TSO*
+        List<byte[]> got = receiveHeaders(
+                frameWith(VirtioNet.HDR_F_DATA_VALID, 0, 20), // whole and checked: delivered, flag cleared
+                frameWith(VirtioNet.HDR_F_NEEDS_CSUM, 0, 21), // a partial checksum it cannot finish: dropped
+                frameWith(0, VirtioNet.GSO_TCPV4, 22), // a 64 KiB segment it cannot take: dropped
+                frameWith(4, 0, 23)); // RSC_INFO, never offered: cleared
+        assertEquals(2, got.size(), "two frames delivered");
+        for (byte[] h : got) {
+            assertEquals(0, h[0], "flags 0 without GUEST_CSUM");
+            assertEquals(VirtioNet.GSO_NONE, h[1], "gso_type NONE without GUEST_TSO*");
+        }
+        assertEquals(2, net.rxDropped());
+    }
+
+    @Test
+    void negotiatedOffloadsPassThroughAndOthersDoNot() throws Exception {
+        open(ALL);
+        ready(BASE | VirtioNet.F_MRG_RXBUF | VirtioNet.F_GUEST_CSUM | VirtioNet.F_GUEST_TSO4);
+        List<byte[]> got = receiveHeaders(
+                frameWith(VirtioNet.HDR_F_NEEDS_CSUM, VirtioNet.GSO_TCPV4, 30), // negotiated: unchanged
+                frameWith(VirtioNet.HDR_F_NEEDS_CSUM, VirtioNet.GSO_TCPV6, 31), // no GUEST_TSO6: dropped
+                frameWith(VirtioNet.HDR_F_NEEDS_CSUM, VirtioNet.GSO_TCPV4 | VirtioNet.GSO_ECN, 32), // no GUEST_ECN
+                frameWith(VirtioNet.HDR_F_DATA_VALID | 4, 0, 33)); // DATA_VALID kept, RSC_INFO cleared
+        assertEquals(2, got.size());
+        assertEquals(VirtioNet.HDR_F_NEEDS_CSUM, got.get(0)[0]);
+        assertEquals(VirtioNet.GSO_TCPV4, got.get(0)[1]);
+        assertEquals(VirtioNet.HDR_F_DATA_VALID, got.get(1)[0]);
+        assertEquals(2, net.rxDropped());
+    }
+
     @Test
     void eachTransmitChainIsOneFrameThroughViewsOrACopy() throws Exception {
         open(ALL);
