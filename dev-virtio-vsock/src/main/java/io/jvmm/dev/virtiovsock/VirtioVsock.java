@@ -165,11 +165,18 @@ final class VirtioVsock implements VirtioDevice {
     @Override
     public boolean process(VirtQueue queue, long acked) throws VirtQueueException {
         drainHostEvents();
-        return switch (queue.index()) {
-            case RX -> receive(queue);
-            case TX -> transmit(queue);
-            default -> false; // the event queue's buffers stay with the device unused (§5.10.6.6)
-        };
+        if (queue.index() == RX) {
+            return receive(queue);
+        }
+        try {
+            return queue.index() == TX && transmit(queue); // the event queue's buffers stay unused (§5.10.6.6)
+        } finally {
+            // the transport polls rx before tx: replies, a credit update that made a stream sendable
+            // again, or host readiness drained here would sit until some other wake without this one
+            if (!control.isEmpty() || !rxReady.isEmpty()) {
+                waker.wake();
+            }
+        }
     }
 
     // --- host events ----------------------------------------------------------------------------
@@ -250,25 +257,19 @@ final class VirtioVsock implements VirtioDevice {
 
     private boolean transmit(VirtQueue queue) throws VirtQueueException {
         txStalled = false;
-        try {
-            for (int packets = 0; packets < MAX_PACKETS; packets++) {
-                if (control.size() >= MAX_CONTROL) {
-                    txStalled = true; // replies wait for rx buffers: take no more until they drain
-                    return false;
-                }
-                if (!queue.next()) {
-                    return false;
-                }
-                DescriptorChain chain = queue.chain();
-                packet(chain);
-                queue.complete(chain.head(), 0);
+        for (int packets = 0; packets < MAX_PACKETS; packets++) {
+            if (control.size() >= MAX_CONTROL) {
+                txStalled = true; // replies wait for rx buffers: take no more until they drain
+                return false;
             }
-            return true;
-        } finally {
-            if (!control.isEmpty()) {
-                waker.wake(); // the rx queue has replies to send
+            if (!queue.next()) {
+                return false;
             }
+            DescriptorChain chain = queue.chain();
+            packet(chain);
+            queue.complete(chain.head(), 0);
         }
+        return true;
     }
 
     private void packet(DescriptorChain chain) throws VirtQueueException {
