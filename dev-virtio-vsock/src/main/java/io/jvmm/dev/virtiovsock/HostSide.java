@@ -1,6 +1,7 @@
 package io.jvmm.dev.virtiovsock;
 
 import io.jvmm.api.device.DeviceWaker;
+import io.jvmm.api.support.LogRateLimiter;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -14,11 +15,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The host side's one thread: a selector over the listening socket at {@code PATH}, the host
@@ -35,6 +38,12 @@ final class HostSide implements Runnable {
     static final int MAX_LINE = 32;
     /** Host clients in the handshake at once; more are closed at once. */
     static final int MAX_HANDSHAKES = 64;
+    /**
+     * Host clients that sent CONNECT and wait for the device to take them; more are closed at
+     * once. The device takes them only while the driver runs, so a client retrying while the
+     * guest boots must not pile up file descriptors.
+     */
+    static final int MAX_ACCEPTED = 64;
 
     /** What the selector thread tells the device. */
     sealed interface Event permits Ready, Accepted {}
@@ -42,8 +51,12 @@ final class HostSide implements Runnable {
     /** A connection's socket is ready for ops the device asked for (in {@link Connection#ready}). */
     record Ready(Connection connection) implements Event {}
 
-    /** A host client asked for guest port {@code port}; its key has no interest and no attachment yet. */
-    record Accepted(SocketChannel channel, SelectionKey key, int port) implements Event {}
+    /**
+     * A host client asked for guest port {@code port}; its key has no interest and no attachment
+     * yet. {@code deadline} (System.nanoTime) is when the guest's RESPONSE must have come,
+     * counted from the CONNECT line; {@code epoch} is the driver's {@link #epoch()} then.
+     */
+    record Accepted(SocketChannel channel, SelectionKey key, int port, long deadline, int epoch) implements Event {}
 
     private static final class Handshake {
         final SocketChannel channel;
@@ -62,17 +75,26 @@ final class HostSide implements Runnable {
     private final Selector selector;
     private final ServerSocketChannel listener;
     private final Queue<Event> inbox = new ConcurrentLinkedQueue<>();
+    /** Host clients waiting for the device; whoever removes one (device or expiry) closes or serves it. */
+    private final Queue<Accepted> accepted = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger acceptedCount = new AtomicInteger();
+    private final LogRateLimiter refusedLog = new LogRateLimiter(5);
+    private final Duration responseTimeout;
+    /** Bumped by each driver reset; clients and streams from an older epoch are closed here. */
+    private volatile int epoch;
     private final DeviceWaker waker;
     private final List<Handshake> handshakes = new ArrayList<>();
     private final ByteBuffer oneByte = ByteBuffer.allocate(1);
     private volatile boolean running = true;
     private Thread thread;
 
-    private HostSide(Path path, Selector selector, ServerSocketChannel listener, DeviceWaker waker) {
+    private HostSide(Path path, Selector selector, ServerSocketChannel listener, DeviceWaker waker,
+            Duration responseTimeout) {
         this.path = path;
         this.selector = selector;
         this.listener = listener;
         this.waker = waker;
+        this.responseTimeout = responseTimeout;
     }
 
     /**
@@ -80,6 +102,11 @@ final class HostSide implements Runnable {
      * removed first; a live listener or any other kind of file is an error naming it.
      */
     static HostSide listen(Path path, DeviceWaker waker) throws IOException {
+        return listen(path, waker, VirtioVsock.RESPONSE_TIMEOUT);
+    }
+
+    /** As {@link #listen(Path, DeviceWaker)}; a host client's CONNECT must be answered within {@code responseTimeout}. */
+    static HostSide listen(Path path, DeviceWaker waker, Duration responseTimeout) throws IOException {
         removeStaleSocket(path);
         Selector selector = Selector.open();
         ServerSocketChannel listener = null;
@@ -88,7 +115,7 @@ final class HostSide implements Runnable {
             listener.bind(UnixDomainSocketAddress.of(path), 64);
             listener.configureBlocking(false);
             listener.register(selector, SelectionKey.OP_ACCEPT);
-            return new HostSide(path, selector, listener, waker);
+            return new HostSide(path, selector, listener, waker, responseTimeout);
         } catch (IOException | RuntimeException e) {
             if (listener != null) {
                 listener.close();
@@ -129,13 +156,41 @@ final class HostSide implements Runnable {
         return selector;
     }
 
-    /** The next event for the device, or null. */
+    /** The next event for the device (readiness first, then host clients), or null. */
     Event poll() {
-        return inbox.poll();
+        Event e = inbox.poll();
+        if (e != null) {
+            return e;
+        }
+        Accepted a = accepted.poll();
+        if (a != null) {
+            acceptedCount.decrementAndGet();
+        }
+        return a;
     }
 
     boolean hasEvents() {
-        return !inbox.isEmpty();
+        return !inbox.isEmpty() || !accepted.isEmpty();
+    }
+
+    /** The driver's generation: {@link #driverReset()} bumps it. */
+    int epoch() {
+        return epoch;
+    }
+
+    /**
+     * The driver reset the device: the selector thread closes the host clients still waiting for
+     * the device (the guest never heard of them). Cheap: it only marks and wakes, so the vCPU
+     * thread that wrote the status does no socket work.
+     */
+    void driverReset() {
+        epoch++; // only the device's thread writes it (under the device's lock)
+        selector.wakeup();
+    }
+
+    /** Host clients waiting for the device (tests). */
+    int acceptedCount() {
+        return acceptedCount.get();
     }
 
     @Override
@@ -154,6 +209,7 @@ final class HostSide implements Runnable {
                     }
                 }
                 expireHandshakes();
+                expireAccepted();
             }
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "vsock host side at {0} stopped: {1}", path, e.toString());
@@ -221,10 +277,46 @@ final class HostSide implements Runnable {
             return;
         }
         handshakes.remove(h);
+        if (acceptedCount.get() >= MAX_ACCEPTED) {
+            long s = refusedLog.tryAcquire();
+            if (s != LogRateLimiter.SUPPRESSED) {
+                LOG.log(System.Logger.Level.WARNING, "vsock at {0}: closed a host client's CONNECT {1}: {2} clients"
+                        + " already wait for the guest (is its virtio-vsock driver running?){3}", path,
+                        Long.toString(port), MAX_ACCEPTED, LogRateLimiter.suppressedNote(s));
+            }
+            drop(h);
+            return;
+        }
         h.key.interestOps(0);
         h.key.attach(null);
-        inbox.add(new Accepted(h.channel, h.key, (int) port));
+        acceptedCount.incrementAndGet();
+        accepted.add(new Accepted(h.channel, h.key, (int) port, System.nanoTime() + responseTimeout.toNanos(), epoch));
         waker.wake();
+    }
+
+    /**
+     * Closes the host clients the device has not taken by their deadline (its driver is not
+     * running) or from before a driver reset.
+     */
+    private void expireAccepted() {
+        int now = epoch;
+        long t = System.nanoTime();
+        for (Accepted a : accepted) {
+            if ((a.epoch() != now || t - a.deadline() >= 0) && accepted.remove(a)) {
+                acceptedCount.decrementAndGet();
+                closeQuietly(a.channel());
+            }
+        }
+    }
+
+    static void closeQuietly(java.nio.channels.Channel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // nothing to do for a socket we give up on
+            }
+        }
     }
 
     /** The port of {@code CONNECT <port>} (an optional trailing CR allowed), or -1 when malformed. */
@@ -275,12 +367,11 @@ final class HostSide implements Runnable {
             h.channel.close();
         }
         handshakes.clear();
-        Event e;
-        while ((e = inbox.poll()) != null) {
-            if (e instanceof Accepted a) {
-                a.channel().close();
-            }
+        Accepted a;
+        while ((a = accepted.poll()) != null) {
+            closeQuietly(a.channel());
         }
+        inbox.clear();
         listener.close();
         selector.close();
         Files.deleteIfExists(path);

@@ -76,7 +76,10 @@ final class VirtioVsock implements VirtioDevice {
     static final int MAX_CONTROL = 1024;
     static final int MAX_PACKETS = 256;
     static final int MAX_BYTES = 4 * 1024 * 1024;
-    /** How long a host client's REQUEST may wait for the guest's RESPONSE before it is reset. */
+    /**
+     * How long a host client may wait for the guest's RESPONSE, counted from its CONNECT line
+     * (the host side closes clients the device did not take by then, e.g. while the driver is not running).
+     */
     static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(10);
     /** Host-side ports for host clients' connections start here (as Firecracker's do). */
     static final int FIRST_EPHEMERAL_PORT = 1 << 30;
@@ -97,7 +100,6 @@ final class VirtioVsock implements VirtioDevice {
     private final ArrayDeque<Connection> rxReady = new ArrayDeque<>();
     /** Host clients' connections waiting for the guest's RESPONSE, oldest first. */
     private final ArrayDeque<Connection> awaitingResponse = new ArrayDeque<>();
-    private final Duration responseTimeout;
     private int nextEphemeral = FIRST_EPHEMERAL_PORT;
     private boolean rxHeld;
     private boolean txStalled;
@@ -107,12 +109,6 @@ final class VirtioVsock implements VirtioDevice {
     private final ByteBuffer txData = ByteBuffer.allocateDirect(MAX_PAYLOAD);
 
     VirtioVsock(String name, long guestCid, String udsPath, DmaMemory memory, DeviceWaker waker, HostSide host) {
-        this(name, guestCid, udsPath, memory, waker, host, RESPONSE_TIMEOUT);
-    }
-
-    VirtioVsock(String name, long guestCid, String udsPath, DmaMemory memory, DeviceWaker waker, HostSide host,
-            Duration responseTimeout) {
-        this.responseTimeout = responseTimeout;
         this.name = name;
         this.guestCid = guestCid;
         this.udsPath = udsPath;
@@ -234,8 +230,9 @@ final class VirtioVsock implements VirtioDevice {
 
     /** A host client's CONNECT: REQUEST to the guest from a fresh host-side port. */
     private void hostClient(HostSide.Accepted a) {
-        if (connections.size() >= MAX_CONNECTIONS) {
-            closeQuietly(a.channel());
+        long left = a.deadline() - System.nanoTime();
+        if (connections.size() >= MAX_CONNECTIONS || a.epoch() != host.epoch() || left <= 0) {
+            closeQuietly(a.channel()); // no room, from before a driver reset, or waited too long already
             return;
         }
         int port = nextEphemeral;
@@ -248,9 +245,9 @@ final class VirtioVsock implements VirtioDevice {
         c.key.attach(c);
         connections.put(c.key(), c);
         queue(OP_REQUEST, c, 0);
-        c.requestedAt = System.nanoTime() + responseTimeout.toNanos(); // the deadline
+        c.requestedAt = a.deadline();
         awaitingResponse.addLast(c);
-        waker.wakeAfter(responseTimeout);
+        waker.wakeAfter(Duration.ofNanos(left));
     }
 
     // --- guest to host (tx) ---------------------------------------------------------------------
@@ -674,6 +671,7 @@ final class VirtioVsock implements VirtioDevice {
     @Override
     public void reset() {
         // §2.4: the rings are gone and with them every stream; the host sockets are closed
+        host.driverReset(); // host clients the guest never heard of are closed by the host side
         for (Connection c : new ArrayList<>(connections.values())) {
             close(c, false);
         }

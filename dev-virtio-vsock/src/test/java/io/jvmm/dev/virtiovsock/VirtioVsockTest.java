@@ -82,8 +82,8 @@ class VirtioVsockTest {
     VirtioVsockTest() throws IOException {
         dir = Files.createTempDirectory(Path.of("/tmp"), "vsock-test");
         path = dir.resolve("v.sock");
-        host = HostSide.listen(path, board.waker());
-        vsock = new VirtioVsock("vsock", CID, path.toString(), ram, board.waker(), host, RESPONSE_TIMEOUT);
+        host = HostSide.listen(path, board.waker(), RESPONSE_TIMEOUT);
+        vsock = new VirtioVsock("vsock", CID, path.toString(), ram, board.waker(), host);
         host.start("vsock-test");
         dev = new VirtioPciDevice("vsock", new PciAddress(0, SLOT, 0), vsock, board);
         driver = new VirtioPciDriver(dev, ram);
@@ -383,11 +383,76 @@ class VirtioVsockTest {
         sockets.add(c);
         c.write(ByteBuffer.wrap("CONNECT 78\n".getBytes(StandardCharsets.US_ASCII)));
         take(OP_REQUEST, 78);
-        assertEquals(RESPONSE_TIMEOUT, board.waker().lastDelay(), "a timer wakes the device at the deadline");
+        java.time.Duration timer = board.waker().lastDelay();
+        assertTrue(!timer.isNegative() && !timer.isZero() && timer.compareTo(RESPONSE_TIMEOUT) <= 0,
+                "a timer wakes the device at the deadline, counted from the CONNECT line: " + timer);
         assertEquals(1, vsock.connectionCount());
         take(OP_RST, 78); // the guest stays silent
         assertTrue(closedByPeer(c), "the client is closed");
         assertEquals(0, vsock.connectionCount());
+    }
+
+    /** Whether the peer closed {@code c} within {@code seconds} (EOF or reset); false if it stays open. */
+    static boolean closedWithin(SocketChannel c, int seconds) throws IOException {
+        c.configureBlocking(false);
+        long end = System.nanoTime() + TestTime.seconds(seconds).toNanos();
+        ByteBuffer b = ByteBuffer.allocate(64);
+        while (System.nanoTime() - end < 0) {
+            try {
+                b.clear();
+                if (c.read(b) < 0) {
+                    return true;
+                }
+            } catch (IOException reset) {
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
+    }
+
+    SocketChannel hostClient(int port) throws IOException {
+        SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(path));
+        sockets.add(c);
+        c.write(ByteBuffer.wrap(("CONNECT " + port + "\n").getBytes(StandardCharsets.US_ASCII)));
+        return c;
+    }
+
+    @Test
+    void hostClientsWhileTheDriverIsNotRunningAreCappedAndClosedAtTheirDeadline() throws Exception {
+        // no driver: the device never takes the clients, so the host side must bound and expire them
+        List<SocketChannel> clients = new ArrayList<>();
+        for (int i = 0; i < HostSide.MAX_ACCEPTED; i++) {
+            clients.add(hostClient(100 + i));
+        }
+        long end = System.nanoTime() + TestTime.seconds(10).toNanos();
+        while (host.acceptedCount() < HostSide.MAX_ACCEPTED && System.nanoTime() - end < 0) {
+            Thread.onSpinWait();
+        }
+        assertEquals(HostSide.MAX_ACCEPTED, host.acceptedCount());
+        SocketChannel excess = hostClient(999);
+        assertTrue(closedWithin(excess, 5), "a client beyond MAX_ACCEPTED is closed at once");
+        assertFalse(closedWithin(clients.get(0), 0), "the others wait for the guest");
+        for (SocketChannel c : clients) {
+            assertTrue(closedWithin(c, 10), "closed once the response timeout passed, though the device never ran");
+        }
+        assertEquals(0, host.acceptedCount());
+    }
+
+    @Test
+    void aDriverResetClosesHostClientsTheDeviceHasNotTaken() throws Exception {
+        ready();
+        SocketChannel c = hostClient(60);
+        long end = System.nanoTime() + TestTime.seconds(10).toNanos();
+        while (host.acceptedCount() == 0 && System.nanoTime() - end < 0) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, host.acceptedCount(), "waiting for the device's next poll");
+        driver.setStatus(0); // the guest reboots before the device took the client
+        assertTrue(closedWithin(c, 1), "closed well before its response timeout");
+        ready();
+        pollWoken();
+        assertEquals(null, find(OP_REQUEST, 60), "the new driver never hears of it");
     }
 
     @Test
