@@ -44,6 +44,8 @@ final class HostSide implements Runnable {
      * guest boots must not pile up file descriptors.
      */
     static final int MAX_ACCEPTED = 64;
+    /** How long accepting pauses after the listener failed (EMFILE, ENOMEM). */
+    static final long ACCEPT_BACKOFF_MILLIS = 100;
 
     /** What the selector thread tells the device. */
     sealed interface Event permits Ready, Accepted {}
@@ -86,13 +88,25 @@ final class HostSide implements Runnable {
     private final List<Handshake> handshakes = new ArrayList<>();
     private final ByteBuffer oneByte = ByteBuffer.allocate(1);
     private volatile boolean running = true;
+    private final LogRateLimiter loopErrorLog = new LogRateLimiter(5);
+    /** Accepts one client from the listener (a seam for tests of accept failures). */
+    interface Acceptor {
+        SocketChannel accept() throws IOException;
+    }
+
+    private final Acceptor acceptor;
+    private final SelectionKey listenerKey;
+    /** While accepting is paused after an error: when to resume (System.currentTimeMillis), else 0. */
+    private long acceptPausedUntil;
     private Thread thread;
 
-    private HostSide(Path path, Selector selector, ServerSocketChannel listener, DeviceWaker waker,
-            Duration responseTimeout) {
+    private HostSide(Path path, Selector selector, ServerSocketChannel listener, SelectionKey listenerKey,
+            DeviceWaker waker, Duration responseTimeout, Acceptor acceptor) {
         this.path = path;
         this.selector = selector;
         this.listener = listener;
+        this.listenerKey = listenerKey;
+        this.acceptor = acceptor != null ? acceptor : listener::accept;
         this.waker = waker;
         this.responseTimeout = responseTimeout;
     }
@@ -107,6 +121,12 @@ final class HostSide implements Runnable {
 
     /** As {@link #listen(Path, DeviceWaker)}; a host client's CONNECT must be answered within {@code responseTimeout}. */
     static HostSide listen(Path path, DeviceWaker waker, Duration responseTimeout) throws IOException {
+        return listen(path, waker, responseTimeout, null);
+    }
+
+    /** As above; {@code acceptor} (tests), given the listener, takes its clients instead of its own accept. */
+    static HostSide listen(Path path, DeviceWaker waker, Duration responseTimeout,
+            java.util.function.Function<ServerSocketChannel, Acceptor> acceptor) throws IOException {
         removeStaleSocket(path);
         Selector selector = Selector.open();
         ServerSocketChannel listener = null;
@@ -114,8 +134,9 @@ final class HostSide implements Runnable {
             listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             listener.bind(UnixDomainSocketAddress.of(path), 64);
             listener.configureBlocking(false);
-            listener.register(selector, SelectionKey.OP_ACCEPT);
-            return new HostSide(path, selector, listener, waker, responseTimeout);
+            SelectionKey key = listener.register(selector, SelectionKey.OP_ACCEPT);
+            return new HostSide(path, selector, listener, key, waker, responseTimeout,
+                    acceptor == null ? null : acceptor.apply(listener));
         } catch (IOException | RuntimeException e) {
             if (listener != null) {
                 listener.close();
@@ -193,26 +214,68 @@ final class HostSide implements Runnable {
         return acceptedCount.get();
     }
 
+    /**
+     * The selector loop. It must outlive any one socket's failure (every stream's readiness comes
+     * through it): an error on one key is logged (rate-limited) and the loop goes on; a failing
+     * accept (EMFILE, ENOMEM) pauses accepting for {@link #ACCEPT_BACKOFF_MILLIS}, since the
+     * listener stays ready and would otherwise spin the loop. Only {@link #stop()} ends it.
+     */
     @Override
     public void run() {
-        try {
-            while (running) {
-                selector.select(500);
-                Iterator<SelectionKey> it = selector.selectedKeys().iterator();
-                while (it.hasNext()) {
-                    SelectionKey key = it.next();
-                    it.remove();
-                    try {
-                        dispatch(key);
-                    } catch (java.nio.channels.CancelledKeyException e) {
-                        // the device closed the connection meanwhile
+        while (running) {
+            try {
+                long now = System.currentTimeMillis();
+                if (acceptPausedUntil != 0 && now >= acceptPausedUntil) {
+                    acceptPausedUntil = 0;
+                    listenerKey.interestOps(SelectionKey.OP_ACCEPT);
+                }
+                selector.select(acceptPausedUntil == 0 ? 500 : Math.max(1, Math.min(500, acceptPausedUntil - now)));
+            } catch (java.nio.channels.ClosedSelectorException e) {
+                return; // stop() gave up waiting for us and closed it
+            } catch (IOException | RuntimeException e) {
+                loopError("select", e);
+                pause();
+                continue;
+            }
+            Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+            while (it.hasNext()) {
+                SelectionKey key = it.next();
+                it.remove();
+                try {
+                    dispatch(key);
+                } catch (java.nio.channels.CancelledKeyException e) {
+                    // the device closed the connection meanwhile
+                } catch (IOException | RuntimeException e) {
+                    if (key.channel() == listener) {
+                        loopError("accept", e);
+                        acceptPausedUntil = System.currentTimeMillis() + ACCEPT_BACKOFF_MILLIS;
+                        listenerKey.interestOps(0);
+                    } else {
+                        loopError("a host socket", e);
+                        if (key.attachment() instanceof Handshake h) {
+                            drop(h);
+                        }
                     }
                 }
-                expireHandshakes();
-                expireAccepted();
             }
-        } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "vsock host side at {0} stopped: {1}", path, e.toString());
+            expireHandshakes();
+            expireAccepted();
+        }
+    }
+
+    private void loopError(String what, Exception e) {
+        long s = loopErrorLog.tryAcquire();
+        if (s != LogRateLimiter.SUPPRESSED) {
+            LOG.log(System.Logger.Level.WARNING, "vsock host side at {0}: {1} failed: {2}; going on{3}", path, what,
+                    e.toString(), LogRateLimiter.suppressedNote(s));
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(ACCEPT_BACKOFF_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -231,20 +294,26 @@ final class HostSide implements Runnable {
         }
     }
 
+    /** Accepts up to 16 clients; an error of the listener itself is thrown (the loop backs off). */
     private void accept() throws IOException {
         for (int i = 0; i < 16; i++) {
-            SocketChannel client = listener.accept();
+            SocketChannel client = acceptor.accept();
             if (client == null) {
                 return;
             }
             if (handshakes.size() >= MAX_HANDSHAKES) {
-                client.close();
+                closeQuietly(client);
                 continue;
             }
-            client.configureBlocking(false);
-            Handshake h = new Handshake(client, System.currentTimeMillis() + HANDSHAKE_MILLIS);
-            h.key = client.register(selector, SelectionKey.OP_READ, h);
-            handshakes.add(h);
+            try {
+                client.configureBlocking(false);
+                Handshake h = new Handshake(client, System.currentTimeMillis() + HANDSHAKE_MILLIS);
+                h.key = client.register(selector, SelectionKey.OP_READ, h);
+                handshakes.add(h);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(client); // this client only
+                loopError("setting up a host client", e);
+            }
         }
     }
 

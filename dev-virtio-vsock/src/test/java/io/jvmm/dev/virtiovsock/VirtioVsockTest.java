@@ -456,6 +456,36 @@ class VirtioVsockTest {
     }
 
     @Test
+    void failingAcceptsDoNotStopTheHostSide() throws Exception {
+        // the listener fails as with EMFILE a few times: the loop backs off and goes on accepting
+        Path other = dir.resolve("emfile.sock");
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(3);
+        HostSide h = HostSide.listen(other, board.waker(), RESPONSE_TIMEOUT, l -> () -> {
+            if (failures.getAndDecrement() > 0) {
+                throw new IOException("Too many open files");
+            }
+            return l.accept();
+        });
+        h.start("emfile");
+        try {
+            for (int i = 1; i <= 2; i++) {
+                SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(other));
+                sockets.add(c);
+                c.write(ByteBuffer.wrap(("CONNECT " + i + "\n").getBytes(StandardCharsets.US_ASCII)));
+                int want = i;
+                long end = System.nanoTime() + TestTime.seconds(5).toNanos();
+                while (h.acceptedCount() < want && System.nanoTime() - end < 0) {
+                    Thread.onSpinWait();
+                }
+                assertEquals(want, h.acceptedCount(), "client " + i + " accepted after the failures");
+            }
+            assertTrue(failures.get() < 0, "the failures happened");
+        } finally {
+            h.stop();
+        }
+    }
+
+    @Test
     void aClientThatSendsGarbageIsClosedWithoutReachingTheGuest() throws Exception {
         ready();
         for (String line : List.of("HELLO\n", "CONNECT\n", "CONNECT -1\n", "CONNECT 99999999999\n",
