@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -147,21 +146,41 @@ final class HostSide implements Runnable {
         }
     }
 
+    /** The file-type bits of st_mode and the socket type (POSIX {@code S_IFMT}, {@code S_IFSOCK}). */
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
+
+    /**
+     * Removes {@code path} only if it is a socket file (not a FIFO, a device node or a link) that
+     * refuses connections: a socket left by a VMM that died. Anything else is an error naming the
+     * path; so is a file whose type this JDK cannot tell.
+     */
     private static void removeStaleSocket(Path path) throws IOException {
-        BasicFileAttributes attrs;
+        int mode;
         try {
-            attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
         } catch (java.nio.file.NoSuchFileException e) {
             return;
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            throw new IOException(path + " exists and this platform cannot tell whether it is a socket;"
+                    + " remove it yourself or give a path that is free");
         }
-        if (!attrs.isOther()) {
+        if ((mode & S_IFMT) != S_IFSOCK) {
             throw new IOException(path + " exists and is not a socket; give a path that is free");
         }
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            probe.connect(UnixDomainSocketAddress.of(path));
-        } catch (IOException refused) {
-            Files.deleteIfExists(path); // nobody listens: a stale socket file
+            probe.configureBlocking(false); // a listener with a full backlog must not hang us
+            probe.connect(UnixDomainSocketAddress.of(path)); // true, or false while its backlog is full
+        } catch (java.net.ConnectException e) {
+            if (!"Connection refused".equals(e.getMessage())) {
+                throw new IOException("cannot tell whether something listens on " + path + " (" + e.getMessage()
+                        + "); remove it yourself or give another uds path", e);
+            }
+            Files.deleteIfExists(path); // a socket file nobody listens on: stale
             return;
+        } catch (IOException e) {
+            throw new IOException("cannot tell whether something listens on " + path + " (" + e.getMessage()
+                    + "); remove it yourself or give another uds path", e);
         }
         throw new IOException("something already listens on " + path
                 + " (another VM?); stop it or give another uds path");

@@ -758,6 +758,25 @@ class VirtioVsockTest {
     }
 
     @Test
+    void aFifoOrALinkAtThePathIsAnErrorAndNeverDeleted() throws Exception {
+        // a FIFO refuses a socket's connect just like a stale socket: only the file type tells them apart
+        Path fifo = dir.resolve("fifo");
+        Process p = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertEquals(0, p.waitFor(), "mkfifo");
+        IOException e = assertThrows(IOException.class, () -> HostSide.listen(fifo, board.waker()));
+        assertTrue(e.getMessage().contains("not a socket") && e.getMessage().contains(fifo.toString()), e.getMessage());
+        assertTrue(Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the FIFO is never deleted");
+        // a link to a stale socket is not the socket: not followed, not deleted
+        Path stale = dir.resolve("stale.sock");
+        ServerSocketChannel gone = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        gone.bind(UnixDomainSocketAddress.of(stale));
+        gone.close();
+        Path link = Files.createSymbolicLink(dir.resolve("link"), stale);
+        assertThrows(IOException.class, () -> HostSide.listen(link, board.waker()));
+        assertTrue(Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.exists(stale));
+    }
+
+    @Test
     void aDriverResetClosesEveryStreamAndTheDeviceWorksAfterwards() throws Exception {
         ready();
         ServerSocketChannel l = hostListener(5009);
