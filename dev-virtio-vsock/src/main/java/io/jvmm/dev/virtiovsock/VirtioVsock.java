@@ -81,6 +81,13 @@ final class VirtioVsock implements VirtioDevice {
      * (the host side closes clients the device did not take by then, e.g. while the driver is not running).
      */
     static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * The bound of all to-host buffers together: a stream whose host socket does not keep up needs
+     * a {@link #BUF_ALLOC} buffer, and 1024 such streams must not take 256 MiB. A packet that would
+     * need a buffer beyond it waits in the tx queue (and the tx queue with it) until a buffer is
+     * drained or freed: backpressure, no loss.
+     */
+    static final long MAX_BUFFERED = 16L << 20;
     /** Host-side ports for host clients' connections start here (as Firecracker's do). */
     static final int FIRST_EPHEMERAL_PORT = 1 << 30;
 
@@ -103,12 +110,24 @@ final class VirtioVsock implements VirtioDevice {
     private int nextEphemeral = FIRST_EPHEMERAL_PORT;
     private boolean rxHeld;
     private boolean txStalled;
+    /** A tx chain popped but not yet handled: its packet waits for buffer budget. */
+    private boolean txHeld;
+    private boolean txWaitsForBuffer;
+    /** Bytes of to-host buffers allocated now, at most {@link #maxBuffered}. */
+    private long bufferedBytes;
+    private final long maxBuffered;
 
     private final ByteBuffer header = ByteBuffer.allocate(VsockHeader.SIZE).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer rxData = ByteBuffer.allocateDirect(MAX_PAYLOAD);
     private final ByteBuffer txData = ByteBuffer.allocateDirect(MAX_PAYLOAD);
 
     VirtioVsock(String name, long guestCid, String udsPath, DmaMemory memory, DeviceWaker waker, HostSide host) {
+        this(name, guestCid, udsPath, memory, waker, host, MAX_BUFFERED);
+    }
+
+    VirtioVsock(String name, long guestCid, String udsPath, DmaMemory memory, DeviceWaker waker, HostSide host,
+            long maxBuffered) {
+        this.maxBuffered = maxBuffered;
         this.name = name;
         this.guestCid = guestCid;
         this.udsPath = udsPath;
@@ -155,7 +174,7 @@ final class VirtioVsock implements VirtioDevice {
         if (queue == RX) {
             return !control.isEmpty() || !rxReady.isEmpty() || host.hasEvents() || responseOverdue();
         }
-        return queue == TX && txStalled && control.size() < MAX_CONTROL / 2;
+        return queue == TX && ((txStalled && control.size() < MAX_CONTROL / 2) || (txWaitsForBuffer && mayBuffer()));
     }
 
     @Override
@@ -254,26 +273,38 @@ final class VirtioVsock implements VirtioDevice {
 
     private boolean transmit(VirtQueue queue) throws VirtQueueException {
         txStalled = false;
+        txWaitsForBuffer = false;
         for (int packets = 0; packets < MAX_PACKETS; packets++) {
             if (control.size() >= MAX_CONTROL) {
                 txStalled = true; // replies wait for rx buffers: take no more until they drain
                 return false;
             }
-            if (!queue.next()) {
-                return false;
+            if (!txHeld) {
+                if (!queue.next()) {
+                    return false;
+                }
+                txHeld = true;
             }
             DescriptorChain chain = queue.chain();
-            packet(chain);
+            if (!packet(chain)) {
+                txWaitsForBuffer = true; // the chain stays held; a freed buffer wakes us (hasWork)
+                return false;
+            }
+            txHeld = false;
             queue.complete(chain.head(), 0);
         }
         return true;
     }
 
-    private void packet(DescriptorChain chain) throws VirtQueueException {
+    /**
+     * Handles one tx packet; false (with nothing changed) when it is data that needs a to-host
+     * buffer the budget has no room for: the caller keeps the chain and tries again later.
+     */
+    private boolean packet(DescriptorChain chain) throws VirtQueueException {
         long readable = chain.readableLength();
         if (readable < VsockHeader.SIZE) {
             bad("a tx chain of " + readable + " readable bytes has no room for a header");
-            return;
+            return true;
         }
         header.clear();
         chain.read(memory, 0, header);
@@ -281,7 +312,7 @@ final class VirtioVsock implements VirtioDevice {
         VsockHeader h = VsockHeader.read(header);
         if (h.srcCid() != guestCid || h.dstCid() != HOST_CID) {
             bad("a packet from CID " + h.srcCid() + " to CID " + h.dstCid() + " (the guest is " + guestCid + ")");
-            return;
+            return true;
         }
         long len = Integer.toUnsignedLong(h.len());
         if (h.type() != TYPE_STREAM || len > readable - VsockHeader.SIZE || len > MAX_PAYLOAD
@@ -294,7 +325,7 @@ final class VirtioVsock implements VirtioDevice {
             } else if (h.op() != OP_RST) {
                 queue(new Control(OP_RST, h.dstPort(), h.srcPort(), 0, null));
             }
-            return;
+            return true;
         }
         Connection c = connections.get(Connection.key(h.dstPort(), h.srcPort()));
         if (c == null) {
@@ -303,7 +334,7 @@ final class VirtioVsock implements VirtioDevice {
             } else if (h.op() != OP_RST) {
                 queue(new Control(OP_RST, h.dstPort(), h.srcPort(), 0, null)); // §5.10.6.2: unknown connection
             }
-            return;
+            return true;
         }
         // every packet carries the sender's buffer space and progress (§5.10.6.3)
         c.peerBufAlloc = h.bufAlloc();
@@ -312,7 +343,7 @@ final class VirtioVsock implements VirtioDevice {
             case OP_RESPONSE -> {
                 if (c.state != Connection.State.REQUESTED) {
                     close(c, true);
-                    return;
+                    return true;
                 }
                 answerClient(c);
             }
@@ -324,12 +355,15 @@ final class VirtioVsock implements VirtioDevice {
             case OP_RW -> {
                 if (c.state != Connection.State.ESTABLISHED || (c.peerShutdown & SHUTDOWN_SEND) != 0) {
                     close(c, true);
-                    return;
+                    return true;
                 }
                 if (c.pendingToHost() + len > BUF_ALLOC) {
                     bad(c + ": the guest sent " + len + " bytes beyond its credit");
                     close(c, true);
-                    return;
+                    return true;
+                }
+                if (len > 0 && c.pending == null && !mayBuffer()) {
+                    return false; // the socket might not take it all, and there is no room to keep the rest
                 }
                 toHost(c, chain, (int) len);
             }
@@ -342,6 +376,7 @@ final class VirtioVsock implements VirtioDevice {
         if (c.state == Connection.State.ESTABLISHED) {
             offerRx(c); // the guest's credit may have grown
         }
+        return true;
     }
 
     /** The guest's REQUEST: connect to {@code PATH_port} without blocking; RESPONSE or RST follows. */
@@ -390,6 +425,7 @@ final class VirtioVsock implements VirtioDevice {
             close(c, true);
             return;
         }
+        awaitingResponse.remove(c); // answered: the timer no longer holds it
         established(c);
     }
 
@@ -410,7 +446,10 @@ final class VirtioVsock implements VirtioDevice {
             }
             if (txData.hasRemaining()) {
                 if (c.pending == null) {
-                    c.pending = ByteBuffer.allocateDirect(BUF_ALLOC);
+                    // on the heap: the JDK's per-thread direct buffer carries it to the socket, and
+                    // the budget bounds the heap it takes (packet() checked mayBuffer())
+                    c.pending = ByteBuffer.allocate(BUF_ALLOC);
+                    bufferedBytes += BUF_ALLOC;
                 }
                 c.pending.put(txData);
                 interest(c, SelectionKey.OP_WRITE);
@@ -438,6 +477,8 @@ final class VirtioVsock implements VirtioDevice {
             }
             if (c.pendingToHost() > 0) {
                 interest(c, SelectionKey.OP_WRITE);
+            } else {
+                releasePending(c); // drained: the budget goes to whichever stream needs it next
             }
             maybeCreditUpdate(c);
         }
@@ -459,6 +500,20 @@ final class VirtioVsock implements VirtioDevice {
                 c.channel.shutdownOutput(); // the host peer reads EOF
             } catch (IOException e) {
                 close(c, true);
+            }
+        }
+    }
+
+    private boolean mayBuffer() {
+        return bufferedBytes + BUF_ALLOC <= maxBuffered;
+    }
+
+    private void releasePending(Connection c) {
+        if (c.pending != null) {
+            c.pending = null;
+            bufferedBytes -= BUF_ALLOC;
+            if (txWaitsForBuffer) {
+                waker.wake(); // hasWork(TX) now says so
             }
         }
     }
@@ -635,9 +690,13 @@ final class VirtioVsock implements VirtioDevice {
         if (c.state == Connection.State.CLOSED) {
             return;
         }
+        if (c.state == Connection.State.REQUESTED) {
+            awaitingResponse.remove(c);
+        }
         c.state = Connection.State.CLOSED;
         connections.remove(c.key());
         rxQueueRemove(c);
+        releasePending(c);
         closeQuietly(c.channel);
         host.selector().wakeup();
         if (rst) {
@@ -663,6 +722,16 @@ final class VirtioVsock implements VirtioDevice {
         }
     }
 
+    /** Bytes of to-host buffers allocated now (tests). */
+    long bufferedBytes() {
+        return bufferedBytes;
+    }
+
+    /** Host clients' connections the response timer still holds (tests). */
+    int awaitingResponseCount() {
+        return awaitingResponse.size();
+    }
+
     /** Connections open now (tests). */
     int connectionCount() {
         return connections.size();
@@ -680,6 +749,9 @@ final class VirtioVsock implements VirtioDevice {
         awaitingResponse.clear();
         rxHeld = false;
         txStalled = false;
+        txHeld = false;
+        txWaitsForBuffer = false;
+        bufferedBytes = 0;
         nextEphemeral = FIRST_EPHEMERAL_PORT;
     }
 

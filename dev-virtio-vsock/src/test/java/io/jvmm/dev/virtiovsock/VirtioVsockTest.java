@@ -59,6 +59,8 @@ class VirtioVsockTest {
     static final int QSIZE = 64;
     /** Shorter than the device's default, so the test of a guest that never answers is quick. */
     static final java.time.Duration RESPONSE_TIMEOUT = java.time.Duration.ofSeconds(2);
+    /** To-host buffer budget: two streams' worth, so the test of the budget needs only three. */
+    static final long BUDGET = 2L * VirtioVsock.BUF_ALLOC;
 
     final FakeGuestMemory ram = new FakeGuestMemory(16 << 20);
     final FakeBoard board = new FakeBoard().withGuestMemory(ram);
@@ -83,7 +85,7 @@ class VirtioVsockTest {
         dir = Files.createTempDirectory(Path.of("/tmp"), "vsock-test");
         path = dir.resolve("v.sock");
         host = HostSide.listen(path, board.waker(), RESPONSE_TIMEOUT);
-        vsock = new VirtioVsock("vsock", CID, path.toString(), ram, board.waker(), host);
+        vsock = new VirtioVsock("vsock", CID, path.toString(), ram, board.waker(), host, BUDGET);
         host.start("vsock-test");
         dev = new VirtioPciDevice("vsock", new PciAddress(0, SLOT, 0), vsock, board);
         driver = new VirtioPciDriver(dev, ram);
@@ -608,6 +610,87 @@ class VirtioVsockTest {
         }
         take(OP_RST, 41);
         assertEquals(0, vsock.connectionCount());
+    }
+
+    /**
+     * The guest sends on {@code guestPort} within its credit (from the fwd_cnt the device
+     * advertises) until the device holds a to-host buffer for it; returns what it sent.
+     */
+    ByteArrayOutputStream sendUntilBuffered(int guestPort, int port, long buffered) throws Exception {
+        ByteArrayOutputStream sent = new ByteArrayOutputStream();
+        int fwd = 0;
+        for (int i = 0; vsock.bufferedBytes() < buffered; i++) {
+            assertTrue(i < 64, "the unread host socket fills up");
+            for (Packet p : new ArrayList<>(received)) {
+                if (p.header().dstPort() == guestPort && (p.header().op() == OP_CREDIT_UPDATE || p.header().op() == OP_RW)) {
+                    fwd = Math.max(fwd, p.header().fwdCnt());
+                    received.remove(p);
+                }
+            }
+            int n = Math.min(65536, VirtioVsock.BUF_ALLOC - (sent.size() - fwd));
+            assertTrue(n > 0, "credit left");
+            byte[] b = random(n, guestPort * 100 + i);
+            send(OP_RW, guestPort, port, 0, 1 << 20, 0, b);
+            sent.writeBytes(b);
+        }
+        return sent;
+    }
+
+    @Test
+    void toHostBuffersStayWithinTheBudgetWaitWithoutLossAndGoWithTheirStreams() throws Exception {
+        ready();
+        ServerSocketChannel l = hostListener(5011);
+        List<SocketChannel> hosts = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            hosts.add(guestConnect(l, 5011, 3000 + i, 1 << 20));
+        }
+        // two streams whose host peers do not read take the whole budget
+        ByteArrayOutputStream sent0 = sendUntilBuffered(3000, 5011, VirtioVsock.BUF_ALLOC);
+        sendUntilBuffered(3001, 5011, BUDGET);
+        assertEquals(BUDGET, vsock.bufferedBytes());
+        // the third stream's data waits in the tx queue: no buffer for it, and nothing is lost
+        int used = tx.usedIndex();
+        byte[] third = random(65536, 7);
+        send(OP_RW, 3002, 5011, 0, 1 << 20, 0, third);
+        assertEquals(used, tx.usedIndex(), "the packet waits for budget");
+        assertEquals(BUDGET, vsock.bufferedBytes(), "never beyond the budget");
+        assertEquals(null, find(OP_RST, 3002), "waiting, not reset");
+        assertEquals(3, vsock.connectionCount());
+        // the first host peer reads everything: its buffer drains and is freed, the packet goes on
+        SocketChannel h0 = hosts.get(0);
+        h0.configureBlocking(false);
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+        until("stream 0 drained", () -> {
+            buf.clear();
+            try {
+                got.write(buf.array(), 0, Math.max(0, h0.read(buf)));
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            return got.size() == sent0.size();
+        });
+        assertArrayEquals(sent0.toByteArray(), got.toByteArray());
+        until("the waiting packet", () -> tx.usedIndex() == used + 1);
+        assertArrayEquals(third, readFully(hosts.get(2), third.length), "its bytes, whole");
+        // a closed stream's buffer goes with it
+        send(OP_RST, 3001, 5011);
+        assertEquals(0, vsock.bufferedBytes());
+    }
+
+    @Test
+    void answeredOrClosedHostClientsLeaveTheResponseTimer() throws Exception {
+        ready();
+        SocketChannel a = hostClient(61);
+        SocketChannel b = hostClient(62);
+        int portA = take(OP_REQUEST, 61).header().srcPort();
+        int portB = take(OP_REQUEST, 62).header().srcPort();
+        assertEquals(2, vsock.awaitingResponseCount());
+        send(OP_RESPONSE, 61, portA, 0, 1 << 20, 0, new byte[0]);
+        assertEquals("OK " + portA, readLine(a));
+        send(OP_RST, 62, portB);
+        assertEquals(0, vsock.awaitingResponseCount(), "neither is held until the timeout");
+        assertTrue(closedByPeer(b));
     }
 
     @Test
