@@ -349,6 +349,13 @@ final class VirtioVsock implements VirtioDevice {
             }
             case OP_RST -> close(c, false);
             case OP_SHUTDOWN -> {
+                if (c.state != Connection.State.ESTABLISHED) {
+                    // §5.10.6.5 shuts down a connected stream; one not established yet (a host
+                    // client's REQUEST unanswered, our connect in progress) is refused: RST, and
+                    // the host socket is closed whole instead of half-shut before its OK line
+                    close(c, true);
+                    return true;
+                }
                 c.peerShutdown |= h.flags() & SHUTDOWN_BOTH;
                 shutdown(c);
             }

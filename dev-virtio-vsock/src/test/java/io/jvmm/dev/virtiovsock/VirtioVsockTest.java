@@ -379,6 +379,18 @@ class VirtioVsockTest {
     }
 
     @Test
+    void aShutdownInsteadOfAResponseRefusesTheHostClient() throws Exception {
+        ready();
+        SocketChannel c = hostClient(79);
+        int port = take(OP_REQUEST, 79).header().srcPort();
+        send(OP_SHUTDOWN, 79, port, VsockHeader.SHUTDOWN_SEND, 1 << 20, 0, new byte[0]);
+        assertEquals(0, vsock.connectionCount(), "refused at once, not left to the response timeout");
+        assertEquals(0, vsock.awaitingResponseCount());
+        assertTrue(find(OP_RST, 79) != null, "RST to the guest");
+        assertEquals(null, readLine(c), "closed without an OK line");
+    }
+
+    @Test
     void aHostClientTheGuestNeverAnswersIsResetAfterTheTimeout() throws Exception {
         ready();
         SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(path));
