@@ -15,9 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -83,8 +81,11 @@ final class HostSide implements Runnable {
     private final Duration responseTimeout;
     /** Bumped by each driver reset; clients and streams from an older epoch are closed here. */
     private volatile int epoch;
+    /** The epoch whose older streams the selector thread has closed. */
+    private int epochClosed;
     private final DeviceWaker waker;
-    private final List<Handshake> handshakes = new ArrayList<>();
+    /** Clients in the handshake: the selector thread's, but concurrent so stop() may close them if that thread hangs. */
+    private final java.util.Set<Handshake> handshakes = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ByteBuffer oneByte = ByteBuffer.allocate(1);
     private volatile boolean running = true;
     private final LogRateLimiter loopErrorLog = new LogRateLimiter(5);
@@ -219,9 +220,10 @@ final class HostSide implements Runnable {
     }
 
     /**
-     * The driver reset the device: the selector thread closes the host clients still waiting for
-     * the device (the guest never heard of them). Cheap: it only marks and wakes, so the vCPU
-     * thread that wrote the status does no socket work.
+     * The driver reset the device: the selector thread closes the host sockets of every stream
+     * from before (the device has forgotten them) and the host clients still waiting for the
+     * device (the guest never heard of them). Cheap: it only marks and wakes, so the vCPU thread
+     * that wrote the status does no socket work.
      */
     void driverReset() {
         epoch++; // only the device's thread writes it (under the device's lock)
@@ -388,6 +390,14 @@ final class HostSide implements Runnable {
      */
     private void expireAccepted() {
         int now = epoch;
+        if (now != epochClosed) {
+            epochClosed = now;
+            for (SelectionKey k : selector.keys()) {
+                if (k.attachment() instanceof Connection c && c.epoch != now) {
+                    closeQuietly(k.channel()); // a stream the device dropped at the driver's reset
+                }
+            }
+        }
         long t = System.nanoTime();
         for (Accepted a : accepted) {
             if ((a.epoch() != now || t - a.deadline() >= 0) && accepted.remove(a)) {
@@ -423,8 +433,7 @@ final class HostSide implements Runnable {
 
     private void expireHandshakes() {
         long now = System.currentTimeMillis();
-        for (int i = handshakes.size() - 1; i >= 0; i--) {
-            Handshake h = handshakes.get(i);
+        for (Handshake h : handshakes) {
             if (now >= h.deadline) {
                 drop(h);
             }
@@ -441,7 +450,10 @@ final class HostSide implements Runnable {
     }
 
     /** Stops the thread and waits for it, closes the listener and the clients in the handshake, removes {@code PATH}. */
-    void stop() throws IOException {
+    synchronized void stop() throws IOException {
+        if (!selector.isOpen()) {
+            return; // stopped already (a second close)
+        }
         running = false;
         selector.wakeup();
         if (thread != null) {
@@ -451,16 +463,26 @@ final class HostSide implements Runnable {
                 Thread.currentThread().interrupt();
             }
         }
-        for (Handshake h : handshakes) {
-            h.channel.close();
+        for (Handshake h : handshakes) { // a concurrent set: safe even if the thread did not stop
+            closeQuietly(h.channel);
         }
         handshakes.clear();
+        if (thread == null || !thread.isAlive()) {
+            // streams the device dropped at a reset whose sockets the thread had not closed yet
+            for (SelectionKey k : selector.keys()) {
+                if (k.attachment() instanceof Connection) {
+                    closeQuietly(k.channel());
+                }
+            }
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "vsock host side at {0}: its thread did not stop in 10 s", path);
+        }
         Accepted a;
         while ((a = accepted.poll()) != null) {
             closeQuietly(a.channel());
         }
         inbox.clear();
-        listener.close();
+        closeQuietly(listener);
         selector.close();
         Files.deleteIfExists(path);
     }

@@ -222,7 +222,7 @@ final class VirtioVsock implements VirtioDevice {
 
     private void ready(Connection c) {
         int ops = c.ready.getAndSet(0);
-        if (c.state == Connection.State.CLOSED) {
+        if (c.state == Connection.State.CLOSED || c.epoch != host.epoch()) { // closed, or dropped at a reset
             return;
         }
         if ((ops & SelectionKey.OP_CONNECT) != 0 && c.state == Connection.State.CONNECTING_HOST) {
@@ -259,7 +259,7 @@ final class VirtioVsock implements VirtioDevice {
             port = port + 1 == 0 ? FIRST_EPHEMERAL_PORT : port + 1;
         }
         nextEphemeral = port + 1 == 0 ? FIRST_EPHEMERAL_PORT : port + 1;
-        Connection c = new Connection(port, a.port(), a.channel(), Connection.State.REQUESTED);
+        Connection c = new Connection(port, a.port(), a.channel(), Connection.State.REQUESTED, host.epoch());
         c.key = a.key();
         c.key.attach(c);
         connections.put(c.key(), c);
@@ -397,7 +397,7 @@ final class VirtioVsock implements VirtioDevice {
             ch = SocketChannel.open(StandardProtocolFamily.UNIX);
             ch.configureBlocking(false);
             boolean done = ch.connect(UnixDomainSocketAddress.of(udsPath + "_" + Integer.toUnsignedString(h.dstPort())));
-            Connection c = new Connection(h.dstPort(), h.srcPort(), ch, Connection.State.CONNECTING_HOST);
+            Connection c = new Connection(h.dstPort(), h.srcPort(), ch, Connection.State.CONNECTING_HOST, host.epoch());
             c.peerBufAlloc = h.bufAlloc();
             c.peerFwdCnt = h.fwdCnt();
             c.key = ch.register(host.selector(), done ? 0 : SelectionKey.OP_CONNECT, c);
@@ -746,11 +746,11 @@ final class VirtioVsock implements VirtioDevice {
 
     @Override
     public void reset() {
-        // §2.4: the rings are gone and with them every stream; the host sockets are closed
-        host.driverReset(); // host clients the guest never heard of are closed by the host side
-        for (Connection c : new ArrayList<>(connections.values())) {
-            close(c, false);
-        }
+        // §2.4: the rings are gone and with them every stream. This runs on the vCPU thread that
+        // wrote the status, so it only forgets: the host side's thread closes the sockets of the
+        // streams of the old epoch (and the host clients still waiting), and ready() ignores them.
+        host.driverReset();
+        connections.clear();
         control.clear();
         rxReady.clear();
         awaitingResponse.clear();

@@ -876,9 +876,13 @@ class VirtioVsockTest {
         ready();
         ServerSocketChannel l = hostListener(5009);
         SocketChannel s = guestConnect(l, 5009, 47, 1 << 20);
+        SocketChannel client = hostClient(63);
+        take(OP_REQUEST, 63); // a host client's stream the guest has not answered yet
         driver.setStatus(0); // §2.4: the driver resets the device
         assertEquals(0, vsock.connectionCount());
+        // the host side's thread closes them (the vCPU thread that wrote the status does not)
         assertEquals(-1, s.read(ByteBuffer.allocate(1)), "the host socket is closed");
+        assertTrue(closedWithin(client, 5), "the waiting host client is closed");
         received.clear();
         rxAddress.clear();
         ready();
