@@ -44,8 +44,9 @@ import java.util.Map;
  * of the guest's data the host socket took (fwd_cnt); a CREDIT_UPDATE goes out whenever a quarter
  * of the buffer was forwarded since the last advertisement, so a guest that ran out of credit
  * always hears of new credit. Data the socket does not take at once waits in a per-connection
- * buffer of at most {@link #BUF_ALLOC} bytes, which the credit bounds; a guest that sends more than
- * its credit gets RST. Toward the guest, a socket is read only into an rx buffer the guest posted
+ * buffer of at most {@link #BUF_ALLOC} bytes, which the credit bounds, taken only while data waits
+ * and within a per-device budget ({@link #MAX_BUFFERED}: beyond it the tx queue waits); a guest
+ * that sends more than its credit gets RST. Toward the guest, a socket is read only into an rx buffer the guest posted
  * and only as far as the guest's credit allows; otherwise its data stays in the socket (its sender
  * blocks) and the selector stops watching it.
  *
