@@ -46,8 +46,8 @@ import java.util.Map;
  * always hears of new credit. Data the socket does not take at once waits in a per-connection
  * buffer of at most {@link #BUF_ALLOC} bytes, which the credit bounds, taken only while data waits
  * and within a per-device budget ({@link #MAX_BUFFERED}: beyond it the tx queue waits); a guest
- * that sends more than its credit gets RST. Toward the guest, a socket is read only into an rx buffer the guest posted
- * and only as far as the guest's credit allows; otherwise its data stays in the socket (its sender
+ * that sends more than its credit gets RST. Toward the guest, a socket is read only into an rx
+ * buffer the guest posted and only as far as the guest's credit allows; otherwise its data stays in the socket (its sender
  * blocks) and the selector stops watching it.
  *
  * <p>Threads: {@link HostSide} owns a selector thread that accepts host clients, reads their
