@@ -470,9 +470,10 @@ final class VmOptions {
             throw UserError.config("--vsock '" + vsock + "': " + syntax);
         }
         Path path = Path.of(uds).toAbsolutePath().normalize();
-        if (path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_UDS_PATH) {
+        int bytes = path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_UDS_PATH) {
             throw UserError.config("--vsock uds=" + uds + ": too long for a Unix socket (with _PORT appended it must fit "
-                    + "in 107 bytes; this is " + path.toString().length() + " with its directory); give a shorter path, "
+                    + "in 107 bytes; this is " + bytes + " bytes with its directory); give a shorter path, "
                     + "e.g. under /tmp");
         }
         Path parent = path.getParent();

@@ -24,6 +24,8 @@ final class Connection {
     final int hostPort;
     final int guestPort;
     final SocketChannel channel;
+    /** The driver's generation ({@link HostSide#epoch()}) the stream belongs to. */
+    final int epoch;
     SelectionKey key;
     State state;
     /** For {@link State#REQUESTED}: the System.nanoTime by which the guest must answer. */
@@ -59,7 +61,8 @@ final class Connection {
     boolean outputShut;
     boolean creditUpdateQueued;
 
-    Connection(int hostPort, int guestPort, SocketChannel channel, State state) {
+    Connection(int hostPort, int guestPort, SocketChannel channel, State state, int epoch) {
+        this.epoch = epoch;
         this.hostPort = hostPort;
         this.guestPort = guestPort;
         this.channel = channel;

@@ -44,9 +44,10 @@ import java.util.Map;
  * of the guest's data the host socket took (fwd_cnt); a CREDIT_UPDATE goes out whenever a quarter
  * of the buffer was forwarded since the last advertisement, so a guest that ran out of credit
  * always hears of new credit. Data the socket does not take at once waits in a per-connection
- * buffer of at most {@link #BUF_ALLOC} bytes, which the credit bounds; a guest that sends more than
- * its credit gets RST. Toward the guest, a socket is read only into an rx buffer the guest posted
- * and only as far as the guest's credit allows; otherwise its data stays in the socket (its sender
+ * buffer of at most {@link #BUF_ALLOC} bytes, which the credit bounds, taken only while data waits
+ * and within a per-device budget ({@link #MAX_BUFFERED}: beyond it the tx queue waits); a guest
+ * that sends more than its credit gets RST. Toward the guest, a socket is read only into an rx
+ * buffer the guest posted and only as far as the guest's credit allows; otherwise its data stays in the socket (its sender
  * blocks) and the selector stops watching it.
  *
  * <p>Threads: {@link HostSide} owns a selector thread that accepts host clients, reads their
@@ -76,8 +77,18 @@ final class VirtioVsock implements VirtioDevice {
     static final int MAX_CONTROL = 1024;
     static final int MAX_PACKETS = 256;
     static final int MAX_BYTES = 4 * 1024 * 1024;
-    /** How long a host client's REQUEST may wait for the guest's RESPONSE before it is reset. */
+    /**
+     * How long a host client may wait for the guest's RESPONSE, counted from its CONNECT line
+     * (the host side closes clients the device did not take by then, e.g. while the driver is not running).
+     */
     static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * The bound of all to-host buffers together: a stream whose host socket does not keep up needs
+     * a {@link #BUF_ALLOC} buffer, and 1024 such streams must not take 256 MiB. A packet that would
+     * need a buffer beyond it waits in the tx queue (and the tx queue with it) until a buffer is
+     * drained or freed: backpressure, no loss.
+     */
+    static final long MAX_BUFFERED = 16L << 20;
     /** Host-side ports for host clients' connections start here (as Firecracker's do). */
     static final int FIRST_EPHEMERAL_PORT = 1 << 30;
 
@@ -97,22 +108,27 @@ final class VirtioVsock implements VirtioDevice {
     private final ArrayDeque<Connection> rxReady = new ArrayDeque<>();
     /** Host clients' connections waiting for the guest's RESPONSE, oldest first. */
     private final ArrayDeque<Connection> awaitingResponse = new ArrayDeque<>();
-    private final Duration responseTimeout;
     private int nextEphemeral = FIRST_EPHEMERAL_PORT;
     private boolean rxHeld;
     private boolean txStalled;
+    /** A tx chain popped but not yet handled: its packet waits for buffer budget. */
+    private boolean txHeld;
+    private boolean txWaitsForBuffer;
+    /** Bytes of to-host buffers allocated now, at most {@link #maxBuffered}. */
+    private long bufferedBytes;
+    private final long maxBuffered;
 
     private final ByteBuffer header = ByteBuffer.allocate(VsockHeader.SIZE).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer rxData = ByteBuffer.allocateDirect(MAX_PAYLOAD);
     private final ByteBuffer txData = ByteBuffer.allocateDirect(MAX_PAYLOAD);
 
     VirtioVsock(String name, long guestCid, String udsPath, DmaMemory memory, DeviceWaker waker, HostSide host) {
-        this(name, guestCid, udsPath, memory, waker, host, RESPONSE_TIMEOUT);
+        this(name, guestCid, udsPath, memory, waker, host, MAX_BUFFERED);
     }
 
     VirtioVsock(String name, long guestCid, String udsPath, DmaMemory memory, DeviceWaker waker, HostSide host,
-            Duration responseTimeout) {
-        this.responseTimeout = responseTimeout;
+            long maxBuffered) {
+        this.maxBuffered = maxBuffered;
         this.name = name;
         this.guestCid = guestCid;
         this.udsPath = udsPath;
@@ -159,17 +175,24 @@ final class VirtioVsock implements VirtioDevice {
         if (queue == RX) {
             return !control.isEmpty() || !rxReady.isEmpty() || host.hasEvents() || responseOverdue();
         }
-        return queue == TX && txStalled && control.size() < MAX_CONTROL / 2;
+        return queue == TX && ((txStalled && control.size() < MAX_CONTROL / 2) || (txWaitsForBuffer && mayBuffer()));
     }
 
     @Override
     public boolean process(VirtQueue queue, long acked) throws VirtQueueException {
         drainHostEvents();
-        return switch (queue.index()) {
-            case RX -> receive(queue);
-            case TX -> transmit(queue);
-            default -> false; // the event queue's buffers stay with the device unused (§5.10.6.6)
-        };
+        if (queue.index() == RX) {
+            return receive(queue);
+        }
+        try {
+            return queue.index() == TX && transmit(queue); // the event queue's buffers stay unused (§5.10.6.6)
+        } finally {
+            // the transport polls rx before tx: replies, a credit update that made a stream sendable
+            // again, or host readiness drained here would sit until some other wake without this one
+            if (!control.isEmpty() || !rxReady.isEmpty()) {
+                waker.wake();
+            }
+        }
     }
 
     // --- host events ----------------------------------------------------------------------------
@@ -200,7 +223,7 @@ final class VirtioVsock implements VirtioDevice {
 
     private void ready(Connection c) {
         int ops = c.ready.getAndSet(0);
-        if (c.state == Connection.State.CLOSED) {
+        if (c.state == Connection.State.CLOSED || c.epoch != host.epoch()) { // closed, or dropped at a reset
             return;
         }
         if ((ops & SelectionKey.OP_CONNECT) != 0 && c.state == Connection.State.CONNECTING_HOST) {
@@ -227,8 +250,9 @@ final class VirtioVsock implements VirtioDevice {
 
     /** A host client's CONNECT: REQUEST to the guest from a fresh host-side port. */
     private void hostClient(HostSide.Accepted a) {
-        if (connections.size() >= MAX_CONNECTIONS) {
-            closeQuietly(a.channel());
+        long left = a.deadline() - System.nanoTime();
+        if (connections.size() >= MAX_CONNECTIONS || a.epoch() != host.epoch() || left <= 0) {
+            closeQuietly(a.channel()); // no room, from before a driver reset, or waited too long already
             return;
         }
         int port = nextEphemeral;
@@ -236,46 +260,52 @@ final class VirtioVsock implements VirtioDevice {
             port = port + 1 == 0 ? FIRST_EPHEMERAL_PORT : port + 1;
         }
         nextEphemeral = port + 1 == 0 ? FIRST_EPHEMERAL_PORT : port + 1;
-        Connection c = new Connection(port, a.port(), a.channel(), Connection.State.REQUESTED);
+        Connection c = new Connection(port, a.port(), a.channel(), Connection.State.REQUESTED, host.epoch());
         c.key = a.key();
         c.key.attach(c);
         connections.put(c.key(), c);
         queue(OP_REQUEST, c, 0);
-        c.requestedAt = System.nanoTime() + responseTimeout.toNanos(); // the deadline
+        c.requestedAt = a.deadline();
         awaitingResponse.addLast(c);
-        waker.wakeAfter(responseTimeout);
+        waker.wakeAfter(Duration.ofNanos(left));
     }
 
     // --- guest to host (tx) ---------------------------------------------------------------------
 
     private boolean transmit(VirtQueue queue) throws VirtQueueException {
         txStalled = false;
-        try {
-            for (int packets = 0; packets < MAX_PACKETS; packets++) {
-                if (control.size() >= MAX_CONTROL) {
-                    txStalled = true; // replies wait for rx buffers: take no more until they drain
-                    return false;
-                }
+        txWaitsForBuffer = false;
+        for (int packets = 0; packets < MAX_PACKETS; packets++) {
+            if (control.size() >= MAX_CONTROL) {
+                txStalled = true; // replies wait for rx buffers: take no more until they drain
+                return false;
+            }
+            if (!txHeld) {
                 if (!queue.next()) {
                     return false;
                 }
-                DescriptorChain chain = queue.chain();
-                packet(chain);
-                queue.complete(chain.head(), 0);
+                txHeld = true;
             }
-            return true;
-        } finally {
-            if (!control.isEmpty()) {
-                waker.wake(); // the rx queue has replies to send
+            DescriptorChain chain = queue.chain();
+            if (!packet(chain)) {
+                txWaitsForBuffer = true; // the chain stays held; a freed buffer wakes us (hasWork)
+                return false;
             }
+            txHeld = false;
+            queue.complete(chain.head(), 0);
         }
+        return true;
     }
 
-    private void packet(DescriptorChain chain) throws VirtQueueException {
+    /**
+     * Handles one tx packet; false (with nothing changed) when it is data that needs a to-host
+     * buffer the budget has no room for: the caller keeps the chain and tries again later.
+     */
+    private boolean packet(DescriptorChain chain) throws VirtQueueException {
         long readable = chain.readableLength();
         if (readable < VsockHeader.SIZE) {
             bad("a tx chain of " + readable + " readable bytes has no room for a header");
-            return;
+            return true;
         }
         header.clear();
         chain.read(memory, 0, header);
@@ -283,7 +313,7 @@ final class VirtioVsock implements VirtioDevice {
         VsockHeader h = VsockHeader.read(header);
         if (h.srcCid() != guestCid || h.dstCid() != HOST_CID) {
             bad("a packet from CID " + h.srcCid() + " to CID " + h.dstCid() + " (the guest is " + guestCid + ")");
-            return;
+            return true;
         }
         long len = Integer.toUnsignedLong(h.len());
         if (h.type() != TYPE_STREAM || len > readable - VsockHeader.SIZE || len > MAX_PAYLOAD
@@ -296,7 +326,7 @@ final class VirtioVsock implements VirtioDevice {
             } else if (h.op() != OP_RST) {
                 queue(new Control(OP_RST, h.dstPort(), h.srcPort(), 0, null));
             }
-            return;
+            return true;
         }
         Connection c = connections.get(Connection.key(h.dstPort(), h.srcPort()));
         if (c == null) {
@@ -305,7 +335,7 @@ final class VirtioVsock implements VirtioDevice {
             } else if (h.op() != OP_RST) {
                 queue(new Control(OP_RST, h.dstPort(), h.srcPort(), 0, null)); // §5.10.6.2: unknown connection
             }
-            return;
+            return true;
         }
         // every packet carries the sender's buffer space and progress (§5.10.6.3)
         c.peerBufAlloc = h.bufAlloc();
@@ -314,24 +344,34 @@ final class VirtioVsock implements VirtioDevice {
             case OP_RESPONSE -> {
                 if (c.state != Connection.State.REQUESTED) {
                     close(c, true);
-                    return;
+                    return true;
                 }
                 answerClient(c);
             }
             case OP_RST -> close(c, false);
             case OP_SHUTDOWN -> {
+                if (c.state != Connection.State.ESTABLISHED) {
+                    // §5.10.6.5 shuts down a connected stream; one not established yet (a host
+                    // client's REQUEST unanswered, our connect in progress) is refused: RST, and
+                    // the host socket is closed whole instead of half-shut before its OK line
+                    close(c, true);
+                    return true;
+                }
                 c.peerShutdown |= h.flags() & SHUTDOWN_BOTH;
                 shutdown(c);
             }
             case OP_RW -> {
                 if (c.state != Connection.State.ESTABLISHED || (c.peerShutdown & SHUTDOWN_SEND) != 0) {
                     close(c, true);
-                    return;
+                    return true;
                 }
                 if (c.pendingToHost() + len > BUF_ALLOC) {
                     bad(c + ": the guest sent " + len + " bytes beyond its credit");
                     close(c, true);
-                    return;
+                    return true;
+                }
+                if (len > 0 && c.pending == null && !mayBuffer()) {
+                    return false; // the socket might not take it all, and there is no room to keep the rest
                 }
                 toHost(c, chain, (int) len);
             }
@@ -344,6 +384,7 @@ final class VirtioVsock implements VirtioDevice {
         if (c.state == Connection.State.ESTABLISHED) {
             offerRx(c); // the guest's credit may have grown
         }
+        return true;
     }
 
     /** The guest's REQUEST: connect to {@code PATH_port} without blocking; RESPONSE or RST follows. */
@@ -357,7 +398,7 @@ final class VirtioVsock implements VirtioDevice {
             ch = SocketChannel.open(StandardProtocolFamily.UNIX);
             ch.configureBlocking(false);
             boolean done = ch.connect(UnixDomainSocketAddress.of(udsPath + "_" + Integer.toUnsignedString(h.dstPort())));
-            Connection c = new Connection(h.dstPort(), h.srcPort(), ch, Connection.State.CONNECTING_HOST);
+            Connection c = new Connection(h.dstPort(), h.srcPort(), ch, Connection.State.CONNECTING_HOST, host.epoch());
             c.peerBufAlloc = h.bufAlloc();
             c.peerFwdCnt = h.fwdCnt();
             c.key = ch.register(host.selector(), done ? 0 : SelectionKey.OP_CONNECT, c);
@@ -392,6 +433,7 @@ final class VirtioVsock implements VirtioDevice {
             close(c, true);
             return;
         }
+        awaitingResponse.remove(c); // answered: the timer no longer holds it
         established(c);
     }
 
@@ -412,7 +454,10 @@ final class VirtioVsock implements VirtioDevice {
             }
             if (txData.hasRemaining()) {
                 if (c.pending == null) {
-                    c.pending = ByteBuffer.allocateDirect(BUF_ALLOC);
+                    // on the heap: the JDK's per-thread direct buffer carries it to the socket, and
+                    // the budget bounds the heap it takes (packet() checked mayBuffer())
+                    c.pending = ByteBuffer.allocate(BUF_ALLOC);
+                    bufferedBytes += BUF_ALLOC;
                 }
                 c.pending.put(txData);
                 interest(c, SelectionKey.OP_WRITE);
@@ -440,6 +485,8 @@ final class VirtioVsock implements VirtioDevice {
             }
             if (c.pendingToHost() > 0) {
                 interest(c, SelectionKey.OP_WRITE);
+            } else {
+                releasePending(c); // drained: the budget goes to whichever stream needs it next
             }
             maybeCreditUpdate(c);
         }
@@ -461,6 +508,20 @@ final class VirtioVsock implements VirtioDevice {
                 c.channel.shutdownOutput(); // the host peer reads EOF
             } catch (IOException e) {
                 close(c, true);
+            }
+        }
+    }
+
+    private boolean mayBuffer() {
+        return bufferedBytes + BUF_ALLOC <= maxBuffered;
+    }
+
+    private void releasePending(Connection c) {
+        if (c.pending != null) {
+            c.pending = null;
+            bufferedBytes -= BUF_ALLOC;
+            if (txWaitsForBuffer) {
+                waker.wake(); // hasWork(TX) now says so
             }
         }
     }
@@ -637,9 +698,13 @@ final class VirtioVsock implements VirtioDevice {
         if (c.state == Connection.State.CLOSED) {
             return;
         }
+        if (c.state == Connection.State.REQUESTED) {
+            awaitingResponse.remove(c);
+        }
         c.state = Connection.State.CLOSED;
         connections.remove(c.key());
         rxQueueRemove(c);
+        releasePending(c);
         closeQuietly(c.channel);
         host.selector().wakeup();
         if (rst) {
@@ -665,6 +730,16 @@ final class VirtioVsock implements VirtioDevice {
         }
     }
 
+    /** Bytes of to-host buffers allocated now (tests). */
+    long bufferedBytes() {
+        return bufferedBytes;
+    }
+
+    /** Host clients' connections the response timer still holds (tests). */
+    int awaitingResponseCount() {
+        return awaitingResponse.size();
+    }
+
     /** Connections open now (tests). */
     int connectionCount() {
         return connections.size();
@@ -672,15 +747,19 @@ final class VirtioVsock implements VirtioDevice {
 
     @Override
     public void reset() {
-        // §2.4: the rings are gone and with them every stream; the host sockets are closed
-        for (Connection c : new ArrayList<>(connections.values())) {
-            close(c, false);
-        }
+        // §2.4: the rings are gone and with them every stream. This runs on the vCPU thread that
+        // wrote the status, so it only forgets: the host side's thread closes the sockets of the
+        // streams of the old epoch (and the host clients still waiting), and ready() ignores them.
+        host.driverReset();
+        connections.clear();
         control.clear();
         rxReady.clear();
         awaitingResponse.clear();
         rxHeld = false;
         txStalled = false;
+        txHeld = false;
+        txWaitsForBuffer = false;
+        bufferedBytes = 0;
         nextEphemeral = FIRST_EPHEMERAL_PORT;
     }
 

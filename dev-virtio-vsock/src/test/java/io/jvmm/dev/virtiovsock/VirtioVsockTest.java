@@ -59,6 +59,8 @@ class VirtioVsockTest {
     static final int QSIZE = 64;
     /** Shorter than the device's default, so the test of a guest that never answers is quick. */
     static final java.time.Duration RESPONSE_TIMEOUT = java.time.Duration.ofSeconds(2);
+    /** To-host buffer budget: two streams' worth, so the test of the budget needs only three. */
+    static final long BUDGET = 2L * VirtioVsock.BUF_ALLOC;
 
     final FakeGuestMemory ram = new FakeGuestMemory(16 << 20);
     final FakeBoard board = new FakeBoard().withGuestMemory(ram);
@@ -82,8 +84,8 @@ class VirtioVsockTest {
     VirtioVsockTest() throws IOException {
         dir = Files.createTempDirectory(Path.of("/tmp"), "vsock-test");
         path = dir.resolve("v.sock");
-        host = HostSide.listen(path, board.waker());
-        vsock = new VirtioVsock("vsock", CID, path.toString(), ram, board.waker(), host, RESPONSE_TIMEOUT);
+        host = HostSide.listen(path, board.waker(), RESPONSE_TIMEOUT);
+        vsock = new VirtioVsock("vsock", CID, path.toString(), ram, board.waker(), host, BUDGET);
         host.start("vsock-test");
         dev = new VirtioPciDevice("vsock", new PciAddress(0, SLOT, 0), vsock, board);
         driver = new VirtioPciDriver(dev, ram);
@@ -140,8 +142,7 @@ class VirtioVsockTest {
         tx.writeDescriptor(d, at, chainLength, 0, 0);
         tx.publish(d);
         tx.notifyDevice();
-        dev.poll();
-        collect();
+        pollWoken();
     }
 
     void send(int op, int srcPort, int dstPort) throws Exception {
@@ -169,15 +170,45 @@ class VirtioVsockTest {
         }
     }
 
-    /** Polls the device (as the board's device thread would when woken) until {@code done}. */
+    int wakesSeen;
+    int timersSeen;
+    long timerDue;
+
+    /**
+     * Polls the device only as the board's device thread would: once after each wake (wakes that
+     * came before one poll count once) and when a timer the device asked for is due. The device
+     * and its selector thread must wake it for everything they want done, so a lost wake-up makes
+     * a test time out instead of being covered by a poll loop.
+     */
+    void pollWoken() throws Exception {
+        while (true) {
+            int timers = board.waker().timers();
+            if (timers != timersSeen) {
+                timersSeen = timers;
+                timerDue = System.nanoTime() + board.waker().lastDelay().toNanos();
+            }
+            boolean timer = timerDue != 0 && System.nanoTime() - timerDue >= 0;
+            int wakes = board.waker().wakes();
+            if (wakes == wakesSeen && !timer) {
+                return;
+            }
+            wakesSeen = wakes;
+            if (timer) {
+                timerDue = 0;
+            }
+            dev.poll();
+            collect();
+        }
+    }
+
+    /** Polls the device when woken (see {@link #pollWoken}) until {@code done}. */
     void until(String what, BooleanSupplier done) throws Exception {
         long end = System.nanoTime() + TestTime.seconds(10).toNanos();
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > end) {
                 throw new AssertionError("timed out waiting for " + what + "; received " + received);
             }
-            dev.poll();
-            collect();
+            pollWoken();
             Thread.onSpinWait();
         }
     }
@@ -348,17 +379,124 @@ class VirtioVsockTest {
     }
 
     @Test
+    void aShutdownInsteadOfAResponseRefusesTheHostClient() throws Exception {
+        ready();
+        SocketChannel c = hostClient(79);
+        int port = take(OP_REQUEST, 79).header().srcPort();
+        send(OP_SHUTDOWN, 79, port, VsockHeader.SHUTDOWN_SEND, 1 << 20, 0, new byte[0]);
+        assertEquals(0, vsock.connectionCount(), "refused at once, not left to the response timeout");
+        assertEquals(0, vsock.awaitingResponseCount());
+        assertTrue(find(OP_RST, 79) != null, "RST to the guest");
+        assertEquals(null, readLine(c), "closed without an OK line");
+    }
+
+    @Test
     void aHostClientTheGuestNeverAnswersIsResetAfterTheTimeout() throws Exception {
         ready();
         SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(path));
         sockets.add(c);
         c.write(ByteBuffer.wrap("CONNECT 78\n".getBytes(StandardCharsets.US_ASCII)));
         take(OP_REQUEST, 78);
-        assertEquals(RESPONSE_TIMEOUT, board.waker().lastDelay(), "a timer wakes the device at the deadline");
+        java.time.Duration timer = board.waker().lastDelay();
+        assertTrue(!timer.isNegative() && !timer.isZero() && timer.compareTo(RESPONSE_TIMEOUT) <= 0,
+                "a timer wakes the device at the deadline, counted from the CONNECT line: " + timer);
         assertEquals(1, vsock.connectionCount());
         take(OP_RST, 78); // the guest stays silent
         assertTrue(closedByPeer(c), "the client is closed");
         assertEquals(0, vsock.connectionCount());
+    }
+
+    /** Whether the peer closed {@code c} within {@code seconds} (EOF or reset); false if it stays open. */
+    static boolean closedWithin(SocketChannel c, int seconds) throws IOException {
+        c.configureBlocking(false);
+        long end = System.nanoTime() + TestTime.seconds(seconds).toNanos();
+        ByteBuffer b = ByteBuffer.allocate(64);
+        while (System.nanoTime() - end < 0) {
+            try {
+                b.clear();
+                if (c.read(b) < 0) {
+                    return true;
+                }
+            } catch (IOException reset) {
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
+    }
+
+    SocketChannel hostClient(int port) throws IOException {
+        SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(path));
+        sockets.add(c);
+        c.write(ByteBuffer.wrap(("CONNECT " + port + "\n").getBytes(StandardCharsets.US_ASCII)));
+        return c;
+    }
+
+    @Test
+    void hostClientsWhileTheDriverIsNotRunningAreCappedAndClosedAtTheirDeadline() throws Exception {
+        // no driver: the device never takes the clients, so the host side must bound and expire them
+        List<SocketChannel> clients = new ArrayList<>();
+        for (int i = 0; i < HostSide.MAX_ACCEPTED; i++) {
+            clients.add(hostClient(100 + i));
+        }
+        long end = System.nanoTime() + TestTime.seconds(10).toNanos();
+        while (host.acceptedCount() < HostSide.MAX_ACCEPTED && System.nanoTime() - end < 0) {
+            Thread.onSpinWait();
+        }
+        assertEquals(HostSide.MAX_ACCEPTED, host.acceptedCount());
+        SocketChannel excess = hostClient(999);
+        assertTrue(closedWithin(excess, 5), "a client beyond MAX_ACCEPTED is closed at once");
+        assertFalse(closedWithin(clients.get(0), 0), "the others wait for the guest");
+        for (SocketChannel c : clients) {
+            assertTrue(closedWithin(c, 10), "closed once the response timeout passed, though the device never ran");
+        }
+        assertEquals(0, host.acceptedCount());
+    }
+
+    @Test
+    void aDriverResetClosesHostClientsTheDeviceHasNotTaken() throws Exception {
+        ready();
+        SocketChannel c = hostClient(60);
+        long end = System.nanoTime() + TestTime.seconds(10).toNanos();
+        while (host.acceptedCount() == 0 && System.nanoTime() - end < 0) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, host.acceptedCount(), "waiting for the device's next poll");
+        driver.setStatus(0); // the guest reboots before the device took the client
+        assertTrue(closedWithin(c, 1), "closed well before its response timeout");
+        ready();
+        pollWoken();
+        assertEquals(null, find(OP_REQUEST, 60), "the new driver never hears of it");
+    }
+
+    @Test
+    void failingAcceptsDoNotStopTheHostSide() throws Exception {
+        // the listener fails as with EMFILE a few times: the loop backs off and goes on accepting
+        Path other = dir.resolve("emfile.sock");
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(3);
+        HostSide h = HostSide.listen(other, board.waker(), RESPONSE_TIMEOUT, l -> () -> {
+            if (failures.getAndDecrement() > 0) {
+                throw new IOException("Too many open files");
+            }
+            return l.accept();
+        });
+        h.start("emfile");
+        try {
+            for (int i = 1; i <= 2; i++) {
+                SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(other));
+                sockets.add(c);
+                c.write(ByteBuffer.wrap(("CONNECT " + i + "\n").getBytes(StandardCharsets.US_ASCII)));
+                int want = i;
+                long end = System.nanoTime() + TestTime.seconds(5).toNanos();
+                while (h.acceptedCount() < want && System.nanoTime() - end < 0) {
+                    Thread.onSpinWait();
+                }
+                assertEquals(want, h.acceptedCount(), "client " + i + " accepted after the failures");
+            }
+            assertTrue(failures.get() < 0, "the failures happened");
+        } finally {
+            h.stop();
+        }
     }
 
     @Test
@@ -371,8 +509,7 @@ class VirtioVsockTest {
             c.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.US_ASCII)));
             assertTrue(closedByPeer(c), line.strip() + ": closed");
         }
-        dev.poll();
-        collect();
+        pollWoken();
         assertEquals(List.of(), received, "nothing reached the guest");
         assertEquals(4294967295L, HostSide.parseConnect("CONNECT 4294967295"));
         assertEquals(7, HostSide.parseConnect("CONNECT 7\r"));
@@ -388,8 +525,7 @@ class VirtioVsockTest {
         until("1000 bytes", () -> received.stream().filter(p -> p.header().op() == OP_RW)
                 .mapToInt(p -> p.payload().length).sum() >= 1000);
         for (int i = 0; i < 50; i++) {
-            dev.poll();
-            collect();
+            pollWoken();
         }
         byte[] first = drainRw(40);
         assertEquals(1000, first.length, "exactly the credit");
@@ -403,6 +539,41 @@ class VirtioVsockTest {
         until("the rest", () -> received.stream().filter(p -> p.header().op() == OP_RW)
                 .mapToInt(p -> p.payload().length).sum() >= 3000);
         assertArrayEquals(Arrays.copyOfRange(data, 2000, 5000), drainRw(40));
+    }
+
+    @Test
+    void aBulkTransferToTheGuestGoesOnAfterEachSingleCreditUpdate() throws Exception {
+        // the guest's credit runs out (the device stops watching the socket), the guest drains its
+        // buffer in one recv and sends exactly one CREDIT_UPDATE: that packet alone must restart
+        // the stream, since nothing else will wake the device (the transport polls rx before tx)
+        ready();
+        ServerSocketChannel l = hostListener(5010);
+        int window = 16 * 1024;
+        SocketChannel s = guestConnect(l, 5010, 49, window);
+        byte[] data = random(8 * window, 3);
+        Thread writer = new Thread(() -> {
+            try {
+                s.write(ByteBuffer.wrap(data)); // blocks while the device leaves the data in the socket
+            } catch (IOException ignored) {
+                // the test fails on the missing bytes
+            }
+        });
+        writer.start();
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        while (got.size() < data.length) {
+            int target = got.size() + window;
+            until("the guest's credit used up at " + target, () -> got.size() + rwBytes(49) >= target);
+            got.writeBytes(drainRw(49));
+            assertEquals(target, got.size(), "never beyond the credit");
+            send(OP_CREDIT_UPDATE, 49, 5010, 0, window, got.size(), new byte[0]);
+        }
+        writer.join(TestTime.seconds(10).toMillis());
+        assertArrayEquals(data, got.toByteArray());
+    }
+
+    int rwBytes(int guestPort) {
+        return received.stream().filter(p -> p.header().op() == OP_RW && p.header().dstPort() == guestPort)
+                .mapToInt(p -> p.payload().length).sum();
     }
 
     static byte[] concat(byte[] a, byte[] b) {
@@ -431,8 +602,7 @@ class VirtioVsockTest {
             buf.clear();
             int n = s.read(buf);
             got.write(buf.array(), 0, Math.max(n, 0));
-            dev.poll(); // the selector reports room; the device writes what waits and advertises credit
-            collect();
+            pollWoken(); // the selector reports room; the device writes what waits and advertises credit
             for (Packet p : new ArrayList<>(received)) {
                 if (p.header().op() == OP_CREDIT_UPDATE || p.header().op() == OP_RW) {
                     fwd = Math.max(fwd, p.header().fwdCnt());
@@ -452,6 +622,87 @@ class VirtioVsockTest {
         }
         take(OP_RST, 41);
         assertEquals(0, vsock.connectionCount());
+    }
+
+    /**
+     * The guest sends on {@code guestPort} within its credit (from the fwd_cnt the device
+     * advertises) until the device holds a to-host buffer for it; returns what it sent.
+     */
+    ByteArrayOutputStream sendUntilBuffered(int guestPort, int port, long buffered) throws Exception {
+        ByteArrayOutputStream sent = new ByteArrayOutputStream();
+        int fwd = 0;
+        for (int i = 0; vsock.bufferedBytes() < buffered; i++) {
+            assertTrue(i < 64, "the unread host socket fills up");
+            for (Packet p : new ArrayList<>(received)) {
+                if (p.header().dstPort() == guestPort && (p.header().op() == OP_CREDIT_UPDATE || p.header().op() == OP_RW)) {
+                    fwd = Math.max(fwd, p.header().fwdCnt());
+                    received.remove(p);
+                }
+            }
+            int n = Math.min(65536, VirtioVsock.BUF_ALLOC - (sent.size() - fwd));
+            assertTrue(n > 0, "credit left");
+            byte[] b = random(n, guestPort * 100 + i);
+            send(OP_RW, guestPort, port, 0, 1 << 20, 0, b);
+            sent.writeBytes(b);
+        }
+        return sent;
+    }
+
+    @Test
+    void toHostBuffersStayWithinTheBudgetWaitWithoutLossAndGoWithTheirStreams() throws Exception {
+        ready();
+        ServerSocketChannel l = hostListener(5011);
+        List<SocketChannel> hosts = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            hosts.add(guestConnect(l, 5011, 3000 + i, 1 << 20));
+        }
+        // two streams whose host peers do not read take the whole budget
+        ByteArrayOutputStream sent0 = sendUntilBuffered(3000, 5011, VirtioVsock.BUF_ALLOC);
+        sendUntilBuffered(3001, 5011, BUDGET);
+        assertEquals(BUDGET, vsock.bufferedBytes());
+        // the third stream's data waits in the tx queue: no buffer for it, and nothing is lost
+        int used = tx.usedIndex();
+        byte[] third = random(65536, 7);
+        send(OP_RW, 3002, 5011, 0, 1 << 20, 0, third);
+        assertEquals(used, tx.usedIndex(), "the packet waits for budget");
+        assertEquals(BUDGET, vsock.bufferedBytes(), "never beyond the budget");
+        assertEquals(null, find(OP_RST, 3002), "waiting, not reset");
+        assertEquals(3, vsock.connectionCount());
+        // the first host peer reads everything: its buffer drains and is freed, the packet goes on
+        SocketChannel h0 = hosts.get(0);
+        h0.configureBlocking(false);
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+        until("stream 0 drained", () -> {
+            buf.clear();
+            try {
+                got.write(buf.array(), 0, Math.max(0, h0.read(buf)));
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            return got.size() == sent0.size();
+        });
+        assertArrayEquals(sent0.toByteArray(), got.toByteArray());
+        until("the waiting packet", () -> tx.usedIndex() == used + 1);
+        assertArrayEquals(third, readFully(hosts.get(2), third.length), "its bytes, whole");
+        // a closed stream's buffer goes with it
+        send(OP_RST, 3001, 5011);
+        assertEquals(0, vsock.bufferedBytes());
+    }
+
+    @Test
+    void answeredOrClosedHostClientsLeaveTheResponseTimer() throws Exception {
+        ready();
+        SocketChannel a = hostClient(61);
+        SocketChannel b = hostClient(62);
+        int portA = take(OP_REQUEST, 61).header().srcPort();
+        int portB = take(OP_REQUEST, 62).header().srcPort();
+        assertEquals(2, vsock.awaitingResponseCount());
+        send(OP_RESPONSE, 61, portA, 0, 1 << 20, 0, new byte[0]);
+        assertEquals("OK " + portA, readLine(a));
+        send(OP_RST, 62, portB);
+        assertEquals(0, vsock.awaitingResponseCount(), "neither is held until the timeout");
+        assertTrue(closedByPeer(b));
     }
 
     @Test
@@ -541,12 +792,11 @@ class VirtioVsockTest {
         tx.writeDescriptor(d, TX_BUF + (long) d * TX_SLOT, 10, 0, 0);
         tx.publish(d);
         tx.notifyDevice();
-        dev.poll();
+        pollWoken();
         // a wrong source or destination CID: dropped without a word
         sendRaw(new VsockHeader(7, 2, 1, 5000, 0, 1, OP_REQUEST, 0, 0, 0), new byte[0], VsockHeader.SIZE);
         sendRaw(new VsockHeader(CID, 9, 1, 5000, 0, 1, OP_REQUEST, 0, 0, 0), new byte[0], VsockHeader.SIZE);
-        dev.poll();
-        collect();
+        pollWoken();
         assertEquals(List.of(), received);
         // len beyond the chain, a huge len, an unknown type, an unknown connection: RST
         sendRaw(new VsockHeader(CID, 2, 11, 5000, 100, 1, OP_RW, 0, 0, 0), new byte[10], VsockHeader.SIZE + 10);
@@ -603,13 +853,36 @@ class VirtioVsockTest {
     }
 
     @Test
+    void aFifoOrALinkAtThePathIsAnErrorAndNeverDeleted() throws Exception {
+        // a FIFO refuses a socket's connect just like a stale socket: only the file type tells them apart
+        Path fifo = dir.resolve("fifo");
+        Process p = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertEquals(0, p.waitFor(), "mkfifo");
+        IOException e = assertThrows(IOException.class, () -> HostSide.listen(fifo, board.waker()));
+        assertTrue(e.getMessage().contains("not a socket") && e.getMessage().contains(fifo.toString()), e.getMessage());
+        assertTrue(Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the FIFO is never deleted");
+        // a link to a stale socket is not the socket: not followed, not deleted
+        Path stale = dir.resolve("stale.sock");
+        ServerSocketChannel gone = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        gone.bind(UnixDomainSocketAddress.of(stale));
+        gone.close();
+        Path link = Files.createSymbolicLink(dir.resolve("link"), stale);
+        assertThrows(IOException.class, () -> HostSide.listen(link, board.waker()));
+        assertTrue(Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.exists(stale));
+    }
+
+    @Test
     void aDriverResetClosesEveryStreamAndTheDeviceWorksAfterwards() throws Exception {
         ready();
         ServerSocketChannel l = hostListener(5009);
         SocketChannel s = guestConnect(l, 5009, 47, 1 << 20);
+        SocketChannel client = hostClient(63);
+        take(OP_REQUEST, 63); // a host client's stream the guest has not answered yet
         driver.setStatus(0); // §2.4: the driver resets the device
         assertEquals(0, vsock.connectionCount());
+        // the host side's thread closes them (the vCPU thread that wrote the status does not)
         assertEquals(-1, s.read(ByteBuffer.allocate(1)), "the host socket is closed");
+        assertTrue(closedWithin(client, 5), "the waiting host client is closed");
         received.clear();
         rxAddress.clear();
         ready();
