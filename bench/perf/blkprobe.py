@@ -32,22 +32,22 @@ if not os.path.exists(rr):
     subprocess.check_call(["gcc", "-O2", "-static", "-o", rr, os.path.join(ROOT, "bench/c/blk_randread.c")])
 INIT = b"""#!/bin/busybox sh
 /bin/busybox mount -t devtmpfs dev /dev
-/bin/busybox mkdir -p /proc; /bin/busybox mount -t proc proc /proc
+/bin/busybox mkdir -p /proc /sys; /bin/busybox mount -t proc proc /proc; /bin/busybox mount -t sysfs sys /sys
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk; do /bin/busybox insmod /lib/$m.ko; done
-/bin/busybox grep -i virtio /proc/interrupts > /i0.txt; /bin/busybox head -1 /proc/stat > /s0.txt
+/bin/busybox grep -i virtio /proc/interrupts > /i0.txt; /bin/busybox head -1 /proc/stat > /s0.txt; /bin/busybox cat /sys/block/vda/stat > /b0.txt
 /bin/busybox printf D | /bin/busybox dd of=/dev/port bs=1 seek=233 2>/dev/null
 t0=$EPOCHREALTIME
 /bin/busybox dd if=/dev/vda of=/dev/null bs=1M count=256 iflag=direct 2>/dd.txt
 t1=$EPOCHREALTIME
 /bin/busybox printf E | /bin/busybox dd of=/dev/port bs=1 seek=233 2>/dev/null
-/bin/busybox grep -i virtio /proc/interrupts > /i1.txt; /bin/busybox head -1 /proc/stat > /s1.txt
+/bin/busybox grep -i virtio /proc/interrupts > /i1.txt; /bin/busybox head -1 /proc/stat > /s1.txt; /bin/busybox cat /sys/block/vda/stat > /b1.txt
 echo "JVMM-BLK dd $(/bin/busybox head -n 1 /dd.txt) from $t0 to $t1"
 t2=$EPOCHREALTIME
 /bin/busybox dd if=/dev/vda of=/dev/null bs=1M count=256 iflag=direct 2>/dd.txt
 t3=$EPOCHREALTIME
 echo "JVMM-BLK second dd $(/bin/busybox head -n 1 /dd.txt) from $t2 to $t3"
-echo "IRQ-BEFORE"; /bin/busybox cat /i0.txt /s0.txt; echo "IRQ-AFTER"; /bin/busybox cat /i1.txt /s1.txt
-/bin/busybox cat /sys/block/vda/queue/max_sectors_kb /sys/block/vda/queue/max_segments
+echo "IRQ-BEFORE"; /bin/busybox cat /i0.txt /s0.txt /b0.txt; echo "IRQ-AFTER"; /bin/busybox cat /i1.txt /s1.txt /b1.txt
+echo "max_sectors_kb $(/bin/busybox cat /sys/block/vda/queue/max_sectors_kb) max_segments $(/bin/busybox cat /sys/block/vda/queue/max_segments)"
 /bin/busybox printf B | /bin/busybox dd of=/dev/port bs=1 seek=233 2>/dev/null
 /bin/busybox reboot -f
 """

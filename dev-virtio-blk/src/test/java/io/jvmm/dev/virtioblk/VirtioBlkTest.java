@@ -374,7 +374,7 @@ class VirtioBlkTest {
         drv.driverOk();
         big.write32(HDR, VirtioBlk.T_IN);
         big.write64(HDR + 8, 0);
-        // one 768 MiB writable buffer (RAM allows it; SEG_MAX x SIZE_MAX is 126 MiB)
+        // one 768 MiB writable buffer (RAM allows it; SEG_MAX x SIZE_MAX is 254 MiB)
         q.writeDescriptor(0, HDR, 16, N, 1);
         q.writeDescriptor(1, 0x1000_0000L, 0x3000_0000L, W | N, 2);
         q.writeDescriptor(2, STATUS, 1, W, 0);
