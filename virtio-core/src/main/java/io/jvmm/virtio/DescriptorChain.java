@@ -16,6 +16,10 @@ import java.nio.channels.FileChannel;
 public final class DescriptorChain {
     private final long[] addr;
     private final int[] len;
+    /** Scratch of {@link #transfer}: the merged guest ranges of one request and their views. */
+    private final long[] segAddr;
+    private final int[] segLen;
+    private final ByteBuffer[] views;
     private int count;
     private int firstWritable;
     private int head;
@@ -25,6 +29,9 @@ public final class DescriptorChain {
     DescriptorChain(int capacity) {
         addr = new long[capacity];
         len = new int[capacity];
+        segAddr = new long[capacity];
+        segLen = new int[capacity];
+        views = new ByteBuffer[capacity];
     }
 
     void clear(int head) {
@@ -154,7 +161,9 @@ public final class DescriptorChain {
      * Reads {@code length} bytes of {@code channel} from {@code position} into the device-writable
      * buffers, starting {@code at} bytes into them: each guest buffer that
      * {@link DmaMemory#view} can expose is filled by the channel directly (no copy in Java), the
-     * others through {@code bounce} (a direct buffer). Stops early if the buffers end first.
+     * others through {@code bounce} (a direct buffer). Stops early if the buffers end first. When
+     * every buffer has a view the whole request is one scattering read (readv), which moves the
+     * channel's position: the channel must be the caller's alone.
      *
      * @return the bytes transferred
      * @throws java.io.EOFException if the channel ends first
@@ -167,7 +176,8 @@ public final class DescriptorChain {
     /**
      * Writes {@code length} bytes of the device-readable buffers, from {@code at} bytes into them,
      * to {@code channel} at {@code position}: without a copy in Java where {@link DmaMemory#view}
-     * allows, else through {@code bounce}. Stops early if the buffers end first.
+     * allows, else through {@code bounce}. Stops early if the buffers end first. With views of
+     * every buffer this is one gathering write (writev), which moves the channel's position.
      *
      * @return the bytes transferred
      */
@@ -179,6 +189,9 @@ public final class DescriptorChain {
 
     private long transfer(DmaMemory memory, int from, int to, long at, long length, FileChannel channel,
             long position, ByteBuffer bounce, boolean intoGuest) throws VirtQueueException, IOException {
+        // The guest ranges to move, in order, adjacent ones merged: Linux hands a 1 MiB request
+        // over as up to 126 page-sized buffers that are often contiguous in guest RAM.
+        int k = 0;
         long done = 0;
         long skip = at;
         for (int i = from; i < to && done < length; i++) {
@@ -189,33 +202,73 @@ public final class DescriptorChain {
             }
             int n = (int) Math.min(l - skip, length - done);
             long gpa = addr[i] + skip;
-            try {
-                ByteBuffer view = memory.view(gpa, n);
-                if (view != null) {
-                    fully(channel, view, position + done, intoGuest);
-                } else {
-                    for (int part = 0; part < n; ) {
-                        int m = Math.min(bounce.capacity(), n - part);
-                        bounce.clear().limit(m);
-                        if (intoGuest) {
-                            fully(channel, bounce, position + done + part, true);
-                            bounce.flip();
-                            memory.write(gpa + part, bounce);
-                        } else {
-                            memory.read(gpa + part, bounce);
-                            bounce.flip();
-                            fully(channel, bounce, position + done + part, false);
-                        }
-                        part += m;
-                    }
-                }
-            } catch (GuestMemoryException e) {
-                throw new VirtQueueException("buffer " + i + " of chain " + head + ": " + e.getMessage());
+            if (k > 0 && segAddr[k - 1] + segLen[k - 1] == gpa && (long) segLen[k - 1] + n <= Integer.MAX_VALUE) {
+                segLen[k - 1] += n;
+            } else {
+                segAddr[k] = gpa;
+                segLen[k] = n;
+                k++;
             }
             done += n;
             skip = 0;
         }
+        try {
+            boolean viewed = true;
+            for (int j = 0; j < k && viewed; j++) {
+                views[j] = memory.view(segAddr[j], segLen[j]);
+                viewed = views[j] != null;
+            }
+            if (viewed) {
+                // one readv/writev for the whole request (one system call where the segments were
+                // one each; the kernel's copy is the only one)
+                vectored(channel, k, position, intoGuest);
+            } else {
+                long offset = position;
+                for (int j = 0; j < k; j++) {
+                    bounced(memory, segAddr[j], segLen[j], channel, offset, bounce, intoGuest);
+                    offset += segLen[j];
+                }
+            }
+        } catch (GuestMemoryException e) {
+            throw new VirtQueueException("chain " + head + ": " + e.getMessage());
+        } finally {
+            java.util.Arrays.fill(views, 0, k, null); // hold no view of guest RAM beyond the request
+        }
         return done;
+    }
+
+    /** The views {@code views[0..k)} from/to the channel at {@code position}, scattered/gathered. */
+    private void vectored(FileChannel channel, int k, long position, boolean read) throws IOException {
+        // FileChannel has no positional readv: the channel's position is this device's alone
+        channel.position(position);
+        int first = 0;
+        while (first < k) {
+            long n = read ? channel.read(views, first, k - first) : channel.write(views, first, k - first);
+            if (n < 0) {
+                throw new EOFException("the file ended at " + channel.position());
+            }
+            while (first < k && !views[first].hasRemaining()) {
+                first++;
+            }
+        }
+    }
+
+    private static void bounced(DmaMemory memory, long gpa, int n, FileChannel channel, long position,
+            ByteBuffer bounce, boolean intoGuest) throws IOException, GuestMemoryException {
+        for (int part = 0; part < n; ) {
+            int m = Math.min(bounce.capacity(), n - part);
+            bounce.clear().limit(m);
+            if (intoGuest) {
+                fully(channel, bounce, position + part, true);
+                bounce.flip();
+                memory.write(gpa + part, bounce);
+            } else {
+                memory.read(gpa + part, bounce);
+                bounce.flip();
+                fully(channel, bounce, position + part, false);
+            }
+            part += m;
+        }
     }
 
     private static void fully(FileChannel channel, ByteBuffer buffer, long position, boolean read) throws IOException {
