@@ -743,6 +743,9 @@ def bench_net(ctx, contenders):
             mbps = one(c, "Network")
             res[c.key]["mbps"].append(mbps)
             log(f"  net round {i + 1}: {c.label:12s} guest → host TCP {mbps:8.1f} MB/s")
+    return {k: {m: stats(v) for m, v in d.items()} for k, d in res.items()}
+
+
 VSOCK_MIB = 64
 VSOCK_PORT = 5201
 VSOCK_CID = 42
