@@ -1,5 +1,8 @@
 package io.jvmm.api.hv;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+
 import io.jvmm.api.device.DmaMemory;
 
 /**
@@ -31,6 +34,18 @@ public interface GuestMemory {
      */
     default DmaMemory dma() {
         return new GuestMemoryDma(this);
+    }
+
+    /**
+     * Writes all of RAM to {@code file} from position 0: the RAM ranges in ascending guest-physical
+     * order, holes (the MMIO gap) left out, so the file is {@link #size()} bytes long. All-zero pages
+     * may be skipped, leaving holes in a sparse file. Call only while no vCPU runs and no device
+     * does DMA. A file written here can be given back as {@link PartitionConfig#memoryImage()}.
+     *
+     * @throws UnsupportedOperationException when the backend cannot (this default)
+     */
+    default void saveImage(FileChannel file) throws IOException {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot save guest memory");
     }
 
     default byte[] read(long gpa, int length) {

@@ -1,5 +1,7 @@
 package io.jvmm.api.hv;
 
+import io.jvmm.api.device.SavedStateBlob;
+
 import io.jvmm.api.device.LineInterruptTarget;
 import io.jvmm.api.device.MessageInterrupts;
 import java.util.Optional;
@@ -42,6 +44,28 @@ public interface Partition extends AutoCloseable {
      */
     default java.util.Optional<DoorbellSupport> doorbells() {
         return java.util.Optional.empty();
+    }
+
+    /**
+     * The partition's own state outside its vCPUs and RAM: on x86 KVM the in-kernel PIC, IOAPIC and
+     * PIT and the VM clock (kvmclock). Call only while no vCPU runs. The blob's format names the
+     * backend, so a snapshot taken with one backend is refused by another.
+     *
+     * @throws HypervisorException if the backend cannot read it, naming what failed
+     */
+    default SavedStateBlob saveState() throws HypervisorException {
+        throw new HypervisorException(getClass().getName() + " cannot save a partition's state");
+    }
+
+    /**
+     * Restores what {@link #saveState()} returned, before any vCPU runs.
+     *
+     * @throws IllegalArgumentException naming what is wrong, for a blob of another format or version,
+     *     malformed bytes, or state this host cannot provide (a configuration error)
+     * @throws HypervisorException if the host refused state it should accept
+     */
+    default void restoreState(SavedStateBlob state) throws HypervisorException {
+        throw new HypervisorException(getClass().getName() + " cannot restore a partition's state");
     }
 
     /** Puts the in-kernel chipset (PIC, IOAPIC, PIT) back to its power-on state. */
