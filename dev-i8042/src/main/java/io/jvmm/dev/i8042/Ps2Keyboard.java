@@ -70,9 +70,12 @@ final class Ps2Keyboard {
             queue = queue.clone();
         }
 
+        /** The power-on state, built once: a guest's reset command applies it on the vCPU path. */
+        private static final State INITIAL = new State(new byte[0], true, 0, 0, 0, DEFAULT_TYPEMATIC);
+
         /** Power-on: empty queue, scanning, no command pending, LEDs off, the default typematic rate. */
         static State initial() {
-            return new State(new byte[0], true, 0, 0, 0, DEFAULT_TYPEMATIC);
+            return INITIAL;
         }
 
         @Override
@@ -233,9 +236,12 @@ final class Ps2Keyboard {
         return new State(out.toArray(), scanning, pendingCommand, lastSent, leds, typematic);
     }
 
-    /** Applies a state (checked when it was built). */
+    /**
+     * Applies a state (checked when it was built). Allocates nothing: the guest's reset command
+     * (0xFF) applies {@link State#initial()} on the vCPU path.
+     */
     void restore(State s) {
-        out.load(s.queue());
+        out.load(s.queue); // the record's own array: read only, and no copy on the vCPU path
         scanning = s.scanning();
         pendingCommand = s.pendingCommand();
         lastSent = s.lastSent();

@@ -232,6 +232,25 @@ class SavedStateTest {
         }
     }
 
+    /** The keyboard's reset command applies the power-on state record on the vCPU path: without allocating. */
+    @Test
+    void theGuestsKeyboardResetAllocatesNothing() {
+        Rig rig = new Rig();
+        byte[] reset = {(byte) 0xFF};
+        byte[] in = new byte[1];
+        Runnable loop = () -> {
+            for (int i = 0; i < 2_000; i++) {
+                rig.io.ioWrite(0x60, reset);
+                rig.io.ioRead(0x60, in); // ACK
+                rig.io.ioRead(0x60, in); // self-test passed
+            }
+        };
+        loop.run();
+        long allocated = io.jvmm.testkit.AllocationMeter.allocatedBytes(loop);
+        assertTrue(allocated >= 0, "this JVM cannot count allocated bytes");
+        assertTrue(allocated < 4096, "2,000 keyboard resets allocated " + allocated + " bytes");
+    }
+
     private static int[] drain(Rig rig) {
         int[] out = new int[64];
         int n = 0;
