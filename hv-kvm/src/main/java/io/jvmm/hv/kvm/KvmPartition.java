@@ -57,6 +57,7 @@ final class KvmPartition implements Partition {
     private int xsaveSize;
     private boolean xcrs;
     private boolean tscKhz;
+    private boolean tscRestored;
     /** KVM_IOEVENTFD doorbells; null when the host's KVM lacks KVM_CAP_IOEVENTFD. */
     private KvmDoorbells doorbells;
     private int nextSlotId;
@@ -362,6 +363,13 @@ final class KvmPartition implements Partition {
 
     boolean hasTscKhz() {
         return tscKhz;
+    }
+
+    /** True for the first caller only: the first vCPU whose TSC is restored ({@link KvmVcpu#restoreState}). */
+    synchronized boolean firstTscRestore() {
+        boolean first = !tscRestored;
+        tscRestored = true;
+        return first;
     }
 
     /**

@@ -734,9 +734,50 @@ final class KvmVcpu implements Vcpu {
         }
         set(Kvm.SET_DEBUGREGS, state.debugregs(), "KVM_SET_DEBUGREGS");
         set(Kvm.SET_LAPIC, state.lapic(), "KVM_SET_LAPIC");
+        if (partition.firstTscRestore()) {
+            moveTscOutOfSyncWindow(state.msr(BootMsrs.IA32_TSC, 0));
+        }
         writeMsrs(state.msrs());
         set(Kvm.SET_VCPU_EVENTS, state.events(), "KVM_SET_VCPU_EVENTS");
         exitInFlight = false;
+    }
+
+    /**
+     * Makes the coming write of the saved TSC land exactly. KVM takes a userspace write of
+     * IA32_TSC that is within one second of the TSC it expects (the last value written to any
+     * vCPU of the VM plus the time since) for an attempt to synchronize vCPUs, and keeps the other
+     * vCPUs' offset instead of the value (arch/x86/kvm/x86.c, kvm_synchronize_tsc; still so with
+     * the 6.7 change, as this backend writes the TSC at boot). A snapshot's TSC, i.e. its guest's
+     * uptime, near the new VM's own age would then jump the guest's TSC by up to a second. So when
+     * the saved TSC is near, a first write far from both (4 s of cycles past the larger) moves the
+     * expectation away. Done for the first vCPU restored only: the others' saved TSCs are within
+     * moments of it, and KVM's matching gives them the same offset, which is what they had.
+     */
+    private void moveTscOutOfSyncWindow(long saved) throws HypervisorException {
+        int khz = partition.hasTscKhz() ? LibC.ioctl(fd, Kvm.GET_TSC_KHZ, 0L) : 0;
+        long hz = (khz > 0 ? khz : 5_000_000L) * 1000L; // without the frequency, as if 5 GHz: a wider window
+        long current = readMsr(BootMsrs.IA32_TSC);
+        if (Math.abs(saved - current) < 2 * hz) {
+            NativeBuffer decoy = new NativeBuffer(Kvm.MSRS_HEADER + Kvm.MSR_ENTRY_SIZE);
+            decoy.bytes.putInt(0, 1);
+            decoy.bytes.putInt(Kvm.MSRS_HEADER, BootMsrs.IA32_TSC);
+            decoy.bytes.putLong(Kvm.MSRS_HEADER + 8, Math.max(saved, current) + 4 * hz);
+            if (LibC.ioctl(fd, Kvm.SET_MSRS, decoy.memory) != 1) {
+                throw new HypervisorException("KVM_SET_MSRS (IA32_TSC) on vCPU " + index + " failed: "
+                        + LibC.describe(LibC.errno()));
+            }
+        }
+    }
+
+    private long readMsr(int msr) throws HypervisorException {
+        NativeBuffer one = new NativeBuffer(Kvm.MSRS_HEADER + Kvm.MSR_ENTRY_SIZE);
+        one.bytes.putInt(0, 1);
+        one.bytes.putInt(Kvm.MSRS_HEADER, msr);
+        if (LibC.ioctl(fd, Kvm.GET_MSRS, one.memory) != 1) {
+            throw new HypervisorException("KVM_GET_MSRS (0x" + Integer.toHexString(msr) + ") on vCPU " + index
+                    + " failed: " + LibC.describe(LibC.errno()));
+        }
+        return one.bytes.getLong(Kvm.MSRS_HEADER + 8);
     }
 
     /**
