@@ -1,6 +1,7 @@
 package io.jvmm.dev.i8042;
 
 import io.jvmm.api.support.StateFormat;
+import io.jvmm.api.support.StateReader;
 
 /**
  * Everything a guest can observe of the controller, its keyboard and its mouse, as one value. The
@@ -33,12 +34,15 @@ record I8042SavedState(byte[] ram, int outputBuffer, int outputSource, boolean l
                         .u8("kbd_leds", k.leds()).u8("kbd_typematic", k.typematic());
                 out.bytes("mouse_queue", s.mouseQueue);
             },
-            in -> new I8042SavedState(in.bytes("ram", RAM_SIZE), in.u8("output_buffer"), in.u8("output_source"),
-                    in.bool("last_write_command"), in.u16("data_target"), in.bool("a20"),
-                    new Ps2Keyboard.State(in.bytes("kbd_queue", Ps2Keyboard.QUEUE_CAPACITY), in.bool("kbd_scanning"),
-                            in.u8("kbd_pending_command"), in.u8("kbd_last_sent"), in.u8("kbd_leds"),
-                            in.u8("kbd_typematic")),
-                    in.bytes("mouse_queue", Ps2Mouse.QUEUE_CAPACITY)));
+            in -> {
+                requireLayoutOfVersion2(in);
+                return new I8042SavedState(in.bytes("ram", RAM_SIZE), in.u8("output_buffer"), in.u8("output_source"),
+                        in.bool("last_write_command"), in.u16("data_target"), in.bool("a20"),
+                        new Ps2Keyboard.State(in.bytes("kbd_queue", Ps2Keyboard.QUEUE_CAPACITY), in.bool("kbd_scanning"),
+                                in.u8("kbd_pending_command"), in.u8("kbd_last_sent"), in.u8("kbd_leds"),
+                                in.u8("kbd_typematic")),
+                        in.bytes("mouse_queue", Ps2Mouse.QUEUE_CAPACITY));
+            });
 
     I8042SavedState {
         if (ram.length != RAM_SIZE) {
@@ -80,5 +84,13 @@ record I8042SavedState(byte[] ram, int outputBuffer, int outputSource, boolean l
     @Override
     public byte[] mouseQueue() {
         return mouseQueue.clone();
+    }
+
+    /** Version 1 was a hand-written byte layout (before the shared encoding): it is refused, not misread. */
+    private static void requireLayoutOfVersion2(StateReader in) {
+        if (in.version() < 2) {
+            throw new IllegalArgumentException("version " + in.version()
+                    + " was a byte layout before the shared state encoding and is no longer read");
+        }
     }
 }

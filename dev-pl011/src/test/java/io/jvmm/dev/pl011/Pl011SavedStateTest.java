@@ -113,6 +113,7 @@ class Pl011SavedStateTest {
         byte[] d = good.data();
         assertRejected(new SavedStateBlob("serial.uart16550", 2, d), "format");
         assertRejected(new SavedStateBlob(good.format(), 3, d), "version 3");
+        assertRejected(new SavedStateBlob(good.format(), 1, d), "no longer read");
         assertRejected(new SavedStateBlob(good.format(), 2, Arrays.copyOf(d, 13)), "truncated");
         assertRejected(new SavedStateBlob(good.format(), 2, Arrays.copyOf(d, d.length + 1)), "truncated");
         assertTrue(raw(0, 0, 0, 0, 0, 0).data().length > 0);

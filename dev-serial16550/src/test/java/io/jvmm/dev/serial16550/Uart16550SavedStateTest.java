@@ -139,6 +139,7 @@ class Uart16550SavedStateTest {
         assertRejected(new SavedStateBlob("serial.pl011", 2, d), "format");
         assertRejected(new SavedStateBlob(good.format(), 3, d), "version 3");
         assertRejected(new SavedStateBlob(good.format(), 0, d), "version 0");
+        assertRejected(new SavedStateBlob(good.format(), 1, d), "no longer read");
         assertRejected(new SavedStateBlob(good.format(), 2, Arrays.copyOf(d, 12)), "'mcr' is missing");
         assertRejected(new SavedStateBlob(good.format(), 2, Arrays.copyOf(d, 14)), "truncated");
         assertRejected(new SavedStateBlob(good.format(), 2, Arrays.copyOf(d, d.length + 1)), "truncated");
