@@ -535,7 +535,8 @@ def bench_snapshot(ctx, contenders):
                         raise BenchError(f"snapshot: jvmm ctl snapshot failed:\n{text}")
                     taken["vmm_ms"] = json.loads(text)["total_ms"]
                 else:
-                    replies = qmp_hmp(mon, ["stop", f'migrate "exec:cat > {path}"'])
+                    # no "stop" first: a stopped source leaves the destination paused after -incoming
+                    replies = qmp_hmp(mon, [f'migrate "exec:cat > {path}"'])
                     while True:
                         info = qmp_hmp(mon, ["info migrate"])[0]
                         if "Migration status: completed" in info:
