@@ -303,6 +303,11 @@ class BadInputCatalogueTest {
         c.add(bad("restore: other devices", 2, "the command line's devices differ from snapshot @/snap's; give options "
                 + "for the same devices (they only re-attach host backends), or none: device …", "run", "--restore", "@/snap",
                 "--serial", "1=none", "--rng"));
+        // these two get as far as the hypervisor (the checks that need the backend and the built board)
+        c.add(badOnKvm("restore: another backend's snapshot", 2, "the snapshot was taken with the whpx backend; this "
+                + "run uses kvm (--hypervisor whpx)", "run", "--restore", "@/snap-whpx"));
+        c.add(badOnKvm("restore: no state for the board's devices", 2, "the snapshot has no state for device …",
+                "run", "--restore", "@/snap"));
         // --- manifest documents ---
         c.add(bad("manifest missing", 2, "--manifest @/nope.json: cannot read: no such file", "run", "--manifest", "@/nope.json"));
         c.add(bad("manifest is a directory", 2, "--manifest @/d: is a directory; give a manifest file (write one with "
@@ -465,6 +470,8 @@ class BadInputCatalogueTest {
                 "snap-cut")) {
             io.jvmm.runtime.snapshot.Snapshot.write(dir.resolve(name), facts, fw, state, ram);
         }
+        io.jvmm.runtime.snapshot.Snapshot.write(dir.resolve("snap-whpx"), new io.jvmm.runtime.snapshot.Snapshot.Facts(
+                "test", "whpx", "x86_64", memory, 1, manifest, false, "restart"), fw, state, ram);
         ObjectNode doc = (ObjectNode) new ObjectMapper().readTree(manifest);
         device(doc, 0).put("id", "nosuch");
         io.jvmm.runtime.snapshot.Snapshot.write(dir.resolve("snap-noplugin"), new io.jvmm.runtime.snapshot.Snapshot.Facts(
