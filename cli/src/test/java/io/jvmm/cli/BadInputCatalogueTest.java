@@ -298,6 +298,9 @@ class BadInputCatalogueTest {
                 + "restored VM keeps its memory size: drop --memory", "run", "--restore", "@/snap", "--memory", "64M"));
         c.add(bad("restore: other vCPU count", 2, "--cpus 2 differs from the snapshot's 1 vCPUs; a restored VM keeps its "
                 + "vCPUs: drop --cpus", "run", "--restore", "@/snap", "--cpus", "2"));
+        c.add(bad("check with --restore", 2, "jvmm check does not take --restore or --verify-memory: 'jvmm run --restore "
+                + "PATH' checks the snapshot (format, checksums, plugins, board, device states) before its guest runs",
+                "check", "--restore", "@/snap"));
         c.add(bad("restore: with a payload", 2, "--restore continues the snapshot's own payload; drop --firmware",
                 "run", "--restore", "@/snap", "--firmware", "@/tiny.bin"));
         c.add(bad("restore: other devices", 2, "the command line's devices differ from snapshot @/snap's; give options "
