@@ -61,6 +61,11 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         List<String> problems = new ArrayList<>();
+        if (launch.restore != null || launch.verifyMemory) {
+            // a snapshot's checks need the backend and the built board; run does all of them before the guest runs
+            throw UserError.config("jvmm check does not take --restore or --verify-memory: 'jvmm run --restore PATH' "
+                    + "checks the snapshot (format, checksums, plugins, board, device states) before its guest runs");
+        }
 
         // Without plugins or a manifest there is nothing to check the rest against: those stop here.
         PluginLayer layer = plugins.load();
