@@ -650,7 +650,7 @@ final class VirtioNet implements VirtioDevice {
     @Override
     public Optional<SavedStateBlob> saveState() {
         byte[] frame = new byte[rxLength];
-        rxFrame.get(0, frame);
+        rxFrame.duplicate().clear().get(0, frame); // its limit may be where placing it stopped
         return Optional.of(NetState.FORMAT.save(new NetState(Arrays.copyOf(config, 6), status(), frame)));
     }
 
