@@ -54,6 +54,9 @@ public final class VirtioRestoreHarness {
         }
     }
 
+    /** A used chain and the bytes the device wrote into it (as many as it said). */
+    public record UsedChain(int queue, int head, long length, byte[] written) {}
+
     /** Makes the next chain for a queue, or null when the test posts none there. */
     @FunctionalInterface
     public interface ChainMaker {
@@ -68,6 +71,7 @@ public final class VirtioRestoreHarness {
     private final List<Deque<Integer>> free = new ArrayList<>();
     private final List<Map<Integer, int[]>> inUse = new ArrayList<>();
     private final List<String> log = new ArrayList<>();
+    private final List<UsedChain> used = new ArrayList<>();
     /** MSIs the old device sent before {@link #switchTo} that no {@link #collect} has logged yet. */
     private final List<FakeBoard.Msi> carried = new ArrayList<>();
 
@@ -244,7 +248,11 @@ public final class VirtioRestoreHarness {
                 if (ds == null) {
                     throw new AssertionError("queue " + q + ": used head " + u.id() + " was not available");
                 }
-                log.add("used q" + q + " " + u.id() + " len " + u.length() + " crc " + writtenCrc(q, ds, u.length()));
+                byte[] written = written(q, ds, u.length());
+                CRC32 crc = new CRC32();
+                crc.update(written);
+                log.add("used q" + q + " " + u.id() + " len " + u.length() + " crc " + crc.getValue());
+                used.add(new UsedChain(q, u.id(), u.length(), written));
                 for (int d : ds) {
                     free.get(q).add(d);
                 }
@@ -252,9 +260,9 @@ public final class VirtioRestoreHarness {
         }
     }
 
-    /** A checksum over the first {@code length} bytes of the chain's writable buffers. */
-    private long writtenCrc(int q, int[] ds, long length) {
-        CRC32 crc = new CRC32();
+    /** The first {@code length} bytes of the chain's writable buffers. */
+    private byte[] written(int q, int[] ds, long length) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         long left = length;
         try {
             for (int d : ds) {
@@ -268,13 +276,18 @@ public final class VirtioRestoreHarness {
                 int len = (int) Math.min(left, memory.read32(RINGS + 0x10000L * q + 16L * d + 8));
                 byte[] b = new byte[len];
                 memory.read(at, b, 0, len);
-                crc.update(b);
+                out.writeBytes(b);
                 left -= len;
             }
         } catch (GuestMemoryException e) {
             throw new AssertionError(e.getMessage(), e);
         }
-        return crc.getValue();
+        return out.toByteArray();
+    }
+
+    /** Every chain {@link #collect} found used, in order. */
+    public List<UsedChain> used() {
+        return List.copyOf(used);
     }
 
     /**
