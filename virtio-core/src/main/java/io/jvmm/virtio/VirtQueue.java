@@ -110,8 +110,10 @@ public final class VirtQueue {
     }
 
     /**
-     * Checks that {@code s} fits this queue: a size the queue can have, and, when enabled, rings in
-     * RAM (as {@code queue_enable} checked them).
+     * Checks that {@code s} fits this queue: a size the queue can have. Where the rings are is not
+     * checked here (a restore may run before the board has connected guest RAM): every ring and
+     * buffer access is checked when it is made, as for any driver, and one outside RAM puts the
+     * device in DEVICE_NEEDS_RESET.
      *
      * @throws IllegalArgumentException naming the queue and the problem
      */
@@ -119,10 +121,6 @@ public final class VirtQueue {
         if (s.enabled() && s.size() > maxSize) {
             throw new IllegalArgumentException("queue " + index + ": size " + s.size() + " exceeds its maximum "
                     + maxSize);
-        }
-        if (s.enabled() && (!memory.isRam(s.desc(), (long) DESC_SIZE * s.size())
-                || !memory.isRam(s.driver(), 6 + 2L * s.size()) || !memory.isRam(s.device(), 6 + 8L * s.size()))) {
-            throw new IllegalArgumentException("queue " + index + ": a ring is not in RAM");
         }
     }
 

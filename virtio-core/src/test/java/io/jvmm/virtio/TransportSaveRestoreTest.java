@@ -133,8 +133,6 @@ class TransportSaveRestoreTest {
         VirtioRestoreHarness.assertRefused(target, rawQueueSize(good, 32), "exceeds its maximum 16");
         VirtioRestoreHarness.assertRefused(target, edit(good, s -> withQueue(s, 1, q -> vector(q, 3))),
                 "queue 1's queue_msix_vector 3 is not in the MSI-X table");
-        VirtioRestoreHarness.assertRefused(target, edit(good, s -> withQueue(s, 0, q -> desc(q, ram.size()))),
-                "not in RAM");
         VirtioRestoreHarness.assertRefused(target, edit(good, s -> new TransportState(s.deviceId(), s.status(),
                 s.deviceFeatureSelect(), s.driverFeatureSelect(), s.driverFeatures() | 1L << 40, s.configGeneration(),
                 s.queueSelect(), s.isr(), s.command(), s.configVector(), s.window(), s.queues(), s.msix(), s.device())),
@@ -153,6 +151,20 @@ class TransportSaveRestoreTest {
                 Optional.of(MsixTable.State.initial(5)), s.device())), "5 MSI-X vectors");
         VirtioRestoreHarness.assertRefused(device(false), good, "MSI-X");
         VirtioRestoreHarness.assertHostileBlobsRefused(good, () -> device(true), 3, 3000);
+    }
+
+    @Test
+    void ringsOutsideRamAreCaughtAtUseAsForAnyDriver() {
+        // not checked at restore (it may run before the board connects guest RAM): at the first access
+        VirtioPciDevice d = device(true);
+        VirtioRestoreHarness h = new VirtioRestoreHarness(ram, new FakeBoard(), d);
+        h.start(VirtioPciDriver.F_VERSION_1 | 1L << 3, true, 16, 8);
+        h.post(0, new VirtioRestoreHarness.Chain(List.of(new byte[8]), new int[0])); // for the device to pop
+        SavedStateBlob bad = edit(d.save(), s -> withQueue(s, 0, q -> desc(q, ram.size())));
+        VirtioPciDevice r = device(true);
+        r.restore(bad);
+        r.poll();
+        assertTrue((r.status() & VirtioPciDevice.STATUS_DEVICE_NEEDS_RESET) != 0);
     }
 
     @Test
