@@ -63,11 +63,11 @@ class Run:
         return "".join(chr(b) for b, _ in self.markers)
 
 
-def run_once(cmd, env, workdir, fifo, timeout, on_ready=None):
+def run_once(cmd, env, workdir, fifo, timeout, on_ready=None, ready_byte=ord("R")):
     """Spawns cmd, timestamps the bytes arriving on fifo, waits for the exit (wait4: max RSS).
 
-    on_ready(pid, run) is called once when the byte 'R' arrives (memory guest); it must make the
-    process end (it is given the pid)."""
+    on_ready(pid, run) is called once when ready_byte ('R': the memory guest's) arrives; it must make
+    the process end (it is given the pid)."""
     if os.path.exists(fifo):
         os.unlink(fifo)
     os.mkfifo(fifo)
@@ -102,7 +102,7 @@ def run_once(cmd, env, workdir, fifo, timeout, on_ready=None):
                     now = time.monotonic() - t0
                     data = os.read(rfd, 4096)
                     run.markers.extend((b, now) for b in data)
-                    if on_ready and not ready_done and ord("R") in data:
+                    if on_ready and not ready_done and ready_byte in data:
                         ready_done = True
                         on_ready(proc.pid, run)
         finally:
@@ -472,6 +472,144 @@ def bench_memory(ctx, contenders, nmt_contender):
                 f"(minus guest RAM {rss / 1024:6.1f}), max RSS {run.maxrss_kb / 1024:7.1f} MiB")
     return ({c: {k: stats(v) for k, v in d.items()} for c, d in res.items()},
             {k: stats(v) for k, v in nmt.items()})
+
+
+def qmp_hmp(sock_path, commands, timeout=120):
+    """Sends HMP commands to a QEMU monitor socket, one after the other; returns their output."""
+    import socket as pysocket
+    s = pysocket.socket(pysocket.AF_UNIX, pysocket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(sock_path)
+    out = b""
+
+    def until_prompt():
+        nonlocal out
+        buf = b""
+        while not buf.endswith(b"(qemu) "):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+        out += buf
+        return buf.decode("utf-8", "replace")
+
+    until_prompt()
+    replies = []
+    for c in commands:
+        s.sendall((c + "\n").encode())
+        replies.append(until_prompt())
+    s.close()
+    return replies
+
+
+def bench_snapshot(ctx, contenders):
+    """Snapshot and restore of a 256 MiB guest that has written every page of its RAM (snapshot.bin):
+    the snapshot's time, the restore's (process spawn → the guest's first marker after the restore)
+    and RSS one second after the restore, against the same guest's cold boot (spawn → 'R', the
+    state it was saved in). jvmm: `ctl snapshot PATH --stop` / `run --restore PATH`; QEMU: HMP
+    `migrate "exec:cat > FILE"` / `-incoming "exec:cat FILE"`."""
+    image = os.path.join(ctx.guests, "snapshot.bin")
+    sock = os.path.join(ctx.work, "api.sock")
+    mon = os.path.join(ctx.work, "qemu-mon.sock")
+    keys = ["cold", "snapshot", "snapshot_vmm", "restore", "rss", "rss_anon", "rss_file", "size", "disk"]
+    res = {c.key: {k: [] for k in keys} for c in contenders}
+    guest_kb = GUEST_RAM_MIB * 1024
+    for i, order in rounds(contenders, ctx.runs):
+        for c in order:
+            path = os.path.join(ctx.work, f"snap-{c.key}-{i}")
+            shutil.rmtree(path, ignore_errors=True)
+            if os.path.exists(path):
+                os.unlink(path)
+            jv = isinstance(c, Jvmm)
+            taken = {}
+
+            def save(pid, run, c=c, path=path, taken=taken, jv=jv):
+                t = time.monotonic()
+                if jv:
+                    r = subprocess.run([c.launcher, "ctl", "--api-socket", sock, "--timeout", "600", "snapshot", path,
+                                        "--stop"], env=c.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       timeout=900)
+                    text = r.stdout.decode("utf-8", "replace")
+                    if r.returncode != 0:
+                        os.kill(pid, signal.SIGKILL)
+                        raise BenchError(f"snapshot: jvmm ctl snapshot failed:\n{text}")
+                    taken["vmm_ms"] = json.loads(text)["total_ms"]
+                else:
+                    # no "stop" first: a stopped source leaves the destination paused after -incoming
+                    replies = qmp_hmp(mon, [f'migrate "exec:cat > {path}"'])
+                    while True:
+                        info = qmp_hmp(mon, ["info migrate"])[0]
+                        if "Migration status: completed" in info:
+                            break
+                        if "failed" in info or "cancelled" in info:
+                            os.kill(pid, signal.SIGKILL)
+                            raise BenchError(f"snapshot: QEMU migration failed: {replies} {info}")
+                        time.sleep(0.01)
+                    taken["vmm_ms"] = None
+                taken["ms"] = (time.monotonic() - t) * 1e3
+                if not jv:
+                    qmp_hmp(mon, ["quit"])
+
+            for f in (sock, mon):
+                if os.path.exists(f):
+                    os.unlink(f)
+            if jv:
+                cold_cmd = c.cmd(image, ctx.fifo, socket=sock)
+            else:
+                cold_cmd = c.cmd(image, ctx.fifo) + ["-monitor", f"unix:{mon},server,nowait"]
+            run = run_once(cold_cmd, c.env(), ctx.work, ctx.fifo, 300, on_ready=save)
+            if run.status != 0 or not run.marker_text().startswith("R"):
+                raise BenchError(f"snapshot: {c.label}'s cold run exited with status {run.status}, markers "
+                                 f"{run.marker_text()[:40]!r}\n{run.output[-2000:]}")
+            cold = run.marker(ord("R")) * 1e3
+            size = 0
+            disk = 0
+            for root, _, files in os.walk(path) if os.path.isdir(path) else [(os.path.dirname(path), [], [os.path.basename(path)])]:
+                for f in files:
+                    st = os.stat(os.path.join(root, f))
+                    size += st.st_size
+                    disk += st.st_blocks * 512
+            sample = {}
+
+            def measure(pid, run, c=c, sample=sample):
+                time.sleep(1.0)
+                sample.update(proc_status(pid))
+                c.stop(pid, sock)
+
+            for f in (sock, mon):
+                if os.path.exists(f):
+                    os.unlink(f)
+            if jv:
+                restore_cmd = [c.launcher, "run", "--restore", path, "--serial", "1=none", "--debugcon",
+                               f"0xe9=file={ctx.fifo}", "--api-socket", sock]
+            else:
+                restore_cmd = c.cmd(image, ctx.fifo) + ["-incoming", f"exec:cat {path}"]
+            back = run_once(restore_cmd, c.env(), ctx.work, ctx.fifo, 300, on_ready=measure, ready_byte=ord("."))
+            if back.status not in (0, -signal.SIGTERM) or not back.marker_text().startswith("."):
+                raise BenchError(f"snapshot: {c.label}'s restored run exited with status {back.status}, markers "
+                                 f"{back.marker_text()[:40]!r} (a restore continues after 'R', so '.' comes first)\n"
+                                 f"{back.output[-2000:]}")
+            if "VmRSS" not in sample:
+                raise BenchError(f"snapshot: {c.label}'s restored guest never wrote '.'")
+            r = res[c.key]
+            r["cold"].append(cold)
+            r["snapshot"].append(taken["ms"])
+            if taken["vmm_ms"] is not None:
+                r["snapshot_vmm"].append(taken["vmm_ms"])
+            r["restore"].append(back.marker(ord(".")) * 1e3)
+            r["rss"].append(sample["VmRSS"] / 1024)
+            r["rss_anon"].append(sample["RssAnon"] / 1024)
+            r["rss_file"].append(sample["RssFile"] / 1024)
+            r["size"].append(size / MIB)
+            r["disk"].append(disk / MIB)
+            log(f"  snapshot round {i + 1}: {c.label:8s} cold boot to 'R' {cold:7.1f} ms, snapshot {taken['ms']:7.1f} ms, "
+                f"restore to '.' {r['restore'][-1]:7.1f} ms, RSS after restore {sample['VmRSS'] / 1024:6.1f} MiB "
+                f"(anon {sample['RssAnon'] / 1024:.1f}, file {sample['RssFile'] / 1024:.1f}), "
+                f"snapshot {size / MIB:.1f} MiB ({disk / MIB:.1f} on disk)")
+            shutil.rmtree(path, ignore_errors=True)
+            if os.path.exists(path):
+                os.unlink(path)
+    return {c: {k: (stats(v) if v else None) for k, v in d.items()} for c, d in res.items()}
 
 
 def bench_jmh(ctx):
@@ -1064,6 +1202,31 @@ def report(ctx, info, r):
             f"guest-cid={VSOCK_CID}` (the host kernel's vhost-vsock; the harness listens on AF_VSOCK port "
             f"{VSOCK_PORT}). The figure is the harness's receiver's: bytes from accept to end of stream.")
         add("")
+    if "snapshot" in r:
+        sn = r["snapshot"]
+        j, q = sn["jvmm"], sn["qemu"]
+        rows.append(["snapshot of the 256 MiB guest, ms (jvmm: its own time, from the reply / QEMU: HMP `migrate exec:` "
+                     "to completed)", fmt(j["snapshot_vmm"]), fmt(q["snapshot"]), "—",
+                     fmt_ratio(ratio(j["snapshot_vmm"], q["snapshot"])), "—", "—", ""])
+        rows.append(["restore: process spawn → guest running again, ms", fmt(j["restore"]), fmt(q["restore"]), "—",
+                     fmt_ratio(ratio(j["restore"], q["restore"])), "—", "≤ cold boot",
+                     verdict(j["restore"]["median"] <= j["cold"]["median"])])
+        rows.append(["cold boot of the same guest: spawn → 'R' (all RAM written), ms", fmt(j["cold"]), fmt(q["cold"]),
+                     "—", fmt_ratio(ratio(j["cold"], q["cold"])), "—", "—", ""])
+        rows.append(["RSS 1 s after restore, MiB (guest RAM 256)", fmt(j["rss"]), fmt(q["rss"]), "—",
+                     fmt_ratio(ratio(j["rss"], q["rss"])), "—", "≪ guest RAM",
+                     verdict(j["rss"]["median"] < GUEST_RAM_MIB / 2)])
+        add("**Snapshot rows.** Guest `snapshot.bin` writes one dword to every 4 KiB page of its 256 MiB, "
+            "sends `R`, then loops sending `.`. At `R` the harness takes the snapshot: jvmm `ctl snapshot PATH "
+            "--stop` (the row gives the VMM's own figure from its reply; the whole `ctl` command, a JVM start "
+            "included, took " + fmt(j["snapshot"]) + " ms), QEMU HMP `migrate \"exec:cat > FILE\"` of the running "
+            "VM until `info migrate` says completed. Then a new process restores it "
+            "(jvmm `run --restore PATH`, QEMU `-incoming \"exec:cat FILE\"`) and the time to its first `.` is "
+            "the restore time. Snapshot size: jvmm " + fmt(j["size"]) + " MiB (" + fmt(j["disk"]) + " on disk), "
+            "QEMU " + fmt(q["size"]) + " MiB. RSS after restore, anonymous / file-backed: jvmm " + fmt(j["rss_anon"])
+            + " / " + fmt(j["rss_file"]) + ", QEMU " + fmt(q["rss_anon"]) + " / " + fmt(q["rss_file"]) + " MiB "
+            "(jvmm maps memory.bin copy-on-write; pages are read when the guest touches them).")
+        add("")
     add("| benchmark | jvmm | QEMU | bare C | jvmm/QEMU | jvmm/C | target | |")
     add("|---|---|---|---|---|---|---|---|")
     for row in rows:
@@ -1137,7 +1300,7 @@ def main():
     ap.add_argument("--net-recv", help="the host-side TCP receiver of the net row (bench/c/net_recv.c)")
     ap.add_argument("--vsock-send", help="the static stream sender of the vsock row (bench/c/vsock_send.c)")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", default="pio,serial,start,memory,jmh,linux,blk")
+    ap.add_argument("--only", default="pio,serial,start,memory,jmh,linux,blk,snapshot")
     ap.add_argument("--out", required=True)
     ap.add_argument("--from-json", metavar="FILE", help="only render the report again from a saved latest.json")
     a = ap.parse_args()
@@ -1242,6 +1405,9 @@ def main():
                     raise SystemExit("jvmm-bench: the vsock row needs --kernel and --vsock-send")
                 log("Vsock stream")
                 results["vsock"] = bench_vsock(ctx, [jvmm, qemu])
+        if "snapshot" in only:
+            log("Snapshot and restore")
+            results["snapshot"] = bench_snapshot(ctx, [jvmm, qemu])
         if "jmh" in only:
             log("Board dispatch (JMH)")
             results["jmh"] = bench_jmh(ctx)

@@ -8,7 +8,8 @@ mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for name in platform battery triple emufail halt mmio_storm serial_flood reset_storm ticker acpi_off power_button; do
+for name in platform battery triple emufail halt mmio_storm serial_flood reset_storm ticker acpi_off power_button \
+        snap_counter snap_rx; do
     as --32 -I "$here" -o "$tmp/$name.o" "$here/$name.S"
     ld -m elf_i386 -Ttext=0xffff0000 -e _start --build-id=none --oformat binary -o "$out/$name.bin" "$tmp/$name.o"
     size=$(wc -c < "$out/$name.bin")

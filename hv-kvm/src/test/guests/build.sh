@@ -33,3 +33,4 @@ build pio32 32 0x1000
 build fault32 32 0x1000
 build bell32 32 0x1000
 build msi32 32 0x1000
+build snap32 32 0x1000

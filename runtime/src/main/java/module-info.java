@@ -18,6 +18,7 @@ module io.jvmm.runtime {
     exports io.jvmm.runtime.vm;
     exports io.jvmm.runtime.serial;
     exports io.jvmm.runtime.input;
+    exports io.jvmm.runtime.snapshot;
 
     uses io.jvmm.api.resource.ResourceResolver;
     uses io.jvmm.api.hv.HypervisorProvider;

@@ -37,6 +37,10 @@ final class ControlServer implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final Thread acceptor;
     private volatile boolean closed;
+    /** Requests being handled or answered; {@link #close()} lets them finish (a snapshot --stop's answer). */
+    private int inFlight;
+    /** How long {@link #close()} waits for answers still being written. */
+    private static final long CLOSE_GRACE_MS = 2000;
 
     private ControlServer(Path path, ServerSocketChannel server, VmControl control) {
         this.path = path;
@@ -124,9 +128,19 @@ final class ControlServer implements AutoCloseable {
                 if (line.isBlank()) {
                     continue;
                 }
-                ObjectNode response = handle(line);
-                out.write((json.writeValueAsString(response) + "\n").getBytes(StandardCharsets.UTF_8));
-                out.flush();
+                synchronized (this) {
+                    inFlight++;
+                }
+                try {
+                    ObjectNode response = handle(line);
+                    out.write((json.writeValueAsString(response) + "\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                } finally {
+                    synchronized (this) {
+                        inFlight--;
+                        notifyAll();
+                    }
+                }
             }
         } catch (IOException e) {
             LOG.debug("control client left: {}", e.getMessage());
@@ -170,6 +184,16 @@ final class ControlServer implements AutoCloseable {
                     keys.forEach(k -> names.add(k.asText()));
                     control.keys(names);
                 }
+                case "snapshot" -> {
+                    JsonNode stop = req.path("stop");
+                    if (!stop.isMissingNode() && !stop.isBoolean()) {
+                        throw new IllegalArgumentException("\"stop\" must be true or false");
+                    }
+                    for (Map.Entry<String, Object> e : control.snapshot(text(req, "path"), stop.asBoolean(false))
+                            .entrySet()) {
+                        response.set(e.getKey(), json.valueToTree(e.getValue()));
+                    }
+                }
                 case "serial-send" -> {
                     JsonNode port = req.path("port");
                     if (!port.canConvertToInt() || port.asInt() < 1 || port.asInt() > 4) {
@@ -210,6 +234,18 @@ final class ControlServer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        // An answer being written (the one to 'snapshot --stop', whose run has just ended) gets out first.
+        long end = System.nanoTime() + CLOSE_GRACE_MS * 1_000_000;
+        synchronized (this) {
+            while (inFlight > 0 && System.nanoTime() < end) {
+                try {
+                    wait(Math.max(1, (end - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
         try {
             server.close();
         } catch (IOException ignored) {

@@ -35,7 +35,9 @@ import picocli.CommandLine.Spec;
             "  shutdown [--force]     press the ACPI power button (the guest decides); --force: power off now",
             "  battery SPEC           e.g. 50%%, host, absent, present,charging,rate=1500,remaining=40000,max=50000,ac",
             "  keys KEY...            key names, e.g. a Enter ctrl-alt-del 0x1c",
-            "  serial-send N TEXT     send TEXT to the host side of COM N"})
+            "  serial-send N TEXT     send TEXT to the host side of COM N",
+            "  snapshot PATH [--stop] save the VM to the new directory PATH (see 'jvmm run --restore');",
+            "                         --stop: end the run once saved. Answers when the snapshot is on disk."})
 final class CtlCommand implements Callable<Integer> {
     @Option(names = "--api-socket", required = true, paramLabel = "PATH", description = "The VM's control socket.")
     Path socket;
@@ -52,6 +54,10 @@ final class CtlCommand implements Callable<Integer> {
             + "its power button.")
     boolean force;
 
+    @Option(names = "--stop", description = "With snapshot: end the VM's run once the snapshot is written "
+            + "(exit code 0) instead of resuming it.")
+    boolean stop;
+
     @Parameters(index = "1..*", paramLabel = "ARG", description = "Arguments of the command.")
     List<String> args = new ArrayList<>();
 
@@ -60,7 +66,7 @@ final class CtlCommand implements Callable<Integer> {
 
     /** The control protocol's commands. Defined here so parsing options does not start logging. */
     static final List<String> COMMANDS = List.of("status", "pause", "resume", "reset", "shutdown", "battery", "keys",
-            "serial-send");
+            "serial-send", "snapshot");
 
     static final class Commands extends ArrayList<String> {
         Commands() {
@@ -164,6 +170,14 @@ final class CtlCommand implements Callable<Integer> {
                     throw UserError.config("ctl serial-send: N must be a COM port number 1..4, not '" + args.get(0) + "'");
                 }
                 req.put("port", port).put("text", args.get(1));
+            }
+            case "snapshot" -> {
+                expect(1, "snapshot PATH [--stop]");
+                // the VM resolves nothing against its own working directory: send where the user means
+                req.put("path", Path.of(args.get(0)).toAbsolutePath().toString());
+                if (stop) {
+                    req.put("stop", true);
+                }
             }
             case "shutdown" -> {
                 expect(0, "shutdown [--force]");

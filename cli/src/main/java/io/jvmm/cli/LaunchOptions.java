@@ -63,6 +63,16 @@ final class LaunchOptions {
         return Boolean.TRUE.equals(acpi);
     }
 
+    @Option(names = "--restore", paramLabel = "PATH",
+            description = "Continue the VM saved in snapshot directory PATH ('jvmm ctl snapshot'): its board, "
+                    + "memory, vCPUs and payload come from the snapshot. Device options given with it (--serial, "
+                    + "--disk, ...) re-attach host backends and must describe the same devices.")
+    Path restore;
+
+    @Option(names = "--verify-memory", description = "With --restore: also check memory.bin's CRC32C, which "
+            + "reads the whole image before the guest runs (its length is always checked).")
+    boolean verifyMemory;
+
     @Option(names = "--hypervisor", paramLabel = "NAME", description = "Hypervisor backend (default: the first available).")
     String hypervisor;
 

@@ -12,6 +12,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.jvmm.runtime.snapshot.Snapshot;
+import io.jvmm.runtime.snapshot.SnapshotException;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
 
 /** The control socket's view of a launched VM. */
 final class LaunchedVmControl implements VmControl {
@@ -86,6 +90,30 @@ final class LaunchedVmControl implements VmControl {
             events.addAll(KeyNames.parse(k));
         }
         vm.keyboard().sendAll(events);
+    }
+
+    @Override
+    public Map<String, Object> snapshot(String path, boolean stop) {
+        Snapshot.Written w;
+        try {
+            w = vm.snapshot(Path.of(path), stop).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the snapshot");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw new IllegalStateException(cause instanceof SnapshotException || cause instanceof IllegalStateException
+                    || cause instanceof IllegalArgumentException ? cause.getMessage()
+                    : "the snapshot failed: " + cause);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("path", w.path().toString());
+        out.put("bytes", w.totalBytes());
+        out.put("files", w.fileBytes());
+        out.put("memory_ms", w.memoryMillis());
+        out.put("total_ms", w.totalMillis());
+        out.put("vm", stop ? "stopped" : "resumed");
+        return out;
     }
 
     @Override

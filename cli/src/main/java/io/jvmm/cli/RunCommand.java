@@ -4,7 +4,11 @@ import io.jvmm.api.hv.HypervisorProvider;
 import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.runtime.loader.MachineConfig;
+import io.jvmm.runtime.manifest.ManifestException;
 import io.jvmm.runtime.manifest.ManifestJson;
+import io.jvmm.runtime.snapshot.Snapshot;
+import io.jvmm.runtime.snapshot.SnapshotException;
+import org.slf4j.LoggerFactory;
 import io.jvmm.runtime.manifest.MissingResource;
 import io.jvmm.runtime.manifest.VmManifest;
 import io.jvmm.runtime.registry.HypervisorRegistry;
@@ -64,25 +68,28 @@ final class RunCommand implements Callable<Integer> {
         Logging.configure(launch.log);
         PrintWriter err = spec.commandLine().getErr();
 
+        // A snapshot is read and checked (format, version, checksums, state framing) before anything else.
+        Snapshot snapshot = launch.restore == null ? null : readSnapshot();
         PluginLayer layer = plugins.load();
         ResolverRegistry registry = registry(layer, err);
         if (!registry.broken().isEmpty()) {
             throw UserError.config(brokenMessage(registry));
         }
-        VmManifest manifest = vm.manifest(registry, ManifestCommand.given(spec, "--chipset"),
-                ManifestCommand.given(spec, "--arch"));
+        VmManifest manifest = snapshot == null ? cliManifest(registry) : restoredManifest(snapshot, registry);
         missingMessage(manifest, registry).ifPresent(m -> {
             throw UserError.config(m);
         });
-        timings.mark("manifest built");
+        timings.mark(snapshot == null ? "manifest built" : "snapshot read, manifest built");
 
-        ResetPolicy policy = launch.resetPolicy();
+        ResetPolicy policy = snapshot != null && !ManifestCommand.given(spec, "--on-reset")
+                ? ResetPolicy.valueOf(snapshot.info().resetPolicy().toUpperCase(java.util.Locale.ROOT))
+                : launch.resetPolicy();
         if (launch.apiSocket != null) {
             ControlServer.checkPath(launch.apiSocket);
         }
         // the values' syntax; the vCPU limit is the hypervisor's, asked once the rest is known good
-        MachineConfig size = launch.machine(Integer.MAX_VALUE);
-        GuestPayload payload = launch.payload();
+        MachineConfig size = snapshot == null ? launch.machine(Integer.MAX_VALUE) : restoredSize(snapshot);
+        GuestPayload payload = snapshot == null ? launch.payload() : snapshot.payload();
         HypervisorRegistry hvs = HypervisorRegistry.load(layer.layer(), List.of());
         HypervisorProvider candidate = launch.candidate(hvs);
         // what the backend runs is declared, not probed: a wrong --arch is caught before the board
@@ -93,15 +100,21 @@ final class RunCommand implements Callable<Integer> {
 
         Console console = Console.attach(manifest, spec.commandLine().getErr());
         try {
-            VmLauncher launcher = new VmLauncher(layer.layer()).profile(launch.profile ? timings::firstExit : null)
-                    .acpiTables(launch.acpiForKernel()).acpiTablesForFirmware(launch.acpiForFirmware());
+            VmLauncher launcher = new VmLauncher(layer.layer()).profile(launch.profile ? timings::firstExit : null);
+            if (snapshot == null) {
+                launcher.acpiTables(launch.acpiForKernel()).acpiTablesForFirmware(launch.acpiForFirmware());
+            } else {
+                // the tables the payload had, so that a reset after the restore loads the same ones
+                boolean acpi = snapshot.info().payload().acpi();
+                launcher.acpiTables(acpi).acpiTablesForFirmware(acpi);
+            }
             VmLauncher.PreparedVm prepared = prepare(launcher, vmSpec, candidate);
             timings.mark("devices resolved, payload checked");
             LaunchedVm launched;
             try {
                 HypervisorProvider hv;
                 try {
-                    hv = hypervisor(hvs, manifest);
+                    hv = hypervisor(hvs, manifest, snapshot == null);
                 } catch (RuntimeException e) {
                     prepared.close();
                     throw e;
@@ -113,11 +126,15 @@ final class RunCommand implements Callable<Integer> {
                     prepared.close();
                     prepared = prepare(launcher, vmSpec, hv);
                 }
-                launched = launcher.launch(prepared, hv);
+                launched = snapshot == null ? launcher.launch(prepared, hv) : launcher.restore(prepared, hv, snapshot);
             } catch (VmLauncher.LaunchException e) {
-                throw e.isConfiguration() ? UserError.config(e.getMessage()) : UserError.vm(e.getMessage());
+                throw new UserError(e.messages(), e.isConfiguration() ? Main.USAGE : Main.VM_ERROR);
             }
-            timings.mark("partition created, payload loaded");
+            timings.mark(snapshot == null ? "partition created, payload loaded" : "partition created, state restored");
+            if (snapshot != null) {
+                LoggerFactory.getLogger(RunCommand.class).info("restored snapshot {} (taken {} by jvmm {})",
+                        snapshot.dir(), snapshot.info().created(), snapshot.info().jvmmVersion());
+            }
             try (LaunchedVm vmHandle = launched;
                     ControlServer control = launch.apiSocket == null ? null
                             : ControlServer.start(launch.apiSocket, new LaunchedVmControl(launched))) {
@@ -171,8 +188,11 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** The backend, probed now: available, running this architecture, with enough vCPUs. */
-    private HypervisorProvider hypervisor(HypervisorRegistry hvs, VmManifest manifest) {
+    /**
+     * The backend, probed now: available, running this architecture, with enough vCPUs ({@code
+     * checkSize}: the --cpus given; a restore's vCPU count is checked by the launcher).
+     */
+    private HypervisorProvider hypervisor(HypervisorRegistry hvs, VmManifest manifest, boolean checkSize) {
         HypervisorProvider hv = launch.select(hvs);
         if (!hv.architectures().contains(manifest.arch())) {
             throw UserError.config(LaunchOptions.unsupportedArch(hv, manifest.arch()));
@@ -181,8 +201,77 @@ final class RunCommand implements Callable<Integer> {
         if (hostMax < 1) {
             throw UserError.vm("hypervisor " + hv.name() + " reports no usable vCPUs: " + hv.availability().reason());
         }
-        launch.machine(hostMax);
+        if (checkSize) {
+            launch.machine(hostMax);
+        }
         return hv;
+    }
+
+    private VmManifest cliManifest(ResolverRegistry registry) {
+        return vm.manifest(registry, ManifestCommand.given(spec, "--chipset"), ManifestCommand.given(spec, "--arch"));
+    }
+
+    /** Options that describe a payload or its tables: a restore has its own. */
+    private static final List<String> PAYLOAD_OPTIONS = List.of("--firmware", "--kernel", "--initrd", "--cmdline",
+            "--acpi", "--no-acpi");
+
+    private Snapshot readSnapshot() {
+        List<String> payloadGiven = PAYLOAD_OPTIONS.stream().filter(o -> ManifestCommand.given(spec, o)).toList();
+        if (!payloadGiven.isEmpty()) {
+            throw UserError.config("--restore continues the snapshot's own payload; drop " + String.join(", ", payloadGiven));
+        }
+        try {
+            return Snapshot.read(launch.restore, launch.verifyMemory);
+        } catch (SnapshotException e) {
+            throw e.isConfiguration() ? UserError.config(e.getMessage()) : UserError.vm(e.getMessage());
+        }
+    }
+
+    /**
+     * The board of a restore: the snapshot's manifest, or, when the command line describes a board
+     * (device options to re-attach host backends), that one, if it has the same devices.
+     */
+    private VmManifest restoredManifest(Snapshot snapshot, ResolverRegistry registry) {
+        VmManifest saved;
+        try {
+            saved = new ManifestJson().read(snapshot.info().manifest(), registry);
+        } catch (ManifestException e) {
+            throw UserError.config("snapshot " + snapshot.dir() + ": its manifest cannot be read here: " + e.getMessage());
+        }
+        if (!vm.boardGiven(ManifestCommand.given(spec, "--chipset"), ManifestCommand.given(spec, "--arch"))) {
+            return saved;
+        }
+        VmManifest given = cliManifest(registry);
+        List<String> differences = SnapshotBoards.differences(saved, given);
+        if (!differences.isEmpty()) {
+            throw UserError.config(List.of("the command line's devices differ from snapshot " + snapshot.dir()
+                    + "'s; give options for the same devices (they only re-attach host backends), or none: "
+                    + String.join("; ", differences)));
+        }
+        return given;
+    }
+
+    /** The snapshot's memory and vCPUs; --memory and --cpus, if given, must say the same. */
+    private MachineConfig restoredSize(Snapshot snapshot) {
+        long memory = snapshot.info().memoryBytes();
+        int cpus = snapshot.info().vcpus();
+        List<String> problems = new java.util.ArrayList<>();
+        if (ManifestCommand.given(spec, "--memory") && launch.machine(Integer.MAX_VALUE).memoryBytes() != memory) {
+            problems.add("--memory " + launch.memory + " differs from the snapshot's " + memory + " bytes ("
+                    + (memory >> 20) + "M); a restored VM keeps its memory size: drop --memory");
+        }
+        if (ManifestCommand.given(spec, "--cpus") && launch.machine(Integer.MAX_VALUE).vcpuCount() != cpus) {
+            problems.add("--cpus " + launch.cpus + " differs from the snapshot's " + cpus
+                    + " vCPUs; a restored VM keeps its vCPUs: drop --cpus");
+        }
+        if (!problems.isEmpty()) {
+            throw UserError.config(problems);
+        }
+        try {
+            return MachineConfig.of(memory, cpus, Integer.MAX_VALUE);
+        } catch (io.jvmm.runtime.loader.ConfigurationException e) {
+            throw UserError.config("snapshot " + snapshot.dir() + ": " + e.getMessage());
+        }
     }
 
     /** The resolvers for the manifest, with the plugin layer's warnings printed. */

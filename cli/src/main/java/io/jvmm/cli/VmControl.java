@@ -28,6 +28,12 @@ interface VmControl {
     /** Sends key names (see {@code KeyNames}) to the keyboard. */
     void keys(List<String> keys);
 
+    /**
+     * Saves the VM to the snapshot directory {@code path}; returns once it is on disk, with what was
+     * written (sizes, times). With {@code stop} the run ends afterwards.
+     */
+    Map<String, Object> snapshot(String path, boolean stop);
+
     /** Sends text to the host side of COM{@code port}. */
     void serialSend(int port, String text);
 }

@@ -118,6 +118,11 @@ final class VmOptions {
     @Option(names = "--psp", description = "Add the AMD64 PSP device.")
     boolean psp;
 
+    /** Whether the command line describes a board at all: --manifest or any builder option given explicitly. */
+    boolean boardGiven(boolean chipsetGiven, boolean archGiven) {
+        return manifest != null || builderOptionsGiven(chipsetGiven, archGiven);
+    }
+
     /** Whether any builder option was given explicitly (they conflict with --manifest). */
     private boolean builderOptionsGiven(boolean chipsetGiven, boolean archGiven) {
         return chipsetGiven || archGiven || !serial.isEmpty() || debugcon != null || battery != null || serialWaitForRts || rng

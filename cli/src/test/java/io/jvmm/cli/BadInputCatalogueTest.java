@@ -270,7 +270,44 @@ class BadInputCatalogueTest {
                 + "socket a VM serves (jvmm run --api-socket PATH)", "ctl", "--api-socket", "@/small.txt", "status"));
         c.add(bad("ctl without a VM", 2, "cannot reach a VM at --api-socket @/vm.sock: …", "ctl", "--api-socket", "@/vm.sock", "status"));
         c.add(bad("ctl unknown command", 2, "ctl: unknown command 'frob' (known: status, pause, resume, reset, shutdown, battery, "
-                + "keys, serial-send)", "ctl", "--api-socket", "@/vm.sock", "frob"));
+                + "keys, serial-send, snapshot)", "ctl", "--api-socket", "@/vm.sock", "frob"));
+        c.add(bad("ctl snapshot without a path", 2, "ctl snapshot: expected 1 argument(s): snapshot PATH [--stop]",
+                "ctl", "--api-socket", "@/vm.sock", "snapshot"));
+        // --- snapshots (run --restore; @/snap is a good snapshot of a firmware guest, the others are broken copies) ---
+        c.add(bad("restore: no such directory", 2, "--restore @/nosnap: no such directory; give a snapshot directory "
+                + "written by 'jvmm ctl snapshot'", "run", "--restore", "@/nosnap"));
+        c.add(bad("restore: not a snapshot", 2, "@/d is not a jvmm snapshot (it has no snapshot.json)",
+                "run", "--restore", "@/d"));
+        c.add(bad("restore: other snapshot version", 2, "@/snap-version/snapshot.json is snapshot version 2; this jvmm "
+                + "reads version 1 only (take the snapshot again with this jvmm, or restore it with the jvmm that wrote "
+                + "it: test)", "run", "--restore", "@/snap-version"));
+        c.add(bad("restore: truncated state", 2, "snapshot file @/snap-short/state.bin is 10 bytes, but snapshot.json "
+                + "says …", "run", "--restore", "@/snap-short"));
+        c.add(bad("restore: truncated memory", 2, "snapshot file @/snap-shortmem/memory.bin is 4096 bytes, but "
+                + "snapshot.json says 33554432 (truncated)", "run", "--restore", "@/snap-shortmem"));
+        c.add(bad("restore: corrupted payload", 2, "snapshot file @/snap-flip/payload/firmware.bin is corrupted: its "
+                + "SHA-256 does not match snapshot.json", "run", "--restore", "@/snap-flip"));
+        c.add(bad("restore: corrupted memory, verified", 2, "snapshot file @/snap-flipmem/memory.bin is corrupted: its "
+                + "CRC32C is …", "run", "--restore", "@/snap-flipmem", "--verify-memory"));
+        c.add(bad("restore: snapshot.json cut short", 2, "@/snap-cut/snapshot.json is not valid JSON (truncated or "
+                + "corrupted): …", "run", "--restore", "@/snap-cut"));
+        c.add(bad("restore: missing plugin", 2, "the manifest needs resources that no loaded module provides: "
+                + "serial-com1 needs chipset_device:nosuch; add the plugins that provide them (--plugin-path) or remove "
+                + "the devices", "run", "--restore", "@/snap-noplugin"));
+        c.add(bad("restore: other memory size", 2, "--memory 64M differs from the snapshot's 33554432 bytes (32M); a "
+                + "restored VM keeps its memory size: drop --memory", "run", "--restore", "@/snap", "--memory", "64M"));
+        c.add(bad("restore: other vCPU count", 2, "--cpus 2 differs from the snapshot's 1 vCPUs; a restored VM keeps its "
+                + "vCPUs: drop --cpus", "run", "--restore", "@/snap", "--cpus", "2"));
+        c.add(bad("restore: with a payload", 2, "--restore continues the snapshot's own payload; drop --firmware",
+                "run", "--restore", "@/snap", "--firmware", "@/tiny.bin"));
+        c.add(bad("restore: other devices", 2, "the command line's devices differ from snapshot @/snap's; give options "
+                + "for the same devices (they only re-attach host backends), or none: device …", "run", "--restore", "@/snap",
+                "--serial", "1=none", "--rng"));
+        // these two get as far as the hypervisor (the checks that need the backend and the built board)
+        c.add(badOnKvm("restore: another backend's snapshot", 2, "the snapshot was taken with the whpx backend; this "
+                + "run uses kvm (--hypervisor whpx)", "run", "--restore", "@/snap-whpx"));
+        c.add(badOnKvm("restore: no state for the board's devices", 2, "the snapshot has no state for device …",
+                "run", "--restore", "@/snap"));
         // --- manifest documents ---
         c.add(bad("manifest missing", 2, "--manifest @/nope.json: cannot read: no such file", "run", "--manifest", "@/nope.json"));
         c.add(bad("manifest is a directory", 2, "--manifest @/d: is a directory; give a manifest file (write one with "
@@ -412,9 +449,49 @@ class BadInputCatalogueTest {
         manifest(base.out(), "m-width", d -> device(d, 0).with("config").put("register_width", 3));
         manifest(base.out(), "m-aarch64", d -> d.with("chipset").put("arch", "aarch64"));
         manifest(base.out(), "m-twice", d -> device(d, 0).put("id", "twice_dev").putObject("config"));
+        snapshots(base.out());
         CliHarness console = CliHarness.run("manifest", "--virtio-console", "stdio");
         assertEquals(0, console.exitCode(), console.err());
         manifest(console.out(), "m-console-stdio", d -> device(d, 0).with("config").with("io").put("id", "stdio"));
+    }
+
+    /** A good snapshot of a 32 MiB firmware guest on the {@code --serial 1=none} board ({@code @/snap}), and broken copies. */
+    private void snapshots(String manifest) throws Exception {
+        io.jvmm.runtime.snapshot.MachineState state = new io.jvmm.runtime.snapshot.MachineState(
+                new io.jvmm.api.device.SavedStateBlob("test.partition", 1, new byte[8]),
+                List.of(new io.jvmm.api.device.SavedStateBlob("test.vcpu", 1, new byte[8])), Map.of());
+        long memory = 32L << 20;
+        io.jvmm.runtime.snapshot.Snapshot.Facts facts = new io.jvmm.runtime.snapshot.Snapshot.Facts("test", "kvm",
+                "x86_64", memory, 1, manifest, false, "restart");
+        io.jvmm.runtime.vm.GuestPayload fw = new io.jvmm.runtime.vm.GuestPayload.Firmware("fw.bin", new byte[65536]);
+        io.jvmm.runtime.snapshot.Snapshot.MemoryWriter ram = ch -> ch.write(java.nio.ByteBuffer.wrap(new byte[] {1}),
+                memory - 1);
+        for (String name : List.of("snap", "snap-version", "snap-short", "snap-shortmem", "snap-flip", "snap-flipmem",
+                "snap-cut")) {
+            io.jvmm.runtime.snapshot.Snapshot.write(dir.resolve(name), facts, fw, state, ram);
+        }
+        io.jvmm.runtime.snapshot.Snapshot.write(dir.resolve("snap-whpx"), new io.jvmm.runtime.snapshot.Snapshot.Facts(
+                "test", "whpx", "x86_64", memory, 1, manifest, false, "restart"), fw, state, ram);
+        ObjectNode doc = (ObjectNode) new ObjectMapper().readTree(manifest);
+        device(doc, 0).put("id", "nosuch");
+        io.jvmm.runtime.snapshot.Snapshot.write(dir.resolve("snap-noplugin"), new io.jvmm.runtime.snapshot.Snapshot.Facts(
+                "test", "kvm", "x86_64", memory, 1, doc.toString(), false, "restart"), fw, state, ram);
+        Path info = dir.resolve("snap-version/snapshot.json");
+        Files.writeString(info, Files.readString(info).replace("\"version\" : 1", "\"version\" : 2"));
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(dir.resolve("snap-short/state.bin").toFile(), "rw")) {
+            f.setLength(10);
+        }
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(dir.resolve("snap-shortmem/memory.bin").toFile(), "rw")) {
+            f.setLength(4096);
+        }
+        for (String file : List.of("snap-flip/payload/firmware.bin", "snap-flipmem/memory.bin")) {
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(dir.resolve(file).toFile(), "rw")) {
+                f.seek(100);
+                f.write(0x77);
+            }
+        }
+        Path cut = dir.resolve("snap-cut/snapshot.json");
+        Files.writeString(cut, Files.readString(cut).substring(0, 200));
     }
 
     private static ObjectNode device(ObjectNode doc, int index) {

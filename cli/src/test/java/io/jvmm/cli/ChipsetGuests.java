@@ -15,7 +15,7 @@ final class ChipsetGuests {
     static final Path DIR = Path.of("src", "test", "guests-chipset");
     /** Every guest build.sh makes. */
     static final String[] NAMES = {"platform", "battery", "triple", "emufail", "halt", "mmio_storm", "serial_flood",
-        "reset_storm", "ticker", "acpi_off", "power_button"};
+        "reset_storm", "ticker", "acpi_off", "power_button", "snap_counter", "snap_rx"};
     static final long MEMORY = 32L << 20;
 
     private ChipsetGuests() {}

@@ -69,6 +69,12 @@ class ControlSocketTest {
         public synchronized void serialSend(int port, String text) {
             calls.add("serial " + port + " " + text);
         }
+
+        @Override
+        public synchronized Map<String, Object> snapshot(String path, boolean stop) {
+            calls.add("snapshot " + path + (stop ? " stop" : ""));
+            return Map.of("path", path);
+        }
     }
 
     @Test
@@ -92,8 +98,15 @@ class ControlSocketTest {
             CliHarness forced = CliHarness.run("ctl", "--api-socket", sock.toString(), "shutdown", "--force");
             assertEquals(0, forced.exitCode(), forced.err());
             assertEquals("", forced.out());
+            // a relative snapshot path is the client's, made absolute before it is sent
+            CliHarness snap = CliHarness.run("ctl", "--api-socket", sock.toString(), "snapshot", "snap1", "--stop");
+            assertEquals(0, snap.exitCode(), snap.err());
+            String abs = Path.of("snap1").toAbsolutePath().toString();
+            assertTrue(snap.out().contains("\"path\" : \"" + abs + "\""), snap.out());
+            assertEquals(0, CliHarness.run("ctl", "--api-socket", sock.toString(), "snapshot", "/s2").exitCode());
             assertEquals(List.of("pause", "resume", "reset", "shutdown", "battery 50%", "keys [a, Enter]",
-                    "serial 1 hi there", "shutdown", "shutdown --force"), vm.calls);
+                    "serial 1 hi there", "shutdown", "shutdown --force", "snapshot " + abs + " stop", "snapshot /s2"),
+                    vm.calls);
 
             CliHarness bad = CliHarness.run("ctl", "--api-socket", sock.toString(), "battery", "bogus");
             assertEquals(1, bad.exitCode());

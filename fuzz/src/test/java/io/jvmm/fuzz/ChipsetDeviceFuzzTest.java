@@ -4,6 +4,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.jvmm.api.battery.HostBatteryUpdate;
 import io.jvmm.api.battery.UpdatableBatterySource;
+import io.jvmm.api.support.StateFormat;
 import io.jvmm.api.device.ChipsetDevice;
 import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.IoResult;
@@ -46,8 +47,8 @@ class ChipsetDeviceFuzzTest {
                 data.consumeBoolean()).toResource());
         FuzzBoard.FakeLine line = ctx.board.line("interrupt");
         DeviceFuzzHarness h = new DeviceFuzzHarness("serial_16550", device, ctx.board)
-                // registers, flags, and both 256-byte buffers with their lengths
-                .maxStateBytes(9 + 2 + 256 + 2 + 256);
+                // named registers and flags, and both 256-byte buffers with their lengths
+                .maxStateBytes(1024);
         DeviceFuzzHarness.ReadCheck zeroExtended = (address, bytes) -> {
             for (int i = 1; i < bytes.length; i++) {
                 if (bytes[i] != 0) {
@@ -60,14 +61,14 @@ class ChipsetDeviceFuzzTest {
                 .hostEvent(d -> hostSerial(d, pipe, ctx.board))
                 .invariant(step -> {
                     // The line is high iff an enabled interrupt is pending and OUT2 gates it onto the bus.
-                    byte[] s = h.snapshot().data();
-                    int ier = s[0] & 0xFF;
-                    int mcr = s[2] & 0xFF;
-                    int msr = s[3] & 0xFF;
-                    boolean thrAcked = (s[8] & 1) != 0;
-                    boolean overrun = (s[8] & 2) != 0;
-                    int rx = u16(s, 9);
-                    int tx = u16(s, 11 + rx);
+                    Uart16550Lines s = UART16550_LINES.restore(h.snapshot());
+                    int ier = s.ier();
+                    int mcr = s.mcr();
+                    int msr = s.msr();
+                    boolean thrAcked = s.thrAcked();
+                    boolean overrun = s.overrun();
+                    int rx = s.rx();
+                    int tx = s.tx();
                     boolean pending = (ier & 0x04) != 0 && overrun
                             || (ier & 0x01) != 0 && rx > 0
                             || (ier & 0x02) != 0 && tx == 0 && !thrAcked
@@ -111,8 +112,8 @@ class ChipsetDeviceFuzzTest {
         Bus mmio = Bus.of(device, ctx.board);
         FuzzBoard.FakeLine line = ctx.board.line("interrupt");
         new DeviceFuzzHarness("serial_pl011", device, ctx.board)
-                // registers and both 256-byte buffers with their lengths
-                .maxStateBytes(64 + 2 + 256 + 2 + 256)
+                // named registers, and both 256-byte buffers with their lengths
+                .maxStateBytes(1024)
                 .hostEvent(d -> hostSerial(d, pipe, ctx.board))
                 .invariant(step -> {
                     // UARTMIS is RIS AND IMSC; the line is high iff it is non-zero (reading it is
@@ -163,10 +164,10 @@ class ChipsetDeviceFuzzTest {
                         throw new AssertionError("IRQ12 is high after " + step + " but the status (0x"
                                 + Integer.toHexString(status[0] & 0xFF) + ") has no mouse byte waiting");
                     }
-                    // Both ways, from the saved state: RAM byte 0 is the command byte, byte 33 the output source.
-                    byte[] state = h.snapshot().data();
-                    int commandByte = state[0] & 0xFF;
-                    int source = state[33] & 0xFF;
+                    // Both ways, from the saved state: RAM byte 0 is the command byte, and the output source.
+                    I8042Lines state = I8042_LINES.restore(h.snapshot());
+                    int commandByte = state.commandByte();
+                    int source = state.outputSource();
                     boolean keyboardIrq = (commandByte & 0x01) != 0 && source == 2;
                     boolean auxIrq = (commandByte & 0x02) != 0 && source == 3;
                     if (irq1.level() != keyboardIrq || irq12.level() != auxIrq) {
@@ -180,6 +181,43 @@ class ChipsetDeviceFuzzTest {
                 })
                 .run(data);
     }
+
+    /** What the 16550's saved state (serial.uart16550 v2) says about its line; every field is read. */
+    private record Uart16550Lines(int ier, int mcr, int msr, boolean thrAcked, boolean overrun, int rx, int tx) {}
+
+    private static final StateFormat<Uart16550Lines> UART16550_LINES = StateFormat.of("serial.uart16550", 2,
+            (s, out) -> { },
+            in -> {
+                in.u8("lcr");
+                in.u8("fcr");
+                in.u8("dll");
+                in.u8("dlm");
+                in.u8("scratch");
+                return new Uart16550Lines(in.u8("ier"), in.u8("mcr"), in.u8("msr"), in.bool("thr_acked"),
+                        in.bool("overrun"), in.bytes("rx", 256).length, in.bytes("tx", 256).length);
+            });
+
+    /** What the i8042's saved state (chipset.i8042 v2) says about its lines; every field is read, the rest ignored. */
+    private record I8042Lines(int commandByte, int outputSource) {}
+
+    private static final StateFormat<I8042Lines> I8042_LINES = StateFormat.of("chipset.i8042", 2,
+            (s, out) -> { },
+            in -> {
+                byte[] ram = in.bytes("ram", 32);
+                int source = in.u8("output_source");
+                in.u8("output_buffer");
+                in.bool("last_write_command");
+                in.u16("data_target");
+                in.bool("a20");
+                in.bytes("kbd_queue", 64);
+                in.bool("kbd_scanning");
+                in.u8("kbd_pending_command");
+                in.u8("kbd_last_sent");
+                in.u8("kbd_leds");
+                in.u8("kbd_typematic");
+                in.bytes("mouse_queue", 64);
+                return new I8042Lines(ram[0] & 0xFF, source);
+            });
 
     @FuzzTest(maxDuration = "5m")
     void batteryX64(FuzzedDataProvider data) throws Exception {
@@ -369,10 +407,6 @@ class ChipsetDeviceFuzzTest {
             throw new AssertionError("read of port 0x" + Integer.toHexString(port) + " failed");
         }
         return (int) IoData.get(b);
-    }
-
-    private static int u16(byte[] s, int at) {
-        return (s[at] & 0xFF) << 8 | s[at + 1] & 0xFF;
     }
 
     private static String level(boolean high) {

@@ -17,7 +17,6 @@ import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.input.KeyEvent;
 import io.jvmm.api.input.KeyboardInput;
 import io.jvmm.api.support.LogRateLimiter;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -71,9 +70,6 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
     static final int TARGET_KEYBOARD = 0x100;
     static final int TARGET_MOUSE = 0x101;
 
-    static final String SAVED_STATE_FORMAT = "chipset.i8042";
-    static final int SAVED_STATE_VERSION = 1;
-
     private final BoardServices board;
     private final DeviceWaker waker;
     private final KeyboardInput input;
@@ -109,19 +105,7 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
         this.auxIrq = auxIrq;
         this.warnings = warnings;
         this.keyboard = new Ps2Keyboard(warnings);
-        powerOn();
-    }
-
-    private void powerOn() {
-        Arrays.fill(ram, (byte) 0);
-        ram[0] = (byte) INITIAL_COMMAND_BYTE;
-        outputBuffer = 0;
-        outputSource = SOURCE_NONE;
-        lastWriteWasCommand = false;
-        dataTarget = TARGET_KEYBOARD;
-        a20 = true;
-        keyboard.reset();
-        mouse.reset();
+        apply(I8042SavedState.initial());
     }
 
     @Override
@@ -361,24 +345,35 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
         updateLines();
     }
 
-    // ---- lifecycle ----
+    // ---- lifecycle and saved state ----
 
+    /** Back to {@link I8042SavedState#initial()}; both lines drop. */
     @Override
     public void reset() {
-        powerOn();
-        updateLines();
+        apply(I8042SavedState.initial());
     }
-
-    // ---- saved state ----
 
     @Override
     public SavedStateBlob save() {
-        return I8042SavedState.encode(snapshot());
+        return I8042SavedState.FORMAT.save(capture());
     }
 
+    /** Decodes and checks all of {@code blob} first: a bad blob throws and changes nothing. */
     @Override
     public void restore(SavedStateBlob blob) {
-        I8042SavedState.Snapshot s = I8042SavedState.decode(blob);
+        apply(I8042SavedState.FORMAT.restore(blob));
+    }
+
+    I8042SavedState capture() {
+        return new I8042SavedState(ram.clone(), outputBuffer, outputSource, lastWriteWasCommand, dataTarget, a20,
+                keyboard.save(), mouse.save());
+    }
+
+    /**
+     * Makes {@code s} the state of the controller, keyboard and mouse, and drives IRQ 1 and IRQ 12
+     * to the levels it implies; wakes the poller, which pulls host keys if the keyboard takes them.
+     */
+    private void apply(I8042SavedState s) {
         System.arraycopy(s.ram(), 0, ram, 0, ram.length);
         outputBuffer = s.outputBuffer();
         outputSource = s.outputSource();
@@ -388,11 +383,7 @@ final class I8042Device implements ChipsetDevice, PortIoIntercept, DeviceLifecyc
         keyboard.restore(s.keyboard());
         mouse.restore(s.mouseQueue());
         updateLines();
-    }
-
-    I8042SavedState.Snapshot snapshot() {
-        return new I8042SavedState.Snapshot(ram.clone(), outputBuffer, outputSource, lastWriteWasCommand,
-                dataTarget, a20, keyboard.save(), mouse.save());
+        waker.wake();
     }
 
     // ---- for tests ----

@@ -1,117 +1,96 @@
 package io.jvmm.dev.i8042;
 
-import io.jvmm.api.device.SavedStateBlob;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.jvmm.api.support.StateFormat;
+import io.jvmm.api.support.StateReader;
 
 /**
- * The saved state of the controller, its keyboard and its mouse, format {@code chipset.i8042}.
+ * Everything a guest can observe of the controller, its keyboard and its mouse, as one value. The
+ * compact constructor holds the state's rules; {@link #initial} is the power-on state; {@link
+ * #FORMAT} is how it is saved ({@code chipset.i8042}, version 2: version 1 was a hand-written byte
+ * layout, no longer read). The IRQ 1 and IRQ 12 levels are not stored: they follow from the command
+ * byte and the output buffer's source.
  *
- * <p>Version 1 layout, big-endian: controller RAM (32 bytes, byte 0 is the command byte), output
- * buffer (u8), output source (u8: 0 none, 1 controller, 2 keyboard, 3 mouse), last write was a
- * command (bool), data-port target (u16: a controller command, 0x100 keyboard, 0x101 mouse), A20
- * (bool); keyboard: queue length (u8) and bytes, scanning (bool), pending command (u8, 0 none),
- * last byte sent (u8), LEDs (u8), typematic (u8); mouse: queue length (u8) and bytes.
+ * @param ram the controller's 32 bytes of RAM; byte 0 is the command byte
+ * @param outputBuffer the byte the guest reads at port 0x60
+ * @param outputSource who put it there: {@link I8042Device#SOURCE_NONE} (empty), controller, keyboard, mouse
+ * @param lastWriteWasCommand status bit 3: the last write went to port 0x64
+ * @param dataTarget where the next port-0x60 write goes: a controller command awaiting its data
+ *     byte (0x60-0x7F, 0xD1-0xD3), {@link I8042Device#TARGET_KEYBOARD} or {@link I8042Device#TARGET_MOUSE}
+ * @param a20 the output port's A20 bit
+ * @param mouseQueue the mouse's replies not yet in the output buffer, oldest first
  */
-final class I8042SavedState {
-    private I8042SavedState() {}
+record I8042SavedState(byte[] ram, int outputBuffer, int outputSource, boolean lastWriteWasCommand, int dataTarget,
+        boolean a20, Ps2Keyboard.State keyboard, byte[] mouseQueue) {
+    static final int RAM_SIZE = 32;
 
-    /** Everything restored, decoded and checked before any of it is applied. */
-    record Snapshot(byte[] ram, int outputBuffer, int outputSource, boolean lastWriteWasCommand, int dataTarget,
-            boolean a20, Ps2Keyboard.State keyboard, byte[] mouseQueue) {}
+    static final StateFormat<I8042SavedState> FORMAT = StateFormat.of("chipset.i8042", 2,
+            (s, out) -> {
+                out.bytes("ram", s.ram).u8("output_buffer", s.outputBuffer).u8("output_source", s.outputSource)
+                        .bool("last_write_command", s.lastWriteWasCommand).u16("data_target", s.dataTarget)
+                        .bool("a20", s.a20);
+                Ps2Keyboard.State k = s.keyboard;
+                out.bytes("kbd_queue", k.queue()).bool("kbd_scanning", k.scanning())
+                        .u8("kbd_pending_command", k.pendingCommand()).u8("kbd_last_sent", k.lastSent())
+                        .u8("kbd_leds", k.leds()).u8("kbd_typematic", k.typematic());
+                out.bytes("mouse_queue", s.mouseQueue);
+            },
+            in -> {
+                requireLayoutOfVersion2(in);
+                return new I8042SavedState(in.bytes("ram", RAM_SIZE), in.u8("output_buffer"), in.u8("output_source"),
+                        in.bool("last_write_command"), in.u16("data_target"), in.bool("a20"),
+                        new Ps2Keyboard.State(in.bytes("kbd_queue", Ps2Keyboard.QUEUE_CAPACITY), in.bool("kbd_scanning"),
+                                in.u8("kbd_pending_command"), in.u8("kbd_last_sent"), in.u8("kbd_leds"),
+                                in.u8("kbd_typematic")),
+                        in.bytes("mouse_queue", Ps2Mouse.QUEUE_CAPACITY));
+            });
 
-    static SavedStateBlob encode(Snapshot s) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.write(s.ram());
-            out.writeByte(s.outputBuffer());
-            out.writeByte(s.outputSource());
-            out.writeBoolean(s.lastWriteWasCommand());
-            out.writeShort(s.dataTarget());
-            out.writeBoolean(s.a20());
-            Ps2Keyboard.State k = s.keyboard();
-            writeQueue(out, k.queue());
-            out.writeBoolean(k.scanning());
-            out.writeByte(k.pendingCommand());
-            out.writeByte(k.lastSent());
-            out.writeByte(k.leds());
-            out.writeByte(k.typematic());
-            writeQueue(out, s.mouseQueue());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a byte array stream does not fail
+    I8042SavedState {
+        if (ram.length != RAM_SIZE) {
+            throw new IllegalArgumentException("i8042 state: RAM of " + ram.length + " bytes, expected " + RAM_SIZE);
         }
-        return new SavedStateBlob(I8042Device.SAVED_STATE_FORMAT, I8042Device.SAVED_STATE_VERSION, bytes.toByteArray());
+        if ((outputBuffer & ~0xFF) != 0) {
+            throw new IllegalArgumentException("i8042 state: output buffer 0x" + Integer.toHexString(outputBuffer));
+        }
+        if (outputSource < I8042Device.SOURCE_NONE || outputSource > I8042Device.SOURCE_MOUSE) {
+            throw new IllegalArgumentException("i8042 state: unknown output buffer source " + outputSource);
+        }
+        int t = dataTarget;
+        if (!(t == I8042Device.TARGET_KEYBOARD || t == I8042Device.TARGET_MOUSE || (t >= 0x60 && t <= 0x7F)
+                || (t >= 0xD1 && t <= 0xD3))) {
+            throw new IllegalArgumentException("i8042 state: invalid data-port target 0x" + Integer.toHexString(t));
+        }
+        java.util.Objects.requireNonNull(keyboard, "keyboard");
+        if (mouseQueue.length > Ps2Mouse.QUEUE_CAPACITY) {
+            throw new IllegalArgumentException("i8042 state: mouse queue of " + mouseQueue.length
+                    + " bytes exceeds " + Ps2Mouse.QUEUE_CAPACITY);
+        }
+        ram = ram.clone();
+        mouseQueue = mouseQueue.clone();
     }
 
-    /** Decodes and checks a blob; {@link IllegalArgumentException} names what is wrong. */
-    static Snapshot decode(SavedStateBlob blob) {
-        if (!blob.format().equals(I8042Device.SAVED_STATE_FORMAT)) {
-            throw new IllegalArgumentException("i8042 saved state: format is '" + blob.format() + "', expected '"
-                    + I8042Device.SAVED_STATE_FORMAT + "'");
-        }
-        if (blob.version() != I8042Device.SAVED_STATE_VERSION) {
-            throw new IllegalArgumentException("i8042 saved state: version " + blob.version()
-                    + " is not supported (this build reads version " + I8042Device.SAVED_STATE_VERSION + ")");
-        }
-        byte[] data = blob.data();
-        Snapshot s;
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            byte[] ram = new byte[32];
-            in.readFully(ram);
-            int outputBuffer = in.readUnsignedByte();
-            int outputSource = in.readUnsignedByte();
-            boolean lastWriteWasCommand = in.readBoolean();
-            int dataTarget = in.readUnsignedShort();
-            boolean a20 = in.readBoolean();
-            byte[] kq = readQueue(in);
-            Ps2Keyboard.State k = new Ps2Keyboard.State(kq, in.readBoolean(), in.readUnsignedByte(),
-                    in.readUnsignedByte(), in.readUnsignedByte(), in.readUnsignedByte());
-            byte[] mq = readQueue(in);
-            if (in.available() > 0) {
-                throw new IllegalArgumentException("i8042 saved state: " + in.available() + " unexpected trailing bytes");
-            }
-            s = new Snapshot(ram, outputBuffer, outputSource, lastWriteWasCommand, dataTarget, a20, k, mq);
-        } catch (EOFException e) {
-            throw new IllegalArgumentException("i8042 saved state: truncated (" + data.length + " bytes)");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        String problem = check(s);
-        if (problem != null) {
-            throw new IllegalArgumentException("i8042 saved state: " + problem);
-        }
-        return s;
+    /** Power-on: RAM zero but the command byte, output buffer empty, A20 on, keyboard and mouse reset. */
+    static I8042SavedState initial() {
+        byte[] ram = new byte[RAM_SIZE];
+        ram[0] = (byte) I8042Device.INITIAL_COMMAND_BYTE;
+        return new I8042SavedState(ram, 0, I8042Device.SOURCE_NONE, false, I8042Device.TARGET_KEYBOARD, true,
+                Ps2Keyboard.State.initial(), new byte[0]);
     }
 
-    private static String check(Snapshot s) {
-        if (s.outputSource() > I8042Device.SOURCE_MOUSE) {
-            return "unknown output buffer source " + s.outputSource();
-        }
-        int t = s.dataTarget();
-        boolean validTarget = t == I8042Device.TARGET_KEYBOARD || t == I8042Device.TARGET_MOUSE
-                || (t >= 0x60 && t <= 0x7F) || (t >= 0xD1 && t <= 0xD3);
-        if (!validTarget) {
-            return "invalid data-port target 0x" + Integer.toHexString(t);
-        }
-        if (s.mouseQueue().length > Ps2Mouse.QUEUE_CAPACITY) {
-            return "mouse queue of " + s.mouseQueue().length + " bytes exceeds " + Ps2Mouse.QUEUE_CAPACITY;
-        }
-        return Ps2Keyboard.check(s.keyboard());
+    @Override
+    public byte[] ram() {
+        return ram.clone();
     }
 
-    private static void writeQueue(DataOutputStream out, byte[] queue) throws IOException {
-        out.writeByte(queue.length);
-        out.write(queue);
+    @Override
+    public byte[] mouseQueue() {
+        return mouseQueue.clone();
     }
 
-    private static byte[] readQueue(DataInputStream in) throws IOException {
-        byte[] q = new byte[in.readUnsignedByte()];
-        in.readFully(q);
-        return q;
+    /** Version 1 was a hand-written byte layout (before the shared encoding): it is refused, not misread. */
+    private static void requireLayoutOfVersion2(StateReader in) {
+        if (in.version() < 2) {
+            throw new IllegalArgumentException("version " + in.version()
+                    + " was a byte layout before the shared state encoding and is no longer read");
+        }
     }
 }

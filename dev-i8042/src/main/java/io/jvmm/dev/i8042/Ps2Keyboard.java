@@ -44,8 +44,42 @@ final class Ps2Keyboard {
     /** 10.9 characters per second after 500 ms: the power-on typematic setting. */
     static final int DEFAULT_TYPEMATIC = 0x2B;
 
-    /** A snapshot for saved state. */
-    record State(byte[] queue, boolean scanning, int pendingCommand, int lastSent, int leds, int typematic) {}
+    /**
+     * The keyboard's part of the controller's saved state ({@link I8042SavedState}).
+     *
+     * @param queue replies and keys not yet taken by the controller, oldest first
+     * @param pendingCommand a command awaiting its data byte, or 0
+     * @param lastSent the last byte the controller took, for the resend command
+     */
+    record State(byte[] queue, boolean scanning, int pendingCommand, int lastSent, int leds, int typematic) {
+        State {
+            if (queue.length > QUEUE_CAPACITY) {
+                throw new IllegalArgumentException("i8042 state: keyboard queue of " + queue.length
+                        + " bytes exceeds " + QUEUE_CAPACITY);
+            }
+            int p = pendingCommand;
+            if (p != 0 && p != CMD_SET_LEDS && p != CMD_SCAN_CODE_SET && p != CMD_TYPEMATIC && (p < 0xFB || p > 0xFD)) {
+                throw new IllegalArgumentException("i8042 state: keyboard pending command 0x" + Integer.toHexString(p)
+                        + " takes no data byte");
+            }
+            if ((lastSent & ~0xFF) != 0 || (leds & ~0x07) != 0 || (typematic & ~0x7F) != 0) {
+                throw new IllegalArgumentException("i8042 state: keyboard last byte 0x" + Integer.toHexString(lastSent)
+                        + ", LEDs 0x" + Integer.toHexString(leds) + " or typematic 0x"
+                        + Integer.toHexString(typematic) + " out of range");
+            }
+            queue = queue.clone();
+        }
+
+        /** Power-on: empty queue, scanning, no command pending, LEDs off, the default typematic rate. */
+        static State initial() {
+            return new State(new byte[0], true, 0, 0, 0, DEFAULT_TYPEMATIC);
+        }
+
+        @Override
+        public byte[] queue() {
+            return queue.clone();
+        }
+    }
 
     private final ByteRing out = new ByteRing(QUEUE_CAPACITY);
     private final LogRateLimiter warnings;
@@ -62,13 +96,9 @@ final class Ps2Keyboard {
         reset();
     }
 
-    /** Power-on state: empty queue, scanning, defaults. */
+    /** Power-on state: {@link State#initial()}. */
     void reset() {
-        out.clear();
-        pendingCommand = 0;
-        lastSent = 0;
-        defaults();
-        scanning = true;
+        restore(State.initial());
     }
 
     private void defaults() {
@@ -203,7 +233,7 @@ final class Ps2Keyboard {
         return new State(out.toArray(), scanning, pendingCommand, lastSent, leds, typematic);
     }
 
-    /** Applies a state already checked by {@link #check(State)}. */
+    /** Applies a state (checked when it was built). */
     void restore(State s) {
         out.load(s.queue());
         scanning = s.scanning();
@@ -211,19 +241,6 @@ final class Ps2Keyboard {
         lastSent = s.lastSent();
         leds = s.leds();
         typematic = s.typematic();
-    }
-
-    /** Why {@code s} cannot be restored, or null. */
-    static String check(State s) {
-        if (s.queue().length > QUEUE_CAPACITY) {
-            return "keyboard queue of " + s.queue().length + " bytes exceeds " + QUEUE_CAPACITY;
-        }
-        int p = s.pendingCommand();
-        if (p != 0 && p != CMD_SET_LEDS && p != CMD_SCAN_CODE_SET && p != CMD_TYPEMATIC
-                && (p < 0xFB || p > 0xFD)) {
-            return "keyboard pending command 0x" + Integer.toHexString(p) + " takes no data byte";
-        }
-        return null;
     }
 
     /** Queues a byte for the controller; when the queue is full its newest byte becomes the overrun marker. */

@@ -17,10 +17,6 @@ final class Ps2Mouse {
 
     private final ByteRing out = new ByteRing(QUEUE_CAPACITY);
 
-    void reset() {
-        out.clear();
-    }
-
     boolean hasOutput() {
         return !out.isEmpty();
     }

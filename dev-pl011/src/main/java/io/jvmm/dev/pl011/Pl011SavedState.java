@@ -1,95 +1,89 @@
 package io.jvmm.dev.pl011;
 
-import io.jvmm.api.device.SavedStateBlob;
-import java.nio.BufferUnderflowException;
-import java.nio.ByteBuffer;
+import static io.jvmm.dev.pl011.Pl011Registers.*;
+
+import io.jvmm.api.support.StateFormat;
+import io.jvmm.api.support.StateReader;
 
 /**
- * The PL011's saved state, format {@code serial.pl011} version 1. Layout (big-endian): ilpr u8,
- * ibrd u16, fbrd u8, staged ibrd u16, staged fbrd u8, lcr_h u8, cr u16, ifls u8, imsc u16, ris
- * u16, dmacr u8, flags u8 (bit 0: backend connected), then the RX and the TX buffer, each as a u16
- * length and the bytes.
+ * Everything a guest can observe of the PL011, as one value: the registers (with the baud
+ * divisors staged behind LCR_H), the raw interrupt status, the backend's connectivity as last seen
+ * (CTS/DSR/DCD in FR) and both buffers. The compact constructor holds the state's rules; {@link
+ * #initial} is the state SBSA firmware leaves; {@link #FORMAT} is how it is saved ({@code
+ * serial.pl011}, version 2: version 1 was a hand-written byte layout, no longer read). The line
+ * level is not stored: it is (RIS AND IMSC) != 0.
+ *
+ * @param ris the raw interrupt status; RT is re-derived from {@code rx} whenever it is applied
+ * @param connected the backend's connectivity as last seen; the next poll reports a difference as a
+ *     modem-line change
+ * @param rx received bytes (the FIFO and what waits behind it), oldest first
+ * @param tx output not yet taken by the backend, oldest first
  */
 record Pl011SavedState(int ilpr, int ibrd, int fbrd, int stagedIbrd, int stagedFbrd, int lcrH, int cr, int ifls,
         int imsc, int ris, int dmacr, boolean connected, byte[] rx, byte[] tx) {
-    static final String FORMAT = "serial.pl011";
-    static final int VERSION = 1;
-    private static final int FIXED_BYTES = 17;
+    static final StateFormat<Pl011SavedState> FORMAT = StateFormat.of("serial.pl011", 2,
+            (s, out) -> out.u8("ilpr", s.ilpr).u16("ibrd", s.ibrd).u8("fbrd", s.fbrd)
+                    .u16("staged_ibrd", s.stagedIbrd).u8("staged_fbrd", s.stagedFbrd).u8("lcr_h", s.lcrH)
+                    .u16("cr", s.cr).u8("ifls", s.ifls).u16("imsc", s.imsc).u16("ris", s.ris).u8("dmacr", s.dmacr)
+                    .bool("connected", s.connected).bytes("rx", s.rx).bytes("tx", s.tx),
+            in -> {
+                requireLayoutOfVersion2(in);
+                return new Pl011SavedState(in.u8("ilpr"), in.u16("ibrd"), in.u8("fbrd"), in.u16("staged_ibrd"),
+                        in.u8("staged_fbrd"), in.u8("lcr_h"), in.u16("cr"), in.u8("ifls"), in.u16("imsc"), in.u16("ris"),
+                        in.u8("dmacr"), in.bool("connected"), in.bytes("rx", Pl011Uart.BUFFER_SIZE),
+                        in.bytes("tx", Pl011Uart.BUFFER_SIZE));
+            });
 
-    SavedStateBlob toBlob() {
-        ByteBuffer b = ByteBuffer.allocate(FIXED_BYTES + 2 + rx.length + 2 + tx.length);
-        b.put((byte) ilpr).putShort((short) ibrd).put((byte) fbrd)
-                .putShort((short) stagedIbrd).put((byte) stagedFbrd)
-                .put((byte) lcrH).putShort((short) cr).put((byte) ifls)
-                .putShort((short) imsc).putShort((short) ris).put((byte) dmacr)
-                .put((byte) (connected ? 1 : 0));
-        b.putShort((short) rx.length).put(rx);
-        b.putShort((short) tx.length).put(tx);
-        return new SavedStateBlob(FORMAT, VERSION, b.array());
-    }
-
-    /** Decodes and checks a blob; nothing is applied unless all of it is valid. */
-    static Pl011SavedState fromBlob(SavedStateBlob blob) {
-        if (!FORMAT.equals(blob.format())) {
-            throw new IllegalArgumentException("PL011 saved state: format is '" + blob.format()
-                    + "', expected '" + FORMAT + "'");
+    Pl011SavedState {
+        check(ilpr, 0xFF, "ILPR");
+        check(ibrd, 0xFFFF, "IBRD");
+        check(stagedIbrd, 0xFFFF, "staged IBRD");
+        check(fbrd, FBRD_KEPT, "FBRD wider than 6 bits");
+        check(stagedFbrd, FBRD_KEPT, "staged FBRD wider than 6 bits");
+        check(lcrH, 0xFF, "LCR_H");
+        check(cr, CR_KEPT, "CR has unstored bits set");
+        check(ifls, IFLS_KEPT, "IFLS wider than 6 bits");
+        check(imsc, INT_ALL, "IMSC has interrupt bits beyond bit 10");
+        check(ris, INT_ALL, "RIS has interrupt bits beyond bit 10");
+        check(dmacr, DMACR_KEPT, "DMACR wider than 3 bits");
+        if (rx.length > Pl011Uart.BUFFER_SIZE || tx.length > Pl011Uart.BUFFER_SIZE) {
+            throw new IllegalArgumentException("PL011 state: RX " + rx.length + " / TX " + tx.length
+                    + " bytes exceed the buffer of " + Pl011Uart.BUFFER_SIZE);
         }
-        if (blob.version() != VERSION) {
-            throw new IllegalArgumentException("PL011 saved state: version " + blob.version()
-                    + " is not supported (this build reads version " + VERSION + ")");
-        }
-        ByteBuffer b = ByteBuffer.wrap(blob.data());
-        try {
-            int ilpr = u8(b);
-            int ibrd = u16(b);
-            int fbrd = u8(b);
-            int stagedIbrd = u16(b);
-            int stagedFbrd = u8(b);
-            int lcrH = u8(b);
-            int cr = u16(b);
-            int ifls = u8(b);
-            int imsc = u16(b);
-            int ris = u16(b);
-            int dmacr = u8(b);
-            int flags = u8(b);
-            check(fbrd <= Pl011Registers.FBRD_KEPT && stagedFbrd <= Pl011Registers.FBRD_KEPT,
-                    "FBRD wider than 6 bits");
-            check((cr & ~Pl011Registers.CR_KEPT) == 0, "CR has unstored bits set: 0x" + Integer.toHexString(cr));
-            check(ifls <= Pl011Registers.IFLS_KEPT, "IFLS wider than 6 bits: 0x" + Integer.toHexString(ifls));
-            check(imsc <= Pl011Registers.INT_ALL && ris <= Pl011Registers.INT_ALL,
-                    "interrupt bits beyond bit 10 (IMSC 0x" + Integer.toHexString(imsc) + ", RIS 0x"
-                            + Integer.toHexString(ris) + ")");
-            check(dmacr <= Pl011Registers.DMACR_KEPT, "DMACR wider than 3 bits");
-            check((flags & ~1) == 0, "unknown flag bits: 0x" + Integer.toHexString(flags));
-            byte[] rx = buffer(b, "RX");
-            byte[] tx = buffer(b, "TX");
-            check(!b.hasRemaining(), b.remaining() + " trailing bytes");
-            return new Pl011SavedState(ilpr, ibrd, fbrd, stagedIbrd, stagedFbrd, lcrH, cr, ifls, imsc, ris, dmacr,
-                    (flags & 1) != 0, rx, tx);
-        } catch (BufferUnderflowException e) {
-            throw new IllegalArgumentException("PL011 saved state: truncated (" + blob.data().length + " bytes)");
+        rx = rx.clone();
+        tx = tx.clone();
+    }
+
+    /**
+     * What SBSA firmware leaves: enabled, FIFOs on, half-full triggers, everything masked, buffers
+     * empty; a peer already attached counts as a modem-line change, as if it had just connected.
+     */
+    static Pl011SavedState initial(boolean backendConnected) {
+        return new Pl011SavedState(0, 0, 0, 0, 0, LCR_H_FEN, CR_UARTEN | CR_TXE | CR_RXE, IFLS_HALF, 0,
+                backendConnected ? INT_MODEM_CHANGE : 0, 0, backendConnected, new byte[0], new byte[0]);
+    }
+
+    @Override
+    public byte[] rx() {
+        return rx.clone();
+    }
+
+    @Override
+    public byte[] tx() {
+        return tx.clone();
+    }
+
+    private static void check(int value, int allowed, String what) {
+        if ((value & ~allowed) != 0) {
+            throw new IllegalArgumentException("PL011 state: " + what + ": 0x" + Integer.toHexString(value));
         }
     }
 
-    private static int u8(ByteBuffer b) {
-        return b.get() & 0xFF;
-    }
-
-    private static int u16(ByteBuffer b) {
-        return b.getShort() & 0xFFFF;
-    }
-
-    private static byte[] buffer(ByteBuffer b, String which) {
-        int n = u16(b);
-        check(n <= Pl011Uart.BUFFER_SIZE, which + " buffer of " + n + " bytes exceeds " + Pl011Uart.BUFFER_SIZE);
-        byte[] out = new byte[n];
-        b.get(out);
-        return out;
-    }
-
-    private static void check(boolean ok, String problem) {
-        if (!ok) {
-            throw new IllegalArgumentException("PL011 saved state: " + problem);
+    /** Version 1 was a hand-written byte layout (before the shared encoding): it is refused, not misread. */
+    private static void requireLayoutOfVersion2(StateReader in) {
+        if (in.version() < 2) {
+            throw new IllegalArgumentException("version " + in.version()
+                    + " was a byte layout before the shared state encoding and is no longer read");
         }
     }
 }

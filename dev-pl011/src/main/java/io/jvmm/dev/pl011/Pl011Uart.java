@@ -431,36 +431,34 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
 
     // ---- lifecycle and state
 
-    /** The state SBSA firmware leaves: enabled, FIFOs on, half-full triggers, everything masked. */
+    /** Back to {@link Pl011SavedState#initial}, the state SBSA firmware leaves. */
     @Override
     public void reset() {
-        ilpr = 0;
-        ibrd = 0;
-        fbrd = 0;
-        stagedIbrd = 0;
-        stagedFbrd = 0;
-        lcrH = LCR_H_FEN;
-        cr = CR_UARTEN | CR_TXE | CR_RXE;
-        ifls = IFLS_HALF;
-        imsc = 0;
-        dmacr = 0;
-        core.reset();
-        connected = core.backendConnectedOrFalse();
-        // A peer already attached counts as a modem-line change, as if it had just connected.
-        ris = connected ? INT_MODEM_CHANGE : 0;
-        lineHigh = false;
-        line.setLevel(false);
+        apply(Pl011SavedState.initial(core.backendConnectedOrFalse()));
     }
 
     @Override
     public SavedStateBlob save() {
-        return new Pl011SavedState(ilpr, ibrd, fbrd, stagedIbrd, stagedFbrd, lcrH, cr, ifls, imsc, ris, dmacr,
-                connected, rx.toArray(), tx.toArray()).toBlob();
+        return Pl011SavedState.FORMAT.save(capture());
     }
 
+    /** Decodes and checks all of {@code blob} first: a bad blob throws and changes nothing. */
     @Override
     public void restore(SavedStateBlob blob) {
-        Pl011SavedState s = Pl011SavedState.fromBlob(blob);
+        apply(Pl011SavedState.FORMAT.restore(blob));
+    }
+
+    Pl011SavedState capture() {
+        return new Pl011SavedState(ilpr, ibrd, fbrd, stagedIbrd, stagedFbrd, lcrH, cr, ifls, imsc, ris, dmacr,
+                connected, rx.toArray(), tx.toArray());
+    }
+
+    /**
+     * Makes {@code s} the device's state and drives the line to the level it implies ((RIS AND
+     * IMSC) != 0, with RT re-derived from the receive buffer), then wakes the poller so output
+     * left in TX flows and the backend's connectivity is compared with the restored one.
+     */
+    private void apply(Pl011SavedState s) {
         ilpr = s.ilpr();
         ibrd = s.ibrd();
         fbrd = s.fbrd();
@@ -472,11 +470,11 @@ final class Pl011Uart implements ChipsetDevice, MmioIntercept, DeviceLifecycle, 
         imsc = s.imsc();
         ris = s.ris();
         dmacr = s.dmacr();
-        // The next poll compares this with the backend and reports a change if it differs.
         connected = s.connected();
         core.restore(s.rx(), s.tx());
         lineHigh = (ris & imsc) != 0;
         line.setLevel(lineHigh);
         sync();
+        waker.wake();
     }
 }

@@ -20,11 +20,6 @@ import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.device.VmClock;
 import io.jvmm.api.support.LogRateLimiter;
 import java.util.List;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
@@ -55,8 +50,6 @@ final class PowerManagementDevice
 
     private static final System.Logger LOG = System.getLogger(PowerManagementDevice.class.getName());
 
-    static final String STATE_FORMAT = "chipset.pm";
-    static final int STATE_VERSION = 1;
     /** GPE0 status bits a {@code gpe0} line can set. */
     static final int GPE0_LINES = 16;
 
@@ -131,9 +124,8 @@ final class PowerManagementDevice
     private int globalControl;
     private int deviceControl;
     private int generalOutput;
-    /** The timer reads {@code timerTicksAtBase + ticks(clock.nanos() - timerBaseNanos)}. */
-    private long timerBaseNanos;
-    private long timerTicksAtBase;
+    /** The timer has counted for {@code clock.nanos() + timerOffsetNanos} nanoseconds of VM time. */
+    private long timerOffsetNanos;
 
     PowerManagementDevice(String name, int base, int sciIrq, LineInterrupt sci, VmClock clock,
             BiConsumer<PowerAction, String> power, DeviceWaker waker) {
@@ -146,27 +138,7 @@ final class PowerManagementDevice
         this.sci = sci;
         this.clock = clock;
         this.power = power;
-        powerOnState();
-    }
-
-    /** Power-on state in ACPI mode: SCI_EN set, as OpenVMM maps the block at start. */
-    private void powerOnState() {
-        pm1Status = 0;
-        pm1Enable = 0;
-        pm1Control = PM1_CNT_SCI_EN;
-        gpe0Status = 0;
-        gpe0Enable = 0;
-        processorControl = 0;
-        globalStatus = 0;
-        deviceStatus = 0;
-        globalEnable = 0;
-        globalControl = 0;
-        deviceControl = 0;
-        generalOutput = GPO_INITIAL;
-        timerBaseNanos = clock.nanos();
-        timerTicksAtBase = 0;
-        buttonEnabled = false;
-        updateSci();
+        apply(PmState.initial());
     }
 
     /**
@@ -324,7 +296,12 @@ final class PowerManagementDevice
 
     /** The 32-bit PM timer: exactly 3579545 ticks per second of VM time, no drift. */
     long pmTimer() {
-        return (timerTicksAtBase + ticks(clock.nanos() - timerBaseNanos)) & 0xFFFF_FFFFL;
+        return ticks(timerNanos()) & 0xFFFF_FFFFL;
+    }
+
+    /** VM time the timer has counted since power-on (it stands still while the VM is saved). */
+    private long timerNanos() {
+        return clock.nanos() + timerOffsetNanos;
     }
 
     /** {@code floor(nanos * 3579545 / 1e9)} without overflowing. */
@@ -413,74 +390,46 @@ final class PowerManagementDevice
 
     // --- lifecycle and saved state --------------------------------------------------------------
 
+    /** Back to {@link PmState#initial()}; the SCI drops. */
     @Override
     public void reset() {
-        sci.setLevel(false);
         // a press the guest never saw dies with it, as a real button's press does across a reset
         buttonPressed.set(false);
-        powerOnState();
+        apply(PmState.initial());
     }
 
     @Override
     public SavedStateBlob save() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeShort(pm1Status);
-            out.writeShort(pm1Enable);
-            out.writeShort(pm1Control);
-            out.writeShort(gpe0Status);
-            out.writeShort(gpe0Enable);
-            out.writeInt(processorControl);
-            out.writeShort(globalStatus);
-            out.writeInt(deviceStatus);
-            out.writeShort(globalEnable);
-            out.writeInt(globalControl);
-            out.writeInt(deviceControl);
-            out.writeInt(generalOutput);
-            out.writeInt((int) pmTimer());
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot happen: in-memory stream", e);
-        }
-        return new SavedStateBlob(STATE_FORMAT, STATE_VERSION, bytes.toByteArray());
+        return PmState.FORMAT.save(capture());
     }
 
-    /** Bytes of a version-1 state. */
-    static final int STATE_V1_LENGTH = 5 * 2 + 4 + 2 + 4 + 2 + 4 * 4;
-
+    /** Decodes and checks all of {@code blob} first: a bad blob throws and changes nothing. */
     @Override
     public void restore(SavedStateBlob blob) {
-        if (!blob.format().equals(STATE_FORMAT)) {
-            throw new IllegalArgumentException(name + ": saved state format '" + blob.format()
-                    + "' is not " + STATE_FORMAT);
-        }
-        if (blob.version() != STATE_VERSION) {
-            throw new IllegalArgumentException(name + ": saved state version " + blob.version()
-                    + " is not supported (this build reads version " + STATE_VERSION + ")");
-        }
-        byte[] data = blob.data();
-        if (data.length != STATE_V1_LENGTH) {
-            throw new IllegalArgumentException(name + ": saved state has " + data.length
-                    + " bytes, version 1 has " + STATE_V1_LENGTH);
-        }
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            pm1Status = in.readUnsignedShort();
-            pm1Enable = in.readUnsignedShort() & PM1_EN_MASK;
-            buttonEnabled = (pm1Enable & PM1_PWRBTN) != 0;
-            pm1Control = in.readUnsignedShort() & ~PM1_CNT_SLP_EN;
-            gpe0Status = in.readUnsignedShort();
-            gpe0Enable = in.readUnsignedShort() & GPE0_EN_MASK;
-            processorControl = in.readInt() & PCNTRL_MASK;
-            globalStatus = in.readUnsignedShort();
-            deviceStatus = in.readInt();
-            globalEnable = in.readUnsignedShort() & GLBEN_MASK;
-            globalControl = in.readInt() & GLBCTL_MASK;
-            deviceControl = in.readInt();
-            generalOutput = in.readInt();
-            timerTicksAtBase = in.readInt() & 0xFFFF_FFFFL;
-            timerBaseNanos = clock.nanos();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot happen: length checked", e);
-        }
+        apply(PmState.FORMAT.restore(blob));
+    }
+
+    PmState capture() {
+        return new PmState(pm1Status, pm1Enable, pm1Control, gpe0Status, gpe0Enable, processorControl, globalStatus,
+                deviceStatus, globalEnable, globalControl, deviceControl, generalOutput, timerNanos());
+    }
+
+    /** Makes {@code s} the state: the timer counts on from where it was in VM time; the SCI follows. */
+    private void apply(PmState s) {
+        pm1Status = s.pm1Status();
+        pm1Enable = s.pm1Enable();
+        buttonEnabled = (pm1Enable & PM1_PWRBTN) != 0;
+        pm1Control = s.pm1Control();
+        gpe0Status = s.gpe0Status();
+        gpe0Enable = s.gpe0Enable();
+        processorControl = s.processorControl();
+        globalStatus = s.globalStatus();
+        deviceStatus = s.deviceStatus();
+        globalEnable = s.globalEnable();
+        globalControl = s.globalControl();
+        deviceControl = s.deviceControl();
+        generalOutput = s.generalOutput();
+        timerOffsetNanos = s.timerNanos() - clock.nanos();
         updateSci();
     }
 }

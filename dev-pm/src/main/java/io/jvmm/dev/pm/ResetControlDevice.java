@@ -8,6 +8,9 @@ import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.PowerAction;
+import io.jvmm.api.device.SaveRestore;
+import io.jvmm.api.device.SavedStateBlob;
+import io.jvmm.api.support.StateFormat;
 import io.jvmm.api.handles.ResetControlHandle;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -32,7 +35,7 @@ import java.util.function.BiConsumer;
  * <p>Only byte accesses decode here (the register is 8 bits); wider ones at 0xCF9 read all-ones and
  * are dropped, as a chipset does not claim them.
  */
-final class ResetControlDevice implements ChipsetDevice, PortIoIntercept, DeviceLifecycle {
+final class ResetControlDevice implements ChipsetDevice, PortIoIntercept, DeviceLifecycle, SaveRestore {
     static final int SYS_RST = 0x02;
     static final int RST_CPU = 0x04;
     static final int FULL_RST = 0x08;
@@ -41,7 +44,28 @@ final class ResetControlDevice implements ChipsetDevice, PortIoIntercept, Device
 
     private static final List<IoRegion> REGIONS = List.of(new IoRegion("rst_cnt", ResetControlHandle.PORT, 1));
 
-    private final Capabilities capabilities = Capabilities.builder().portIo(this).lifecycle(this).build();
+    /**
+     * The register's guest-visible state: the bits it keeps ({@link #STORED}); power-on is 0. Saved
+     * as {@code chipset.reset_control} version 1.
+     */
+    record State(int value) {
+        static final StateFormat<State> FORMAT = StateFormat.of("chipset.reset_control", 1,
+                (s, out) -> out.u8("rst_cnt", s.value), in -> new State(in.u8("rst_cnt")));
+
+        State {
+            if ((value & ~STORED) != 0) {
+                throw new IllegalArgumentException("reset control state: 0x" + Integer.toHexString(value)
+                        + " has bits the register does not keep (only SYS_RST and FULL_RST)");
+            }
+        }
+
+        static State initial() {
+            return new State(0);
+        }
+    }
+
+    private final Capabilities capabilities = Capabilities.builder().portIo(this).lifecycle(this).savedState(this)
+            .build();
     private final BiConsumer<PowerAction, String> power;
     private int value;
 
@@ -86,6 +110,20 @@ final class ResetControlDevice implements ChipsetDevice, PortIoIntercept, Device
 
     @Override
     public void reset() {
-        value = 0;
+        apply(State.initial());
+    }
+
+    @Override
+    public SavedStateBlob save() {
+        return State.FORMAT.save(new State(value));
+    }
+
+    @Override
+    public void restore(SavedStateBlob blob) {
+        apply(State.FORMAT.restore(blob));
+    }
+
+    private void apply(State s) {
+        value = s.value();
     }
 }

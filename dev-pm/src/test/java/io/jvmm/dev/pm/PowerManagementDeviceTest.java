@@ -16,6 +16,7 @@ import io.jvmm.api.device.PowerAction;
 import io.jvmm.api.device.PowerButton;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.handles.PowerManagementHandle;
+import io.jvmm.api.support.StateFormat;
 import io.jvmm.api.resource.ConfigException;
 import io.jvmm.testkit.AllocationMeter;
 import io.jvmm.testkit.FakeBoard;
@@ -45,6 +46,15 @@ class PowerManagementDeviceTest {
         io = board.attach(device);
         sci = board.line(LineSets.IRQ, 9);
         gpe0 = board.lineTargets().get(0).target();
+    }
+
+    /** Sets PM1 status as a restore would (no guest write can set its bits). */
+    private void restorePm1Status(int pm1Status) {
+        var saved = device.capabilities().savedState().orElseThrow();
+        PmState s = PmState.FORMAT.restore(saved.save());
+        saved.restore(PmState.FORMAT.save(new PmState(pm1Status, s.pm1Enable(), s.pm1Control(), s.gpe0Status(),
+                s.gpe0Enable(), s.processorControl(), s.globalStatus(), s.deviceStatus(), s.globalEnable(),
+                s.globalControl(), s.deviceControl(), s.generalOutput(), s.timerNanos())));
     }
 
     private long read(int offset, int len) {
@@ -132,11 +142,7 @@ class PowerManagementDeviceTest {
     @Test
     void pm1StatusIsWriteOneToClear() {
         gpe0.setIrq(0, true); // any status source; PM1 has none from outside, so poke via restore
-        SavedStateBlob s = device.capabilities().savedState().orElseThrow().save();
-        byte[] bytes = s.data();
-        bytes[0] = (byte) 0x85; // PM1 status = 0x8521
-        bytes[1] = 0x21;
-        device.capabilities().savedState().orElseThrow().restore(new SavedStateBlob(s.format(), s.version(), bytes));
+        restorePm1Status(0x8521);
         assertEquals(0x8521, read(0x00, 2));
         write(0x00, 2, 0x0020);
         assertEquals(0x8501, read(0x00, 2));
@@ -249,11 +255,7 @@ class PowerManagementDeviceTest {
 
     @Test
     void sciFollowsPm1EnableAndStatus() {
-        SavedStateBlob s = device.capabilities().savedState().orElseThrow().save();
-        byte[] bytes = s.data();
-        bytes[0] = 0x01; // PM1 status = 0x0100 (power button)
-        bytes[1] = 0x00;
-        device.capabilities().savedState().orElseThrow().restore(new SavedStateBlob(s.format(), s.version(), bytes));
+        restorePm1Status(0x0100); // power button
         assertFalse(sci.level());
         write(0x02, 2, 0x0100);
         assertTrue(sci.level());
@@ -289,13 +291,9 @@ class PowerManagementDeviceTest {
 
     @Test
     void globalStatusPm1BitIgnoresTimerOverflow() {
-        SavedStateBlob s = device.capabilities().savedState().orElseThrow().save();
-        byte[] bytes = s.data();
-        bytes[1] = 0x01; // PM1 status = TMR_STS only
-        device.capabilities().savedState().orElseThrow().restore(new SavedStateBlob(s.format(), s.version(), bytes));
+        restorePm1Status(0x0001); // TMR_STS only
         assertEquals(0, read(0x18, 2));
-        bytes[1] = 0x21;
-        device.capabilities().savedState().orElseThrow().restore(new SavedStateBlob(s.format(), s.version(), bytes));
+        restorePm1Status(0x0021);
         assertEquals(0x40, read(0x18, 2));
     }
 
@@ -380,7 +378,7 @@ class PowerManagementDeviceTest {
         long timer = read(0x08, 4);
         SavedStateBlob blob = device.capabilities().savedState().orElseThrow().save();
         assertEquals("chipset.pm", blob.format());
-        assertEquals(1, blob.version());
+        assertEquals(2, blob.version(), "version 2: the shared StateFormat encoding");
 
         FakeBoard other = new FakeBoard(new FakeClock(77_000_000_000L,
                 java.time.Instant.parse("2030-01-01T00:00:00Z")));
@@ -407,13 +405,29 @@ class PowerManagementDeviceTest {
         write(0x2C, 4, 0x55L);
         var sr = device.capabilities().savedState().orElseThrow();
         SavedStateBlob good = sr.save();
+        gpe0.setIrq(8, true);
+        write(0x0E, 2, 0x0100);
+        assertTrue(sci.level());
         assertThrows(IllegalArgumentException.class,
-                () -> sr.restore(new SavedStateBlob("chipset.other", 1, good.data())));
+                () -> sr.restore(new SavedStateBlob("chipset.other", 2, good.data())));
         assertThrows(IllegalArgumentException.class,
-                () -> sr.restore(new SavedStateBlob(good.format(), 2, good.data())));
+                () -> sr.restore(new SavedStateBlob(good.format(), 3, good.data())));
         assertThrows(IllegalArgumentException.class,
-                () -> sr.restore(new SavedStateBlob(good.format(), 1, new byte[3])));
+                () -> sr.restore(new SavedStateBlob(good.format(), 1, good.data())), "version 1 was another layout");
+        assertThrows(IllegalArgumentException.class,
+                () -> sr.restore(new SavedStateBlob(good.format(), 2, new byte[3])));
+        assertThrows(IllegalArgumentException.class,
+                () -> sr.restore(new SavedStateBlob(good.format(), 2, java.util.Arrays.copyOf(good.data(), 40))));
+        // Values no guest write can store are refused by name.
+        record Raw(int pm1En) {}
+        SavedStateBlob badEnable = StateFormat.<Raw>of("chipset.pm", 2, (r, out) -> out
+                .u16("pm1_sts", 0).u16("pm1_en", r.pm1En()).u16("pm1_cnt", 1).u16("gpe0_sts", 0).u16("gpe0_en", 0)
+                .u32("pcntrl", 0).u16("glbsts", 0).u32("devsts", 0).u16("glben", 0).u32("glbctl", 0)
+                .u32("devctl", 0).u32("gpo", 0).i64("timer_nanos", 0), in -> null).save(new Raw(0x0002));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sr.restore(badEnable));
+        assertTrue(e.getMessage().contains("PM1 enable"), e.getMessage());
         assertEquals(0x55L, read(0x2C, 4));
+        assertTrue(sci.level(), "the SCI is unchanged too");
     }
 
     @Test

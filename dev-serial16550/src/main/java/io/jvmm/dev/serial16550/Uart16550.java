@@ -442,33 +442,34 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
 
     // ---- lifecycle and state
 
+    /** Power-on values ({@link UartSavedState#initial}); a connected backend shows as a modem-status change. */
     @Override
     public void reset() {
-        ier = 0;
-        lcr = 0;
-        mcr = 0;
-        fcr = 0;
-        dll = 0;
-        dlm = 0;
-        scratch = 0xFF;
-        thrAcked = false;
-        overrun = false;
-        core.reset();
-        boolean connected = core.backendConnectedOrFalse();
-        msr = connected ? MSR_CONNECT_DELTAS | MSR_CONNECTED : 0;
-        lineHigh = false;
-        line.setLevel(false);
+        apply(UartSavedState.initial(core.backendConnectedOrFalse()));
     }
 
     @Override
     public SavedStateBlob save() {
-        return new UartSavedState(ier, lcr, mcr, msr, fcr, dll, dlm, scratch, thrAcked, overrun,
-                rx.toArray(), tx.toArray()).toBlob();
+        return UartSavedState.FORMAT.save(capture());
     }
 
+    /** Decodes and checks all of {@code blob} first: a bad blob throws and changes nothing. */
     @Override
     public void restore(SavedStateBlob blob) {
-        UartSavedState s = UartSavedState.fromBlob(blob);
+        apply(UartSavedState.FORMAT.restore(blob));
+    }
+
+    UartSavedState capture() {
+        return new UartSavedState(ier, lcr, mcr, msr, fcr, dll, dlm, scratch, thrAcked, overrun,
+                rx.toArray(), tx.toArray());
+    }
+
+    /**
+     * Makes {@code s} the device's state, and drives the line to the level the state implies (an
+     * interrupt pending with OUT2 set is asserted at once), then wakes the poller so output left
+     * in TX flows and the backend's connection is compared with the restored MSR.
+     */
+    private void apply(UartSavedState s) {
         ier = s.ier();
         lcr = s.lcr();
         mcr = s.mcr();
@@ -482,5 +483,6 @@ final class Uart16550 implements ChipsetDevice, PortIoIntercept, MmioIntercept, 
         core.restore(s.rx(), s.tx());
         lineHigh = pendingSource() != IIR_NONE && (mcr & MCR_OUT2) != 0;
         line.setLevel(lineHigh);
+        waker.wake();
     }
 }

@@ -1,79 +1,82 @@
 package io.jvmm.dev.serial16550;
 
-import io.jvmm.api.device.SavedStateBlob;
-import java.nio.BufferUnderflowException;
-import java.nio.ByteBuffer;
+import io.jvmm.api.support.StateFormat;
+import io.jvmm.api.support.StateReader;
 
 /**
- * The 16550's saved state, format {@code serial.uart16550} version 1. Layout: ier, lcr, mcr, msr,
- * fcr, dll, dlm, scratch (one byte each), flags (bit 0 THRE acknowledged, bit 1 overrun), then
- * the RX and the TX buffer, each as a big-endian u16 length and the bytes.
+ * Everything a guest can observe of a 16550, as one value: the registers, the interrupt
+ * bookkeeping and both buffers (the RX FIFO with what is buffered behind it, and output not yet
+ * taken by the backend). The compact constructor holds the state's rules; {@link #initial} is the
+ * power-on state; {@link #FORMAT} is how it is saved ({@code serial.uart16550}, version 2: version
+ * 1 was a hand-written byte layout, no longer read). The pending interrupt and the line level are
+ * not stored: they follow from these registers and buffers.
+ *
+ * @param msr the delta bits (0-3) and the backend-driven status bits (4-7)
+ * @param thrAcked the guest read IIR while THRE was the pending source (cleared by THR or IER writes)
+ * @param overrun an overrun waits to be reported in LSR
+ * @param rx received bytes, oldest first
+ * @param tx output bytes not yet taken by the backend, oldest first
  */
 record UartSavedState(int ier, int lcr, int mcr, int msr, int fcr, int dll, int dlm, int scratch,
         boolean thrAcked, boolean overrun, byte[] rx, byte[] tx) {
-    static final String FORMAT = "serial.uart16550";
-    static final int VERSION = 1;
+    static final StateFormat<UartSavedState> FORMAT = StateFormat.of("serial.uart16550", 2,
+            (s, out) -> out.u8("ier", s.ier).u8("lcr", s.lcr).u8("mcr", s.mcr).u8("msr", s.msr).u8("fcr", s.fcr)
+                    .u8("dll", s.dll).u8("dlm", s.dlm).u8("scratch", s.scratch).bool("thr_acked", s.thrAcked)
+                    .bool("overrun", s.overrun).bytes("rx", s.rx).bytes("tx", s.tx),
+            in -> {
+                requireLayoutOfVersion2(in);
+                return new UartSavedState(in.u8("ier"), in.u8("lcr"), in.u8("mcr"), in.u8("msr"), in.u8("fcr"),
+                        in.u8("dll"), in.u8("dlm"), in.u8("scratch"), in.bool("thr_acked"), in.bool("overrun"),
+                        in.bytes("rx", Uart16550.BUFFER_SIZE), in.bytes("tx", Uart16550.BUFFER_SIZE));
+            });
 
-    SavedStateBlob toBlob() {
-        ByteBuffer b = ByteBuffer.allocate(9 + 2 + rx.length + 2 + tx.length);
-        b.put((byte) ier).put((byte) lcr).put((byte) mcr).put((byte) msr).put((byte) fcr)
-                .put((byte) dll).put((byte) dlm).put((byte) scratch)
-                .put((byte) ((thrAcked ? 1 : 0) | (overrun ? 2 : 0)));
-        b.putShort((short) rx.length).put(rx);
-        b.putShort((short) tx.length).put(tx);
-        return new SavedStateBlob(FORMAT, VERSION, b.array());
-    }
-
-    /** Decodes and checks a blob; nothing is applied unless all of it is valid. */
-    static UartSavedState fromBlob(SavedStateBlob blob) {
-        if (!FORMAT.equals(blob.format())) {
-            throw new IllegalArgumentException("16550 saved state: format is '" + blob.format()
-                    + "', expected '" + FORMAT + "'");
+    UartSavedState {
+        check(ier, 0x0F, "IER has reserved bits set");
+        check(lcr, 0xFF, "LCR");
+        check(mcr, 0x1F, "MCR has reserved bits set");
+        check(msr, 0xFF, "MSR");
+        check(fcr, Uart16550.FCR_KEPT, "FCR has unstored bits set");
+        check(dll, 0xFF, "DLL");
+        check(dlm, 0xFF, "DLM");
+        check(scratch, 0xFF, "SCR");
+        if (rx.length > Uart16550.BUFFER_SIZE || tx.length > Uart16550.BUFFER_SIZE) {
+            throw new IllegalArgumentException("16550 state: RX " + rx.length + " / TX " + tx.length
+                    + " bytes exceed the buffer of " + Uart16550.BUFFER_SIZE);
         }
-        if (blob.version() != VERSION) {
-            throw new IllegalArgumentException("16550 saved state: version " + blob.version()
-                    + " is not supported (this build reads version " + VERSION + ")");
+        rx = rx.clone();
+        tx = tx.clone();
+    }
+
+    /**
+     * Power-on: everything 0 but the scratch register (0xFF), buffers empty; a backend already
+     * connected shows as CTS, DSR and DCD with their deltas set, as if it had just connected.
+     */
+    static UartSavedState initial(boolean backendConnected) {
+        int msr = backendConnected ? Uart16550.MSR_CONNECT_DELTAS | Uart16550.MSR_CONNECTED : 0;
+        return new UartSavedState(0, 0, 0, msr, 0, 0, 0, 0xFF, false, false, new byte[0], new byte[0]);
+    }
+
+    @Override
+    public byte[] rx() {
+        return rx.clone();
+    }
+
+    @Override
+    public byte[] tx() {
+        return tx.clone();
+    }
+
+    private static void check(int value, int allowed, String what) {
+        if ((value & ~allowed) != 0) {
+            throw new IllegalArgumentException("16550 state: " + what + ": 0x" + Integer.toHexString(value));
         }
-        ByteBuffer b = ByteBuffer.wrap(blob.data());
-        try {
-            int ier = u8(b);
-            int lcr = u8(b);
-            int mcr = u8(b);
-            int msr = u8(b);
-            int fcr = u8(b);
-            int dll = u8(b);
-            int dlm = u8(b);
-            int scratch = u8(b);
-            int flags = u8(b);
-            check(ier <= 0x0F, "IER has reserved bits set: 0x" + Integer.toHexString(ier));
-            check(mcr <= 0x1F, "MCR has reserved bits set: 0x" + Integer.toHexString(mcr));
-            check((fcr & ~Uart16550.FCR_KEPT) == 0, "FCR has unstored bits set: 0x" + Integer.toHexString(fcr));
-            check((flags & ~3) == 0, "unknown flag bits: 0x" + Integer.toHexString(flags));
-            byte[] rx = buffer(b, "RX");
-            byte[] tx = buffer(b, "TX");
-            check(!b.hasRemaining(), b.remaining() + " trailing bytes");
-            return new UartSavedState(ier, lcr, mcr, msr, fcr, dll, dlm, scratch, (flags & 1) != 0,
-                    (flags & 2) != 0, rx, tx);
-        } catch (BufferUnderflowException e) {
-            throw new IllegalArgumentException("16550 saved state: truncated (" + blob.data().length + " bytes)");
-        }
     }
 
-    private static int u8(ByteBuffer b) {
-        return b.get() & 0xFF;
-    }
-
-    private static byte[] buffer(ByteBuffer b, String which) {
-        int n = b.getShort() & 0xFFFF;
-        check(n <= Uart16550.BUFFER_SIZE, which + " buffer of " + n + " bytes exceeds " + Uart16550.BUFFER_SIZE);
-        byte[] out = new byte[n];
-        b.get(out);
-        return out;
-    }
-
-    private static void check(boolean ok, String problem) {
-        if (!ok) {
-            throw new IllegalArgumentException("16550 saved state: " + problem);
+    /** Version 1 was a hand-written byte layout (before the shared encoding): it is refused, not misread. */
+    private static void requireLayoutOfVersion2(StateReader in) {
+        if (in.version() < 2) {
+            throw new IllegalArgumentException("version " + in.version()
+                    + " was a byte layout before the shared state encoding and is no longer read");
         }
     }
 }

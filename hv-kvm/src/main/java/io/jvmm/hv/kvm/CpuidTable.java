@@ -31,6 +31,11 @@ final class CpuidTable {
         return count;
     }
 
+    /** The kvm_cpuid_entry2 records, native order, read-only. */
+    ByteBuffer entries() {
+        return entries.asReadOnlyBuffer().order(entries.order());
+    }
+
     /**
      * A kvm_cpuid2 for vCPU {@code index} of {@code vcpuCount}, ready for KVM_SET_CPUID2. Each vCPU
      * is one core of one package: initial APIC id = x2APIC id = the vCPU index.

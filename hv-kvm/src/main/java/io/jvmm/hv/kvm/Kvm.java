@@ -53,6 +53,12 @@ final class Kvm {
     static final long CREATE_PIT2 = 0x4040ae77L;
     static final long GET_PIT2 = 0x8070ae9fL;
     static final long SET_PIT2 = 0x4070aea0L;
+    /** struct kvm_clock_data: u64 clock, u32 flags, u32 pad0, u64 realtime, u64 host_tsc, u32 pad[4]. */
+    static final long GET_CLOCK = 0x8030ae7cL;
+    static final long SET_CLOCK = 0x4030ae7bL;
+    static final int CLOCK_DATA_SIZE = 48;
+    static final int CLOCK_DATA_CLOCK = 0;
+    static final int CLOCK_DATA_FLAGS = 8;
 
     // vCPU ioctls
     static final long RUN = 0xae80L;
@@ -75,6 +81,14 @@ final class Kvm {
     static final long SET_DEBUGREGS = 0x4080aea2L;
     static final long GET_XCRS = 0x8188aea6L;
     static final long SET_XCRS = 0x4188aea7L;
+    /** struct kvm_xsave is 4096 bytes; with KVM_CAP_XSAVE2 the kernel reads and writes the larger size the cap reports. */
+    static final long GET_XSAVE = 0x9000aea4L;
+    static final long SET_XSAVE = 0x5000aea5L;
+    static final long GET_XSAVE2 = 0x9000aecfL;
+    static final int XSAVE_SIZE = 4096;
+    /** KVM_GET_TSC_KHZ / KVM_SET_TSC_KHZ on a vCPU fd: the value is the return value / the argument. */
+    static final long GET_TSC_KHZ = 0xaea3L;
+    static final long SET_TSC_KHZ = 0xaea2L;
 
     // capabilities (KVM_CHECK_EXTENSION arguments)
     static final int CAP_IRQCHIP = 0;
@@ -89,11 +103,20 @@ final class Kvm {
     static final int CAP_READONLY_MEM = 81;
     static final int CAP_XCRS = 56;
     static final int CAP_IMMEDIATE_EXIT = 136;
+    static final int CAP_ADJUST_CLOCK = 39;
+    static final int CAP_VCPU_EVENTS = 41;
+    static final int CAP_DEBUGREGS = 50;
+    static final int CAP_XSAVE = 55;
+    static final int CAP_TSC_CONTROL = 60;
+    static final int CAP_GET_TSC_KHZ = 61;
+    /** Answers the size KVM_GET_XSAVE2 needs (0 without it). */
+    static final int CAP_XSAVE2 = 208;
 
     static final int MEM_READONLY = 2;
     static final int PIT_SPEAKER_DUMMY = 1;
     static final int MP_STATE_RUNNABLE = 0;
     static final int MP_STATE_UNINITIALIZED = 1;
+    static final int MP_STATE_SIZE = 4;
 
     // exit reasons
     static final int EXIT_UNKNOWN = 0;
@@ -212,4 +235,5 @@ final class Kvm {
     static final int PIT_CONFIG_SIZE = 64;
     static final int IRQCHIP_SIZE = 520; // chip_id u32, pad u32, union (512 bytes)
     static final int PIT_STATE2_SIZE = 112;
+    static final int IRQCHIP_CHIP_ID = 0;
 }

@@ -5,13 +5,18 @@ import io.jvmm.api.device.DmaMemory;
 import io.jvmm.api.device.GuestMemoryException;
 import io.jvmm.api.hv.GuestMemory;
 import io.jvmm.api.hv.HypervisorException;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Guest RAM: one anonymous private mapping, placed as [0, min(size, 3 GiB)) and the rest from
+ * Guest RAM: one private mapping, anonymous or (to restore a snapshot) of a memory image file, placed as [0, min(size, 3 GiB)) and the rest from
  * 4 GiB up, so the 32-bit MMIO hole [3 GiB, 4 GiB) stays free. Accessed through direct
  * {@link ByteBuffer} views of at most 1 GiB each (a buffer's capacity is an int). Ranges covered by
  * a ROM overlay (e.g. the BIOS alias below 1 MiB) are not RAM as far as the guest sees them, so
@@ -45,32 +50,90 @@ final class KvmGuestMemory implements GuestMemory {
     private volatile long[] hidden = new long[0];
     /** Set when the mapping is gone: every later access must fail instead of touching freed memory. */
     private volatile boolean released;
+    /** The memory image file the mapping copies on write, until {@link #clear()} replaces it; else null. */
+    private volatile Path image;
 
-    private KvmGuestMemory(long hostBase, long size, List<Region> regions) {
+    private KvmGuestMemory(long hostBase, long size, List<Region> regions, Path image) {
         this.hostBase = hostBase;
         this.size = size;
         this.regions = regions;
         this.regionArray = regions.toArray(new Region[0]);
+        this.image = image;
+    }
+
+    /**
+     * {@link #allocate(long)} when {@code image} is null; otherwise RAM whose initial content is
+     * {@code image}, mapped {@code MAP_PRIVATE} from a read-only descriptor: a page is read from the
+     * file when the guest (or the VMM) first touches it, and a write copies it into anonymous
+     * memory, so the file is never modified and restore costs no eager read of RAM. The file's
+     * layout is {@link #saveImage}'s: RAM ranges in ascending guest-physical order, which is
+     * exactly the order of this class's host mapping (below the hole, then from 4 GiB), so one
+     * mapping at file offset 0 places every region at its file offset.
+     *
+     * @throws IllegalArgumentException if the file is missing, unreadable or not {@code size} bytes
+     */
+    static KvmGuestMemory allocate(long size, Path image) throws HypervisorException {
+        if (image == null) {
+            return allocate(size);
+        }
+        checkSize(size);
+        long length;
+        try {
+            length = Files.size(image);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("memory image " + image + " does not exist");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read memory image " + image + ": " + e.getMessage());
+        }
+        if (length != size) {
+            throw new IllegalArgumentException(String.format("memory image %s is %d bytes, but the VM's RAM is %d bytes"
+                    + " (%d MiB): the image belongs to a VM with another memory size", image, length, size, size >> 20));
+        }
+        int fd = LibC.open(image.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC);
+        if (fd < 0) {
+            int errno = LibC.errno();
+            throw new IllegalArgumentException("cannot open memory image " + image + ": " + LibC.describe(errno));
+        }
+        long base;
+        try {
+            base = LibC.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE | LibC.MAP_NORESERVE, fd, 0);
+            if (base == LibC.MAP_FAILED) {
+                throw new HypervisorException("cannot map memory image " + image + " (" + (size >> 20) + " MiB): "
+                        + LibC.describe(LibC.errno()));
+            }
+        } finally {
+            LibC.close(fd); // the mapping keeps its own reference to the file
+        }
+        return new KvmGuestMemory(base, size, layout(base, size), image);
+    }
+
+    private static void checkSize(long size) throws HypervisorException {
+        if (size <= 0 || size % PAGE_SIZE != 0) {
+            throw new HypervisorException("guest memory size " + size + " must be a positive multiple of 4 KiB");
+        }
     }
 
     /** Reserves {@code size} bytes of host memory (nothing is committed until touched). */
     static KvmGuestMemory allocate(long size) throws HypervisorException {
-        if (size <= 0 || size % PAGE_SIZE != 0) {
-            throw new HypervisorException("guest memory size " + size + " must be a positive multiple of 4 KiB");
-        }
+        checkSize(size);
         long base = LibC.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE,
                 LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0);
         if (base == LibC.MAP_FAILED) {
             throw new HypervisorException("cannot reserve " + (size >> 20) + " MiB for guest memory: "
                     + LibC.describe(LibC.errno()));
         }
+        return new KvmGuestMemory(base, size, layout(base, size), null);
+    }
+
+    /** The RAM regions of {@code size} bytes of host memory at {@code base}, in ascending guest order. */
+    private static List<Region> layout(long base, long size) {
         List<Region> regions = new ArrayList<>(2);
         long low = Math.min(size, MMIO_HOLE_START);
         regions.add(region(0, low, base));
         if (size > low) {
             regions.add(region(HIGH_RAM_START, size - low, base + low));
         }
-        return new KvmGuestMemory(base, size, List.copyOf(regions));
+        return List.copyOf(regions);
     }
 
     private static Region region(long gpa, long size, long host) {
@@ -201,14 +264,26 @@ final class KvmGuestMemory implements GuestMemory {
 
     /**
      * Zeroes all RAM by dropping its pages: a private anonymous mapping reads back as zeroes, and
-     * KVM's view follows through the kernel's MMU notifiers.
+     * KVM's view follows through the kernel's MMU notifiers. RAM mapped from a memory image would
+     * read back the image after MADV_DONTNEED, so it is first replaced, in place (MAP_FIXED, same
+     * address, so KVM's memory slots stay valid), by an anonymous mapping, which is all zeroes.
      */
     @Override
-    public void clear() {
+    public synchronized void clear() {
         if (released) {
             throw new IllegalStateException("guest memory was released: the partition is closed");
         }
-        if (LibC.madvise(hostBase, size, LibC.MADV_DONTNEED) != 0) {
+        if (image != null) {
+            long at = LibC.mmap(hostBase, size, LibC.PROT_READ | LibC.PROT_WRITE,
+                    LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE | LibC.MAP_FIXED, -1, 0);
+            if (at == hostBase) {
+                image = null;
+                return;
+            }
+            // cannot happen for an address range we own; the zero-filling fallback below works on
+            // any mapping (the file's pages are copied, then zeroed)
+        }
+        if (image != null || LibC.madvise(hostBase, size, LibC.MADV_DONTNEED) != 0) {
             // cannot happen for a mapping we own; fall back to writing zeroes
             for (Region r : regions) {
                 for (ByteBuffer chunk : r.chunks()) {
@@ -218,6 +293,68 @@ final class KvmGuestMemory implements GuestMemory {
                 }
             }
         }
+    }
+
+    /**
+     * Writes RAM in ascending guest-physical order from the mapping's own buffers, one write per run
+     * of non-zero pages (all-zero 4 KiB pages are left as holes of a sparse file), then sets the
+     * file's length to {@link #size()}. The file is truncated first, so a reused file keeps no stale
+     * pages in the holes. Allocates one zero page per call, nothing per page.
+     */
+    @Override
+    public void saveImage(FileChannel file) throws IOException {
+        if (released) {
+            throw new IllegalStateException("guest memory was released: the partition is closed");
+        }
+        file.truncate(0);
+        ByteBuffer zero = ByteBuffer.allocateDirect((int) PAGE_SIZE);
+        long fileOffset = 0;
+        for (Region r : regions) {
+            for (ByteBuffer chunk : r.chunks()) {
+                ByteBuffer page = chunk.duplicate();
+                ByteBuffer out = chunk.duplicate();
+                int length = chunk.capacity();
+                int dirtyFrom = -1;
+                for (int at = 0; at < length; at += PAGE_SIZE) {
+                    int end = (int) Math.min(at + PAGE_SIZE, length);
+                    page.clear().limit(end).position(at);
+                    zero.clear().limit(end - at);
+                    boolean zeroPage = page.mismatch(zero) < 0;
+                    if (!zeroPage && dirtyFrom < 0) {
+                        dirtyFrom = at;
+                    } else if (zeroPage && dirtyFrom >= 0) {
+                        writeFully(file, out, dirtyFrom, at, fileOffset + dirtyFrom);
+                        dirtyFrom = -1;
+                    }
+                }
+                if (dirtyFrom >= 0) {
+                    writeFully(file, out, dirtyFrom, length, fileOffset + dirtyFrom);
+                }
+                fileOffset += length;
+            }
+        }
+        if (file.size() < size) {
+            // the last page was zero: one byte sets the length (the rest stays a hole)
+            writeFully(file, zero.clear(), 0, 1, size - 1);
+        }
+    }
+
+    private static void writeFully(FileChannel file, ByteBuffer buffer, int from, int to, long position)
+            throws IOException {
+        buffer.clear().limit(to).position(from);
+        while (buffer.hasRemaining()) {
+            position += file.write(buffer, position);
+        }
+    }
+
+    /** Whether RAM is still mapped from a memory image (for tests). */
+    boolean mappedFromImage() {
+        return image != null;
+    }
+
+    /** The host address of RAM (for tests that look at the process's mappings). */
+    long hostBase() {
+        return hostBase;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.jvmm.hv.kvm;
 
 import com.sun.jna.Pointer;
 import io.jvmm.api.device.LineInterruptTarget;
+import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.hv.DoorbellSupport;
 import io.jvmm.api.device.MessageInterrupts;
 import io.jvmm.api.hv.GuestMemory;
@@ -50,6 +51,12 @@ final class KvmPartition implements Partition {
     private final List<Rom> roms = new ArrayList<>();
     private final List<NativeBuffer> initialIrqchips = new ArrayList<>();
     private NativeBuffer initialPit;
+    /** What the host's KVM offers, kept for saving and checking vCPU state (set in setUp). */
+    private CpuidTable supportedCpuid;
+    private int[] msrIndexList;
+    private int xsaveSize;
+    private boolean xcrs;
+    private boolean tscKhz;
     /** KVM_IOEVENTFD doorbells; null when the host's KVM lacks KVM_CAP_IOEVENTFD. */
     private KvmDoorbells doorbells;
     private int nextSlotId;
@@ -82,8 +89,8 @@ final class KvmPartition implements Partition {
         int vmFd = system.createVm();
         KvmGuestMemory memory;
         try {
-            memory = KvmGuestMemory.allocate(config.memoryBytes());
-        } catch (HypervisorException e) {
+            memory = KvmGuestMemory.allocate(config.memoryBytes(), config.memoryImage());
+        } catch (HypervisorException | RuntimeException e) {
             LibC.close(vmFd);
             throw e;
         }
@@ -161,9 +168,16 @@ final class KvmPartition implements Partition {
         }
 
         CpuidTable cpuid = system.supportedCpuid();
-        BootMsrs msrs = BootMsrs.forHost(system.msrIndexList(), cpuid.hasMtrr());
+        supportedCpuid = cpuid;
+        msrIndexList = system.msrIndexList();
+        BootMsrs msrs = BootMsrs.forHost(msrIndexList, cpuid.hasMtrr());
         int runSize = system.vcpuMmapSize();
-        boolean xcrs = system.checkExtension(Kvm.CAP_XCRS) > 0;
+        xcrs = system.checkExtension(Kvm.CAP_XCRS) > 0;
+        tscKhz = system.checkExtension(Kvm.CAP_GET_TSC_KHZ) > 0;
+        // Asked of the VM, not /dev/kvm: the size covers the XSAVE features this VM may use
+        // (Documentation/virt/kvm/api.rst, KVM_GET_XSAVE2). 0 without KVM_CAP_XSAVE2.
+        int xsave2 = LibC.ioctl(vmFd, Kvm.CHECK_EXTENSION, Kvm.CAP_XSAVE2);
+        xsaveSize = system.checkExtension(Kvm.CAP_XSAVE) <= 0 ? 0 : Math.max(xsave2, Kvm.XSAVE_SIZE);
         for (int i = 0; i < config.vcpuCount(); i++) {
             vcpus.add(KvmVcpu.create(this, vmFd, i, config.vcpuCount(), runSize, cpuid, msrs, kick, xcrs));
         }
@@ -325,6 +339,92 @@ final class KvmPartition implements Partition {
             vmCheck(LibC.ioctl(vmFd, Kvm.SET_IRQCHIP, state.memory), "KVM_SET_IRQCHIP");
         }
         vmCheck(LibC.ioctl(vmFd, Kvm.SET_PIT2, initialPit.memory), "KVM_SET_PIT2");
+    }
+
+    /** KVM_GET_SUPPORTED_CPUID of the host this partition runs on. */
+    CpuidTable supportedCpuid() {
+        return supportedCpuid;
+    }
+
+    /** KVM_GET_MSR_INDEX_LIST: the MSRs KVM saves and restores. */
+    int[] msrIndexList() {
+        return msrIndexList.clone();
+    }
+
+    /** The XSAVE area size KVM reads and writes for this VM (4096, or more with KVM_CAP_XSAVE2); 0 without KVM_CAP_XSAVE. */
+    int xsaveSize() {
+        return xsaveSize;
+    }
+
+    boolean hasXcrs() {
+        return xcrs;
+    }
+
+    boolean hasTscKhz() {
+        return tscKhz;
+    }
+
+    /**
+     * PICs, IOAPIC, PIT and the VM clock. The vCPUs must be parked: with vCPUs running, the PIT
+     * and IOAPIC could change between the reads.
+     */
+    @Override
+    public synchronized SavedStateBlob saveState() throws HypervisorException {
+        checkOpen();
+        byte[][] chips = new byte[3][];
+        for (int chip : IRQCHIP_IDS) {
+            chips[chip] = bytes(irqchipState(chip));
+        }
+        NativeBuffer pit = new NativeBuffer(Kvm.PIT_STATE2_SIZE);
+        vmCheck(LibC.ioctl(vmFd, Kvm.GET_PIT2, pit.memory), "KVM_GET_PIT2");
+        NativeBuffer clock = new NativeBuffer(Kvm.CLOCK_DATA_SIZE);
+        vmCheck(LibC.ioctl(vmFd, Kvm.GET_CLOCK, clock.memory), "KVM_GET_CLOCK");
+        return new KvmPartitionState(chips[0], chips[1], chips[2], bytes(pit), bytes(clock)).toBlob();
+    }
+
+    /**
+     * Puts back the PICs, IOAPIC and PIT (KVM_SET_PIT2 reloads each channel's counter, so a
+     * periodic timer keeps ticking at its programmed rate) and sets the VM clock to the saved value
+     * with no flags: kvmclock then continues from where the snapshot stopped it, rather than
+     * jumping ahead by the time the snapshot lay on disk (KVM_CLOCK_REALTIME would do that).
+     */
+    @Override
+    public synchronized void restoreState(SavedStateBlob blob) throws HypervisorException {
+        KvmPartitionState state = KvmPartitionState.fromBlob(blob);
+        checkOpen();
+        byte[][] chips = {state.picMaster(), state.picSlave(), state.ioapic()};
+        for (byte[] chip : chips) {
+            vmCheck(LibC.ioctl(vmFd, Kvm.SET_IRQCHIP, buffer(chip).memory), "KVM_SET_IRQCHIP");
+        }
+        vmCheck(LibC.ioctl(vmFd, Kvm.SET_PIT2, buffer(state.pit()).memory), "KVM_SET_PIT2");
+        NativeBuffer clock = new NativeBuffer(Kvm.CLOCK_DATA_SIZE);
+        clock.bytes.putLong(Kvm.CLOCK_DATA_CLOCK, state.clockNanos());
+        vmCheck(LibC.ioctl(vmFd, Kvm.SET_CLOCK, clock.memory), "KVM_SET_CLOCK");
+    }
+
+    /** KVM_GET_CLOCK's value in nanoseconds (for tests). */
+    synchronized long clockNanos() throws HypervisorException {
+        NativeBuffer clock = new NativeBuffer(Kvm.CLOCK_DATA_SIZE);
+        vmCheck(LibC.ioctl(vmFd, Kvm.GET_CLOCK, clock.memory), "KVM_GET_CLOCK");
+        return clock.bytes.getLong(Kvm.CLOCK_DATA_CLOCK);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the partition is closed");
+        }
+    }
+
+    static byte[] bytes(NativeBuffer buffer) {
+        byte[] out = new byte[buffer.size()];
+        buffer.bytes.get(0, out);
+        return out;
+    }
+
+    static NativeBuffer buffer(byte[] bytes) {
+        NativeBuffer buffer = new NativeBuffer(bytes.length);
+        buffer.bytes.put(0, bytes);
+        return buffer;
     }
 
     /** The current KVM_GET_IRQCHIP state of chip 0 (master PIC), 1 (slave PIC) or 2 (IOAPIC). */

@@ -1,6 +1,7 @@
 package io.jvmm.hv.kvm;
 
 import com.sun.jna.Pointer;
+import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.hv.CpuBootState;
 import io.jvmm.api.hv.HypervisorException;
 import io.jvmm.api.hv.IoBus;
@@ -8,8 +9,14 @@ import io.jvmm.api.hv.Vcpu;
 import io.jvmm.api.hv.VcpuExit;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One KVM vCPU: its fd, its mmap'd {@code kvm_run} page (read through a direct buffer) and the exit
@@ -25,6 +32,7 @@ import java.util.HexFormat;
  * there. That thread must not exit while other threads may still kick.
  */
 final class KvmVcpu implements Vcpu {
+    private static final Logger LOG = LoggerFactory.getLogger(KvmVcpu.class);
     private static final VcpuExit.Kicked KICKED = new VcpuExit.Kicked();
     private static final long CR0_PE = 1;
     /** Where an INITed x86 CPU fetches: CS base 0xffff0000, RIP 0xfff0. */
@@ -54,6 +62,14 @@ final class KvmVcpu implements Vcpu {
     private final NativeBuffer initialLapic;
     /** Whether KVM has KVM_GET/SET_XCRS (XCR0 is reset with the rest of the boot state). */
     private final boolean xcrs;
+    /** The kvm_cpuid2 last given with KVM_SET_CPUID2 (saved with the state: KVM has no getter for it before 5.x). */
+    private NativeBuffer cpuid2;
+    /**
+     * Set while an I/O exit is being handled, cleared when KVM_RUN next returns. The vCPU thread's
+     * own field: read by {@link #saveState} only after the thread left {@link #run} (the caller's
+     * hand-over orders it).
+     */
+    private boolean exitInFlight;
 
     private volatile boolean kickRequested;
     /** Set by {@link #close()} under this object's monitor; {@link #kick()} checks it there. */
@@ -106,6 +122,7 @@ final class KvmVcpu implements Vcpu {
             }
             KvmVcpu vcpu = new KvmVcpu(partition, index, fd, run, runSize, kickSignal,
                     CpuidTable.register(cpuid2, 1, 0, 0), msrs.copy(), lapic, xcrs);
+            vcpu.cpuid2 = cpuid2;
             vcpu.setBootState(new CpuBootState.X86ResetVector());
             return vcpu;
         } catch (HypervisorException | RuntimeException e) {
@@ -257,7 +274,9 @@ final class KvmVcpu implements Vcpu {
     private VcpuExit loop(IoBus bus) {
         final ByteBuffer r = run;
         while (true) {
-            if (LibC.ioctl(fd, Kvm.RUN, 0L) < 0) {
+            int result = LibC.ioctl(fd, Kvm.RUN, 0L);
+            exitInFlight = false;
+            if (result < 0) {
                 int errno = LibC.errno();
                 if (errno == LibC.EINTR || errno == LibC.EAGAIN) {
                     // EAGAIN: an application processor left its wait for INIT/SIPI; run it again.
@@ -271,9 +290,11 @@ final class KvmVcpu implements Vcpu {
             int reason = r.getInt(Kvm.RUN_EXIT_REASON);
             switch (reason) {
                 case Kvm.EXIT_IO:
+                    exitInFlight = true;
                     pio(bus, r);
                     break;
                 case Kvm.EXIT_MMIO:
+                    exitInFlight = true;
                     mmio(bus, r);
                     break;
                 case Kvm.EXIT_INTR:
@@ -519,6 +540,275 @@ final class KvmVcpu implements Vcpu {
     /** The MSRs this vCPU was given at boot (what KVM accepted). */
     BootMsrs bootMsrs() {
         return bootMsrs;
+    }
+
+    // ---------------------------------------------------------------- snapshot
+
+    /** IA32_TSC_DEADLINE: written last, after IA32_TSC and the LAPIC (see {@link #restoreState}). */
+    static final int IA32_TSC_DEADLINE = 0x6e0;
+    static final int IA32_CR_PAT = 0x277;
+    /** MTRRs: KVM keeps them but leaves them out of KVM_GET_MSR_INDEX_LIST (QEMU lists them itself too). */
+    private static final int[] MTRR_MSRS = mtrrMsrs();
+
+    private static int[] mtrrMsrs() {
+        int[] fixed = {0x2ff, 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f};
+        int[] all = Arrays.copyOf(fixed, fixed.length + 16);
+        for (int i = 0; i < 16; i++) {
+            all[fixed.length + i] = 0x200 + i; // IA32_MTRR_PHYSBASE/PHYSMASK 0..7; KVM has 8 pairs
+        }
+        return all;
+    }
+
+    /**
+     * The MSRs to save, in the order to restore them: IA32_TSC first (KVM computes the TSC offset
+     * from it, and kvmclock and TSC_DEADLINE are relative to it), then KVM's index list (kvmclock,
+     * async PF, steal time, PV EOI, SYSCALL/SYSENTER, PAT, TSC_ADJUST, ...), the MTRRs, and
+     * IA32_TSC_DEADLINE last. EFER and APIC base travel in sregs, FS/GS base in the segments.
+     */
+    static int[] msrsToSave(int[] indexList, boolean mtrr) {
+        Set<Integer> order = new LinkedHashSet<>();
+        order.add(BootMsrs.IA32_TSC);
+        for (int index : indexList) {
+            order.add(index);
+        }
+        order.add(IA32_CR_PAT);
+        if (mtrr) {
+            for (int index : MTRR_MSRS) {
+                order.add(index);
+            }
+        }
+        order.remove(IA32_TSC_DEADLINE);
+        order.add(IA32_TSC_DEADLINE);
+        return order.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Reads the state {@link KvmVcpuState} lists.
+     *
+     * <p>No half-done I/O is lost: an I/O exit (KVM_EXIT_IO/MMIO) is finished only when userspace
+     * re-enters KVM_RUN (Documentation/virt/kvm/api.rst, "the corresponding operations are complete
+     * (and guest state is consistent) only after userspace has re-entered the kernel with KVM_RUN");
+     * until then RIP still points at the IN and RAX lacks its data. {@link #run} never returns
+     * between an exit it handled and the next KVM_RUN: it returns {@link VcpuExit.Kicked} only from a
+     * KVM_RUN that failed with EINTR, and KVM completes the pending I/O before it looks at
+     * {@code immediate_exit} or signals, so a vCPU parked by a kick is consistent. The one way out
+     * mid-exit is a device that threw from the bus; {@link #exitInFlight} records that, and then a
+     * KVM_RUN with {@code immediate_exit} set completes the instruction without running the guest
+     * on ({@link #completePendingExit}).
+     */
+    @Override
+    public synchronized SavedStateBlob saveState() throws HypervisorException {
+        checkParked("save");
+        completePendingExit();
+        // MP state first: reading it makes KVM process pending INIT/SIPI (kvm_apic_accept_events),
+        // which may change registers and the LAPIC read below
+        byte[] mp = get(Kvm.GET_MP_STATE, Kvm.MP_STATE_SIZE, "KVM_GET_MP_STATE");
+        byte[] regs = get(Kvm.GET_REGS, Kvm.REGS_SIZE, "KVM_GET_REGS");
+        byte[] sregs = get(Kvm.GET_SREGS, Kvm.SREGS_SIZE, "KVM_GET_SREGS");
+        int xsaveSize = partition.xsaveSize();
+        if (xsaveSize == 0) {
+            throw new HypervisorException("this host's KVM lacks KVM_CAP_XSAVE: cannot save vCPU " + index
+                    + "'s FPU/SSE/AVX state");
+        }
+        byte[] xsave = get(xsaveSize > Kvm.XSAVE_SIZE ? Kvm.GET_XSAVE2 : Kvm.GET_XSAVE, xsaveSize,
+                xsaveSize > Kvm.XSAVE_SIZE ? "KVM_GET_XSAVE2" : "KVM_GET_XSAVE");
+        byte[] xcrState = xcrs ? get(Kvm.GET_XCRS, Kvm.XCRS_SIZE, "KVM_GET_XCRS") : new byte[0];
+        byte[] debug = get(Kvm.GET_DEBUGREGS, Kvm.DEBUGREGS_SIZE, "KVM_GET_DEBUGREGS");
+        byte[] lapic = get(Kvm.GET_LAPIC, Kvm.LAPIC_SIZE, "KVM_GET_LAPIC");
+        int khz = 0;
+        if (partition.hasTscKhz()) {
+            khz = LibC.ioctl(fd, Kvm.GET_TSC_KHZ, 0L);
+            check(khz, "KVM_GET_TSC_KHZ", index);
+        }
+        byte[] cpuid = new byte[cpuid2.bytes.getInt(0) * Kvm.CPUID_ENTRY_SIZE];
+        cpuid2.bytes.get(Kvm.CPUID_HEADER, cpuid);
+        boolean mtrr = (CpuidCompatibility.register(ByteBuffer.wrap(cpuid).order(ByteOrder.nativeOrder()),
+                cpuid.length / Kvm.CPUID_ENTRY_SIZE, 1, 0, 3) & (1 << 12)) != 0;
+        byte[] msrs = readMsrs(msrsToSave(partition.msrIndexList(), mtrr));
+        byte[] events = get(Kvm.GET_VCPU_EVENTS, Kvm.VCPU_EVENTS_SIZE, "KVM_GET_VCPU_EVENTS");
+        return new KvmVcpuState(cpuid, khz, mp, regs, sregs, xsave, xcrState, debug, lapic, msrs, events).toBlob();
+    }
+
+    /**
+     * KVM_GET_MSRS stops at the first MSR it cannot read and returns how many it read; that MSR
+     * is left out (this vCPU's CPUID does not give it, e.g. a Hyper-V MSR on a KVM-only guest) and
+     * the read goes on after it, as Firecracker and QEMU do.
+     */
+    private byte[] readMsrs(int[] indices) throws HypervisorException {
+        List<byte[]> entries = new ArrayList<>(indices.length);
+        List<String> skipped = new ArrayList<>();
+        int from = 0;
+        while (from < indices.length) {
+            int n = indices.length - from;
+            NativeBuffer buffer = new NativeBuffer(Kvm.MSRS_HEADER + n * Kvm.MSR_ENTRY_SIZE);
+            buffer.bytes.putInt(0, n);
+            for (int i = 0; i < n; i++) {
+                buffer.bytes.putInt(Kvm.MSRS_HEADER + i * Kvm.MSR_ENTRY_SIZE, indices[from + i]);
+            }
+            int read = LibC.ioctl(fd, Kvm.GET_MSRS, buffer.memory);
+            check(read, "KVM_GET_MSRS", index);
+            for (int i = 0; i < read; i++) {
+                byte[] entry = new byte[Kvm.MSR_ENTRY_SIZE];
+                buffer.bytes.get(Kvm.MSRS_HEADER + i * Kvm.MSR_ENTRY_SIZE, entry);
+                entries.add(entry);
+            }
+            from += read;
+            if (from < indices.length) {
+                skipped.add(Integer.toHexString(indices[from]));
+                from++;
+            }
+        }
+        LOG.debug("vCPU {}: saved {} MSRs; KVM could not read {}", index, entries.size(), skipped);
+        byte[] out = new byte[entries.size() * Kvm.MSR_ENTRY_SIZE];
+        for (int i = 0; i < entries.size(); i++) {
+            System.arraycopy(entries.get(i), 0, out, i * Kvm.MSR_ENTRY_SIZE, Kvm.MSR_ENTRY_SIZE);
+        }
+        return out;
+    }
+
+    /** KVM_RUN with immediate_exit set: finishes a pending I/O instruction, runs no guest code. */
+    private void completePendingExit() throws HypervisorException {
+        if (!exitInFlight) {
+            return;
+        }
+        byte previous = run.get(Kvm.RUN_IMMEDIATE_EXIT);
+        run.put(Kvm.RUN_IMMEDIATE_EXIT, (byte) 1);
+        int result = LibC.ioctl(fd, Kvm.RUN, 0L);
+        int errno = LibC.errno();
+        run.put(Kvm.RUN_IMMEDIATE_EXIT, previous);
+        if (result >= 0) {
+            // completing it led to another exit (the next element of a string I/O): not resumable here
+            throw new HypervisorException("vCPU " + index + " stopped inside an I/O instruction that needs another"
+                    + " exit (exit reason " + run.getInt(Kvm.RUN_EXIT_REASON) + "): run it on before saving");
+        }
+        if (errno != LibC.EINTR && errno != LibC.EAGAIN) {
+            throw new HypervisorException("KVM_RUN (to complete a pending I/O exit) on vCPU " + index + " failed: "
+                    + LibC.describe(errno));
+        }
+        exitInFlight = false;
+    }
+
+    /**
+     * Writes a saved state back, after {@link KvmPartition#restoreState}, in the order KVM needs
+     * (Firecracker's): TSC frequency (before anything derives from the TSC), CPUID (it decides
+     * which MSRs and XSAVE features exist), MP state, regs, sregs, XSAVE, XCRs, debug registers,
+     * LAPIC, MSRs, then the pending events. The LAPIC goes before the MSRs because KVM ignores a
+     * write to IA32_TSC_DEADLINE unless the LAPIC timer is in TSC-deadline mode; within the MSRs
+     * IA32_TSC goes first and TSC_DEADLINE last ({@link #msrsToSave}).
+     */
+    @Override
+    public synchronized void restoreState(SavedStateBlob blob) throws HypervisorException {
+        KvmVcpuState state = KvmVcpuState.fromBlob(blob);
+        checkRestorable(state);
+        checkParked("restore");
+
+        int khz = state.tscKhz();
+        if (khz != 0 && partition.hasTscKhz()) {
+            int current = LibC.ioctl(fd, Kvm.GET_TSC_KHZ, 0L);
+            check(current, "KVM_GET_TSC_KHZ", index);
+            if (current != khz && LibC.ioctl(fd, Kvm.SET_TSC_KHZ, khz) < 0) {
+                throw new IllegalArgumentException(String.format("the snapshot's guest TSC runs at %d kHz; this host's"
+                        + " runs at %d kHz and its KVM cannot scale it (KVM_SET_TSC_KHZ: %s): restore on a host with"
+                        + " the same TSC frequency or with TSC scaling", khz, current, LibC.describe(LibC.errno())));
+            }
+        }
+        NativeBuffer table = new NativeBuffer(Kvm.CPUID_HEADER + state.cpuid().length);
+        table.bytes.putInt(0, state.cpuidCount());
+        table.bytes.put(Kvm.CPUID_HEADER, state.cpuid());
+        check(LibC.ioctl(fd, Kvm.SET_CPUID2, table.memory), "KVM_SET_CPUID2", index);
+        cpuid2 = table;
+        set(Kvm.SET_MP_STATE, state.mpState(), "KVM_SET_MP_STATE");
+        set(Kvm.SET_REGS, state.regs(), "KVM_SET_REGS");
+        NativeBuffer sregs = KvmPartition.buffer(state.sregs());
+        forceMmuContextRebuild(sregs.bytes);
+        check(LibC.ioctl(fd, Kvm.SET_SREGS, sregs.memory), "KVM_SET_SREGS", index);
+        // KVM_SET_XSAVE reads as many bytes as this VM's XSAVE area has (4096 without KVM_CAP_XSAVE2)
+        byte[] xsave = Arrays.copyOf(state.xsave(), Math.max(partition.xsaveSize(), Kvm.XSAVE_SIZE));
+        set(Kvm.SET_XSAVE, xsave, "KVM_SET_XSAVE");
+        if (state.xcrs().length > 0) {
+            if (!xcrs) {
+                throw new HypervisorException("this host's KVM lacks KVM_CAP_XCRS: cannot restore vCPU " + index
+                        + "'s XCR0");
+            }
+            set(Kvm.SET_XCRS, state.xcrs(), "KVM_SET_XCRS");
+        }
+        set(Kvm.SET_DEBUGREGS, state.debugregs(), "KVM_SET_DEBUGREGS");
+        set(Kvm.SET_LAPIC, state.lapic(), "KVM_SET_LAPIC");
+        writeMsrs(state.msrs());
+        set(Kvm.SET_VCPU_EVENTS, state.events(), "KVM_SET_VCPU_EVENTS");
+        exitInFlight = false;
+    }
+
+    /**
+     * The checks that need no ioctl, so a blob this host cannot take leaves the vCPU untouched:
+     * CPUID features, the vCPU the state belongs to, and XSAVE components beyond this VM's area.
+     */
+    private void checkRestorable(KvmVcpuState state) {
+        List<String> missing = CpuidCompatibility.missingFeatures(state.cpuid(), partition.supportedCpuid());
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("the snapshot's CPU has features this host lacks: "
+                    + String.join("; ", missing) + ". Restore it on a host whose CPU and KVM offer them");
+        }
+        ByteBuffer cpuid = ByteBuffer.wrap(state.cpuid()).order(ByteOrder.nativeOrder());
+        int apicId = CpuidCompatibility.register(cpuid, state.cpuidCount(), 1, 0, 1) >>> 24;
+        if (apicId != (index & 0xff)) {
+            throw new IllegalArgumentException("saved state of vCPU " + apicId + " given to vCPU " + index);
+        }
+        byte[] xsave = state.xsave();
+        int room = Math.max(partition.xsaveSize(), Kvm.XSAVE_SIZE);
+        for (int i = room; i < xsave.length; i++) {
+            if (xsave[i] != 0) {
+                throw new IllegalArgumentException("vCPU " + index + "'s saved XSAVE area (" + xsave.length
+                        + " bytes) holds state beyond the " + room + " bytes this host's KVM keeps");
+            }
+        }
+    }
+
+    /**
+     * KVM_SET_MSRS, which stops at the first MSR it refuses and returns how many it wrote: the
+     * refused one is skipped with a warning (it is one KVM lists but will not take from userspace
+     * on this host, e.g. a feature MSR already fixed by CPUID) and the rest written after it.
+     */
+    private void writeMsrs(byte[] msrs) throws HypervisorException {
+        int count = msrs.length / Kvm.MSR_ENTRY_SIZE;
+        int from = 0;
+        while (from < count) {
+            int n = count - from;
+            NativeBuffer buffer = new NativeBuffer(Kvm.MSRS_HEADER + n * Kvm.MSR_ENTRY_SIZE);
+            buffer.bytes.putInt(0, n);
+            buffer.bytes.put(Kvm.MSRS_HEADER, msrs, from * Kvm.MSR_ENTRY_SIZE, n * Kvm.MSR_ENTRY_SIZE);
+            int written = LibC.ioctl(fd, Kvm.SET_MSRS, buffer.memory);
+            check(written, "KVM_SET_MSRS", index);
+            from += written;
+            if (from < count) {
+                ByteBuffer e = ByteBuffer.wrap(msrs, from * Kvm.MSR_ENTRY_SIZE, Kvm.MSR_ENTRY_SIZE)
+                        .order(ByteOrder.nativeOrder());
+                LOG.warn("vCPU {}: this host's KVM refused saved MSR 0x{} = 0x{}; the guest continues without it",
+                        index, Integer.toHexString(e.getInt(from * Kvm.MSR_ENTRY_SIZE)),
+                        Long.toHexString(e.getLong(from * Kvm.MSR_ENTRY_SIZE + 8)));
+                from++;
+            }
+        }
+    }
+
+    private void checkParked(String what) {
+        if (closed) {
+            throw new IllegalStateException("vCPU " + index + " is closed");
+        }
+        if (inRun()) {
+            throw new IllegalStateException("vCPU " + index + " is running: park it before its state can be " + what
+                    + "d");
+        }
+    }
+
+    private byte[] get(long request, int size, String what) throws HypervisorException {
+        NativeBuffer buffer = new NativeBuffer(size);
+        check(LibC.ioctl(fd, request, buffer.memory), what, index);
+        return KvmPartition.bytes(buffer);
+    }
+
+    private void set(long request, byte[] bytes, String what) throws HypervisorException {
+        check(LibC.ioctl(fd, request, KvmPartition.buffer(bytes).memory), what, index);
     }
 
     // ---------------------------------------------------------------- kick

@@ -14,6 +14,7 @@ import com.sun.jna.Pointer;
  * (which costs microseconds per call when it has to be created).
  */
 final class LibC {
+    static final int O_RDONLY = 0;
     static final int O_RDWR = 2;
     static final int O_CLOEXEC = 0x80000;
 
@@ -21,6 +22,7 @@ final class LibC {
     static final int PROT_WRITE = 2;
     static final int MAP_SHARED = 0x01;
     static final int MAP_PRIVATE = 0x02;
+    static final int MAP_FIXED = 0x10;
     static final int MAP_ANONYMOUS = 0x20;
     static final int MAP_NORESERVE = 0x4000;
     static final long MAP_FAILED = -1L;

@@ -53,7 +53,7 @@ class GuestBinariesTest {
 
     @Test
     void everySourceHasACommittedBinaryInTheTestResources() throws IOException {
-        for (String guest : List.of("reset16", "pic16", "triple16", "pm32", "lm64", "smp32", "triple32", "spin32", "pio32", "fault32", "bell32")) {
+        for (String guest : List.of("reset16", "pic16", "triple16", "pm32", "lm64", "smp32", "triple32", "spin32", "pio32", "fault32", "bell32", "msi32", "snap32")) {
             assertFalse(KvmTestSupport.guest(guest).length == 0, guest);
         }
     }

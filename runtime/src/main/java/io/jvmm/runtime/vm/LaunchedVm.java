@@ -9,22 +9,41 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import io.jvmm.api.device.SavedStateBlob;
+import io.jvmm.runtime.board.BoardDevice;
+import io.jvmm.runtime.manifest.ManifestJson;
+import io.jvmm.runtime.snapshot.MachineState;
+import io.jvmm.runtime.snapshot.Snapshot;
+import io.jvmm.runtime.snapshot.SnapshotException;
+import java.lang.module.ModuleDescriptor;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A built VM and what controls it: run it once, pause, resume, reset or stop it from other
  * threads, send it keys, ask for its status. Closing releases the partition and the devices.
  */
 public final class LaunchedVm implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LaunchedVm.class);
     private final VmSpec spec;
     private final Partition partition;
     private final Chipset chipset;
     private final VirtualMachine vm;
     private final KeyboardDistributor keyboard;
     private final ResolverRegistry registry;
+    private final String hypervisor;
+    private final boolean acpi;
     private volatile Instant started;
 
     LaunchedVm(VmSpec spec, Partition partition, Chipset chipset, VirtualMachine vm, KeyboardDistributor keyboard,
-            ResolverRegistry registry) {
+            ResolverRegistry registry, String hypervisor, boolean acpi) {
+        this.hypervisor = hypervisor;
+        this.acpi = acpi;
         this.spec = spec;
         this.partition = partition;
         this.chipset = chipset;
@@ -60,6 +79,58 @@ public final class LaunchedVm implements AutoCloseable {
 
     public VmSpec spec() {
         return spec;
+    }
+
+    /**
+     * Saves the VM to the snapshot directory {@code path} (see {@link io.jvmm.runtime.snapshot}):
+     * stops it as a pause does, saves the partition, every vCPU, every device and RAM, writes the
+     * directory atomically, then resumes it, or with {@code stopAfter} ends the run with {@link
+     * VmOutcome.Stopped}. A board with a device that cannot save its state is refused at once,
+     * naming the devices, and the VM is not touched.
+     *
+     * @return completes when the snapshot is on disk (or failed: a {@link SnapshotException} for the
+     *     directory, an {@link IllegalStateException} for a VM that cannot be saved now)
+     */
+    public CompletableFuture<Snapshot.Written> snapshot(Path path, boolean stopAfter) {
+        List<String> without = new ArrayList<>();
+        for (BoardDevice d : chipset.devices()) {
+            if (d.device().capabilities().savedState().isEmpty()) {
+                without.add(d.name());
+            }
+        }
+        if (!without.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("cannot snapshot this VM: device"
+                    + (without.size() == 1 ? " " : "s ") + String.join(", ", without)
+                    + (without.size() == 1 ? " does" : " do") + " not support saving its state (no SaveRestore); "
+                    + "the VM goes on untouched"));
+        }
+        Snapshot.Facts facts = new Snapshot.Facts(jvmmVersion(), hypervisor, spec.manifest().arch().label(),
+                partition.config().memoryBytes(), partition.config().vcpuCount(), new ManifestJson().write(spec.manifest()),
+                acpi, spec.onReset().name().toLowerCase(Locale.ROOT));
+        return vm.whileStopped(() -> {
+            long start = System.nanoTime();
+            SavedStateBlob partitionState = partition.saveState();
+            List<SavedStateBlob> vcpus = new ArrayList<>();
+            for (int i = 0; i < partition.config().vcpuCount(); i++) {
+                vcpus.add(partition.vcpu(i).saveState());
+            }
+            Map<String, SavedStateBlob> devices = new LinkedHashMap<>();
+            for (BoardDevice d : chipset.devices()) {
+                devices.put(d.name(), d.device().capabilities().savedState().orElseThrow().save());
+            }
+            long stateMillis = (System.nanoTime() - start) / 1_000_000;
+            Snapshot.Written w = Snapshot.write(path, facts, spec.payload(),
+                    new MachineState(partitionState, vcpus, devices), partition.memory()::saveImage);
+            LOG.info("snapshot {} written in {} ms (state {} ms, memory {} ms): {} bytes in files {}", w.path(),
+                    w.totalMillis(), stateMillis, w.memoryMillis(), w.totalBytes(), w.fileBytes());
+            return w;
+        }, stopAfter, "stopped after snapshot to " + path);
+    }
+
+    /** The runtime module's version, or "dev" outside a versioned module. */
+    static String jvmmVersion() {
+        ModuleDescriptor d = LaunchedVm.class.getModule().getDescriptor();
+        return d == null ? "dev" : d.version().map(Object::toString).orElse("dev");
     }
 
     /** State and facts for {@code jvmm ctl status}. */

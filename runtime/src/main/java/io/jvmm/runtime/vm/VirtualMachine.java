@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +31,34 @@ public final class VirtualMachine {
     private static final Logger LOG = LoggerFactory.getLogger(VirtualMachine.class);
     private static final Duration PARK_TIMEOUT = Duration.ofSeconds(5);
 
-    private enum RequestKind { PAUSE, RESUME, RESET, POWER_OFF, FAIL }
+    private enum RequestKind { PAUSE, RESUME, RESET, POWER_OFF, FAIL, SNAPSHOT }
 
-    private record Request(RequestKind kind, String reason) {}
+    /** A request; {@code snapshot} only for {@link RequestKind#SNAPSHOT}. */
+    private record Request(RequestKind kind, String reason, SnapshotRequest<?> snapshot) {
+        Request(RequestKind kind, String reason) {
+            this(kind, reason, null);
+        }
+    }
+
+    /**
+     * Work to do with the whole VM stopped (a snapshot), then to resume or to end the run.
+     *
+     * @param stopAfter end the run afterwards with {@link VmOutcome.Stopped} and {@code stopReason}
+     */
+    private record SnapshotRequest<T>(Callable<T> action, boolean stopAfter, String stopReason,
+            CompletableFuture<T> result) {
+        void run() {
+            try {
+                result.complete(action.call());
+            } catch (Exception | Error e) {
+                result.completeExceptionally(e);
+            }
+        }
+
+        void refuse(String why) {
+            result.completeExceptionally(new IllegalStateException(why));
+        }
+    }
 
     private final Partition partition;
     private final IoBus bus;
@@ -39,6 +66,8 @@ public final class VirtualMachine {
     private final PayloadLoader payload;
     private final ResetPolicy resetPolicy;
     private final int vcpuCount;
+    /** A restored VM starts from the vCPUs' restored state: no payload load, no boot state. */
+    private final boolean restored;
 
     private final Object lock = new Object();
     private final ArrayDeque<Request> requests = new ArrayDeque<>();
@@ -49,6 +78,17 @@ public final class VirtualMachine {
 
     public VirtualMachine(Partition partition, IoBus bus, ChipsetControl chipset, PayloadLoader payload,
             ResetPolicy resetPolicy) {
+        this(partition, bus, chipset, payload, resetPolicy, false);
+    }
+
+    /**
+     * @param restored true when the partition's, vCPUs' and devices' state were restored from a
+     *     snapshot: {@link #run()} then starts the vCPUs where they were instead of loading the
+     *     payload ({@code payload} is used only by a later guest reset)
+     */
+    public VirtualMachine(Partition partition, IoBus bus, ChipsetControl chipset, PayloadLoader payload,
+            ResetPolicy resetPolicy, boolean restored) {
+        this.restored = restored;
         this.partition = Objects.requireNonNull(partition, "partition");
         this.bus = Objects.requireNonNull(bus, "bus");
         this.chipset = Objects.requireNonNull(chipset, "chipset");
@@ -110,6 +150,28 @@ public final class VirtualMachine {
         }
     }
 
+    /**
+     * Runs {@code action} on the controller thread with every vCPU out of the guest and the devices
+     * stopped (the pause path), then resumes the VM if it was running, or with {@code stopAfter} ends
+     * the run with {@link VmOutcome.Stopped}{@code (stopReason)}. Returns at once; the future
+     * completes with the action's result or failure once the action is done (and before the run
+     * ends), or fails when the VM is not running or paused.
+     */
+    public <T> CompletableFuture<T> whileStopped(Callable<T> action, boolean stopAfter, String stopReason) {
+        SnapshotRequest<T> req = new SnapshotRequest<>(Objects.requireNonNull(action, "action"), stopAfter,
+                stopReason, new CompletableFuture<>());
+        synchronized (lock) {
+            if (state != VmState.RUNNING && state != VmState.PAUSED) {
+                req.refuse("the VM is " + state.name().toLowerCase(java.util.Locale.ROOT) + ", not running or paused");
+                return req.result();
+            }
+            requests.add(new Request(RequestKind.SNAPSHOT, "snapshot", req));
+            lock.notifyAll();
+        }
+        kickAll();
+        return req.result();
+    }
+
     private void submit(RequestKind kind, String reason) {
         synchronized (lock) {
             if (state == VmState.SHUT_DOWN) {
@@ -134,10 +196,12 @@ public final class VirtualMachine {
      * or fails. Call once.
      */
     public VmOutcome run() {
-        try {
-            boot();
-        } catch (Exception e) {
-            return new VmOutcome.Failed("could not load the guest payload: " + e.getMessage());
+        if (!restored) {
+            try {
+                boot();
+            } catch (Exception e) {
+                return new VmOutcome.Failed("could not load the guest payload: " + e.getMessage());
+            }
         }
         chipset.start();
         synchronized (lock) {
@@ -221,6 +285,12 @@ public final class VirtualMachine {
                 case FAIL -> {
                     return finish(new VmOutcome.Failed(req.reason()));
                 }
+                case SNAPSHOT -> {
+                    VmOutcome end = handleSnapshot(req.snapshot(), before);
+                    if (end != null) {
+                        return finish(end);
+                    }
+                }
             }
         }
     }
@@ -230,12 +300,47 @@ public final class VirtualMachine {
         for (RequestKind k : new RequestKind[] {RequestKind.FAIL, RequestKind.POWER_OFF}) {
             for (Request r : requests) {
                 if (r.kind() == k) {
+                    refuseSnapshots("the VM stopped before the snapshot was taken: " + r.reason());
                     requests.clear();
                     return r;
                 }
             }
         }
         return requests.poll();
+    }
+
+    /** Fails every queued snapshot request (their callers wait for an answer); call with the lock held. */
+    private void refuseSnapshots(String why) {
+        for (Request r : requests) {
+            if (r.snapshot() != null) {
+                r.snapshot().refuse(why);
+            }
+        }
+    }
+
+    /**
+     * Stops everything as a pause does, runs the snapshot's action, then resumes a VM that was
+     * running (a paused one stays paused), or ends the run when asked to and the action succeeded.
+     */
+    private VmOutcome handleSnapshot(SnapshotRequest<?> req, VmState before) {
+        if (before != VmState.RUNNING && before != VmState.PAUSED) {
+            req.refuse("the VM is " + before.name().toLowerCase(java.util.Locale.ROOT) + ", not running or paused");
+            return null;
+        }
+        if (before == VmState.RUNNING) {
+            transition(VmState.RUNNING, VmState.PAUSED);
+            parkAll();
+            chipset.stop();
+        }
+        req.run();
+        if (req.stopAfter() && !req.result().isCompletedExceptionally()) {
+            return new VmOutcome.Stopped(req.stopReason());
+        }
+        if (before == VmState.RUNNING) {
+            chipset.start();
+            transition(VmState.PAUSED, VmState.RUNNING);
+        }
+        return null;
     }
 
     private VmOutcome handleReset(String reason, VmState before) {
@@ -317,6 +422,8 @@ public final class VirtualMachine {
 
     private VmOutcome finish(VmOutcome outcome) {
         synchronized (lock) {
+            refuseSnapshots("the VM stopped before the snapshot was taken");
+            requests.clear();
             state = VmState.SHUT_DOWN;
             lock.notifyAll();
         }

@@ -30,6 +30,11 @@ import io.jvmm.runtime.loader.LoadedPayload;
 import io.jvmm.runtime.manifest.VmManifest;
 import io.jvmm.runtime.registry.ResolverRegistry;
 import io.jvmm.runtime.serial.CheckingSerialResolvers;
+import io.jvmm.runtime.snapshot.MachineState;
+import io.jvmm.runtime.snapshot.Snapshot;
+import io.jvmm.runtime.snapshot.SnapshotInfo;
+import io.jvmm.api.device.SaveRestore;
+import io.jvmm.runtime.board.BoardDevice;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.time.ZoneOffset;
@@ -366,27 +371,8 @@ public final class VmLauncher {
             prepared.close();
             throw new LaunchException(e.getMessage(), true, e);
         }
-        Partition partition;
-        try {
-            partition = hypervisor.createPartition(new PartitionConfig(spec.manifest().arch(), machine.memoryBytes(),
-                    machine.vcpuCount()));
-        } catch (HypervisorException | RuntimeException e) {
-            prepared.close();
-            throw new LaunchException("could not create the VM: " + e.getMessage(), false, e);
-        }
-        chipset.connectExternalIrq(partition.irqLines());
-        chipset.connectGuestMemory(partition.memory().dma());
-        chipset.connectDoorbells(partition.doorbells()); // the notification fast path, where the backend has it
-        if (chipset.usesMessageInterrupts()) {
-            Optional<MessageInterrupts> msi = partition.messageInterrupts();
-            if (msi.isEmpty()) {
-                prepared.close();
-                partition.close();
-                throw new LaunchException("the " + hypervisor.name() + " backend said it delivers message-signalled "
-                        + "interrupts (MSI-X), but its VM has none", false, null);
-            }
-            chipset.connectMessageInterrupts(msi.get());
-        }
+        Partition partition = createAndConnect(prepared, hypervisor, new PartitionConfig(spec.manifest().arch(),
+                machine.memoryBytes(), machine.vcpuCount()));
         // x86 Linux boots can get ACPI tables describing this board (fixed for the VM's life)
         AcpiTables acpi;
         try {
@@ -425,8 +411,153 @@ public final class VmLauncher {
             }
         };
         IoBus bus = firstExit == null ? chipset.board() : new FirstExitBus(chipset.board(), firstExit);
-        DeviceRunner runner = chipset.runner();
-        ChipsetControl control = new ChipsetControl() {
+        VirtualMachine vm = new VirtualMachine(partition, bus, control(chipset.runner()), reloading, spec.onReset());
+        prepared.board().power.target(vm);
+        return new LaunchedVm(spec, partition, chipset, vm, prepared.board().keyboard, prepared.board().registry,
+                hypervisor.name(), acpi != null);
+    }
+
+    /**
+     * Creates the partition and connects the board to it (lines, DMA, doorbells, MSI). On failure
+     * both are closed.
+     */
+    private static Partition createAndConnect(PreparedVm prepared, HypervisorProvider hypervisor, PartitionConfig config)
+            throws LaunchException {
+        Chipset chipset = prepared.board().chipset();
+        Partition partition;
+        try {
+            partition = hypervisor.createPartition(config);
+        } catch (HypervisorException | RuntimeException e) {
+            prepared.close();
+            throw new LaunchException("could not create the VM: " + e.getMessage(), false, e);
+        }
+        chipset.connectExternalIrq(partition.irqLines());
+        chipset.connectGuestMemory(partition.memory().dma());
+        chipset.connectDoorbells(partition.doorbells()); // the notification fast path, where the backend has it
+        if (chipset.usesMessageInterrupts()) {
+            Optional<MessageInterrupts> msi = partition.messageInterrupts();
+            if (msi.isEmpty()) {
+                prepared.close();
+                partition.close();
+                throw new LaunchException("the " + hypervisor.name() + " backend said it delivers message-signalled "
+                        + "interrupts (MSI-X), but its VM has none", false, null);
+            }
+            chipset.connectMessageInterrupts(msi.get());
+        }
+        return partition;
+    }
+
+    /**
+     * Stage two for a snapshot: a prepared VM built from the snapshot's manifest and payload gets a
+     * partition whose RAM is the snapshot's memory image (mapped copy-on-write by the backend), the
+     * payload's ROM mapped again (ROM is not RAM, so it is not in the image), then the partition's,
+     * every vCPU's and every device's state restored, in that order. Nothing runs yet; {@link
+     * LaunchedVm#run()} continues the guest where it was. Takes ownership of {@code prepared}.
+     *
+     * @throws LaunchException a configuration error (exit 2) for a snapshot of another backend,
+     *     memory size or vCPU count, a device set that differs from the snapshot's, or state that
+     *     does not parse (naming the device or vCPU); a host failure otherwise
+     */
+    public LaunchedVm restore(PreparedVm prepared, HypervisorProvider hypervisor, Snapshot snapshot)
+            throws LaunchException {
+        if (checkOnly) {
+            prepared.close();
+            throw new IllegalStateException("this launcher only checks (its serial backends are stand-ins)");
+        }
+        VmSpec spec = prepared.spec();
+        Chipset chipset = prepared.board().chipset();
+        SnapshotInfo info = snapshot.info();
+        List<String> problems = new ArrayList<>();
+        if (!hypervisor.name().equals(info.hypervisor())) {
+            problems.add("the snapshot was taken with the " + info.hypervisor() + " backend; this run uses "
+                    + hypervisor.name() + " (--hypervisor " + info.hypervisor() + ")");
+        }
+        if (spec.memoryBytes() != info.memoryBytes() || spec.vcpus() != info.vcpus()) {
+            problems.add("the snapshot is of a VM with " + info.memoryBytes() + " bytes of RAM and " + info.vcpus()
+                    + " vCPUs; this run asks for " + spec.memoryBytes() + " and " + spec.vcpus());
+        }
+        problems.addAll(deviceStateProblems(chipset, snapshot.state()));
+        MachineConfig machine = null;
+        try {
+            machine = MachineConfig.of(spec.memoryBytes(), spec.vcpus(), hypervisor.maxVcpus());
+        } catch (ConfigurationException e) {
+            problems.add("the snapshot's VM does not fit this host: " + e.getMessage());
+        }
+        if (!problems.isEmpty()) {
+            prepared.close();
+            throw new LaunchException(problems.stream().map(m -> new LaunchException(m, true, null)).toList());
+        }
+        Partition partition = createAndConnect(prepared, hypervisor, new PartitionConfig(spec.manifest().arch(),
+                machine.memoryBytes(), machine.vcpuCount()).withMemoryImage(snapshot.memoryImage()));
+        AcpiTables acpi;
+        try {
+            acpi = acpiTables(spec.manifest(), chipset, machine.vcpuCount(), spec.payload());
+        } catch (LaunchException e) {
+            prepared.close();
+            partition.close();
+            throw e;
+        }
+        MemoryLoader toMemory = payloadLoader(spec.payload(), acpi);
+        OnceRomMapper rom = new OnceRomMapper();
+        PayloadLoader loader = p -> toMemory.load(p.memory(), (gpa, bytes) -> rom.map(p, gpa, bytes)).bootState();
+        String restoring = "the partition (in-kernel interrupt controllers, timer, clock)";
+        try {
+            // The loader again, into memory that stores nothing: RAM keeps the snapshot's content, but
+            // the ROM it maps (not RAM, so not in memory.bin) is back where the guest had it.
+            toMemory.load(new CheckingGuestMemory(spec.memoryBytes()), (gpa, bytes) -> rom.map(partition, gpa, bytes));
+            partition.restoreState(snapshot.state().partition());
+            for (int i = 0; i < machine.vcpuCount(); i++) {
+                restoring = "vCPU " + i;
+                partition.vcpu(i).restoreState(snapshot.state().vcpus().get(i));
+            }
+            for (BoardDevice d : chipset.devices()) {
+                restoring = "device " + d.name();
+                SaveRestore sr = d.device().capabilities().savedState().orElseThrow();
+                sr.restore(snapshot.state().devices().get(d.name()));
+            }
+        } catch (IllegalArgumentException e) {
+            prepared.close();
+            partition.close();
+            throw new LaunchException("snapshot " + snapshot.dir() + ": the state of " + restoring
+                    + " cannot be restored: " + e.getMessage(), true, e);
+        } catch (Exception e) {
+            prepared.close();
+            partition.close();
+            throw new LaunchException("restoring " + restoring + " from snapshot " + snapshot.dir() + " failed: "
+                    + e.getMessage(), false, e);
+        }
+        IoBus bus = firstExit == null ? chipset.board() : new FirstExitBus(chipset.board(), firstExit);
+        VirtualMachine vm = new VirtualMachine(partition, bus, control(chipset.runner()), loader, spec.onReset(), true);
+        prepared.board().power.target(vm);
+        return new LaunchedVm(spec, partition, chipset, vm, prepared.board().keyboard, prepared.board().registry,
+                hypervisor.name(), acpi != null);
+    }
+
+    /**
+     * Where the board's devices and the snapshot's device states do not match one to one, by name;
+     * a device without {@link SaveRestore} cannot be restored at all.
+     */
+    static List<String> deviceStateProblems(Chipset chipset, MachineState state) {
+        List<String> problems = new ArrayList<>();
+        Set<String> names = new java.util.LinkedHashSet<>();
+        for (BoardDevice d : chipset.devices()) {
+            names.add(d.name());
+            if (d.device().capabilities().savedState().isEmpty()) {
+                problems.add("device " + d.name() + " cannot restore saved state (it has no SaveRestore)");
+            } else if (!state.devices().containsKey(d.name())) {
+                problems.add("the snapshot has no state for device " + d.name() + " of this board");
+            }
+        }
+        for (String saved : state.devices().keySet()) {
+            if (!names.contains(saved)) {
+                problems.add("the snapshot has state for a device " + saved + ", which this board does not have");
+            }
+        }
+        return problems;
+    }
+
+    private static ChipsetControl control(DeviceRunner runner) {
+        return new ChipsetControl() {
             @Override
             public void start() {
                 runner.start();
@@ -442,9 +573,6 @@ public final class VmLauncher {
                 runner.reset();
             }
         };
-        VirtualMachine vm = new VirtualMachine(partition, bus, control, reloading, spec.onReset());
-        prepared.board().power.target(vm);
-        return new LaunchedVm(spec, partition, chipset, vm, prepared.board().keyboard, prepared.board().registry);
     }
 
     /** Loads a payload into some memory: a partition's, or {@link CheckingGuestMemory} to check it. */

@@ -19,6 +19,13 @@ public sealed interface VmOutcome {
      */
     record ResetExit(String how) implements VmOutcome {}
 
+    /**
+     * The run was ended on purpose after saving it: {@code jvmm ctl snapshot PATH --stop}. Exit code 0.
+     *
+     * @param how what happened: "stopped after snapshot to /var/lib/vm/snap1"
+     */
+    record Stopped(String how) implements VmOutcome {}
+
     /** The VM could not continue. Exit code 1. */
     record Failed(String message) implements VmOutcome {}
 
@@ -31,6 +38,9 @@ public sealed interface VmOutcome {
     default String summary() {
         if (this instanceof PoweredOff p) {
             return "the guest powered off: " + p.how();
+        }
+        if (this instanceof Stopped s) {
+            return s.how();
         }
         if (this instanceof ResetExit r) {
             return "the guest reset: " + r.how();

@@ -485,4 +485,68 @@ class VirtualMachineTest {
         }, ResetPolicy.RESTART);
         assertEquals(new VmOutcome.Failed("could not load the guest payload: initrd does not fit"), vm.run());
     }
+
+    @Test
+    void whileStoppedRunsWithEveryVcpuOutAndDevicesStoppedThenResumes() throws Exception {
+        VirtualMachine vm = vm(ResetPolicy.RESTART);
+        ScriptedVcpu v0 = partition.vcpus[0];
+        ScriptedVcpu v1 = partition.vcpus[1];
+        CompletableFuture<VmOutcome> run = start(vm);
+        awaitEntry(v0);
+        awaitEntry(v1);
+        v0.entries.drainPermits();
+        CompletableFuture<String> saved = vm.whileStopped(() -> {
+            // what a snapshot sees: nobody in the guest, the device runner stopped
+            assertFalse(v0.inGuest || v1.inGuest, "a vCPU is in the guest during the snapshot");
+            assertEquals(List.of("start", "stop"), List.copyOf(chipset.calls));
+            return "saved";
+        }, false, "unused");
+        assertEquals("saved", saved.get(10, TimeUnit.SECONDS));
+        awaitEntry(v0); // it runs again
+        assertEquals(VmState.RUNNING, vm.state());
+        vm.shutdown();
+        assertInstanceOf(VmOutcome.PoweredOff.class, run.get(10, TimeUnit.SECONDS));
+        assertEquals(List.of("start", "stop", "start", "stop"), chipset.calls);
+    }
+
+    @Test
+    void whileStoppedWithStopAfterEndsTheRunAndAFailureResumes() throws Exception {
+        VirtualMachine vm = vm(ResetPolicy.RESTART);
+        CompletableFuture<VmOutcome> run = start(vm);
+        awaitEntry(partition.vcpus[0]);
+        partition.vcpus[0].entries.drainPermits();
+        CompletableFuture<Object> failed = vm.whileStopped(() -> {
+            throw new java.io.IOException("disk full");
+        }, true, "stopped after snapshot to /x");
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> failed.get(10, TimeUnit.SECONDS));
+        assertEquals("disk full", e.getCause().getMessage());
+        awaitEntry(partition.vcpus[0]); // a failed snapshot with --stop does not end the run
+        assertEquals(VmState.RUNNING, vm.state());
+        assertEquals(42, vm.whileStopped(() -> 42, true, "stopped after snapshot to /x").get(10, TimeUnit.SECONDS));
+        VmOutcome outcome = run.get(10, TimeUnit.SECONDS);
+        assertEquals(new VmOutcome.Stopped("stopped after snapshot to /x"), outcome);
+        assertEquals(0, outcome.exitCode());
+        assertEquals("stopped after snapshot to /x", outcome.summary());
+        // once the run has ended, a request is refused at once rather than left waiting
+        assertTrue(vm.whileStopped(() -> 1, false, "").isCompletedExceptionally());
+    }
+
+    @Test
+    void aRestoredVmStartsWithoutLoadingThePayloadAndAResetLoadsIt() throws Exception {
+        VirtualMachine vm = new VirtualMachine(partition, NO_BUS, chipset, p -> {
+            loads.incrementAndGet();
+            return boot;
+        }, ResetPolicy.RESTART, true);
+        CompletableFuture<VmOutcome> run = start(vm);
+        awaitEntry(partition.vcpus[0]);
+        assertEquals(0, loads.get(), "a restored VM continues from the vCPUs' restored state");
+        assertTrue(partition.vcpus[0].bootStates.isEmpty(), "no boot state over the restored one");
+        partition.vcpus[0].entries.drainPermits();
+        vm.reset();
+        awaitEntry(partition.vcpus[0]);
+        assertEquals(1, loads.get(), "a reset after a restore loads the payload");
+        vm.shutdown();
+        assertInstanceOf(VmOutcome.PoweredOff.class, run.get(10, TimeUnit.SECONDS));
+    }
 }
