@@ -1,8 +1,8 @@
 # 32-bit protected-mode test guest for snapshot/restore, loaded at 0x1000 and started flat
 # (X86Protected32, code selector 0x08). It keeps one count in four places and checks at the top
 # of every loop that they agree: ESI, the dword at 0x2000, XMM0's low dword and, where the CPU
-# has AVX, the low dword of YMM2's upper half (which only XSAVE's AVX component holds, with
-# XCR0 = x87|SSE|AVX). Two interrupt sources tick on their own: the PIT (channel 0, mode 2,
+# has AVX and keeps XCR0 = x87|SSE|AVX, the low dword of YMM2's upper half (which only XSAVE's
+# AVX component holds). Two interrupt sources tick on their own: the PIT (channel 0, mode 2,
 # about 100 Hz) through the in-kernel 8259 (IRQ0 -> vector 0x20) counts at 0x2004, and the
 # local APIC timer (periodic, vector 0x30, 10 ms at KVM's 1 GHz APIC bus) counts at 0x2008.
 # A snapshot restored anywhere in the loop must continue with the four counts equal and both
@@ -38,6 +38,16 @@ _start:
         xor     %edx, %edx
         mov     $7, %eax
         xsetbv
+        # Only if XCR0 still says AVX after an exit: QEMU's TCG emulation of SVM (the nested-KVM
+        # L1) does not intercept an L2 XSETBV, so KVM never learns of it and loads its own XCR0
+        # (x87 only) on the next VMRUN; a VEX instruction would then raise #UD.
+        mov     $7, %al
+        out     %al, $0xf2              # an exit, and the XCR0 asked for
+        xor     %ecx, %ecx
+        xgetbv
+        and     $6, %eax
+        cmp     $6, %eax
+        jne     1f
         movb    $1, avx_on
 1:      movzbl  avx_on, %eax
         out     %al, $0x31

@@ -18,6 +18,7 @@ import io.jvmm.api.handles.MissingDevHandle;
 import io.jvmm.api.handles.MultiplexedKeyboardHandle;
 import io.jvmm.api.handles.Pl011Handle;
 import io.jvmm.api.handles.PowerManagementHandle;
+import io.jvmm.api.handles.ResetControlHandle;
 import io.jvmm.api.handles.Serial16550Handle;
 import io.jvmm.api.handles.SerialBase;
 import io.jvmm.api.hv.MachineArch;
@@ -335,7 +336,8 @@ class ChipsetDeviceFuzzTest {
         FuzzBoard.FakeLine sci = ctx.board.line("sci");
         FuzzBoard.Target gpe0 = ctx.board.targets.get(0);
         new DeviceFuzzHarness("pm", device, ctx.board)
-                .maxStateBytes(64)
+                // 13 named registers (the timer as i64 nanoseconds)
+                .maxStateBytes(256)
                 .hostEvent(d -> {
                     if (d.consumeBoolean()) {
                         // Another device's GPE0 line changes (the board only delivers mapped vectors).
@@ -359,6 +361,31 @@ class ChipsetDeviceFuzzTest {
                     }
                 })
                 .run(data);
+    }
+
+    @FuzzTest(maxDuration = "5m")
+    void resetControl(FuzzedDataProvider data) throws Exception {
+        FuzzContext ctx = new FuzzContext("reset-control", new SerialPipe(), new KeyboardDistributor(1));
+        ChipsetDevice device = ctx.build(ResetControlHandle.INSTANCE.toResource());
+        new DeviceFuzzHarness("reset_control", device, ctx.board)
+                .maxStateBytes(16)
+                .pioReads((address, bytes) -> {
+                    // one byte reads back SYS_RST and FULL_RST only; wider accesses are not decoded
+                    boolean ok = bytes.length == 1 ? (bytes[0] & ~0x0A) == 0 : allOnes(bytes);
+                    if (!ok) {
+                        throw new AssertionError("reset control read " + DeviceFuzzHarness.hex(bytes));
+                    }
+                })
+                .run(data);
+    }
+
+    private static boolean allOnes(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b != (byte) 0xFF) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @FuzzTest(maxDuration = "5m")

@@ -68,7 +68,7 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
     private final LogRateLimiter warnings = new LogRateLimiter(5, TimeUnit.SECONDS.toNanos(60), System::nanoTime);
 
     // Guest-visible state; guarded by the device lock the board holds around every call.
-    private HostBatteryUpdate state = HostBatteryUpdate.ABSENT;
+    private HostBatteryUpdate state;
     private int pendingNotify;
     // The host's newest applied state, offered again after a reset (see reset()).
     private HostBatteryUpdate lastFromHost;
@@ -88,7 +88,7 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
         this.capabilities = Capabilities.builder()
                 .mmio(this).pollDevice(this::applyHostUpdate).lifecycle(this).savedState(this)
                 .acpiNodes(layout == BatteryLayout.X64 ? BatteryAcpi.nodes(layout.vector) : List.of()).build();
-        derive();
+        apply(BatterySavedState.initial());
     }
 
     /** Called on the source's thread for every host update. Never blocks. */
@@ -188,7 +188,7 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
     }
 
     /** A "present" battery without a full capacity cannot be scaled, so it is reported absent. */
-    private static HostBatteryUpdate normalize(HostBatteryUpdate u) {
+    static HostBatteryUpdate normalize(HostBatteryUpdate u) {
         if (u.present() && u.maxMilliwattHours() == 0) {
             return new HostBatteryUpdate(false, u.charging(), u.discharging(), u.rateMilliwatts(),
                     u.remainingMilliwattHours(), 0, u.acOnline());
@@ -251,10 +251,7 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
      */
     @Override
     public void reset() {
-        state = HostBatteryUpdate.ABSENT;
-        pendingNotify = 0;
-        derive();
-        line.setLevel(false);
+        apply(BatterySavedState.initial());
         if (lastFromHost != null) {
             mailbox.compareAndSet(null, lastFromHost);
             waker.wake();
@@ -265,14 +262,19 @@ final class BatteryDevice implements ChipsetDevice, MmioIntercept, DeviceLifecyc
 
     @Override
     public SavedStateBlob save() {
-        return BatterySavedState.save(pendingNotify, state);
+        return BatterySavedState.FORMAT.save(new BatterySavedState(pendingNotify, state));
     }
 
+    /** Decodes and checks all of {@code blob} first: a bad blob throws and changes nothing. */
     @Override
     public void restore(SavedStateBlob blob) {
-        BatterySavedState restored = BatterySavedState.restore(blob);
-        state = normalize(restored.state());
-        pendingNotify = restored.notifyBits();
+        apply(BatterySavedState.FORMAT.restore(blob));
+    }
+
+    /** Makes {@code s} the state: the registers are derived from it and the line follows the notify bits. */
+    private void apply(BatterySavedState s) {
+        state = s.state();
+        pendingNotify = s.notifyBits();
         derive();
         line.setLevel(pendingNotify != 0);
     }

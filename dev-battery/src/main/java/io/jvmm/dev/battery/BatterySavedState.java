@@ -1,62 +1,54 @@
 package io.jvmm.dev.battery;
 
 import io.jvmm.api.battery.HostBatteryUpdate;
-import io.jvmm.api.device.SavedStateBlob;
-import java.nio.ByteBuffer;
+import io.jvmm.api.support.StateFormat;
+import io.jvmm.api.support.StateReader;
 
 /**
- * The battery's saved state, format {@value #FORMAT}.
+ * Everything a guest can observe of the battery, as one value: the battery state its registers
+ * show and the pending notification bits. The compact constructor holds the state's rules (and
+ * reports a present battery without a full capacity as absent, as the device does with a host
+ * update); {@link #initial} is the power-on state; {@link #FORMAT} is how it is saved ({@code
+ * firmware.battery}, version 2: version 1 was a hand-written byte layout, no longer read). The
+ * notification line is not stored: it is high while a notification bit is set. The host's
+ * newest battery state is not part of it: the battery source of the restored VM delivers its own.
  *
- * <p>Version 1, big-endian: notify bits (u32), flags (u8: bit 0 present, 1 charging,
- * 2 discharging, 3 AC online), rate mW, remaining mWh, max mWh (i64 each, non-negative).
+ * @param notifyBits {@link BatteryDevice#NOTIFY_MASK} bits the guest has not cleared
  */
 record BatterySavedState(int notifyBits, HostBatteryUpdate state) {
-    static final String FORMAT = "firmware.battery";
-    static final int VERSION = 1;
-    private static final int SIZE = 4 + 1 + 3 * 8;
+    static final StateFormat<BatterySavedState> FORMAT = StateFormat.of("firmware.battery", 2,
+            (s, out) -> {
+                HostBatteryUpdate b = s.state;
+                out.u8("notify", s.notifyBits).bool("present", b.present()).bool("charging", b.charging())
+                        .bool("discharging", b.discharging()).bool("ac_online", b.acOnline())
+                        .i64("rate_mw", b.rateMilliwatts()).i64("remaining_mwh", b.remainingMilliwattHours())
+                        .i64("max_mwh", b.maxMilliwattHours());
+            },
+            in -> {
+                requireLayoutOfVersion2(in);
+                return new BatterySavedState(in.u8("notify"), new HostBatteryUpdate(in.bool("present"),
+                        in.bool("charging"), in.bool("discharging"), in.i64("rate_mw"), in.i64("remaining_mwh"),
+                        in.i64("max_mwh"), in.bool("ac_online")));
+            });
 
-    static SavedStateBlob save(int notify, HostBatteryUpdate s) {
-        ByteBuffer b = ByteBuffer.allocate(SIZE);
-        b.putInt(notify);
-        b.put((byte) ((s.present() ? 1 : 0) | (s.charging() ? 2 : 0) | (s.discharging() ? 4 : 0)
-                | (s.acOnline() ? 8 : 0)));
-        b.putLong(s.rateMilliwatts()).putLong(s.remainingMilliwattHours()).putLong(s.maxMilliwattHours());
-        return new SavedStateBlob(FORMAT, VERSION, b.array());
+    BatterySavedState {
+        if ((notifyBits & ~BatteryDevice.NOTIFY_MASK) != 0) {
+            throw new IllegalArgumentException("battery state: notify bits 0x" + Integer.toHexString(notifyBits)
+                    + " are outside mask 0x" + Integer.toHexString(BatteryDevice.NOTIFY_MASK));
+        }
+        state = BatteryDevice.normalize(java.util.Objects.requireNonNull(state, "state"));
     }
 
-    /** Parses a blob completely before anything is changed. */
-    static BatterySavedState restore(SavedStateBlob blob) {
-        if (!FORMAT.equals(blob.format())) {
-            throw new IllegalArgumentException("battery: saved state has format '" + blob.format()
-                    + "', expected '" + FORMAT + "'");
+    /** Power-on: no battery, no notification pending. */
+    static BatterySavedState initial() {
+        return new BatterySavedState(0, HostBatteryUpdate.ABSENT);
+    }
+
+    /** Version 1 was a hand-written byte layout (before the shared encoding): it is refused, not misread. */
+    private static void requireLayoutOfVersion2(StateReader in) {
+        if (in.version() < 2) {
+            throw new IllegalArgumentException("version " + in.version()
+                    + " was a byte layout before the shared state encoding and is no longer read");
         }
-        if (blob.version() != VERSION) {
-            throw new IllegalArgumentException("battery: saved state version " + blob.version()
-                    + " is not supported (this build reads version " + VERSION + ")");
-        }
-        byte[] data = blob.data();
-        if (data.length != SIZE) {
-            throw new IllegalArgumentException("battery: saved state is " + data.length
-                    + " bytes, expected " + SIZE);
-        }
-        ByteBuffer b = ByteBuffer.wrap(data);
-        int notify = b.getInt();
-        int flags = b.get() & 0xFF;
-        long rate = b.getLong();
-        long remaining = b.getLong();
-        long max = b.getLong();
-        if ((notify & ~BatteryDevice.NOTIFY_MASK) != 0) {
-            throw new IllegalArgumentException("battery: saved notify bits 0x"
-                    + Integer.toHexString(notify) + " are outside mask 0x3");
-        }
-        if ((flags & ~0xF) != 0) {
-            throw new IllegalArgumentException("battery: saved flags 0x" + Integer.toHexString(flags)
-                    + " have unknown bits");
-        }
-        if (rate < 0 || remaining < 0 || max < 0) {
-            throw new IllegalArgumentException("battery: saved rate or capacity is negative");
-        }
-        return new BatterySavedState(notify, new HostBatteryUpdate((flags & 1) != 0, (flags & 2) != 0,
-                (flags & 4) != 0, rate, remaining, max, (flags & 8) != 0));
     }
 }

@@ -10,6 +10,7 @@ import io.jvmm.api.battery.HostBatteryUpdate;
 import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.SavedStateBlob;
+import io.jvmm.api.support.StateFormat;
 import io.jvmm.testkit.FakeBoard;
 import io.jvmm.testkit.FakeBus;
 import io.jvmm.testkit.FakeLine;
@@ -239,7 +240,7 @@ class BatteryDeviceTest {
         write(0x18, 0); // keep notify pending
         SavedStateBlob blob = device.capabilities().savedState().orElseThrow().save();
         assertEquals("firmware.battery", blob.format());
-        assertEquals(1, blob.version());
+        assertEquals(2, blob.version(), "version 2: the shared StateFormat encoding");
 
         FakeBoard other = new FakeBoard();
         FakeLine otherLine = other.newLine("gpe0", "battery", 9);
@@ -266,18 +267,24 @@ class BatteryDeviceTest {
         host(new HostBatteryUpdate(true, true, false, 40, 50, 100, true));
         byte[] good = device.save().data();
 
-        assertBadRestore(new SavedStateBlob("serial.uart16550", 1, good), "format");
-        assertBadRestore(new SavedStateBlob("firmware.battery", 2, good), "version 2");
-        assertBadRestore(new SavedStateBlob("firmware.battery", 1, new byte[good.length - 1]), "bytes");
-        byte[] badNotify = good.clone();
-        badNotify[3] = 4;
-        assertBadRestore(new SavedStateBlob("firmware.battery", 1, badNotify), "notify");
-        byte[] badFlags = good.clone();
-        badFlags[4] = (byte) 0x10;
-        assertBadRestore(new SavedStateBlob("firmware.battery", 1, badFlags), "flags");
-        byte[] negative = good.clone();
-        negative[5] = (byte) 0x80;
-        assertBadRestore(new SavedStateBlob("firmware.battery", 1, negative), "negative");
+        assertBadRestore(new SavedStateBlob("serial.uart16550", 2, good), "format");
+        assertBadRestore(new SavedStateBlob("firmware.battery", 3, good), "version 3");
+        assertBadRestore(new SavedStateBlob("firmware.battery", 1, good), "no longer read");
+        assertBadRestore(new SavedStateBlob("firmware.battery", 2, java.util.Arrays.copyOf(good, good.length - 1)),
+                "max_mwh");
+        assertBadRestore(raw(4, 1, 2, 3), "notify");
+        assertBadRestore(raw(2, -1, 2, 3), "negative");
+        assertBadRestore(raw(2, 1, -2, 3), "negative");
+        device.restore(raw(2, 40, 50, 100)); // the raw writer makes valid states too
+    }
+
+    /** A state with any values (the record would refuse the bad ones), written as firmware.battery v2. */
+    private static SavedStateBlob raw(int notify, long rate, long remaining, long max) {
+        record Raw(int notifyBits, long rate, long remaining, long max) {}
+        return StateFormat.<Raw>of("firmware.battery", 2, (r, out) -> out.u8("notify", r.notifyBits())
+                .bool("present", true).bool("charging", true).bool("discharging", false).bool("ac_online", true)
+                .i64("rate_mw", r.rate()).i64("remaining_mwh", r.remaining()).i64("max_mwh", r.max()), in -> null)
+                .save(new Raw(notify, rate, remaining, max));
     }
 
     private void assertBadRestore(SavedStateBlob blob, String expectedInMessage) {

@@ -14,7 +14,6 @@ import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.device.VmClock;
 import java.util.List;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -54,9 +53,6 @@ final class CmosRtcDevice
     public Capabilities capabilities() {
         return capabilities;
     }
-
-    static final String STATE_FORMAT = "chipset.cmos_rtc";
-    static final int STATE_VERSION = 1;
 
     static final int RAM_SIZE = 128;
 
@@ -156,24 +152,7 @@ final class CmosRtcDevice
         this.clock = clock;
         this.waker = waker;
         anchorWallClock();
-        powerOn();
-    }
-
-    private void powerOn() {
-        ram[REG_A] = A_POWER_ON;
-        ram[REG_B] = B_POWER_ON;
-        index = 0;
-        nmiMasked = false;
-        flags = 0;
-        writeMemorySize(ram, memoryBytes);
-        long mono = clock.nanos();
-        if (halted) {
-            halted = false;
-            setGuestNanos(mono, frozenNanos);
-        }
-        lastMono = mono;
-        lastGuest = guestNanos(mono);
-        updateLine();
+        apply(CmosRtcState.initial(memoryBytes, configOffsetNanos));
     }
 
     private void anchorWallClock() {
@@ -530,50 +509,62 @@ final class CmosRtcDevice
         waker.wake();
     }
 
+    /**
+     * The RTC is battery-backed: time, the guest's offset and the RAM survive; the control
+     * registers and the flags return to their power-on values ({@link CmosRtcState#atPowerOn}), and
+     * a clock that SET or the divider had stopped runs again from where it stood.
+     */
     @Override
     public void reset() {
-        // The RTC is battery-backed: time, the guest's offset and the RAM survive; the control
-        // registers and the flags return to their power-on values.
-        powerOn();
+        long mono = clock.nanos();
+        if (halted) {
+            halted = false;
+            setGuestNanos(mono, frozenNanos);
+        }
+        apply(capture().atPowerOn(memoryBytes));
     }
 
     // --- saved state -------------------------------------------------------------------------
 
-    private static final int STATE_LENGTH = 1 + 1 + RAM_SIZE + 1 + 8 + 8;
-
+    /**
+     * Brings the flags and IRQ 8 up to now first, as a poll would: the state then owes no event, and
+     * the original and a copy restored from it drive the line alike.
+     */
     @Override
     public SavedStateBlob save() {
-        ByteBuffer b = ByteBuffer.allocate(STATE_LENGTH);
-        b.put((byte) index).put((byte) (nmiMasked ? 1 : 0)).put(ram).put((byte) flags)
-                .putLong(guestOffsetNanos).putLong(frozenNanos);
-        return new SavedStateBlob(STATE_FORMAT, STATE_VERSION, b.array());
+        evaluate(clock.nanos());
+        updateLine();
+        return CmosRtcState.FORMAT.save(capture());
     }
 
+    /** Decodes and checks all of {@code blob} first: a bad blob throws and changes nothing. */
     @Override
     public void restore(SavedStateBlob blob) {
-        if (!blob.format().equals(STATE_FORMAT)) {
-            throw new IllegalArgumentException(name + ": saved state format '" + blob.format()
-                    + "' is not " + STATE_FORMAT);
-        }
-        if (blob.version() != STATE_VERSION) {
-            throw new IllegalArgumentException(name + ": saved state version " + blob.version()
-                    + " is not supported (this build reads version " + STATE_VERSION + ")");
-        }
-        ByteBuffer b = ByteBuffer.wrap(blob.data());
-        if (b.remaining() != STATE_LENGTH) {
-            throw new IllegalArgumentException(name + ": saved state has " + b.remaining()
-                    + " bytes, version 1 has " + STATE_LENGTH);
-        }
-        index = b.get() & 0x7F;
-        nmiMasked = b.get() != 0;
-        b.get(ram);
-        flags = b.get() & (C_PF | C_AF | C_UF);
-        guestOffsetNanos = b.getLong();
-        frozenNanos = b.getLong();
+        apply(CmosRtcState.FORMAT.restore(blob));
+    }
+
+    CmosRtcState capture() {
+        return new CmosRtcState(index, nmiMasked, ram.clone(), flags, configOffsetNanos + guestOffsetNanos,
+                frozenNanos);
+    }
+
+    /**
+     * Makes {@code s} the state: the guest's clock runs at host time plus the saved offset (or
+     * stands at the frozen time, if register A or B stops it), the flags count from now on, IRQ 8
+     * follows the flags, and the poll is woken to arm its timer.
+     */
+    private void apply(CmosRtcState s) {
+        index = s.index();
+        nmiMasked = s.nmiMasked();
+        System.arraycopy(s.ram(), 0, ram, 0, RAM_SIZE);
+        flags = s.flags();
+        guestOffsetNanos = s.guestMinusHostNanos() - configOffsetNanos;
+        frozenNanos = s.frozenNanos();
         halted = shouldHalt();
         long mono = clock.nanos();
         lastMono = mono;
         lastGuest = guestNanos(mono);
         updateLine();
+        waker.wake();
     }
 }

@@ -495,7 +495,7 @@ class CmosRtcDeviceTest {
         io.ioWrite(0x70, new byte[] {(byte) 0x89}); // NMI masked, index = year
         SavedStateBlob blob = device.capabilities().savedState().orElseThrow().save();
         assertEquals("chipset.cmos_rtc", blob.format());
-        assertEquals(1, blob.version());
+        assertEquals(2, blob.version(), "version 2: the shared StateFormat encoding");
 
         // A new VM, a day later on the host: the guest's offset is kept, and the pending flags.
         board = new FakeBoard(new FakeClock(5_000_000_000L, START.plusSeconds(86_400)));
@@ -520,17 +520,19 @@ class CmosRtcDeviceTest {
         setReg(0x40, 0x11);
         var sr = device.capabilities().savedState().orElseThrow();
         SavedStateBlob good = sr.save();
-        assertEquals("chipset.cmos_rtc v1 (147 bytes)", good.toString(), "index, NMI mask, 128 RAM, flags, 2 longs");
         var e = assertThrows(IllegalArgumentException.class,
-                () -> sr.restore(new SavedStateBlob("chipset.pm", 1, good.data())));
-        assertEquals("test-device: saved state format 'chipset.pm' is not chipset.cmos_rtc", e.getMessage());
+                () -> sr.restore(new SavedStateBlob("chipset.pm", 2, good.data())));
+        assertEquals("saved state of format 'chipset.pm' given where 'chipset.cmos_rtc' is expected", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> sr.restore(new SavedStateBlob(good.format(), 2, good.data())));
-        assertEquals("test-device: saved state version 2 is not supported (this build reads version 1)",
+                () -> sr.restore(new SavedStateBlob(good.format(), 3, good.data())));
+        assertEquals("chipset.cmos_rtc saved state: version 3 is not supported (this build reads versions 1 to 2)",
                 e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> sr.restore(new SavedStateBlob(good.format(), 1, new byte[10])));
-        assertEquals("test-device: saved state has 10 bytes, version 1 has 147", e.getMessage());
+                () -> sr.restore(new SavedStateBlob(good.format(), 1, good.data())));
+        assertTrue(e.getMessage().contains("no longer read"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> sr.restore(new SavedStateBlob(good.format(), 2, new byte[10])));
+        assertTrue(e.getMessage().startsWith("chipset.cmos_rtc v2 saved state: "), e.getMessage());
         assertArrayEquals(good.data(), sr.save().data(), "the whole saved state is unchanged");
         assertEquals(0x11, reg(0x40));
     }

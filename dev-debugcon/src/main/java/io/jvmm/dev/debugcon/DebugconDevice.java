@@ -17,7 +17,7 @@ import java.util.List;
  * One output byte at an I/O port. Writes are queued in a bounded buffer (overflow is dropped and
  * counted, never back-pressured: debugcon has no status register a guest could wait on) and
  * drained to the backend by {@link #pollNow()}. Reads return 0xE9, the bochs detection value.
- * No interrupt, no input, nothing worth saving.
+ * No interrupt, no input; the saved state is the output not yet taken ({@link DebugconState}).
  */
 final class DebugconDevice implements ChipsetDevice, PortIoIntercept, DeviceLifecycle, SaveRestore {
     private final Capabilities capabilities = Capabilities.builder().portIo(this).pollDevice(this::pollNow).lifecycle(this).savedState(this).build();
@@ -31,7 +31,6 @@ final class DebugconDevice implements ChipsetDevice, PortIoIntercept, DeviceLife
     static final int DETECT = 0xE9;
     /** Bytes held for a slow backend before new ones are dropped. */
     static final int BUFFER_SIZE = 64 * 1024;
-    static final String FORMAT = "serial.debugcon";
     /** The one-port region it declares. */
     static final String REGION = "debugcon";
 
@@ -123,23 +122,39 @@ final class DebugconDevice implements ChipsetDevice, PortIoIntercept, DeviceLife
         return size;
     }
 
+    /** Power-on: nothing pending ({@link DebugconState#initial()}). */
     @Override
     public void reset() {
-        head = 0;
-        size = 0;
+        apply(DebugconState.initial());
     }
 
-    /** Stateless, like OpenVMM's NoSavedState: queued output is not part of the machine state. */
     @Override
     public SavedStateBlob save() {
-        return new SavedStateBlob(FORMAT, 1, new byte[0]);
+        return DebugconState.FORMAT.save(capture());
     }
 
+    /** Decodes and checks all of {@code blob} first: a bad blob throws and changes nothing. */
     @Override
     public void restore(SavedStateBlob blob) {
-        if (!FORMAT.equals(blob.format()) || blob.version() != 1 || blob.data().length != 0) {
-            throw new IllegalArgumentException("debugcon saved state: expected an empty '" + FORMAT
-                    + "' v1 blob, got " + blob);
+        apply(DebugconState.FORMAT.restore(blob));
+    }
+
+    DebugconState capture() {
+        byte[] pending = new byte[size];
+        for (int i = 0; i < size; i++) {
+            pending[i] = buffer[(head + i) % buffer.length];
+        }
+        return new DebugconState(pending);
+    }
+
+    /** Makes {@code s} the state; pending output is handed to the backend by the next poll. */
+    private void apply(DebugconState s) {
+        byte[] pending = s.pending();
+        System.arraycopy(pending, 0, buffer, 0, pending.length);
+        head = 0;
+        size = pending.length;
+        if (size > 0) {
+            waker.wake();
         }
     }
 

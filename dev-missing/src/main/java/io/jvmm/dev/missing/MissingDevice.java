@@ -7,13 +7,23 @@ import io.jvmm.api.device.IoRegion;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.MmioIntercept;
 import io.jvmm.api.device.PortIoIntercept;
+import io.jvmm.api.device.SaveRestore;
+import io.jvmm.api.device.SavedStateBlob;
+import io.jvmm.api.support.StateFormat;
 import java.util.List;
 
 /**
- * Reads all-ones at every width, swallows writes, never logs, keeps no state (so it has no saved
- * state and nothing to reset).
+ * Reads all-ones at every width, swallows writes, never logs, keeps no state (so nothing to reset).
+ * It still offers {@link SaveRestore}, saving an empty record, so a snapshot can require saved state
+ * of every device on the board.
  */
-final class MissingDevice implements ChipsetDevice, PortIoIntercept, MmioIntercept {
+final class MissingDevice implements ChipsetDevice, PortIoIntercept, MmioIntercept, SaveRestore {
+    /** No guest-visible state: the empty record ({@code chipset.missing_dev} version 1, no fields). */
+    record State() {
+        static final StateFormat<State> FORMAT = StateFormat.of("chipset.missing_dev", 1, (s, out) -> { },
+                in -> new State());
+    }
+
     private final List<IoRegion> pio;
     private final List<IoRegion> mmio;
     private final Capabilities capabilities;
@@ -24,6 +34,7 @@ final class MissingDevice implements ChipsetDevice, PortIoIntercept, MmioInterce
         this.capabilities = Capabilities.builder()
                 .portIo(pio.isEmpty() ? null : this)
                 .mmio(mmio.isEmpty() ? null : this)
+                .savedState(this)
                 .build();
     }
 
@@ -62,5 +73,16 @@ final class MissingDevice implements ChipsetDevice, PortIoIntercept, MmioInterce
     @Override
     public IoResult mmioWrite(int region, long offset, byte[] data) {
         return IoResult.OK;
+    }
+
+    @Override
+    public SavedStateBlob save() {
+        return State.FORMAT.save(new State());
+    }
+
+    /** Accepts only an empty {@code chipset.missing_dev} state: anything else is another device's. */
+    @Override
+    public void restore(SavedStateBlob blob) {
+        State.FORMAT.restore(blob);
     }
 }

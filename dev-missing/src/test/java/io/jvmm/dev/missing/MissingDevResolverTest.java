@@ -3,6 +3,7 @@ package io.jvmm.dev.missing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvmm.api.device.ChipsetDevice;
@@ -10,6 +11,8 @@ import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.IoResult;
 import io.jvmm.api.device.MmioIntercept;
 import io.jvmm.api.device.PortIoIntercept;
+import io.jvmm.api.device.SaveRestore;
+import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.handles.MissingDevHandle;
 import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.testkit.FakeBoard;
@@ -40,7 +43,7 @@ class MissingDevResolverTest {
         assertTrue(d.capabilities().mmio().isPresent());
         assertFalse(d.capabilities().pollDevice().isPresent());
         assertFalse(d.capabilities().lifecycle().isPresent());
-        assertFalse(d.capabilities().savedState().isPresent());
+        assertTrue(d.capabilities().savedState().isPresent(), "an empty saved state, see savesAnEmptyStateAndRefusesAnyOther");
     }
 
     @Test
@@ -85,5 +88,25 @@ class MissingDevResolverTest {
         assertSame(ResourceKinds.CHIPSET_DEVICE, r.kind());
         assertEquals("missing_dev", r.id());
         assertSame(MissingDevHandle.class, r.handleType());
+    }
+
+    /** No state, but a saved state anyway (empty), so snapshots can require one of every device. */
+    @Test
+    void savesAnEmptyStateAndRefusesAnyOther() {
+        FakeBoard board = new FakeBoard();
+        ChipsetDevice d = resolve(new MissingDevHandle().claimPio("p", 0x80, 0x8F), board);
+        SaveRestore s = d.capabilities().savedState().orElseThrow();
+        SavedStateBlob blob = s.save();
+        assertEquals(new SavedStateBlob("chipset.missing_dev", 1, new byte[0]), blob);
+        ChipsetDevice fresh = resolve(new MissingDevHandle().claimPio("p", 0x80, 0x8F), new FakeBoard());
+        fresh.capabilities().savedState().orElseThrow().restore(blob);
+        byte[] data = new byte[4];
+        assertSame(IoResult.OK, fresh.capabilities().portIo().orElseThrow().ioRead(0, 0, data));
+        assertEquals(0xFFFF_FFFFL, IoData.get(data), "behaves the same: all-ones");
+        assertThrows(IllegalArgumentException.class, () -> s.restore(new SavedStateBlob("chipset.pm", 1, new byte[0])));
+        assertThrows(IllegalArgumentException.class, () -> s.restore(new SavedStateBlob("chipset.missing_dev", 2,
+                new byte[0])));
+        assertThrows(IllegalArgumentException.class, () -> s.restore(new SavedStateBlob("chipset.missing_dev", 1,
+                new byte[] {1})));
     }
 }

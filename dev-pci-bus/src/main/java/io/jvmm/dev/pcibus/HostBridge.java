@@ -28,10 +28,7 @@ final class HostBridge implements PciConfigSpace {
     private final byte[] config = new byte[CONFIG_SIZE];
 
     HostBridge() {
-        reset();
-    }
-
-    void reset() {
+        java.util.Arrays.fill(config, (byte) 0);
         java.util.Arrays.fill(config, (byte) 0);
         put16(0x00, VENDOR_INTEL);
         put16(0x02, DEVICE_I440FX);
@@ -42,6 +39,7 @@ final class HostBridge implements PciConfigSpace {
         config[0x0A] = 0x00; // subclass: host bridge
         config[0x0B] = 0x06; // class: bridge
         config[0x0E] = 0x00; // header type 0, single function
+        restore(COMMAND_INITIAL, 0);
     }
 
     private void put16(int offset, int value) {
@@ -57,7 +55,7 @@ final class HostBridge implements PciConfigSpace {
         return config[OFF_LATENCY_TIMER] & 0xFF;
     }
 
-    /** For restore: values are masked as a guest write would be. */
+    /** Sets the writable bytes (reset and restore); the command is masked as a guest write would be. */
     void restore(int command, int latencyTimer) {
         put16(OFF_COMMAND, command & COMMAND_WRITABLE);
         config[OFF_LATENCY_TIMER] = (byte) latencyTimer;

@@ -14,7 +14,6 @@ import io.jvmm.api.device.PciFunction;
 import io.jvmm.api.device.PortIoIntercept;
 import io.jvmm.api.device.SaveRestore;
 import io.jvmm.api.device.SavedStateBlob;
-import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -52,9 +51,6 @@ final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, Devi
     static final int ENABLE = 0x8000_0000;
     /** Enable, bus, device, function, dword register; reserved bits 24–30 and 0–1 read 0. */
     static final int ADDRESS_MASK = 0x80FF_FFFC;
-
-    static final String STATE_FORMAT = "chipset.pci_bus";
-    static final int STATE_VERSION = 1;
 
     private final String name;
     private final HostBridge hostBridge = new HostBridge();
@@ -172,42 +168,58 @@ final class PciBusDevice implements ChipsetDevice, PortIoIntercept, PciBus, Devi
 
     // --- lifecycle and saved state ---------------------------------------------------------
 
+    /** Back to {@link PciBusState#initial}: decoding off in every plugin function, so the board unmaps every BAR. */
     @Override
     public void reset() {
-        address = 0;
-        hostBridge.reset();
-        for (Type0Function f : pluginFunctions) {
-            f.reset(); // decoding off: the board unmaps every BAR
-        }
+        apply(PciBusState.initial(pluginFunctions.stream().map(f -> f.address().devfn()).sorted().toList()));
     }
 
     @Override
     public SavedStateBlob save() {
-        ByteBuffer b = ByteBuffer.allocate(STATE_LENGTH);
-        b.putInt(address).putShort((short) hostBridge.command()).put((byte) hostBridge.latencyTimer());
-        return new SavedStateBlob(STATE_FORMAT, STATE_VERSION, b.array());
+        return PciBusState.FORMAT.save(capture());
     }
 
-    private static final int STATE_LENGTH = 4 + 2 + 1;
-
+    /**
+     * Decodes and checks all of {@code blob} first — including that it holds exactly the functions
+     * attached here, and BAR addresses each function's BARs can hold — so a bad blob throws and
+     * changes nothing; then maps the BARs as the guest's writes did.
+     */
     @Override
     public void restore(SavedStateBlob blob) {
-        if (!blob.format().equals(STATE_FORMAT)) {
-            throw new IllegalArgumentException(name + ": saved state format '" + blob.format()
-                    + "' is not " + STATE_FORMAT);
+        PciBusState s = PciBusState.FORMAT.restore(blob);
+        List<Type0Function> attached = sortedPluginFunctions();
+        List<Integer> want = attached.stream().map(f -> f.address().devfn()).toList();
+        List<Integer> got = s.functions().stream().map(PciBusState.Function::devfn).toList();
+        if (!want.equals(got)) {
+            throw new IllegalArgumentException(name + ": saved state has PCI functions at devfn " + got
+                    + " but the functions attached here are at " + want);
         }
-        if (blob.version() != STATE_VERSION) {
-            throw new IllegalArgumentException(name + ": saved state version " + blob.version()
-                    + " is not supported (this build reads version " + STATE_VERSION + ")");
+        try {
+            for (int i = 0; i < attached.size(); i++) {
+                attached.get(i).check(s.functions().get(i));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
         }
-        ByteBuffer b = ByteBuffer.wrap(blob.data());
-        if (b.remaining() != STATE_LENGTH) {
-            throw new IllegalArgumentException(name + ": saved state has " + b.remaining()
-                    + " bytes, version 1 has " + STATE_LENGTH);
+        apply(s);
+    }
+
+    PciBusState capture() {
+        return new PciBusState(address, hostBridge.command(), hostBridge.latencyTimer(),
+                sortedPluginFunctions().stream().map(Type0Function::capture).toList());
+    }
+
+    /** Makes {@code s}, whose functions match the attached ones (checked), the state of the bus and its functions. */
+    private void apply(PciBusState s) {
+        address = s.address();
+        hostBridge.restore(s.hostCommand(), s.hostLatencyTimer());
+        List<Type0Function> attached = sortedPluginFunctions();
+        for (int i = 0; i < attached.size(); i++) {
+            attached.get(i).apply(s.functions().get(i));
         }
-        address = b.getInt() & ADDRESS_MASK;
-        int command = b.getShort() & 0xFFFF;
-        int latency = b.get() & 0xFF;
-        hostBridge.restore(command, latency);
+    }
+
+    private List<Type0Function> sortedPluginFunctions() {
+        return pluginFunctions.stream().sorted(java.util.Comparator.comparingInt(f -> f.address().devfn())).toList();
     }
 }

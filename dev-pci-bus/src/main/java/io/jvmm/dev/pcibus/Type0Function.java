@@ -85,15 +85,45 @@ final class Type0Function implements PciConfigSpace {
         return info.address();
     }
 
-    /** Back to power-on: decoding off (every BAR unmapped), addresses 0. */
-    void reset() {
-        command = 0;
-        cacheLine = 0;
-        latency = 0;
-        interruptLine = 0;
-        java.util.Arrays.fill(address, 0);
+    /** This function's header as saved state. */
+    PciBusState.Function capture() {
+        return new PciBusState.Function(info.address().devfn(), command, cacheLine, latency, interruptLine,
+                java.util.Arrays.stream(address).boxed().toList());
+    }
+
+    /**
+     * Refuses a saved header this function could not have: BAR addresses with bits below the BAR's
+     * size or above its width, or an address for a BAR register the function does not implement.
+     * Changes nothing.
+     */
+    void check(PciBusState.Function s) {
+        for (int r = 0; r < 6; r++) {
+            long a = s.bars().get(r);
+            PciBar b = bars[r];
+            long valid = b == null ? 0 : -b.size() & (b.kind() == PciBarKind.MMIO64 ? -1L : 0xFFFF_FFFFL);
+            if ((a & ~valid) != 0) {
+                throw new IllegalArgumentException("PCI bus state: " + info.address() + " BAR register " + r + " = 0x"
+                        + Long.toHexString(a) + " is not an address this function's BAR can hold"
+                        + (b == null ? " (none is implemented there)" : " (size 0x" + Long.toHexString(b.size()) + ")"));
+            }
+        }
+    }
+
+    /**
+     * Makes {@code s} (already {@link #check checked}) the header, as the guest's writes would: BARs
+     * are (re)mapped through the board's mapper while memory decoding is on and their address is not
+     * 0, unmapped otherwise, and the function is told the command register's value.
+     */
+    void apply(PciBusState.Function s) {
+        command = s.command();
+        cacheLine = s.cacheLine();
+        latency = s.latencyTimer();
+        interruptLine = s.interruptLine();
+        for (int r = 0; r < 6; r++) {
+            address[r] = s.bars().get(r);
+        }
         remap();
-        function.commandWritten(0);
+        function.commandWritten(command);
     }
 
     int command() {

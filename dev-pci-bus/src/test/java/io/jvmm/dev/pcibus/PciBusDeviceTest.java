@@ -239,6 +239,7 @@ class PciBusDeviceTest {
         out(0xCF8, 4, cf8(0, 0, 0, 0x08) & 0xFFFF_FFFFL);
         SavedStateBlob blob = device.capabilities().savedState().orElseThrow().save();
         assertEquals("chipset.pci_bus", blob.format());
+        assertEquals(2, blob.version(), "version 2: the shared StateFormat encoding, with the functions' headers");
 
         FakeBoard other = new FakeBoard();
         ChipsetDevice copy = new PciBusResolver().resolve(EmptyHandle.INSTANCE, other.context("test-device"));
@@ -254,7 +255,9 @@ class PciBusDeviceTest {
         assertThrows(IllegalArgumentException.class, () -> copy.capabilities().savedState().orElseThrow()
                 .restore(new SavedStateBlob("chipset.pci_bus", 9, blob.data())));
         assertThrows(IllegalArgumentException.class, () -> copy.capabilities().savedState().orElseThrow()
-                .restore(new SavedStateBlob("chipset.pci_bus", 1, new byte[2])));
+                .restore(new SavedStateBlob("chipset.pci_bus", 2, new byte[2])));
+        assertThrows(IllegalArgumentException.class, () -> copy.capabilities().savedState().orElseThrow()
+                .restore(new SavedStateBlob("chipset.pci_bus", 1, blob.data())), "version 1 was another layout");
 
         device.capabilities().lifecycle().orElseThrow().reset();
         assertEquals(0, in(0xCF8, 4));
