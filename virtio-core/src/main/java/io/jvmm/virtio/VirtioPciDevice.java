@@ -68,9 +68,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * the state puts back into the ring for the restored device to pop again. A notification may still
  * be on its way at that moment (a doorbell the hypervisor absorbed and the board has not reported),
  * so a restored device treats every enabled queue as notified: it looks at each ring once when it
- * runs, which a device may always do (§2.7.13.3 makes notifications a hint). Restoring re-creates
- * what the running device had: the MSI-X table, the INTx level, and a poll when the runner starts;
- * the board maps the BARs (and with them the doorbells) from the PCI bus's own saved state.
+ * runs, which a device may always do (a notification only says "look"; a device may suppress them
+ * and poll instead, §2.7.10). Restoring re-creates what the running device had: the MSI-X table,
+ * the INTx level, and a poll when the runner starts; the board maps the BARs (and with them the
+ * doorbells) from the PCI bus's own saved state.
  */
 public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDevice, DeviceLifecycle, SaveRestore {
     private static final System.Logger LOG = System.getLogger(VirtioPciDevice.class.getName());
