@@ -42,7 +42,7 @@ public final class VirtioPciDriver {
     /** One region a virtio capability announces: cfg_type, BAR and offset within it. */
     public record Area(int type, int bar, long offset, long length, long notifyMultiplier) {}
 
-    private final PciFunction function;
+    private PciFunction function;
     private final DmaMemory memory;
     private final List<Area> areas = new ArrayList<>();
     private final Area common;
@@ -75,6 +75,15 @@ public final class VirtioPciDriver {
         byte[] d = new byte[len];
         function.capabilityRead(i, offset, d);
         return IoData.get(d);
+    }
+
+    /**
+     * Goes on with {@code other}, a device the old one's saved state was restored into (its
+     * capabilities laid out alike): the rings and this driver's queues stay as they are, in guest
+     * memory and here, as a guest's do across a snapshot.
+     */
+    public void attach(PciFunction other) {
+        this.function = java.util.Objects.requireNonNull(other, "other");
     }
 
     /** The first area of {@code type}, or null. */

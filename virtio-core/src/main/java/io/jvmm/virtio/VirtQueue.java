@@ -83,12 +83,61 @@ public final class VirtQueue {
         driver = 0;
         device = 0;
         enabled = false;
+        indirectAllowed = false;
         eventIdx = false;
         lastAvail = 0;
         armedAtEmpty = false;
         usedIdx = 0;
         unpublishedUsed = 0;
         signalledUsed = 0;
+    }
+
+    /**
+     * The saved state, with the last {@code held} chains {@link #next()} gave put back into the
+     * ring (the device held them without returning them; the restored device pops them again).
+     *
+     * @throws IllegalStateException when the device claims to hold more chains than it has
+     */
+    QueueState capture(int vector, int held) {
+        int withDevice = enabled ? (lastAvail - usedIdx - unpublishedUsed) & 0xFFFF : 0;
+        if (held < 0 || held > withDevice) {
+            throw new IllegalStateException("queue " + index + ": the device says it holds " + held + " chains, "
+                    + withDevice + " are not returned");
+        }
+        return new QueueState(size, enabled, desc, driver, device, indirectAllowed, eventIdx,
+                (lastAvail - held) & 0xFFFF, armedAtEmpty && held == 0, usedIdx, unpublishedUsed, signalledUsed,
+                vector);
+    }
+
+    /**
+     * Checks that {@code s} fits this queue: a size the queue can have. Where the rings are is not
+     * checked here (a restore may run before the board has connected guest RAM): every ring and
+     * buffer access is checked when it is made, as for any driver, and one outside RAM puts the
+     * device in DEVICE_NEEDS_RESET.
+     *
+     * @throws IllegalArgumentException naming the queue and the problem
+     */
+    void check(QueueState s) {
+        if (s.enabled() && s.size() > maxSize) {
+            throw new IllegalArgumentException("queue " + index + ": size " + s.size() + " exceeds its maximum "
+                    + maxSize);
+        }
+    }
+
+    /** Makes a {@link #check checked} state the queue's. */
+    void apply(QueueState s) {
+        size = s.size();
+        enabled = s.enabled();
+        desc = s.desc();
+        driver = s.driver();
+        device = s.device();
+        indirectAllowed = s.indirect();
+        eventIdx = s.eventIdx();
+        lastAvail = s.lastAvail();
+        armedAtEmpty = s.armedAtEmpty();
+        usedIdx = s.usedIdx();
+        unpublishedUsed = s.unpublishedUsed();
+        signalledUsed = s.signalledUsed();
     }
 
     /** The queue's index within its device. */

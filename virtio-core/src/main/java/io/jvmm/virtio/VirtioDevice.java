@@ -64,6 +64,42 @@ public interface VirtioDevice {
         return false;
     }
 
+    /**
+     * How many chains the device holds popped from {@code queue} and not returned (a transmit chain
+     * the backend could not take yet, a receive chain waiting for input): always the last ones
+     * {@link VirtQueue#next()} gave. A saved state puts them back into the ring (its
+     * {@code last_avail_idx} is that much smaller), so the restored device pops them again: the
+     * device's own {@link #saveState()} must describe it as if it had not popped them (e.g. how
+     * much of a held chain already went to the host, so that it is not sent twice). Called only
+     * while the device is stopped.
+     */
+    default int heldChains(int queue) {
+        return 0;
+    }
+
+    /**
+     * The device type's own guest-visible state, beyond what the transport saves (features,
+     * status, queues): what its configuration showed the driver that the new run must match, and
+     * host-side progress that is not in guest memory. Called only while the device is stopped (no
+     * {@link #process} runs). Empty, the default, for a device that keeps nothing else: one that
+     * serves every chain it pops before {@code process} returns and holds none.
+     */
+    default java.util.Optional<io.jvmm.api.device.SavedStateBlob> saveState() {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * Restores what {@link #saveState()} gave (in this or a newer build's older version), into a
+     * device built for the new run (its backend attached, not yet started); the transport restores
+     * the queues. Called only while stopped, and only when {@link #saveState()} is not empty.
+     *
+     * @throws IllegalArgumentException naming the problem (a malformed state, a backend that does
+     *     not match it); the device is unchanged then
+     */
+    default void restoreState(io.jvmm.api.device.SavedStateBlob state) {
+        throw new IllegalArgumentException("this device keeps no state of its own, but was given " + state);
+    }
+
     /** The driver reset the device (§2.4): forget every request. */
     default void reset() {}
 

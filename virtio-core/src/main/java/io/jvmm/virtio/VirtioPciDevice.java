@@ -20,6 +20,8 @@ import io.jvmm.api.device.PciFunction;
 import io.jvmm.api.device.PciFunctionInfo;
 import io.jvmm.api.device.PciPlatform;
 import io.jvmm.api.device.PollDevice;
+import io.jvmm.api.device.SaveRestore;
+import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.support.LogRateLimiter;
 import io.jvmm.api.support.MsixTable;
 import java.util.ArrayList;
@@ -55,8 +57,23 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * DEVICE_NEEDS_RESET (§2.1.2) and a configuration-change interrupt; its queues stop until reset.
  * The PCI configuration access capability (§4.1.4.9) gives a driver that cannot map BARs a window
  * into them through configuration space.
+ *
+ * <p><b>Saved state</b> ({@link SaveRestore}, one blob per device, format {@code virtio.pci}): see
+ * {@link TransportState}; the device type's own state is nested in it. It is taken while the board's
+ * device runner is stopped: {@code DeviceRunner.stop()} gives every device one last poll, then
+ * waits for any poll in flight and guarantees no further poll until it starts again, and with the
+ * vCPUs paused no register access arrives. The device types serve every request inside
+ * {@link VirtioDevice#process} (virtio-blk's file I/O too), so nothing is in flight outside guest
+ * memory then: what a device still holds is a popped chain ({@link VirtioDevice#heldChains}), which
+ * the state puts back into the ring for the restored device to pop again. A notification may still
+ * be on its way at that moment (a doorbell the hypervisor absorbed and the board has not reported),
+ * so a restored device treats every enabled queue as notified: it looks at each ring once when it
+ * runs, which a device may always do (a notification only says "look"; a device may suppress them
+ * and poll instead, §2.7.10). Restoring re-creates what the running device had: the MSI-X table,
+ * the INTx level, and a poll when the runner starts; the board maps the BARs (and with them the
+ * doorbells) from the PCI bus's own saved state.
  */
-public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDevice, DeviceLifecycle {
+public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDevice, DeviceLifecycle, SaveRestore {
     private static final System.Logger LOG = System.getLogger(VirtioPciDevice.class.getName());
 
     public static final int VENDOR = 0x1AF4;
@@ -217,7 +234,8 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
         }
         info = new PciFunctionInfo(address, VENDOR, DEVICE_ID_BASE + device.deviceId(), 1, device.pciClassCode(),
                 VENDOR, 0x40 + device.deviceId(), 1, bars, list);
-        capabilities = Capabilities.builder().pciFunction(this).pollDevice(this).lifecycle(this).build();
+        capabilities = Capabilities.builder().pciFunction(this).pollDevice(this).lifecycle(this).savedState(this)
+                .build();
     }
 
     /** struct virtio_pci_cap (§4.1.4): vndr, next, len, cfg_type, bar, id, padding[2], offset, length. */
@@ -650,6 +668,121 @@ public final class VirtioPciDevice implements ChipsetDevice, PciFunction, PollDe
         }
         device.reset();
         updateIntx();
+    }
+
+    // --- saved state ---------------------------------------------------------------------------
+
+    /** The state as it is now, with the chains the device type holds put back into their rings. */
+    private TransportState capture() {
+        List<QueueState> qs = new ArrayList<>(queues.length);
+        for (int q = 0; q < queues.length; q++) {
+            qs.add(queues[q].capture(queueVectors[q], device.heldChains(q)));
+        }
+        byte[] c = capBytes[pciCfgCapability];
+        TransportState.Window window = new TransportState.Window(c[CFG_BAR] & 0xFF, get32(c, CFG_OFFSET) & 0xFFFF_FFFFL,
+                get32(c, CFG_LENGTH) & 0xFFFF_FFFFL, get32(c, CFG_DATA) & 0xFFFF_FFFFL);
+        return new TransportState(device.deviceId(), status, deviceFeatureSelect & 0xFFFF_FFFFL,
+                driverFeatureSelect & 0xFFFF_FFFFL, driverFeatures, configGeneration, queueSelect, isr, command & 0xFFFF,
+                configVector, window, qs, msix == null ? Optional.empty() : Optional.of(msix.capture()),
+                device.saveState());
+    }
+
+    /** Only while stopped (the board's device runner stopped, the vCPUs paused). */
+    @Override
+    public SavedStateBlob save() {
+        return TransportState.FORMAT.save(capture());
+    }
+
+    /**
+     * Only while stopped, into a device built for the new run. Everything is checked before
+     * anything changes: the state's own rules, then that it fits this device (type, queues and their
+     * sizes, MSI-X vectors, features the device offers), then the device type's own state.
+     */
+    @Override
+    public void restore(SavedStateBlob blob) {
+        TransportState s;
+        try {
+            s = TransportState.FORMAT.restore(blob);
+            check(s);
+            if (s.device().isPresent()) {
+                device.restoreState(s.device().get()); // the last check; changes the device type only if it passes
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+        }
+        apply(s);
+    }
+
+    /** Whether {@code s} fits this device; throws naming what does not. */
+    private void check(TransportState s) {
+        if (s.deviceId() != device.deviceId()) {
+            throw new IllegalArgumentException("the state is of virtio device type " + s.deviceId() + ", this is type "
+                    + device.deviceId());
+        }
+        if (s.queues().size() != queues.length) {
+            throw new IllegalArgumentException("the state has " + s.queues().size() + " queues, the device "
+                    + queues.length);
+        }
+        if ((s.status() & STATUS_FEATURES_OK) != 0 && (s.driverFeatures() & ~offered) != 0) {
+            throw new IllegalArgumentException(String.format("the driver negotiated features 0x%x, and this device "
+                    + "offers only 0x%x (is its backend the snapshot's?)", s.driverFeatures(), offered));
+        }
+        checkVector("config_msix_vector", s.configVector());
+        for (int q = 0; q < queues.length; q++) {
+            QueueState qs = s.queues().get(q);
+            queues[q].check(qs);
+            checkVector("queue " + q + "'s queue_msix_vector", qs.vector());
+        }
+        if (s.msix().isPresent() != (msix != null)) {
+            throw new IllegalArgumentException(msix == null ? "the state has MSI-X, this device has none (the board "
+                    + "delivers no MSIs)" : "the state has no MSI-X, this device has");
+        }
+        if (msix != null && s.msix().get().vectors().size() != msix.vectors()) {
+            throw new IllegalArgumentException("the state has " + s.msix().get().vectors().size()
+                    + " MSI-X vectors, the device " + msix.vectors());
+        }
+        if (s.device().isPresent() != device.saveState().isPresent()) {
+            throw new IllegalArgumentException(s.device().isPresent() ? "the state has device state "
+                    + s.device().get() + ", this device keeps none" : "the state lacks the device's own state");
+        }
+    }
+
+    /** A vector the driver could have mapped: NO_VECTOR, or one in the table (see {@link #vector}). */
+    private void checkVector(String what, int v) {
+        if (v != NO_VECTOR && (msix == null || v >= msix.vectors())) {
+            throw new IllegalArgumentException(what + " " + v + " is not in the MSI-X table ("
+                    + (msix == null ? "none" : msix.vectors() + " vectors") + ")");
+        }
+    }
+
+    /** Makes a checked state the device's (cannot fail). */
+    private void apply(TransportState s) {
+        status = s.status();
+        deviceFeatureSelect = (int) s.deviceFeatureSelect();
+        driverFeatureSelect = (int) s.driverFeatureSelect();
+        driverFeatures = s.driverFeatures();
+        configGeneration = s.configGeneration();
+        queueSelect = s.queueSelect();
+        isr = s.isr();
+        command = s.command();
+        configVector = s.configVector();
+        byte[] c = capBytes[pciCfgCapability];
+        c[CFG_BAR] = (byte) s.window().bar();
+        put32(c, CFG_OFFSET, (int) s.window().offset());
+        put32(c, CFG_LENGTH, (int) s.window().length());
+        put32(c, CFG_DATA, (int) s.window().data());
+        for (int q = 0; q < queues.length; q++) {
+            QueueState qs = s.queues().get(q);
+            queues[q].apply(qs);
+            queueVectors[q] = qs.vector();
+            pending.set(q, qs.enabled() ? 1 : 0); // as if notified: a doorbell may have been on its way
+        }
+        if (msix != null) {
+            msix.apply(s.msix().get());
+            msix.busMasterChanged((command & COMMAND_BUS_MASTER) != 0);
+        }
+        updateIntx();
+        waker.wake();
     }
 
     /** Closes the device type's host resources ({@link VirtioDevice#close}); the board calls it last. */

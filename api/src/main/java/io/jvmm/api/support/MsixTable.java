@@ -3,7 +3,9 @@ package io.jvmm.api.support;
 import io.jvmm.api.device.IoData;
 import io.jvmm.api.device.MessageInterrupts;
 import io.jvmm.api.device.PciCapability;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -22,8 +24,15 @@ import java.util.Objects;
  * or QWORD accesses only (§6.8.2); other accesses read zeroes and are ignored when written, as are
  * accesses outside the table's and PBA's bytes.
  *
+ * <p>Saved state: {@link #capture()} and {@link #apply(State)} convert the guest-visible part
+ * (Enable, Function Mask, every vector's address, data, mask and pending bit) to and from a
+ * {@link State}, which a device nests in its own saved state ({@link State#ENCODER},
+ * {@link State#DECODER}). Bus Master Enable is not part of it: it is the command register's, which
+ * the device restores and reports through {@link #busMasterChanged}.
+ *
  * <p>Not thread-safe: call it under the device's lock (where {@code PciFunction}'s methods run).
- * Allocates nothing after construction.
+ * Allocates nothing after construction, except in {@link #capture()} and {@link #apply(State)}
+ * (cold paths: save and restore).
  */
 public final class MsixTable {
     /** The MSI-X capability ID (§6.8.2.1). */
@@ -43,6 +52,57 @@ public final class MsixTable {
     private static final int OFF_CONTROL = 2;
     private static final int OFF_TABLE = 4;
     private static final int OFF_PBA = 8;
+
+    /**
+     * One table entry as the guest programmed it, and its pending bit.
+     *
+     * @param address the message address; bits 1:0 are always zero (DWORD-aligned messages)
+     * @param data the message data
+     * @param masked vector control bit 0
+     * @param pending the vector's bit in the PBA
+     */
+    public record Vector(long address, int data, boolean masked, boolean pending) {
+        public Vector {
+            if ((address & 3) != 0) {
+                throw new IllegalArgumentException("an MSI-X message address has bits 1:0 clear, got 0x"
+                        + Long.toHexString(address));
+            }
+        }
+
+        /** Power-on: no message, masked, not pending (§6.8.2.9). */
+        public static final Vector INITIAL = new Vector(0, 0, true, false);
+    }
+
+    /**
+     * The MSI-X state a guest sees: message control's Enable and Function Mask, and the table with
+     * the PBA's bits, one {@link Vector} per entry.
+     */
+    public record State(boolean enabled, boolean functionMasked, List<Vector> vectors) {
+        public State {
+            vectors = List.copyOf(vectors);
+            if (vectors.isEmpty() || vectors.size() > MAX_VECTORS) {
+                throw new IllegalArgumentException("MSI-X has 1.." + MAX_VECTORS + " vectors, the state has "
+                        + vectors.size());
+            }
+        }
+
+        /** Power-on for a table of {@code vectors} entries: disabled, every vector masked, nothing pending. */
+        public static State initial(int vectors) {
+            return new State(false, false, java.util.Collections.nCopies(vectors, Vector.INITIAL));
+        }
+
+        /** Writes a state's fields (for {@link StateWriter#list} in a device's own state format). */
+        public static final StateFormat.Encoder<State> ENCODER = (s, out) -> out
+                .bool("enabled", s.enabled())
+                .bool("functionMasked", s.functionMasked())
+                .list("vectors", s.vectors(), (v, o) -> o.i64("address", v.address()).u32("data", v.data() & 0xFFFF_FFFFL)
+                        .bool("masked", v.masked()).bool("pending", v.pending()));
+
+        /** Reads what {@link #ENCODER} wrote. */
+        public static final StateFormat.Decoder<State> DECODER = in -> new State(in.bool("enabled"),
+                in.bool("functionMasked"), in.list("vectors", MAX_VECTORS, v -> new Vector(v.i64("address"),
+                        (int) v.u32("data"), v.bool("masked"), v.bool("pending"))));
+    }
 
     private final int vectors;
     private final int tableBar;
@@ -144,6 +204,42 @@ public final class MsixTable {
         Arrays.fill(data, 0);
         Arrays.fill(masked, true);
         Arrays.fill(pending, 0);
+    }
+
+    /** The guest-visible state, for saving. */
+    public State capture() {
+        List<Vector> list = new ArrayList<>(vectors);
+        for (int v = 0; v < vectors; v++) {
+            list.add(new Vector(address[v], data[v], masked[v], pending(v)));
+        }
+        return new State(enabled, functionMasked, list);
+    }
+
+    /**
+     * Makes {@code state} the current state, as restored from a save: no message is sent (a vector
+     * pending in a saved state was not deliverable when it was saved). Bus Master Enable stays as it
+     * is; the device reports the restored command register through {@link #busMasterChanged}.
+     *
+     * @throws IllegalArgumentException when the state is for a table of another size; nothing changed then
+     */
+    public void apply(State state) {
+        Objects.requireNonNull(state, "state");
+        if (state.vectors().size() != vectors) {
+            throw new IllegalArgumentException("MSI-X state of " + state.vectors().size() + " vectors for a table of "
+                    + vectors);
+        }
+        enabled = state.enabled();
+        functionMasked = state.functionMasked();
+        Arrays.fill(pending, 0);
+        for (int v = 0; v < vectors; v++) {
+            Vector e = state.vectors().get(v);
+            address[v] = e.address();
+            data[v] = e.data();
+            masked[v] = e.masked();
+            if (e.pending()) {
+                pending[v >>> 6] |= 1L << v;
+            }
+        }
     }
 
     /**

@@ -211,4 +211,52 @@ class MsixTableTest {
         big.capabilityWrite(2, ctl);
         assertEquals(List.of(64, 129), got);
     }
+
+    // --- saved state ---------------------------------------------------------------------------
+
+    /** A format around the table's state alone, as a device nests it. */
+    static final StateFormat<MsixTable.State> FORMAT = StateFormat.of("test.msix", 1, MsixTable.State.ENCODER,
+            MsixTable.State.DECODER);
+
+    @Test
+    void stateAfterResetIsTheInitialState() {
+        program(0);
+        control(MsixTable.CONTROL_ENABLE);
+        msix.reset();
+        assertEquals(MsixTable.State.initial(3), msix.capture());
+    }
+
+    @Test
+    void capturedStateRoundTripsAndBehavesTheSame() {
+        program(0);
+        program(2);
+        write(0x100 + 16 + 8, 4, 0x99);
+        control(MsixTable.CONTROL_ENABLE | MsixTable.CONTROL_FUNCTION_MASK);
+        msix.signal(2); // pending under the function mask
+        MsixTable.State saved = FORMAT.restore(FORMAT.save(msix.capture()));
+        assertEquals(msix.capture(), saved);
+
+        List<Msg> other = new ArrayList<>();
+        MsixTable copy = new MsixTable(3, 2, 0x100, 2, 0x800, (a, d) -> other.add(new Msg(a, d)));
+        copy.apply(saved);
+        assertTrue(other.isEmpty(), "restoring sends nothing");
+        assertEquals(msix.capture(), copy.capture());
+        assertTrue(copy.pending(2) && copy.enabled() && copy.functionMasked());
+        byte[] b = new byte[2];
+        IoData.put(b, MsixTable.CONTROL_ENABLE);
+        copy.capabilityWrite(2, b); // clearing the function mask delivers the pending vector
+        assertEquals(List.of(new Msg(0xFEE0_2000L, 0x42)), other);
+    }
+
+    @Test
+    void aStateForAnotherTableSizeIsRefusedAndChangesNothing() {
+        program(1);
+        MsixTable.State before = msix.capture();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> msix.apply(MsixTable.State.initial(4)));
+        assertTrue(e.getMessage().contains("4 vectors"), e.getMessage());
+        assertEquals(before, msix.capture());
+        assertThrows(IllegalArgumentException.class, () -> new MsixTable.Vector(0xFEE0_0001L, 0, false, false),
+                "a message address with bits 1:0 set");
+    }
 }

@@ -17,12 +17,13 @@ import java.util.List;
  * The locks are {@code fcntl} record locks (what {@link FileChannel#tryLock} takes on Linux): they
  * bind other jvmm processes and cooperating tools, not a program that ignores them.
  *
+ * @param path the file, for messages
  * @param channel the open file
  * @param sectors the capacity in 512-byte sectors (the size when opened; the image does not grow)
  * @param lock the lock held while the channel is open, or null when another disk of this VM on the
  *     same file holds it (read-only disks only)
  */
-record BlockImage(FileChannel channel, long sectors, boolean readOnly, FileLock lock) implements AutoCloseable {
+record BlockImage(Path path, FileChannel channel, long sectors, boolean readOnly, FileLock lock) implements AutoCloseable {
     static final int SECTOR = 512;
 
     /** Opens {@code path}; the message of the exception names the file, the problem and the fix. */
@@ -66,7 +67,7 @@ record BlockImage(FileChannel channel, long sectors, boolean readOnly, FileLock 
                 }
                 lock = null; // another read-only disk of this VM holds the shared lock
             }
-            return new BlockImage(ch, size / SECTOR, readOnly, lock);
+            return new BlockImage(path, ch, size / SECTOR, readOnly, lock);
         } catch (ImageException e) {
             closeQuietly(ch);
             throw e;

@@ -1,6 +1,8 @@
 package io.jvmm.dev.virtioblk;
 
 import io.jvmm.api.device.DmaMemory;
+import io.jvmm.api.device.SavedStateBlob;
+import io.jvmm.api.support.StateFormat;
 import io.jvmm.api.support.LogRateLimiter;
 import io.jvmm.virtio.DescriptorChain;
 import io.jvmm.virtio.VirtQueue;
@@ -11,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
  * The block device (virtio 1.2 §5.2) on a raw image: one request queue; each chain is a request
@@ -37,6 +40,11 @@ import java.nio.charset.StandardCharsets;
  * length that is not whole sectors, a range beyond the capacity, a write to a read-only disk or a
  * host I/O error give IOERR; an unknown type or unsupported flags UNSUPP. A chain without any
  * writable byte has nowhere for its status: it is returned with nothing written.
+ *
+ * <p>Saved state ({@link BlkState}): the capacity the driver was shown. Requests are served whole
+ * inside {@link #process}, so a stopped device has none in flight and holds no chain; the image
+ * itself is the new run's (re-opened from its manifest), and a restore into an image of another
+ * size is refused, naming the disk.
  */
 final class VirtioBlk implements VirtioDevice {
     private static final System.Logger LOG = System.getLogger(VirtioBlk.class.getName());
@@ -92,6 +100,22 @@ final class VirtioBlk implements VirtioDevice {
     /** Data moved per {@link #process} call before it yields the device thread. */
     static final long BYTES_PER_CALL = 8L << 20;
     static final int BOUNCE = 256 * 1024;
+
+    /**
+     * The block device's own saved state.
+     *
+     * @param capacity the capacity in sectors the configuration showed the driver (§5.2.4)
+     */
+    record BlkState(long capacity) {
+        BlkState {
+            if (capacity < 0) {
+                throw new IllegalArgumentException("capacity " + capacity + " sectors");
+            }
+        }
+
+        static final StateFormat<BlkState> FORMAT = StateFormat.of("virtio.blk", 1,
+                (s, out) -> out.i64("capacity", s.capacity()), in -> new BlkState(in.i64("capacity")));
+    }
 
     private final BlockImage image;
     private final FileChannel file;
@@ -345,6 +369,25 @@ final class VirtioBlk implements VirtioDevice {
         long s = errorLog.tryAcquire();
         if (s != LogRateLimiter.SUPPRESSED) {
             LOG.log(System.Logger.Level.WARNING, "{0}: {1}{2}", name, message, LogRateLimiter.suppressedNote(s));
+        }
+    }
+
+    @Override
+    public Optional<SavedStateBlob> saveState() {
+        return Optional.of(BlkState.FORMAT.save(new BlkState(image.sectors())));
+    }
+
+    /**
+     * The driver read the capacity once and addresses sectors up to it: an image of another size is
+     * not the disk the guest had.
+     */
+    @Override
+    public void restoreState(SavedStateBlob state) {
+        BlkState s = BlkState.FORMAT.restore(state);
+        if (s.capacity() != image.sectors()) {
+            throw new IllegalArgumentException("disk " + name + " (" + image.path() + ") has " + image.sectors()
+                    + " sectors (" + image.sectors() * SECTOR + " bytes), the snapshot's disk had " + s.capacity()
+                    + " (" + s.capacity() * SECTOR + " bytes): restore with the image the snapshot was taken with");
         }
     }
 

@@ -2,12 +2,15 @@ package io.jvmm.dev.virtioconsole;
 
 import io.jvmm.api.device.DeviceWaker;
 import io.jvmm.api.device.DmaMemory;
+import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.serial.SerialBackend;
 import io.jvmm.api.serial.SerialBackendListener;
+import io.jvmm.api.support.StateFormat;
 import io.jvmm.virtio.DescriptorChain;
 import io.jvmm.virtio.VirtQueue;
 import io.jvmm.virtio.VirtQueueException;
 import io.jvmm.virtio.VirtioDevice;
+import java.util.Optional;
 
 /**
  * The console device (virtio 1.2 §5.3) with one port and no optional features: queue 0 is port 0's
@@ -29,6 +32,11 @@ import io.jvmm.virtio.VirtioDevice;
  * <p>All of it runs in {@link #process} on the board's device thread, at most {@link #MAX_PER_CALL}
  * bytes per direction per call. Not thread-safe except {@link #listener}: the transport calls
  * everything else under the device's lock.
+ *
+ * <p>Saved state ({@link ConsoleState}): the chains the device holds go back into their rings
+ * ({@link #heldChains}); of a transmit chain the backend took part of, the state keeps how much, so
+ * the restored device, popping it again, sends only the rest. Input is never held outside the
+ * backend (bytes are read only into a chain), so none is lost.
  */
 final class VirtioConsole implements VirtioDevice {
     static final int DEVICE_ID = 3;
@@ -37,6 +45,23 @@ final class VirtioConsole implements VirtioDevice {
     static final int QUEUE_SIZE = 128;
     /** Bytes moved per direction per {@link #process} call before it yields to other devices. */
     static final int MAX_PER_CALL = 64 * 1024;
+
+    /**
+     * The console's own saved state.
+     *
+     * @param txSent bytes of the first transmit chain the restored device pops that the backend
+     *     took already (0 when the device held no chain)
+     */
+    record ConsoleState(long txSent) {
+        ConsoleState {
+            if (txSent < 0 || txSent > 0xFFFF_FFFFL) {
+                throw new IllegalArgumentException("txSent " + txSent + " is outside a chain's 32-bit length");
+            }
+        }
+
+        static final StateFormat<ConsoleState> FORMAT = StateFormat.of("virtio.console", 1,
+                (s, out) -> out.u32("txSent", s.txSent()), in -> new ConsoleState(in.u32("txSent")));
+    }
 
     private final SerialBackend backend;
     private final DmaMemory memory;
@@ -51,6 +76,8 @@ final class VirtioConsole implements VirtioDevice {
     /** A transmit chain the backend has not taken all of, and how far it got. */
     private boolean txHeld;
     private long txOffset;
+    /** Where the next transmit chain popped starts: what a restored state says went out already. */
+    private long txResumeAt;
 
     VirtioConsole(SerialBackend backend, DmaMemory memory) {
         this.backend = backend;
@@ -150,7 +177,8 @@ final class VirtioConsole implements VirtioDevice {
                     return false;
                 }
                 txHeld = true;
-                txOffset = 0;
+                txOffset = txResumeAt;
+                txResumeAt = 0;
             }
             DescriptorChain chain = queue.chain();
             long length = chain.readableLength();
@@ -174,11 +202,33 @@ final class VirtioConsole implements VirtioDevice {
     }
 
     @Override
+    public int heldChains(int queue) {
+        return (queue == RECEIVEQ ? rxHeld : txHeld) ? 1 : 0;
+    }
+
+    @Override
+    public Optional<SavedStateBlob> saveState() {
+        return Optional.of(ConsoleState.FORMAT.save(new ConsoleState(txHeld ? txOffset : txResumeAt)));
+    }
+
+    @Override
+    public void restoreState(SavedStateBlob state) {
+        ConsoleState s = ConsoleState.FORMAT.restore(state);
+        rxHeld = false; // the held chains are back in the rings
+        txHeld = false;
+        txOffset = 0;
+        txResumeAt = s.txSent();
+        inputSignal = true;
+        outputSignal = true;
+    }
+
+    @Override
     public void reset() {
         // §2.4: the chains the device held belong to the old rings; forget them
         rxHeld = false;
         txHeld = false;
         txOffset = 0;
+        txResumeAt = 0;
         inputSignal = true;
         outputSignal = true;
     }

@@ -3,10 +3,12 @@ package io.jvmm.dev.virtionet;
 import io.jvmm.api.device.DeviceWaker;
 import io.jvmm.api.device.DmaMemory;
 import io.jvmm.api.device.GuestMemoryException;
+import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.net.NetBackend;
 import io.jvmm.api.net.NetBackendListener;
 import io.jvmm.api.net.NetOffload;
 import io.jvmm.api.support.LogRateLimiter;
+import io.jvmm.api.support.StateFormat;
 import io.jvmm.virtio.DescriptorChain;
 import io.jvmm.virtio.VirtQueue;
 import io.jvmm.virtio.VirtQueueException;
@@ -17,6 +19,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -49,6 +53,15 @@ import java.util.Set;
  * <p>All of it runs in {@link #process} on the board's device thread, at most {@link #FRAMES_PER_CALL}
  * frames per direction per call. Not thread-safe except {@link #listener}: the transport calls
  * everything else under the device's lock.
+ *
+ * <p><b>Saved state</b> ({@link NetState}): the MAC and status the driver was shown, and a received
+ * frame the device read but has not fully placed. The chains it holds (a transmit chain the
+ * backend had no room for, receive chains a frame was being spread over) go back into their rings
+ * ({@link #heldChains}): the restored device pops them again, sends the frame it did not send and
+ * places the saved frame from its start, so nothing is lost or sent twice. The negotiated receive
+ * offloads are told to the new backend before its first frame is read, as after any negotiation
+ * ({@link #applyOffloads}); a backend that lacks an offload the driver negotiated is refused by
+ * the transport (it checks the features the device offers).
  */
 final class VirtioNet implements VirtioDevice {
     private static final System.Logger LOG = System.getLogger(VirtioNet.class.getName());
@@ -101,6 +114,35 @@ final class VirtioNet implements VirtioDevice {
     static final int GSO_ECN = 0x80;
     /** §5.1.6: where num_buffers sits in the header. */
     static final int NUM_BUFFERS_OFFSET = 10;
+
+    /**
+     * The network device's own saved state.
+     *
+     * @param mac the MAC address the configuration showed (§5.1.4)
+     * @param status the configuration's status field
+     * @param rxFrame a frame read from the backend, with its header, not yet used in the receive
+     *     queue (empty: none); the restored device places it first
+     */
+    record NetState(byte[] mac, int status, byte[] rxFrame) {
+        NetState {
+            mac = mac.clone();
+            rxFrame = rxFrame.clone();
+            if (mac.length != 6) {
+                throw new IllegalArgumentException("a MAC address has 6 bytes, not " + mac.length);
+            }
+            if (status < 0 || status > 0xFFFF) {
+                throw new IllegalArgumentException("status " + status);
+            }
+            if (rxFrame.length != 0 && (rxFrame.length < HEADER || rxFrame.length > RX_FRAME_MAX)) {
+                throw new IllegalArgumentException("a held frame of " + rxFrame.length + " bytes (" + HEADER + ".."
+                        + RX_FRAME_MAX + " with its header)");
+            }
+        }
+
+        static final StateFormat<NetState> FORMAT = StateFormat.of("virtio.net", 1,
+                (s, out) -> out.bytes("mac", s.mac).u16("status", s.status()).bytes("rxFrame", s.rxFrame),
+                in -> new NetState(in.bytes("mac", 6), in.u16("status"), in.bytes("rxFrame", RX_FRAME_MAX)));
+    }
 
     private final String name;
     private final NetBackend backend;
@@ -595,6 +637,55 @@ final class VirtioNet implements VirtioDevice {
 
     long txErrors() {
         return txErrors;
+    }
+
+    @Override
+    public int heldChains(int queue) {
+        if (queue == RECEIVEQ) {
+            return rxChains + (rxChainPopped ? 1 : 0);
+        }
+        return txHeld ? 1 : 0;
+    }
+
+    @Override
+    public Optional<SavedStateBlob> saveState() {
+        byte[] frame = new byte[rxLength];
+        rxFrame.duplicate().clear().get(0, frame); // its limit may be where placing it stopped
+        return Optional.of(NetState.FORMAT.save(new NetState(Arrays.copyOf(config, 6), status(), frame)));
+    }
+
+    private int status() {
+        return (config[6] & 0xFF) | (config[7] & 0xFF) << 8;
+    }
+
+    /**
+     * The driver read the MAC once and uses it as the guest's address: a device with another one is
+     * not the NIC the guest had.
+     */
+    @Override
+    public void restoreState(SavedStateBlob state) {
+        NetState s = NetState.FORMAT.restore(state);
+        if (!Arrays.equals(s.mac, Arrays.copyOf(config, 6))) {
+            throw new IllegalArgumentException("network device " + name + " has MAC " + mac(config) + ", the snapshot's "
+                    + "had " + mac(s.mac) + ": restore with the same MAC (the guest keeps using its own)");
+        }
+        if (s.status() != status()) {
+            throw new IllegalArgumentException("network device " + name + " shows status " + status()
+                    + ", the snapshot's showed " + s.status());
+        }
+        rxChainPopped = false; // the held chains are back in their rings
+        rxChains = 0;
+        txHeld = false;
+        rxFrame.clear().put(0, s.rxFrame);
+        rxLength = s.rxFrame.length;
+        rxPlaced = 0;
+        rxSignal = true;
+        txSignal = true;
+        offloadsFor = -1; // the new backend hears the negotiated offloads before its first frame
+    }
+
+    private static String mac(byte[] b) {
+        return HexFormat.ofDelimiter(":").formatHex(b, 0, 6);
     }
 
     @Override

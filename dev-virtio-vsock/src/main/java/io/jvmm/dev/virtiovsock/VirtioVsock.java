@@ -14,7 +14,9 @@ import static io.jvmm.dev.virtiovsock.VsockHeader.TYPE_STREAM;
 
 import io.jvmm.api.device.DeviceWaker;
 import io.jvmm.api.device.DmaMemory;
+import io.jvmm.api.device.SavedStateBlob;
 import io.jvmm.api.support.LogRateLimiter;
+import io.jvmm.api.support.StateFormat;
 import io.jvmm.virtio.DescriptorChain;
 import io.jvmm.virtio.VirtQueue;
 import io.jvmm.virtio.VirtQueueException;
@@ -32,13 +34,14 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The socket device (virtio 1.2 §5.10), stream sockets only, whose host end is Unix domain
  * sockets: a guest {@code connect(2, P)} is connected to {@code PATH_P}; a host client of
  * {@code PATH} that writes {@code CONNECT <port>\n} is connected to the guest's port and told
  * {@code OK <host port>\n}. Queues: rx (0, device to driver), tx (1, driver to device), event (2,
- * unused: the device never migrates, so it never sends TRANSPORT_RESET).
+ * device to driver: after a restore, one VIRTIO_VSOCK_EVENT_TRANSPORT_RESET, §5.10.6.6).
  *
  * <p>Flow control (§5.10.6.3): every packet to the guest advertises {@link #BUF_ALLOC} and how much
  * of the guest's data the host socket took (fwd_cnt); a CREDIT_UPDATE goes out whenever a quarter
@@ -59,6 +62,14 @@ import java.util.Map;
  * 64 KiB, a wrong CID or an unknown type or op is dropped or answered with RST; connections are
  * capped at {@link #MAX_CONNECTIONS}, control replies at {@link #MAX_CONTROL} (the tx queue then
  * waits for rx buffers).
+ *
+ * <p><b>Saved state</b> ({@link VsockState}): streams are not carried over (their host sockets
+ * belong to the old process). The state keeps only the guest CID the configuration showed; the
+ * chains the device held go back into their rings ({@link #heldChains}). After a restore the
+ * device puts {@code struct virtio_vsock_event { le32 id; }} with id TRANSPORT_RESET into the first
+ * event buffer the driver posts (§5.10.6.6), so the driver drops its connections and re-reads the
+ * guest CID (which the new run may change); until then it answers packets of the old streams with
+ * RST, as for any unknown stream.
  */
 final class VirtioVsock implements VirtioDevice {
     private static final System.Logger LOG = System.getLogger(VirtioVsock.class.getName());
@@ -92,6 +103,28 @@ final class VirtioVsock implements VirtioDevice {
     /** Host-side ports for host clients' connections start here (as Firecracker's do). */
     static final int FIRST_EPHEMERAL_PORT = 1 << 30;
 
+    /** §5.10.6.6: the event ID of a transport reset. */
+    static final int EVENT_TRANSPORT_RESET = 0;
+    /** §5.10.6.6: struct virtio_vsock_event's size. */
+    static final int EVENT_SIZE = 4;
+
+    /**
+     * The socket device's own saved state.
+     *
+     * @param guestCid the guest CID the configuration showed (§5.10.4)
+     */
+    record VsockState(long guestCid) {
+        VsockState {
+            String bad = io.jvmm.api.handles.VirtioVsockHandle.cidProblem(guestCid);
+            if (bad != null) {
+                throw new IllegalArgumentException("guest CID " + bad);
+            }
+        }
+
+        static final StateFormat<VsockState> FORMAT = StateFormat.of("virtio.vsock", 1,
+                (s, out) -> out.u32("guestCid", s.guestCid()), in -> new VsockState(in.u32("guestCid")));
+    }
+
     /** A packet without payload waiting for an rx buffer. */
     private record Control(int op, int hostPort, int guestPort, int flags, Connection connection) {}
 
@@ -114,6 +147,9 @@ final class VirtioVsock implements VirtioDevice {
     /** A tx chain popped but not yet handled: its packet waits for buffer budget. */
     private boolean txHeld;
     private boolean txWaitsForBuffer;
+    /** A TRANSPORT_RESET event waits for an event buffer (after a restore). */
+    private boolean resetEventPending;
+    private final ByteBuffer event = ByteBuffer.allocate(EVENT_SIZE).order(ByteOrder.LITTLE_ENDIAN);
     /** Bytes of to-host buffers allocated now, at most {@link #maxBuffered}. */
     private long bufferedBytes;
     private final long maxBuffered;
@@ -175,6 +211,9 @@ final class VirtioVsock implements VirtioDevice {
         if (queue == RX) {
             return !control.isEmpty() || !rxReady.isEmpty() || host.hasEvents() || responseOverdue();
         }
+        if (queue == EVENT) {
+            return resetEventPending;
+        }
         return queue == TX && ((txStalled && control.size() < MAX_CONTROL / 2) || (txWaitsForBuffer && mayBuffer()));
     }
 
@@ -184,8 +223,11 @@ final class VirtioVsock implements VirtioDevice {
         if (queue.index() == RX) {
             return receive(queue);
         }
+        if (queue.index() == EVENT) {
+            return events(queue);
+        }
         try {
-            return queue.index() == TX && transmit(queue); // the event queue's buffers stay unused (§5.10.6.6)
+            return queue.index() == TX && transmit(queue);
         } finally {
             // the transport polls rx before tx: replies, a credit update that made a stream sendable
             // again, or host readiness drained here would sit until some other wake without this one
@@ -193,6 +235,27 @@ final class VirtioVsock implements VirtioDevice {
                 waker.wake();
             }
         }
+    }
+
+    /**
+     * The event queue (§5.10.6.6): the driver keeps buffers posted; the device uses one only for an
+     * event, here a transport reset after a restore. A buffer too small for the event is returned
+     * unused.
+     */
+    private boolean events(VirtQueue queue) throws VirtQueueException {
+        while (resetEventPending && queue.next()) {
+            DescriptorChain chain = queue.chain();
+            if (chain.writableLength() < EVENT_SIZE) {
+                queue.complete(chain.head(), 0);
+                continue;
+            }
+            event.clear();
+            event.putInt(0, EVENT_TRANSPORT_RESET);
+            chain.write(memory, 0, event);
+            queue.complete(chain.head(), EVENT_SIZE);
+            resetEventPending = false;
+        }
+        return false;
     }
 
     // --- host events ----------------------------------------------------------------------------
@@ -746,7 +809,43 @@ final class VirtioVsock implements VirtioDevice {
     }
 
     @Override
+    public int heldChains(int queue) {
+        return switch (queue) {
+            case RX -> rxHeld ? 1 : 0;
+            case TX -> txHeld ? 1 : 0;
+            default -> 0;
+        };
+    }
+
+    @Override
+    public Optional<SavedStateBlob> saveState() {
+        return Optional.of(VsockState.FORMAT.save(new VsockState(guestCid)));
+    }
+
+    /**
+     * Starts the restored device without streams: the snapshot's belong to the old process, and the
+     * guest hears so through TRANSPORT_RESET. A changed guest CID is fine: the driver re-reads it
+     * on that event.
+     */
+    @Override
+    public void restoreState(SavedStateBlob state) {
+        VsockState s = VsockState.FORMAT.restore(state);
+        if (s.guestCid() != guestCid) {
+            LOG.log(System.Logger.Level.INFO, "{0}: guest CID {1} (was {2} when the snapshot was taken); the guest "
+                    + "reads the new one on the transport reset", name, Long.toString(guestCid),
+                    Long.toString(s.guestCid()));
+        }
+        forgetStreams();
+        resetEventPending = true;
+    }
+
+    @Override
     public void reset() {
+        forgetStreams();
+        resetEventPending = false; // a new driver has no connections to drop
+    }
+
+    private void forgetStreams() {
         // §2.4: the rings are gone and with them every stream. This runs on the vCPU thread that
         // wrote the status, so it only forgets: the host side's thread closes the sockets of the
         // streams of the old epoch (and the host clients still waiting), and ready() ignores them.
