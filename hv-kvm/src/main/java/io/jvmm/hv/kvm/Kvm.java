@@ -81,7 +81,10 @@ final class Kvm {
     static final long SET_DEBUGREGS = 0x4080aea2L;
     static final long GET_XCRS = 0x8188aea6L;
     static final long SET_XCRS = 0x4188aea7L;
-    /** struct kvm_xsave is 4096 bytes; with KVM_CAP_XSAVE2 the kernel reads and writes the larger size the cap reports. */
+    /**
+     * struct kvm_xsave is 4096 bytes; with KVM_CAP_XSAVE2 the kernel reads and writes the larger
+     * size the capability reports.
+     */
     static final long GET_XSAVE = 0x9000aea4L;
     static final long SET_XSAVE = 0x5000aea5L;
     static final long GET_XSAVE2 = 0x9000aecfL;

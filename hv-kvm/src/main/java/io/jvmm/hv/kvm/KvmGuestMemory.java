@@ -16,9 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Guest RAM: one private mapping, anonymous or (to restore a snapshot) of a memory image file, placed as [0, min(size, 3 GiB)) and the rest from
- * 4 GiB up, so the 32-bit MMIO hole [3 GiB, 4 GiB) stays free. Accessed through direct
- * {@link ByteBuffer} views of at most 1 GiB each (a buffer's capacity is an int). Ranges covered by
+ * Guest RAM: one private mapping, anonymous or (to restore a snapshot) of a memory image file,
+ * placed as [0, min(size, 3 GiB)) and the rest from 4 GiB up, so the 32-bit MMIO hole
+ * [3 GiB, 4 GiB) stays free. Accessed through direct {@link ByteBuffer} views of at most 1 GiB
+ * each (a buffer's capacity is an int). Ranges covered by
  * a ROM overlay (e.g. the BIOS alias below 1 MiB) are not RAM as far as the guest sees them, so
  * they are refused here too.
  */

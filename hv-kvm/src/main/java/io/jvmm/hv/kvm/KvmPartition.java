@@ -352,7 +352,10 @@ final class KvmPartition implements Partition {
         return msrIndexList.clone();
     }
 
-    /** The XSAVE area size KVM reads and writes for this VM (4096, or more with KVM_CAP_XSAVE2); 0 without KVM_CAP_XSAVE. */
+    /**
+     * The XSAVE area size KVM reads and writes for this VM (4096, or more with KVM_CAP_XSAVE2);
+     * 0 without KVM_CAP_XSAVE.
+     */
     int xsaveSize() {
         return xsaveSize;
     }
