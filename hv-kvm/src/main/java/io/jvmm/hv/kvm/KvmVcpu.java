@@ -630,6 +630,12 @@ final class KvmVcpu implements Vcpu {
     }
 
     /**
+     * KVM refuses KVM_GET/SET_MSRS with 256 or more entries (E2BIG, MAX_IO_MSRS in
+     * arch/x86/kvm/x86.c); hosts with many MSRs in their index list need several calls.
+     */
+    private static final int MAX_MSRS_PER_CALL = 255;
+
+    /**
      * KVM_GET_MSRS stops at the first MSR it cannot read and returns how many it read; that MSR
      * is left out (this vCPU's CPUID does not give it, e.g. a Hyper-V MSR on a KVM-only guest) and
      * the read goes on after it, as Firecracker and QEMU do.
@@ -639,7 +645,7 @@ final class KvmVcpu implements Vcpu {
         List<String> skipped = new ArrayList<>();
         int from = 0;
         while (from < indices.length) {
-            int n = indices.length - from;
+            int n = Math.min(indices.length - from, MAX_MSRS_PER_CALL);
             NativeBuffer buffer = new NativeBuffer(Kvm.MSRS_HEADER + n * Kvm.MSR_ENTRY_SIZE);
             buffer.bytes.putInt(0, n);
             for (int i = 0; i < n; i++) {
@@ -653,7 +659,7 @@ final class KvmVcpu implements Vcpu {
                 entries.add(entry);
             }
             from += read;
-            if (from < indices.length) {
+            if (read < n) {
                 skipped.add(Integer.toHexString(indices[from]));
                 from++;
             }
@@ -814,14 +820,14 @@ final class KvmVcpu implements Vcpu {
         int count = msrs.length / Kvm.MSR_ENTRY_SIZE;
         int from = 0;
         while (from < count) {
-            int n = count - from;
+            int n = Math.min(count - from, MAX_MSRS_PER_CALL);
             NativeBuffer buffer = new NativeBuffer(Kvm.MSRS_HEADER + n * Kvm.MSR_ENTRY_SIZE);
             buffer.bytes.putInt(0, n);
             buffer.bytes.put(Kvm.MSRS_HEADER, msrs, from * Kvm.MSR_ENTRY_SIZE, n * Kvm.MSR_ENTRY_SIZE);
             int written = LibC.ioctl(fd, Kvm.SET_MSRS, buffer.memory);
             check(written, "KVM_SET_MSRS", index);
             from += written;
-            if (from < count) {
+            if (written < n) {
                 ByteBuffer e = ByteBuffer.wrap(msrs, from * Kvm.MSR_ENTRY_SIZE, Kvm.MSR_ENTRY_SIZE)
                         .order(ByteOrder.nativeOrder());
                 LOG.warn("vCPU {}: this host's KVM refused saved MSR 0x{} = 0x{}; the guest continues without it",
