@@ -9,10 +9,14 @@ import io.jvmm.virtio.VirtQueue;
 import io.jvmm.virtio.VirtQueueException;
 import io.jvmm.virtio.VirtioDevice;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.Optional;
 
 /**
@@ -41,7 +45,8 @@ import java.util.Optional;
  * host I/O error give IOERR; an unknown type or unsupported flags UNSUPP. A chain without any
  * writable byte has nowhere for its status: it is returned with nothing written.
  *
- * <p>Saved state ({@link BlkState}): the capacity the driver was shown. Requests are served whole
+ * <p>Saved state ({@link BlkState}): the capacity the driver was shown and the image's modification
+ * time (a restore into an image changed since is refused). Requests are served whole
  * inside {@link #process}, so a stopped device has none in flight and holds no chain; the image
  * itself is the new run's (re-opened from its manifest), and a restore into an image of another
  * size is refused, naming the disk.
@@ -105,8 +110,12 @@ final class VirtioBlk implements VirtioDevice {
      * The block device's own saved state.
      *
      * @param capacity the capacity in sectors the configuration showed the driver (§5.2.4)
+     * @param imageModified the image file's modification time (ns since the epoch) when the state
+     *     was saved, after its data was forced to disk: the guest's page cache and file systems
+     *     describe the image as it was then, so a restore into an image written to since (the VM
+     *     ran on after a snapshot without --stop, or another program wrote it) would corrupt it
      */
-    record BlkState(long capacity) {
+    record BlkState(long capacity, long imageModified) {
         BlkState {
             if (capacity < 0) {
                 throw new IllegalArgumentException("capacity " + capacity + " sectors");
@@ -114,7 +123,8 @@ final class VirtioBlk implements VirtioDevice {
         }
 
         static final StateFormat<BlkState> FORMAT = StateFormat.of("virtio.blk", 1,
-                (s, out) -> out.i64("capacity", s.capacity()), in -> new BlkState(in.i64("capacity")));
+                (s, out) -> out.i64("capacity", s.capacity()).i64("image_modified_ns", s.imageModified()),
+                in -> new BlkState(in.i64("capacity"), in.i64("image_modified_ns")));
     }
 
     private final BlockImage image;
@@ -372,14 +382,27 @@ final class VirtioBlk implements VirtioDevice {
         }
     }
 
+    /**
+     * Forces the guest's writes to stable storage first (a snapshot is fsync'd; the disk it depends
+     * on must be too), then records the capacity and the image's modification time.
+     */
     @Override
     public Optional<SavedStateBlob> saveState() {
-        return Optional.of(BlkState.FORMAT.save(new BlkState(image.sectors())));
+        try {
+            if (!image.readOnly()) {
+                file.force(true);
+            }
+            return Optional.of(BlkState.FORMAT.save(new BlkState(image.sectors(), modified())));
+        } catch (IOException e) {
+            throw new UncheckedIOException("disk " + name + " (" + image.path() + "): could not force it to disk "
+                    + "for the snapshot: " + e.getMessage(), e);
+        }
     }
 
     /**
      * The driver read the capacity once and addresses sectors up to it: an image of another size is
-     * not the disk the guest had.
+     * not the disk the guest had; and an image written to since the snapshot no longer matches what
+     * the guest has cached of it ({@link BlkState#imageModified}).
      */
     @Override
     public void restoreState(SavedStateBlob state) {
@@ -389,6 +412,25 @@ final class VirtioBlk implements VirtioDevice {
                     + " sectors (" + image.sectors() * SECTOR + " bytes), the snapshot's disk had " + s.capacity()
                     + " (" + s.capacity() * SECTOR + " bytes): restore with the image the snapshot was taken with");
         }
+        long now;
+        try {
+            now = modified();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("disk " + name + " (" + image.path() + "): cannot read its modification "
+                    + "time: " + e.getMessage(), e);
+        }
+        if (now != s.imageModified()) {
+            throw new IllegalArgumentException("disk " + name + " (" + image.path() + ") was modified after the "
+                    + "snapshot was taken (" + Instant.EPOCH.plusNanos(now) + ", the snapshot recorded "
+                    + Instant.EPOCH.plusNanos(s.imageModified()) + "): the guest's cached view of it would no longer "
+                    + "match and its file systems could be corrupted; restore with the image as it was at the snapshot "
+                    + "(take it with 'jvmm ctl snapshot PATH --stop', or copy the image while the VM is paused with "
+                    + "'cp --preserve=timestamps')");
+        }
+    }
+
+    private long modified() throws IOException {
+        return Files.getLastModifiedTime(image.path()).to(TimeUnit.NANOSECONDS);
     }
 
     /**

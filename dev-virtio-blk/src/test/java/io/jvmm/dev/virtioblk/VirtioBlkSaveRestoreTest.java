@@ -159,6 +159,28 @@ class VirtioBlkSaveRestoreTest {
                 && e.getMessage().contains("had 256"), e.getMessage());
     }
 
+    /** The VM ran on after the snapshot (or something else wrote the image): restoring would corrupt it. */
+    @Test
+    void anImageWrittenSinceTheSnapshotIsRefusedNamingTheDisk() throws IOException {
+        FakeGuestMemory ram = new FakeGuestMemory(VirtioRestoreHarness.MEMORY);
+        Path image = image("later.img", SECTORS);
+        Rig a = rig(ram, image, false);
+        VirtioRestoreHarness h = new VirtioRestoreHarness(ram, a.board(), a.device());
+        h.start(FEATURES, false, 32);
+        SavedStateBlob blob = h.save();
+        a.device().close();
+        open.remove(a.device());
+        try (var ch = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[512]), 0);
+        }
+        // a write within the file system's timestamp granularity must not pass unnoticed either
+        Files.setLastModifiedTime(image, java.nio.file.attribute.FileTime.from(
+                Files.getLastModifiedTime(image).toInstant().plusSeconds(1)));
+        IllegalArgumentException e = VirtioRestoreHarness.assertRefused(rig(ram, image, false).device(), blob, "disk0");
+        assertTrue(e.getMessage().contains(image.toString()) && e.getMessage().contains("modified after the snapshot"),
+                e.getMessage());
+    }
+
     @Test
     void hostileBlobsAreRefusedAndChangeNothing() {
         FakeGuestMemory ram = new FakeGuestMemory(VirtioRestoreHarness.MEMORY);
