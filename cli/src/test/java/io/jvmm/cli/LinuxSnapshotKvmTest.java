@@ -59,10 +59,7 @@ class LinuxSnapshotKvmTest {
                 .directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(dir.resolve("restored.out").toFile()).redirectError(err.toFile()).start();
         try {
-            long end = System.nanoTime() + LinuxGuest.bootTimeout().toNanos();
-            while (!ControlServer.isSocketFile(sock2) && p.isAlive() && System.nanoTime() < end) {
-                Thread.sleep(50);
-            }
+            SnapshotKvmTest.awaitSocket(sock2);
             CliHarness send = CliHarness.run("ctl", "--api-socket", sock2.toString(), "serial-send", "1",
                     "echo JVMM-ANSWER $((6 * 7))\n");
             assertEquals(0, send.exitCode(), send.err() + Files.readString(err));

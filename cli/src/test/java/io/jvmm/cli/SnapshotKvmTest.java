@@ -75,12 +75,24 @@ class SnapshotKvmTest {
         return CliHarness.run(all.toArray(String[]::new));
     }
 
-    private static void awaitSocket(Path sock) throws InterruptedException {
+    /**
+     * Waits until a VM accepts connections at {@code sock}. The file alone is not enough: it appears
+     * at bind(2), and a connect before the listen(2) that follows is refused (seen under load).
+     */
+    static void awaitSocket(Path sock) throws InterruptedException {
         long end = System.nanoTime() + WAIT.toNanos();
-        while (!ControlServer.isSocketFile(sock) && System.nanoTime() < end) {
+        while (System.nanoTime() < end) {
+            if (ControlServer.isSocketFile(sock)) {
+                try (java.nio.channels.SocketChannel probe = java.nio.channels.SocketChannel.open(
+                        java.net.UnixDomainSocketAddress.of(sock))) {
+                    return;
+                } catch (IOException notListeningYet) {
+                    // bound, not listening yet: try again
+                }
+            }
             Thread.sleep(20);
         }
-        assertTrue(ControlServer.isSocketFile(sock), "no control socket at " + sock);
+        throw new AssertionError("no VM accepts connections at " + sock);
     }
 
     @Test

@@ -329,7 +329,13 @@ public final class VirtualMachine {
         }
         if (before == VmState.RUNNING) {
             transition(VmState.RUNNING, VmState.PAUSED);
-            parkAll();
+            if (!parkAll()) {
+                // saving a vCPU that may still run would give an inconsistent snapshot: none is taken
+                req.refuse("a vCPU did not leave the guest within " + PARK_TIMEOUT.toSeconds()
+                        + " s; no snapshot was taken and the VM goes on");
+                transition(VmState.PAUSED, VmState.RUNNING);
+                return null;
+            }
             chipset.stop();
         }
         req.run();
@@ -390,25 +396,30 @@ public final class VirtualMachine {
         return true;
     }
 
-    /** Waits until every vCPU thread is outside the guest, kicking again while one is slow. */
-    private void parkAll() {
+    /**
+     * Waits until every vCPU thread is outside the guest, kicking again while one is slow.
+     *
+     * @return false if one was still inside after {@link #PARK_TIMEOUT} (or the wait was interrupted)
+     */
+    private boolean parkAll() {
         long deadline = System.nanoTime() + PARK_TIMEOUT.toNanos();
         synchronized (lock) {
             while (!allParked()) {
                 if (System.nanoTime() > deadline) {
                     LOG.warn("a vCPU did not leave the guest within {} s; continuing without it",
                             PARK_TIMEOUT.toSeconds());
-                    return;
+                    return false;
                 }
                 try {
                     lock.wait(50);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return;
+                    return false;
                 }
                 kickAll();
             }
         }
+        return true;
     }
 
     private boolean allParked() {
