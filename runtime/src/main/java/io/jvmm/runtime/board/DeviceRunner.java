@@ -84,6 +84,8 @@ public final class DeviceRunner implements AutoCloseable {
     private final ExecutorService pollPool;
     private volatile boolean running;
     private volatile boolean closed;
+    /** Devices the last {@link #stop()} had to leave inside their poll (guarded by this). */
+    private final List<String> leftRunning = new ArrayList<>();
     private volatile Thread scheduler;
 
     public DeviceRunner() {
@@ -179,6 +181,14 @@ public final class DeviceRunner implements AutoCloseable {
     }
 
     /**
+     * The devices the last {@link #stop()} left running because they were stuck in their poll: their
+     * state may still change, so nothing that needs a stopped board (a snapshot) may go on.
+     */
+    public synchronized List<String> leftRunning() {
+        return List.copyOf(leftRunning);
+    }
+
+    /**
      * Stops polling, then stops every device in board order. When this returns no poll is running
      * and none will run until {@link #start()}. A device whose {@code stop()} throws is logged and the
      * others are still stopped.
@@ -186,10 +196,12 @@ public final class DeviceRunner implements AutoCloseable {
     public synchronized void stop() {
         // A device stuck in its poll holds its lock forever: leave it out rather than hang the VM.
         List<Slot> responsive = new ArrayList<>();
+        leftRunning.clear();
         for (Slot s : slots) {
             if (awaitPollDone(s)) {
                 responsive.add(s);
             } else {
+                leftRunning.add(s.name);
                 log.warn("device {} has been inside its poll for more than {} ms; it is left running "
                         + "(its state may be inconsistent) so that the VM can stop", s.name, STUCK_POLL_MS);
             }

@@ -108,15 +108,23 @@ public final class LaunchedVm implements AutoCloseable {
                 partition.config().memoryBytes(), partition.config().vcpuCount(), new ManifestJson().write(spec.manifest()),
                 acpi, spec.onReset().name().toLowerCase(Locale.ROOT));
         return vm.whileStopped(() -> {
+            List<String> stuck = chipset.runner().leftRunning();
+            if (!stuck.isEmpty()) {
+                throw new IllegalStateException("cannot snapshot this VM now: device" + (stuck.size() == 1 ? " " : "s ")
+                        + String.join(", ", stuck) + " did not stop (stuck in a poll for more than "
+                        + "2 s), so the state saved would not be consistent; the VM goes on");
+            }
             long start = System.nanoTime();
+            // Devices first: saving one may settle a line it drives (the RTC catches up its update
+            // flags and IRQ 8), and that level must be in the interrupt controllers' state saved next.
+            Map<String, SavedStateBlob> devices = new LinkedHashMap<>();
+            for (BoardDevice d : chipset.devices()) {
+                devices.put(d.name(), d.device().capabilities().savedState().orElseThrow().save());
+            }
             SavedStateBlob partitionState = partition.saveState();
             List<SavedStateBlob> vcpus = new ArrayList<>();
             for (int i = 0; i < partition.config().vcpuCount(); i++) {
                 vcpus.add(partition.vcpu(i).saveState());
-            }
-            Map<String, SavedStateBlob> devices = new LinkedHashMap<>();
-            for (BoardDevice d : chipset.devices()) {
-                devices.put(d.name(), d.device().capabilities().savedState().orElseThrow().save());
             }
             long stateMillis = (System.nanoTime() - start) / 1_000_000;
             Snapshot.Written w = Snapshot.write(path, facts, spec.payload(),

@@ -481,6 +481,7 @@ class DeviceRunnerTest {
         ticker.advance(Duration.ofNanos(1));
         assertEquals(null, failure(stopper));
         assertEquals(List.of("start stuck", "start fine", "stop fine"), events, "the stuck device is left out");
+        assertEquals(List.of("stuck"), runner.leftRunning(), "what a snapshot must refuse to save");
 
         Throwable e = failure(pastStuckLimit(runner::reset));
         assertTrue(e instanceof IllegalStateException, String.valueOf(e));
