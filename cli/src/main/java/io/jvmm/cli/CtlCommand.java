@@ -46,8 +46,11 @@ final class CtlCommand implements Callable<Integer> {
             completionCandidates = Commands.class)
     String command;
 
+    static final int SNAPSHOT_TIMEOUT_SECONDS = 3600;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
-            description = "How long to wait for the VM's answer (default: ${DEFAULT-VALUE}).")
+            description = "How long to wait for the VM's answer (default: ${DEFAULT-VALUE}; for snapshot "
+                    + SNAPSHOT_TIMEOUT_SECONDS + ", as writing a large guest's memory takes its time).")
     int timeoutSeconds;
 
     @Option(names = "--force", description = "With shutdown: power the VM off at once instead of pressing "
@@ -87,6 +90,10 @@ final class CtlCommand implements Callable<Integer> {
         if (timeoutSeconds < 1) {
             throw UserError.config("ctl --timeout " + timeoutSeconds + ": give at least 1 second");
         }
+        // A snapshot writes and syncs all of guest RAM: minutes for a large guest on a slow disk. Giving
+        // up on it would report a failure while it still completes (and, with --stop, ends the VM).
+        int timeoutSeconds = command.equals("snapshot") && !spec.commandLine().getParseResult().hasMatchedOption("--timeout")
+                ? SNAPSHOT_TIMEOUT_SECONDS : this.timeoutSeconds;
         Duration answerTimeout = Duration.ofSeconds(timeoutSeconds);
         AtomicBoolean timedOut = new AtomicBoolean();
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));

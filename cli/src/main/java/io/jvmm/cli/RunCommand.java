@@ -69,6 +69,9 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
 
         // A snapshot is read and checked (format, version, checksums, state framing) before anything else.
+        if (launch.restore == null && launch.verifyMemory) {
+            throw UserError.config("--verify-memory checks a snapshot's memory image: give it with --restore PATH");
+        }
         Snapshot snapshot = launch.restore == null ? null : readSnapshot();
         PluginLayer layer = plugins.load();
         ResolverRegistry registry = registry(layer, err);

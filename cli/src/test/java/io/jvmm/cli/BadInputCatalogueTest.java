@@ -301,6 +301,8 @@ class BadInputCatalogueTest {
         c.add(bad("check with --restore", 2, "jvmm check does not take --restore or --verify-memory: 'jvmm run --restore "
                 + "PATH' checks the snapshot (format, checksums, plugins, board, device states) before its guest runs",
                 "check", "--restore", "@/snap"));
+        c.add(bad("verify-memory without restore", 2, "--verify-memory checks a snapshot's memory image: give it with "
+                + "--restore PATH", "run", "--firmware", "@/tiny.bin", "--verify-memory"));
         c.add(bad("restore: with a payload", 2, "--restore continues the snapshot's own payload; drop --firmware",
                 "run", "--restore", "@/snap", "--firmware", "@/tiny.bin"));
         c.add(bad("restore: other devices", 2, "the command line's devices differ from snapshot @/snap's; give options "

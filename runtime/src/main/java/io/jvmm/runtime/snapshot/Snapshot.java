@@ -61,6 +61,8 @@ public record Snapshot(Path dir, SnapshotInfo info, MachineState state, GuestPay
     private static final String CRC32C_NAME = "crc32c";
     /** snapshot.json is small; a huge one is not ours. */
     private static final long MAX_INFO = 16 << 20;
+    /** state.bin: vCPUs (a few KiB each), devices (at most tens of KiB each, e.g. buffered output). */
+    static final long MAX_STATE = 64L << 20;
 
     public Snapshot {
         Objects.requireNonNull(dir, "dir");
@@ -191,7 +193,14 @@ public record Snapshot(Path dir, SnapshotInfo info, MachineState state, GuestPay
                         + "written); nothing was overwritten", true, e);
             }
             done = true;
-            fsyncDirectory(parent);
+            try {
+                fsyncDirectory(parent);
+            } catch (IOException e) {
+                // The snapshot is complete under its name; only its directory entry may not survive a
+                // host crash. Reporting a failure now would make a --stop snapshot resume the VM.
+                System.getLogger(Snapshot.class.getName()).log(System.Logger.Level.WARNING, "snapshot " + abs
+                        + " is written, but syncing its parent directory failed: " + e.getMessage());
+            }
             return new Written(abs, sizes, memoryMillis, (System.nanoTime() - start) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             throw new SnapshotException("could not write snapshot " + target + ": " + message(e), false, e);
@@ -357,7 +366,10 @@ public record Snapshot(Path dir, SnapshotInfo info, MachineState state, GuestPay
                 }
                 continue;
             }
-            byte[] bytes = readSmall(dir, name, Integer.MAX_VALUE - 16);
+            // Read whole, so bounded before anything is allocated: the machine state by what any
+            // board's devices and vCPUs can hold, the payload by the RAM it was loaded into.
+            byte[] bytes = readSmall(dir, name, name.equals(STATE_FILE) ? MAX_STATE
+                    : Math.min(info.memoryBytes(), Integer.MAX_VALUE - 16));
             if (!sum.algorithm().equals(SHA256)) {
                 throw new SnapshotException(infoPath + ": " + name + " has checksum algorithm '" + sum.algorithm()
                         + "'; expected " + SHA256, true);

@@ -173,6 +173,24 @@ class SnapshotTest {
                 + " (truncated)", readError(mem.getParent(), false));
     }
 
+    /** A hostile snapshot.json that declares a huge state.bin is refused before anything is read into memory. */
+    @Test
+    void anOversizedStateFileIsRefusedBeforeItIsRead() throws Exception {
+        Path p = write("snap", fw());
+        Path state = p.resolve("state.bin");
+        long len = Files.size(state);
+        long huge = Snapshot.MAX_STATE + 1;
+        try (RandomAccessFile f = new RandomAccessFile(state.toFile(), "rw")) {
+            f.setLength(huge); // sparse: no disk used
+        }
+        Path info = p.resolve("snapshot.json");
+        String json = Files.readString(info);
+        String declared = "\"length\" : " + len + ",";
+        assertTrue(json.contains(declared), json);
+        Files.writeString(info, json.replace(declared, "\"length\" : " + huge + ","));
+        assertEquals(state + " is " + huge + " bytes, too large for a jvmm snapshot's state.bin", readError(p, false));
+    }
+
     @Test
     void corruptedFilesAreRefusedByChecksum() throws Exception {
         Path p = write("snap", fw());
