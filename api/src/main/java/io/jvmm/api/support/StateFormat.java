@@ -49,10 +49,11 @@ public final class StateFormat<S extends Record> {
 
     private final String name;
     private final int version;
+    private final int oldestReadable;
     private final Encoder<S> encoder;
     private final Decoder<S> decoder;
 
-    private StateFormat(String name, int version, Encoder<S> encoder, Decoder<S> decoder) {
+    private StateFormat(String name, int version, int oldestReadable, Encoder<S> encoder, Decoder<S> decoder) {
         this.name = Objects.requireNonNull(name, "name");
         if (name.isBlank()) {
             throw new IllegalArgumentException("a state format needs a name");
@@ -60,7 +61,12 @@ public final class StateFormat<S extends Record> {
         if (version < 1) {
             throw new IllegalArgumentException("state format versions start at 1, got " + version);
         }
+        if (oldestReadable < 1 || oldestReadable > version) {
+            throw new IllegalArgumentException("the oldest readable version must be in [1, " + version + "], got "
+                    + oldestReadable);
+        }
         this.version = version;
+        this.oldestReadable = oldestReadable;
         this.encoder = Objects.requireNonNull(encoder, "encoder");
         this.decoder = Objects.requireNonNull(decoder, "decoder");
     }
@@ -71,7 +77,17 @@ public final class StateFormat<S extends Record> {
      */
     public static <S extends Record> StateFormat<S> of(String name, int version, Encoder<S> encoder,
             Decoder<S> decoder) {
-        return new StateFormat<>(name, version, encoder, decoder);
+        return new StateFormat<>(name, version, 1, encoder, decoder);
+    }
+
+    /**
+     * A format whose versions below {@code oldestReadable} are refused rather than handed to the
+     * decoder: they were written in a layout this build no longer reads (e.g. before the device used
+     * this encoding at all).
+     */
+    public static <S extends Record> StateFormat<S> of(String name, int version, int oldestReadable,
+            Encoder<S> encoder, Decoder<S> decoder) {
+        return new StateFormat<>(name, version, oldestReadable, encoder, decoder);
     }
 
     public String name() {
@@ -102,9 +118,10 @@ public final class StateFormat<S extends Record> {
             throw new IllegalArgumentException("saved state of format '" + blob.format() + "' given where '" + name
                     + "' is expected");
         }
-        if (blob.version() < 1 || blob.version() > version) {
-            throw new IllegalArgumentException(name + " saved state: version " + blob.version()
-                    + " is not supported (this build reads versions 1 to " + version + ")");
+        if (blob.version() < oldestReadable || blob.version() > version) {
+            throw new IllegalArgumentException(name + " saved state: version " + blob.version() + " is "
+                    + (blob.version() >= 1 && blob.version() < oldestReadable ? "no longer read" : "not supported")
+                    + " (this build reads versions " + oldestReadable + " to " + version + ")");
         }
         try {
             StateReader in = StateReader.parse(blob.data(), blob.version());

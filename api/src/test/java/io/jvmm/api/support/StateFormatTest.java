@@ -68,6 +68,19 @@ class StateFormatTest {
     }
 
     @Test
+    void versionsBelowTheOldestReadableAreRefusedBeforeTheDecoderSeesThem() {
+        StateFormat<Sample> from2 = StateFormat.of("test.sample", 2, 2, (s, out) -> { }, in -> {
+            throw new AssertionError("the decoder must not see version 1");
+        });
+        SavedStateBlob old = new SavedStateBlob("test.sample", 1, new byte[] {42});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> from2.restore(old));
+        assertEquals("test.sample saved state: version 1 is no longer read (this build reads versions 2 to 2)",
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> StateFormat.of("test.sample", 2, 3, (s, out) -> { },
+                in -> sample()));
+    }
+
+    @Test
     void refusesAnotherFormat() {
         SavedStateBlob other = new SavedStateBlob("test.other", 1, new byte[0]);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> V2.restore(other)).getMessage()

@@ -2,7 +2,6 @@ package io.jvmm.dev.battery;
 
 import io.jvmm.api.battery.HostBatteryUpdate;
 import io.jvmm.api.support.StateFormat;
-import io.jvmm.api.support.StateReader;
 
 /**
  * Everything a guest can observe of the battery, as one value: the battery state its registers
@@ -16,7 +15,7 @@ import io.jvmm.api.support.StateReader;
  * @param notifyBits {@link BatteryDevice#NOTIFY_MASK} bits the guest has not cleared
  */
 record BatterySavedState(int notifyBits, HostBatteryUpdate state) {
-    static final StateFormat<BatterySavedState> FORMAT = StateFormat.of("firmware.battery", 2,
+    static final StateFormat<BatterySavedState> FORMAT = StateFormat.of("firmware.battery", 2, 2,
             (s, out) -> {
                 HostBatteryUpdate b = s.state;
                 out.u8("notify", s.notifyBits).bool("present", b.present()).bool("charging", b.charging())
@@ -25,7 +24,6 @@ record BatterySavedState(int notifyBits, HostBatteryUpdate state) {
                         .i64("max_mwh", b.maxMilliwattHours());
             },
             in -> {
-                requireLayoutOfVersion2(in);
                 return new BatterySavedState(in.u8("notify"), new HostBatteryUpdate(in.bool("present"),
                         in.bool("charging"), in.bool("discharging"), in.i64("rate_mw"), in.i64("remaining_mwh"),
                         in.i64("max_mwh"), in.bool("ac_online")));
@@ -42,13 +40,5 @@ record BatterySavedState(int notifyBits, HostBatteryUpdate state) {
     /** Power-on: no battery, no notification pending. */
     static BatterySavedState initial() {
         return new BatterySavedState(0, HostBatteryUpdate.ABSENT);
-    }
-
-    /** Version 1 was a hand-written byte layout (before the shared encoding): it is refused, not misread. */
-    private static void requireLayoutOfVersion2(StateReader in) {
-        if (in.version() < 2) {
-            throw new IllegalArgumentException("version " + in.version()
-                    + " was a byte layout before the shared state encoding and is no longer read");
-        }
     }
 }

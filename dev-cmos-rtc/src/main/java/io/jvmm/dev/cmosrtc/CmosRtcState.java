@@ -3,7 +3,6 @@ package io.jvmm.dev.cmosrtc;
 import static io.jvmm.dev.cmosrtc.CmosRtcDevice.*;
 
 import io.jvmm.api.support.StateFormat;
-import io.jvmm.api.support.StateReader;
 
 /**
  * Everything a guest can observe of the RTC, as one value: the index port (with the NMI mask), the
@@ -26,12 +25,11 @@ import io.jvmm.api.support.StateReader;
  */
 record CmosRtcState(int index, boolean nmiMasked, byte[] ram, int flags, long guestMinusHostNanos,
         long frozenNanos) {
-    static final StateFormat<CmosRtcState> FORMAT = StateFormat.of("chipset.cmos_rtc", 2,
+    static final StateFormat<CmosRtcState> FORMAT = StateFormat.of("chipset.cmos_rtc", 2, 2,
             (s, out) -> out.u8("index", s.index).bool("nmi_masked", s.nmiMasked).bytes("ram", s.ram)
                     .u8("flags", s.flags).i64("guest_minus_host_nanos", s.guestMinusHostNanos)
                     .i64("frozen_nanos", s.frozenNanos),
             in -> {
-                requireLayoutOfVersion2(in);
                 return new CmosRtcState(in.u8("index"), in.bool("nmi_masked"), in.bytes("ram", RAM_SIZE),
                         in.u8("flags"), in.i64("guest_minus_host_nanos"), in.i64("frozen_nanos"));
             });
@@ -77,13 +75,5 @@ record CmosRtcState(int index, boolean nmiMasked, byte[] ram, int flags, long gu
     @Override
     public byte[] ram() {
         return ram.clone();
-    }
-
-    /** Version 1 was a hand-written byte layout (before the shared encoding): it is refused, not misread. */
-    private static void requireLayoutOfVersion2(StateReader in) {
-        if (in.version() < 2) {
-            throw new IllegalArgumentException("version " + in.version()
-                    + " was a byte layout before the shared state encoding and is no longer read");
-        }
     }
 }

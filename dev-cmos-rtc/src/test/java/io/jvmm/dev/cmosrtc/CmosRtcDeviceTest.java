@@ -525,7 +525,7 @@ class CmosRtcDeviceTest {
         assertEquals("saved state of format 'chipset.pm' given where 'chipset.cmos_rtc' is expected", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> sr.restore(new SavedStateBlob(good.format(), 3, good.data())));
-        assertEquals("chipset.cmos_rtc saved state: version 3 is not supported (this build reads versions 1 to 2)",
+        assertEquals("chipset.cmos_rtc saved state: version 3 is not supported (this build reads versions 2 to 2)",
                 e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> sr.restore(new SavedStateBlob(good.format(), 1, good.data())));

@@ -1,7 +1,6 @@
 package io.jvmm.dev.debugcon;
 
 import io.jvmm.api.support.StateFormat;
-import io.jvmm.api.support.StateReader;
 
 /**
  * The debugcon's state: the output the guest wrote that the backend has not taken yet (a guest
@@ -12,12 +11,10 @@ import io.jvmm.api.support.StateReader;
  * @param pending bytes not yet taken by the backend, oldest first, at most {@link DebugconDevice#BUFFER_SIZE}
  */
 record DebugconState(byte[] pending) {
-    static final StateFormat<DebugconState> FORMAT = StateFormat.of("serial.debugcon", 2,
+    static final StateFormat<DebugconState> FORMAT = StateFormat.of("serial.debugcon", 2, 2,
             (s, out) -> out.bytes("pending", s.pending),
-            in -> {
-                requireVersion2(in);
-                return new DebugconState(in.bytes("pending", DebugconDevice.BUFFER_SIZE));
-            });
+            // version 1 was an empty blob (the queued output was not saved): refused, not misread
+            in -> new DebugconState(in.bytes("pending", DebugconDevice.BUFFER_SIZE)));
 
     DebugconState {
         if (pending.length > DebugconDevice.BUFFER_SIZE) {
@@ -34,13 +31,5 @@ record DebugconState(byte[] pending) {
     @Override
     public byte[] pending() {
         return pending.clone();
-    }
-
-    /** Version 1 was an empty blob (the queued output was not saved): refused, not misread. */
-    private static void requireVersion2(StateReader in) {
-        if (in.version() < 2) {
-            throw new IllegalArgumentException("version " + in.version()
-                    + " saved no output and is no longer read");
-        }
     }
 }

@@ -1,7 +1,6 @@
 package io.jvmm.dev.i8042;
 
 import io.jvmm.api.support.StateFormat;
-import io.jvmm.api.support.StateReader;
 
 /**
  * Everything a guest can observe of the controller, its keyboard and its mouse, as one value. The
@@ -23,7 +22,7 @@ record I8042SavedState(byte[] ram, int outputBuffer, int outputSource, boolean l
         boolean a20, Ps2Keyboard.State keyboard, byte[] mouseQueue) {
     static final int RAM_SIZE = 32;
 
-    static final StateFormat<I8042SavedState> FORMAT = StateFormat.of("chipset.i8042", 2,
+    static final StateFormat<I8042SavedState> FORMAT = StateFormat.of("chipset.i8042", 2, 2,
             (s, out) -> {
                 out.bytes("ram", s.ram).u8("output_buffer", s.outputBuffer).u8("output_source", s.outputSource)
                         .bool("last_write_command", s.lastWriteWasCommand).u16("data_target", s.dataTarget)
@@ -35,7 +34,6 @@ record I8042SavedState(byte[] ram, int outputBuffer, int outputSource, boolean l
                 out.bytes("mouse_queue", s.mouseQueue);
             },
             in -> {
-                requireLayoutOfVersion2(in);
                 return new I8042SavedState(in.bytes("ram", RAM_SIZE), in.u8("output_buffer"), in.u8("output_source"),
                         in.bool("last_write_command"), in.u16("data_target"), in.bool("a20"),
                         new Ps2Keyboard.State(in.bytes("kbd_queue", Ps2Keyboard.QUEUE_CAPACITY), in.bool("kbd_scanning"),
@@ -84,13 +82,5 @@ record I8042SavedState(byte[] ram, int outputBuffer, int outputSource, boolean l
     @Override
     public byte[] mouseQueue() {
         return mouseQueue.clone();
-    }
-
-    /** Version 1 was a hand-written byte layout (before the shared encoding): it is refused, not misread. */
-    private static void requireLayoutOfVersion2(StateReader in) {
-        if (in.version() < 2) {
-            throw new IllegalArgumentException("version " + in.version()
-                    + " was a byte layout before the shared state encoding and is no longer read");
-        }
     }
 }

@@ -1,7 +1,6 @@
 package io.jvmm.dev.pcibus;
 
 import io.jvmm.api.support.StateFormat;
-import io.jvmm.api.support.StateReader;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -66,11 +65,10 @@ record PciBusState(int address, int hostCommand, int hostLatencyTimer, List<Func
         };
     }
 
-    static final StateFormat<PciBusState> FORMAT = StateFormat.of("chipset.pci_bus", 2,
+    static final StateFormat<PciBusState> FORMAT = StateFormat.of("chipset.pci_bus", 2, 2,
             (s, out) -> out.u32("address", Integer.toUnsignedLong(s.address)).u16("host_command", s.hostCommand)
                     .u8("host_latency_timer", s.hostLatencyTimer).list("functions", s.functions, Function.ENCODER),
             in -> {
-                requireLayoutOfVersion2(in);
                 return new PciBusState((int) in.u32("address"), in.u16("host_command"), in.u8("host_latency_timer"),
                         in.list("functions", MAX_FUNCTIONS, Function.DECODER));
             });
@@ -102,14 +100,6 @@ record PciBusState(int address, int hostCommand, int hostLatencyTimer, List<Func
     private static void check(int value, int allowed, String what) {
         if ((value & ~allowed) != 0) {
             throw new IllegalArgumentException("PCI bus state: " + what + ": 0x" + Integer.toHexString(value));
-        }
-    }
-
-    /** Version 1 was a hand-written byte layout (before the shared encoding): it is refused, not misread. */
-    private static void requireLayoutOfVersion2(StateReader in) {
-        if (in.version() < 2) {
-            throw new IllegalArgumentException("version " + in.version()
-                    + " was a byte layout before the shared state encoding and is no longer read");
         }
     }
 }

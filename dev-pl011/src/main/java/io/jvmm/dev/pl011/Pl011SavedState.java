@@ -3,7 +3,6 @@ package io.jvmm.dev.pl011;
 import static io.jvmm.dev.pl011.Pl011Registers.*;
 
 import io.jvmm.api.support.StateFormat;
-import io.jvmm.api.support.StateReader;
 
 /**
  * Everything a guest can observe of the PL011, as one value: the registers (with the baud
@@ -21,13 +20,12 @@ import io.jvmm.api.support.StateReader;
  */
 record Pl011SavedState(int ilpr, int ibrd, int fbrd, int stagedIbrd, int stagedFbrd, int lcrH, int cr, int ifls,
         int imsc, int ris, int dmacr, boolean connected, byte[] rx, byte[] tx) {
-    static final StateFormat<Pl011SavedState> FORMAT = StateFormat.of("serial.pl011", 2,
+    static final StateFormat<Pl011SavedState> FORMAT = StateFormat.of("serial.pl011", 2, 2,
             (s, out) -> out.u8("ilpr", s.ilpr).u16("ibrd", s.ibrd).u8("fbrd", s.fbrd)
                     .u16("staged_ibrd", s.stagedIbrd).u8("staged_fbrd", s.stagedFbrd).u8("lcr_h", s.lcrH)
                     .u16("cr", s.cr).u8("ifls", s.ifls).u16("imsc", s.imsc).u16("ris", s.ris).u8("dmacr", s.dmacr)
                     .bool("connected", s.connected).bytes("rx", s.rx).bytes("tx", s.tx),
             in -> {
-                requireLayoutOfVersion2(in);
                 return new Pl011SavedState(in.u8("ilpr"), in.u16("ibrd"), in.u8("fbrd"), in.u16("staged_ibrd"),
                         in.u8("staged_fbrd"), in.u8("lcr_h"), in.u16("cr"), in.u8("ifls"), in.u16("imsc"), in.u16("ris"),
                         in.u8("dmacr"), in.bool("connected"), in.bytes("rx", Pl011Uart.BUFFER_SIZE),
@@ -76,14 +74,6 @@ record Pl011SavedState(int ilpr, int ibrd, int fbrd, int stagedIbrd, int stagedF
     private static void check(int value, int allowed, String what) {
         if ((value & ~allowed) != 0) {
             throw new IllegalArgumentException("PL011 state: " + what + ": 0x" + Integer.toHexString(value));
-        }
-    }
-
-    /** Version 1 was a hand-written byte layout (before the shared encoding): it is refused, not misread. */
-    private static void requireLayoutOfVersion2(StateReader in) {
-        if (in.version() < 2) {
-            throw new IllegalArgumentException("version " + in.version()
-                    + " was a byte layout before the shared state encoding and is no longer read");
         }
     }
 }

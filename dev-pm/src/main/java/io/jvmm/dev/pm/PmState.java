@@ -3,7 +3,6 @@ package io.jvmm.dev.pm;
 import static io.jvmm.dev.pm.PowerManagementDevice.*;
 
 import io.jvmm.api.support.StateFormat;
-import io.jvmm.api.support.StateReader;
 
 /**
  * Everything a guest can observe of the PM block, as one value: the PM1, GPE0 and PIIX4 registers
@@ -21,7 +20,7 @@ import io.jvmm.api.support.StateReader;
 record PmState(int pm1Status, int pm1Enable, int pm1Control, int gpe0Status, int gpe0Enable, int processorControl,
         int globalStatus, int deviceStatus, int globalEnable, int globalControl, int deviceControl,
         int generalOutput, long timerNanos) {
-    static final StateFormat<PmState> FORMAT = StateFormat.of("chipset.pm", 2,
+    static final StateFormat<PmState> FORMAT = StateFormat.of("chipset.pm", 2, 2,
             (s, out) -> out.u16("pm1_sts", s.pm1Status).u16("pm1_en", s.pm1Enable).u16("pm1_cnt", s.pm1Control)
                     .u16("gpe0_sts", s.gpe0Status).u16("gpe0_en", s.gpe0Enable)
                     .u32("pcntrl", Integer.toUnsignedLong(s.processorControl)).u16("glbsts", s.globalStatus)
@@ -30,7 +29,6 @@ record PmState(int pm1Status, int pm1Enable, int pm1Control, int gpe0Status, int
                     .u32("devctl", Integer.toUnsignedLong(s.deviceControl))
                     .u32("gpo", Integer.toUnsignedLong(s.generalOutput)).i64("timer_nanos", s.timerNanos),
             in -> {
-                requireLayoutOfVersion2(in);
                 return new PmState(in.u16("pm1_sts"), in.u16("pm1_en"), in.u16("pm1_cnt"), in.u16("gpe0_sts"),
                         in.u16("gpe0_en"), (int) in.u32("pcntrl"), in.u16("glbsts"), (int) in.u32("devsts"),
                         in.u16("glben"), (int) in.u32("glbctl"), (int) in.u32("devctl"), (int) in.u32("gpo"),
@@ -60,14 +58,6 @@ record PmState(int pm1Status, int pm1Enable, int pm1Control, int gpe0Status, int
     private static void check(int value, int allowed, String what) {
         if ((value & ~allowed) != 0) {
             throw new IllegalArgumentException("PM state: " + what + ": 0x" + Integer.toHexString(value));
-        }
-    }
-
-    /** Version 1 was a hand-written byte layout (before the shared encoding): it is refused, not misread. */
-    private static void requireLayoutOfVersion2(StateReader in) {
-        if (in.version() < 2) {
-            throw new IllegalArgumentException("version " + in.version()
-                    + " was a byte layout before the shared state encoding and is no longer read");
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.jvmm.dev.serial16550;
 
 import io.jvmm.api.support.StateFormat;
-import io.jvmm.api.support.StateReader;
 
 /**
  * Everything a guest can observe of a 16550, as one value: the registers, the interrupt
@@ -19,12 +18,11 @@ import io.jvmm.api.support.StateReader;
  */
 record UartSavedState(int ier, int lcr, int mcr, int msr, int fcr, int dll, int dlm, int scratch,
         boolean thrAcked, boolean overrun, byte[] rx, byte[] tx) {
-    static final StateFormat<UartSavedState> FORMAT = StateFormat.of("serial.uart16550", 2,
+    static final StateFormat<UartSavedState> FORMAT = StateFormat.of("serial.uart16550", 2, 2,
             (s, out) -> out.u8("ier", s.ier).u8("lcr", s.lcr).u8("mcr", s.mcr).u8("msr", s.msr).u8("fcr", s.fcr)
                     .u8("dll", s.dll).u8("dlm", s.dlm).u8("scratch", s.scratch).bool("thr_acked", s.thrAcked)
                     .bool("overrun", s.overrun).bytes("rx", s.rx).bytes("tx", s.tx),
             in -> {
-                requireLayoutOfVersion2(in);
                 return new UartSavedState(in.u8("ier"), in.u8("lcr"), in.u8("mcr"), in.u8("msr"), in.u8("fcr"),
                         in.u8("dll"), in.u8("dlm"), in.u8("scratch"), in.bool("thr_acked"), in.bool("overrun"),
                         in.bytes("rx", Uart16550.BUFFER_SIZE), in.bytes("tx", Uart16550.BUFFER_SIZE));
@@ -69,14 +67,6 @@ record UartSavedState(int ier, int lcr, int mcr, int msr, int fcr, int dll, int 
     private static void check(int value, int allowed, String what) {
         if ((value & ~allowed) != 0) {
             throw new IllegalArgumentException("16550 state: " + what + ": 0x" + Integer.toHexString(value));
-        }
-    }
-
-    /** Version 1 was a hand-written byte layout (before the shared encoding): it is refused, not misread. */
-    private static void requireLayoutOfVersion2(StateReader in) {
-        if (in.version() < 2) {
-            throw new IllegalArgumentException("version " + in.version()
-                    + " was a byte layout before the shared state encoding and is no longer read");
         }
     }
 }
