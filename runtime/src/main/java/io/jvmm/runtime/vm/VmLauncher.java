@@ -373,18 +373,11 @@ public final class VmLauncher {
         }
         Partition partition = createAndConnect(prepared, hypervisor, new PartitionConfig(spec.manifest().arch(),
                 machine.memoryBytes(), machine.vcpuCount()));
-        // x86 Linux boots can get ACPI tables describing this board (fixed for the VM's life)
-        AcpiTables acpi;
-        try {
-            acpi = acpiTables(spec.manifest(), chipset, machine.vcpuCount(), spec.payload());
-        } catch (LaunchException e) {
-            prepared.close();
-            partition.close();
-            throw e;
-        }
-        MemoryLoader toMemory = payloadLoader(spec.payload(), acpi);
-        OnceRomMapper rom = new OnceRomMapper();
-        PayloadLoader loader = p -> toMemory.load(p.memory(), (gpa, bytes) -> rom.map(p, gpa, bytes)).bootState();
+        PartitionPayload payload = payloadFor(prepared, partition, machine);
+        AcpiTables acpi = payload.acpi();
+        MemoryLoader toMemory = payload.toMemory();
+        OnceRomMapper rom = payload.rom();
+        PayloadLoader loader = payload.loader();
         // The payload was checked in prepare(); what fails now is the host (memory, ROM mapping).
         CpuBootState first;
         try {
@@ -489,17 +482,11 @@ public final class VmLauncher {
         }
         Partition partition = createAndConnect(prepared, hypervisor, new PartitionConfig(spec.manifest().arch(),
                 machine.memoryBytes(), machine.vcpuCount()).withMemoryImage(snapshot.memoryImage()));
-        AcpiTables acpi;
-        try {
-            acpi = acpiTables(spec.manifest(), chipset, machine.vcpuCount(), spec.payload());
-        } catch (LaunchException e) {
-            prepared.close();
-            partition.close();
-            throw e;
-        }
-        MemoryLoader toMemory = payloadLoader(spec.payload(), acpi);
-        OnceRomMapper rom = new OnceRomMapper();
-        PayloadLoader loader = p -> toMemory.load(p.memory(), (gpa, bytes) -> rom.map(p, gpa, bytes)).bootState();
+        PartitionPayload payload = payloadFor(prepared, partition, machine);
+        AcpiTables acpi = payload.acpi();
+        MemoryLoader toMemory = payload.toMemory();
+        OnceRomMapper rom = payload.rom();
+        PayloadLoader loader = payload.loader();
         String restoring = "the partition (in-kernel interrupt controllers, timer, clock)";
         try {
             // The loader again, into memory that stores nothing: RAM keeps the snapshot's content, but
@@ -573,6 +560,31 @@ public final class VmLauncher {
                 runner.reset();
             }
         };
+    }
+
+    /**
+     * What loads the payload into a new partition: the board's ACPI tables (x86 Linux boots can get
+     * tables describing the board, fixed for the VM's life), the loader into memory, and the ROM
+     * mapper that keeps firmware mapped across resets.
+     */
+    private record PartitionPayload(AcpiTables acpi, MemoryLoader toMemory, OnceRomMapper rom, PayloadLoader loader) {}
+
+    /** The payload's loaders for {@code partition}; on failure the prepared VM and the partition are closed. */
+    private PartitionPayload payloadFor(PreparedVm prepared, Partition partition, MachineConfig machine)
+            throws LaunchException {
+        VmSpec spec = prepared.spec();
+        AcpiTables acpi;
+        try {
+            acpi = acpiTables(spec.manifest(), prepared.board().chipset(), machine.vcpuCount(), spec.payload());
+        } catch (LaunchException e) {
+            prepared.close();
+            partition.close();
+            throw e;
+        }
+        MemoryLoader toMemory = payloadLoader(spec.payload(), acpi);
+        OnceRomMapper rom = new OnceRomMapper();
+        return new PartitionPayload(acpi, toMemory, rom,
+                p -> toMemory.load(p.memory(), (gpa, bytes) -> rom.map(p, gpa, bytes)).bootState());
     }
 
     /** Loads a payload into some memory: a partition's, or {@link CheckingGuestMemory} to check it. */
