@@ -13,7 +13,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,15 +32,18 @@ class LinuxSnapshotKvmTest {
     @TempDir
     Path dir;
 
-    @Test
+    /** With 2 vCPUs the application processor's state (idle in the kernel) is saved and restored too. */
+    @ParameterizedTest(name = "{0} vCPU(s)")
+    @ValueSource(ints = {1, 2})
     @ScaledTimeout(300)
-    void linuxRestoredInANewProcessAnswersOverTheConsole() throws Exception {
+    void linuxRestoredInANewProcessAnswersOverTheConsole(int vcpus) throws Exception {
         Path initrd = LinuxGuest.initramfs(dir, INIT, LinuxGuest.noFiles());
         Path snap = dir.resolve("snap");
         Path sock1 = dir.resolve("first.sock");
         AtomicReference<CliHarness> snapshot = new AtomicReference<>();
         LinuxGuest.Boot first = LinuxGuest.boot(dir, LinuxGuest.bzImage(), initrd, LinuxBootKvmTest.CMDLINE,
-                List.of("--api-socket", sock1.toString(), "--on-reset", "exit"), READY, console -> {
+                List.of("--api-socket", sock1.toString(), "--on-reset", "exit", "--cpus", String.valueOf(vcpus)), READY,
+                console -> {
                     snapshot.set(CliHarness.run("ctl", "--api-socket", sock1.toString(), "--timeout", "120",
                             "snapshot", snap.toString(), "--stop"));
                 });
@@ -61,13 +65,16 @@ class LinuxSnapshotKvmTest {
         try {
             SnapshotKvmTest.awaitSocket(sock2);
             CliHarness send = CliHarness.run("ctl", "--api-socket", sock2.toString(), "serial-send", "1",
-                    "echo JVMM-ANSWER $((6 * 7))\n");
+                    // run on the last vCPU: with 2, the restored application processor must schedule it
+                    "taskset -c " + (vcpus - 1) + " sh -c 'echo JVMM-ANSWER $((6 * 7)) cpus "
+                            + "$(cat /sys/devices/system/cpu/online)'\n");
             assertEquals(0, send.exitCode(), send.err() + Files.readString(err));
             // the typed line is echoed as typed; only a shell that ran it prints 42
-            String console = VmHarness.awaitFile(com1, t -> t.contains("JVMM-ANSWER 42"), LinuxGuest.bootTimeout());
+            String answer = "JVMM-ANSWER 42 cpus " + (vcpus == 1 ? "0" : "0-" + (vcpus - 1));
+            String console = VmHarness.awaitFile(com1, t -> t.contains(answer), LinuxGuest.bootTimeout());
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("Linux restored and answered %.1f s after the process started%n", seconds);
-            assertTrue(console.contains("JVMM-ANSWER 42"), "the restored shell did not answer: " + console
+            assertTrue(console.contains(answer), "the restored shell did not answer '" + answer + "': " + console
                     + "\nstderr: " + Files.readString(err));
             assertTrue(!console.contains("Linux version"), "the restored kernel booted again: " + console);
             CliHarness stop = CliHarness.run("ctl", "--api-socket", sock2.toString(), "shutdown", "--force");
