@@ -7,6 +7,7 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.OutputStreamAppender;
@@ -17,6 +18,12 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * classes) cost about 100 ms of the first log call, which lands inside VM start-up. Logs never go
  * to stdout, the console stream: stderr by default, the file of {@code run --log} (property
  * {@code jvmm.log.file}); the level is WARN unless {@code -Djvmm.log.level=…}.
+ *
+ * <p>The runtime's classes take their loggers when they are loaded, so this runs during every
+ * start-up, while most runs never log a line. Only the level is set here; the appender that
+ * formats lines (pattern parsing, time-zone data, the stream or file) is made by the first event
+ * that passes the level ({@link FirstEventAppender}): about 15 ms less start-up for a run that
+ * logs nothing (measured with {@code -Xlog:class+load:uptime}).
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
@@ -24,31 +31,67 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-        encoder.setContext(context);
-        encoder.setPattern(PATTERN);
-        encoder.start();
-
-        String file = System.getProperty("jvmm.log.file");
-        OutputStreamAppender<ILoggingEvent> appender;
-        if (file != null) {
-            FileAppender<ILoggingEvent> f = new FileAppender<>();
-            f.setFile(file);
-            f.setAppend(true);
-            appender = f;
-        } else {
-            ConsoleAppender<ILoggingEvent> c = new ConsoleAppender<>();
-            c.setTarget("System.err");
-            appender = c;
-        }
+        FirstEventAppender appender = new FirstEventAppender(System.getProperty("jvmm.log.file"));
         appender.setContext(context);
         appender.setName("LOG");
-        appender.setEncoder(encoder);
         appender.start();
 
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(System.getProperty("jvmm.log.level"), Level.WARN));
         root.addAppender(appender);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /**
+     * Hands every event to the real appender, which the first event makes: stderr, or {@code file}
+     * when it is set. Logback calls {@code doAppend} under this appender's lock, so the appender is
+     * made once.
+     */
+    static final class FirstEventAppender extends AppenderBase<ILoggingEvent> {
+        private final String file;
+        private OutputStreamAppender<ILoggingEvent> target;
+
+        FirstEventAppender(String file) {
+            this.file = file;
+        }
+
+        @Override
+        protected void append(ILoggingEvent event) {
+            if (target == null) {
+                target = create();
+            }
+            target.doAppend(event);
+        }
+
+        private OutputStreamAppender<ILoggingEvent> create() {
+            PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+            encoder.setContext(getContext());
+            encoder.setPattern(PATTERN);
+            encoder.start();
+            OutputStreamAppender<ILoggingEvent> appender;
+            if (file != null) {
+                FileAppender<ILoggingEvent> f = new FileAppender<>();
+                f.setFile(file);
+                f.setAppend(true);
+                appender = f;
+            } else {
+                ConsoleAppender<ILoggingEvent> c = new ConsoleAppender<>();
+                c.setTarget("System.err");
+                appender = c;
+            }
+            appender.setContext(getContext());
+            appender.setName("LOG-" + (file != null ? "file" : "stderr"));
+            appender.setEncoder(encoder);
+            appender.start();
+            return appender;
+        }
+
+        @Override
+        public synchronized void stop() {
+            if (target != null) {
+                target.stop();
+            }
+            super.stop();
+        }
     }
 }

@@ -18,6 +18,9 @@ public final class Main {
     /** Exit code for VM failures. */
     public static final int VM_ERROR = 1;
 
+    /** When this class was initialised, i.e. {@code main} was about to run: {@code run --profile}'s origin. */
+    static final long STARTED_NANOS = System.nanoTime();
+
     public static void main(String[] args) {
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }

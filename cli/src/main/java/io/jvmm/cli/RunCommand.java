@@ -78,6 +78,7 @@ final class RunCommand implements Callable<Integer> {
         if (!registry.broken().isEmpty()) {
             throw UserError.config(brokenMessage(registry));
         }
+        timings.mark("plugins and resolvers loaded");
         VmManifest manifest = snapshot == null ? cliManifest(registry) : restoredManifest(snapshot, registry);
         missingMessage(manifest, registry).ifPresent(m -> {
             throw UserError.config(m);
@@ -122,6 +123,7 @@ final class RunCommand implements Callable<Integer> {
                     prepared.close();
                     throw e;
                 }
+                timings.mark("hypervisor opened");
                 if (!hv.suppliedDevices(manifest.arch()).equals(candidate.suppliedDevices(manifest.arch()))
                         || hv.deliversMessageInterrupts(manifest.arch()) != candidate.deliversMessageInterrupts(manifest.arch())) {
                     // the first installed backend was not available and this one supplies other devices
@@ -315,13 +317,15 @@ final class RunCommand implements Callable<Integer> {
     /** Boot phase timings, relative to JVM start. */
     static final class Profile {
         private final StringBuilder lines = new StringBuilder();
-        private final long mainNanos = System.nanoTime();
-        private final long mainMillis = System.currentTimeMillis();
-        private final long jvmStartMillis = mainMillis - processAgeMillis();
+        private final long mainNanos = Main.STARTED_NANOS;
+        // wall clock at main, from the monotonic time since then
+        private final long mainMillis = System.currentTimeMillis() - (System.nanoTime() - mainNanos) / 1_000_000;
+        private final long jvmStartMillis = System.currentTimeMillis() - processAgeMillis();
         private volatile long firstExitNanos;
 
         Profile() {
             lines.append(String.format("  %-36s %8.1f ms%n", "process start → jvmm main", (double) (mainMillis - jvmStartMillis)));
+            mark("command line parsed");
         }
 
         /**
