@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -316,15 +317,14 @@ final class RunCommand implements Callable<Integer> {
 
     /** Boot phase timings, relative to JVM start. */
     static final class Profile {
-        private final StringBuilder lines = new StringBuilder();
-        private final long mainNanos = Main.STARTED_NANOS;
-        // wall clock at main, from the monotonic time since then
-        private final long mainMillis = System.currentTimeMillis() - (System.nanoTime() - mainNanos) / 1_000_000;
-        private final long jvmStartMillis = System.currentTimeMillis() - processAgeMillis();
-        private volatile long firstExitNanos;
+        /** A phase and when it ended (System.nanoTime). */
+        private record Mark(String phase, long nanos) {}
 
+        private final List<Mark> marks = new ArrayList<>();
+        private boolean firstExitSeen;
+
+        /** Records the phases only; nothing is read or formatted unless {@link #print} is called. */
         Profile() {
-            lines.append(String.format("  %-36s %8.1f ms%n", "process start → jvmm main", (double) (mainMillis - jvmStartMillis)));
             mark("command line parsed");
         }
 
@@ -348,24 +348,27 @@ final class RunCommand implements Callable<Integer> {
             }
         }
 
-        void mark(String phase) {
-            add(phase, System.nanoTime());
+        synchronized void mark(String phase) {
+            marks.add(new Mark(phase, System.nanoTime()));
         }
 
-        void firstExit() {
-            if (firstExitNanos == 0) {
-                firstExitNanos = System.nanoTime();
-                add("first guest exit", firstExitNanos);
+        synchronized void firstExit() {
+            if (!firstExitSeen) {
+                firstExitSeen = true;
+                marks.add(new Mark("first guest exit", System.nanoTime()));
             }
         }
 
-        private synchronized void add(String phase, long nanos) {
-            double ms = (mainMillis - jvmStartMillis) + (nanos - mainNanos) / 1e6;
-            lines.append(String.format("  %-36s %8.1f ms%n", phase, ms));
-        }
-
         synchronized void print(PrintWriter err) {
-            err.print("jvmm boot profile (since JVM start):\n" + lines);
+            long nowNanos = System.nanoTime();
+            // main's distance from process start: the process's age now minus the time since main
+            double mainMs = processAgeMillis() - (nowNanos - Main.STARTED_NANOS) / 1e6;
+            StringBuilder lines = new StringBuilder("jvmm boot profile (since JVM start):\n");
+            lines.append(String.format("  %-36s %8.1f ms%n", "process start → jvmm main", mainMs));
+            for (Mark m : marks) {
+                lines.append(String.format("  %-36s %8.1f ms%n", m.phase(), mainMs + (m.nanos() - Main.STARTED_NANOS) / 1e6));
+            }
+            err.print(lines);
             err.flush();
         }
     }

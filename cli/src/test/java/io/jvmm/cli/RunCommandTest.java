@@ -118,7 +118,8 @@ class RunCommandTest {
         VmHarness.kvm();
         CliHarness r = runQuietly("run", "--serial", "1=none", "--profile", "--firmware", GUEST);
         assertEquals(0, r.exitCode(), r.err());
-        List<String> phases = List.of("process start → jvmm main", "manifest built", "devices resolved, payload checked",
+        List<String> phases = List.of("process start → jvmm main", "command line parsed", "plugins and resolvers loaded",
+                "manifest built", "devices resolved, payload checked", "hypervisor opened",
                 "partition created, payload loaded", "first guest exit", "guest ended");
         assertTrue(r.err().startsWith("jvmm boot profile (since JVM start):\n"), r.err());
         double previous = -1;
