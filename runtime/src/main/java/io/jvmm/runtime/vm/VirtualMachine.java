@@ -212,7 +212,7 @@ public final class VirtualMachine {
         }
         for (int i = 0; i < vcpuCount; i++) {
             int index = i;
-            Thread t = new Thread(() -> vcpuLoop(index), "jvmm-vcpu-" + i);
+            Thread t = new Thread(() -> vcpuThread(index), "jvmm-vcpu-" + i);
             t.setDaemon(true);
             threads.add(t);
             t.start();
@@ -450,6 +450,21 @@ public final class VirtualMachine {
             }
         }
         return outcome;
+    }
+
+    /**
+     * A vCPU thread: its loop, and if anything escapes it (an {@link Error} from a device, the
+     * backend failing), a failure of this VM alone. Without this the thread would die silently, the
+     * controller would wait forever and the VM's {@link #run()} would never return; the other VMs of
+     * the process never notice either way, as nothing here is shared between VMs.
+     */
+    private void vcpuThread(int index) {
+        try {
+            vcpuLoop(index);
+        } catch (RuntimeException | Error e) {
+            LOG.error("vCPU {} failed", index, e);
+            submit(RequestKind.FAIL, "vCPU " + index + " failed: " + e);
+        }
     }
 
     private void vcpuLoop(int index) {

@@ -58,6 +58,8 @@ import java.util.Optional;
 public final class VmLauncher {
     private final ModuleLayer layer;
     private final List<ResourceResolver<?, ?>> extraResolvers = new ArrayList<>();
+    /** The providers every board starts from; null: loaded from {@link #layer} for each board. */
+    private ResolverRegistry providers;
     private Runnable firstExit;
     private boolean checkOnly;
     private boolean acpiTables;
@@ -135,6 +137,19 @@ public final class VmLauncher {
             }
         }
         return tables;
+    }
+
+    /**
+     * Builds every board from {@code providers} (e.g. the registry a front end already loaded to
+     * check its manifest) instead of scanning the module layer with {@link java.util.ServiceLoader}
+     * for each VM: a process that runs many VMs loads its providers once. The resolvers are then
+     * shared by every VM this launcher builds, possibly from several threads at once, which suits
+     * the stateless factories that providers are; the per-VM ones (the host keyboard, {@link
+     * #addResolver}'s) are added to each board's own registry as before.
+     */
+    public VmLauncher providers(ResolverRegistry providers) {
+        this.providers = Objects.requireNonNull(providers, "providers");
+        return this;
     }
 
     /** Adds a resolver for every VM this launcher builds (embedding, tests). */
@@ -260,7 +275,13 @@ public final class VmLauncher {
     public PreparedBoard prepareBoard(VmManifest manifest, long memoryBytes, Set<String> hypervisorDevices,
             Set<String> leaveOut, boolean messageInterrupts) throws LaunchException {
         KeyboardDistributor keyboard = new KeyboardDistributor();
-        ResolverRegistry.Builder rb = ResolverRegistry.builder().loadFrom(layer).add(new KeyboardInputResolver(keyboard));
+        ResolverRegistry.Builder rb = ResolverRegistry.builder();
+        if (providers == null) {
+            rb.loadFrom(layer);
+        } else {
+            rb.addAll(providers);
+        }
+        rb.add(new KeyboardInputResolver(keyboard));
         extraResolvers.forEach(rb::add);
         if (checkOnly) {
             CheckingSerialResolvers.all().forEach(rb::replace);
