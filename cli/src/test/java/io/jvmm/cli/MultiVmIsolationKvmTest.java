@@ -76,6 +76,8 @@ class MultiVmIsolationKvmTest {
         Running b = Running.start(launcher.launch(spec(sinks, "b", outB, List.of(), counter), kvm));
         Duration wait = TestTime.seconds(30);
         await("both counters print their first lines", wait, () -> outA.lines() >= 2 && outB.lines() >= 2);
+        assertTrue(vcpuThreads(before).containsAll(List.of("vm-a-vcpu-0", "vm-b-vcpu-0")),
+                "each VM's threads carry its name: " + vcpuThreads(before));
 
         // a guest crash: triple fault, with --on-reset exit the run ends with the reset
         Output outC = new Output();
@@ -127,7 +129,7 @@ class MultiVmIsolationKvmTest {
         List<ChipsetDeviceHandle> devices = new ArrayList<>(base.devices());
         devices.addAll(extra);
         return new VmSpec(new VmManifest(base.type(), base.arch(), base.chipset(), devices), MEMORY, 1, payload,
-                ResetPolicy.EXIT);
+                ResetPolicy.EXIT, "vm-" + name);
     }
 
     private static ChipsetDeviceHandle bad(String how) {
@@ -162,7 +164,7 @@ class MultiVmIsolationKvmTest {
     private static List<String> vcpuThreads(java.util.Set<Thread> before) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && !before.contains(t))
                 .map(Thread::getName)
-                .filter(n -> n.startsWith("jvmm-vcpu-")).toList();
+                .filter(n -> n.startsWith("vm-") && n.contains("-vcpu-")).toList();
     }
 
     /** A VM running on its own thread. */

@@ -40,7 +40,8 @@ import java.util.concurrent.TimeUnit;
  *
  * Only the embedding API is used: one provider registry and one hypervisor for every VM, one
  * {@link VmLauncher}, and a {@link SinkSerialResolver} that hands each guest's debug-port bytes to
- * this program.
+ * this program. Each VM is named ({@code vm0}, ...): its threads are {@code vm0-vcpu-0},
+ * {@code vm0-devices}, and its controller thread here is {@code vm0}.
  */
 public final class MultiVm {
     private static final int DEBUG_PORT = 0xE9;
@@ -99,9 +100,10 @@ public final class MultiVm {
             System.out.printf("all %d VMs ready in %.0f ms (%d MiB guest RAM each)%n", count,
                     (System.nanoTime() - t0) / 1e6, memoryMib);
             for (Vm vm : vms) {
-                System.out.printf("  %-5s %-8s ready %6.0f ms after its launch, %s%n", vm.name(),
+                System.out.printf("  %-5s %-8s 'R' %6.0f ms after its launch, %d resets, %d devices%n", vm.name(),
                         vm.launched().machine().state().name().toLowerCase(java.util.Locale.ROOT),
-                        (vm.readyNanos()[0] - vm.startNanos()) / 1e6, vm.launched().status());
+                        (vm.readyNanos()[0] - vm.startNanos()) / 1e6, vm.launched().machine().resets(),
+                        vm.launched().chipset().devices().size());
             }
             System.out.printf("process: VmRSS %s, RssAnon %s, %d threads%n", status("VmRSS"), status("RssAnon"),
                     Thread.getAllStackTraces().size());
@@ -143,7 +145,7 @@ public final class MultiVm {
         VmManifest manifest = new VmManifestBuilder(BaseChipsetType.UNENLIGHTENED_LINUX_DIRECT, MachineArch.X86_64)
                 .withDebugcon(sinks.sink(name, debugPort), DEBUG_PORT).build();
         long startNanos = System.nanoTime();
-        LaunchedVm launched = launcher.launch(new VmSpec(manifest, memoryBytes, 1, payload, ResetPolicy.EXIT), kvm);
+        LaunchedVm launched = launcher.launch(new VmSpec(manifest, memoryBytes, 1, payload, ResetPolicy.EXIT, name), kvm);
         CompletableFuture<VmOutcome> outcome = new CompletableFuture<>();
         // run() is the VM's controller: it returns when the VM ends, so each VM gets a thread for it.
         Thread controller = new Thread(() -> {

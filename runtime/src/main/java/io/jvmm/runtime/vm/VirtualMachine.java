@@ -68,6 +68,8 @@ public final class VirtualMachine {
     private final int vcpuCount;
     /** A restored VM starts from the vCPUs' restored state: no payload load, no boot state. */
     private final boolean restored;
+    /** The vCPU threads are NAME-vcpu-N. */
+    private final String name;
 
     private final Object lock = new Object();
     private final ArrayDeque<Request> requests = new ArrayDeque<>();
@@ -88,6 +90,13 @@ public final class VirtualMachine {
      */
     public VirtualMachine(Partition partition, IoBus bus, ChipsetControl chipset, PayloadLoader payload,
             ResetPolicy resetPolicy, boolean restored) {
+        this(partition, bus, chipset, payload, resetPolicy, restored, VmSpec.DEFAULT_NAME);
+    }
+
+    /** @param name what the vCPU threads are called after: {@code NAME-vcpu-0}, ... ({@link VmSpec#name()}) */
+    public VirtualMachine(Partition partition, IoBus bus, ChipsetControl chipset, PayloadLoader payload,
+            ResetPolicy resetPolicy, boolean restored, String name) {
+        this.name = Objects.requireNonNull(name, "name");
         this.restored = restored;
         this.partition = Objects.requireNonNull(partition, "partition");
         this.bus = Objects.requireNonNull(bus, "bus");
@@ -212,7 +221,7 @@ public final class VirtualMachine {
         }
         for (int i = 0; i < vcpuCount; i++) {
             int index = i;
-            Thread t = new Thread(() -> vcpuThread(index), "jvmm-vcpu-" + i);
+            Thread t = new Thread(() -> vcpuThread(index), name + "-vcpu-" + i);
             t.setDaemon(true);
             threads.add(t);
             t.start();

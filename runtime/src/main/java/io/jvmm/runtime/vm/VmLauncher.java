@@ -274,6 +274,11 @@ public final class VmLauncher {
      */
     public PreparedBoard prepareBoard(VmManifest manifest, long memoryBytes, Set<String> hypervisorDevices,
             Set<String> leaveOut, boolean messageInterrupts) throws LaunchException {
+        return prepareBoard(manifest, memoryBytes, hypervisorDevices, leaveOut, messageInterrupts, VmSpec.DEFAULT_NAME);
+    }
+
+    private PreparedBoard prepareBoard(VmManifest manifest, long memoryBytes, Set<String> hypervisorDevices,
+            Set<String> leaveOut, boolean messageInterrupts, String vmName) throws LaunchException {
         KeyboardDistributor keyboard = new KeyboardDistributor();
         ResolverRegistry.Builder rb = ResolverRegistry.builder();
         if (providers == null) {
@@ -294,6 +299,7 @@ public final class VmLauncher {
                     .baseDeviceHandle(CmosRtcHandle.ID, new CmosRtcHandle(memoryBytes, ZoneOffset.UTC))
                     .leaveOut(leaveOut)
                     .messageInterrupts(messageInterrupts)
+                    .deviceThreadName(vmName + "-devices")
                     .build();
             return new PreparedBoard(chipset, registry, keyboard, power);
         } catch (ChipsetBuildException e) {
@@ -347,7 +353,8 @@ public final class VmLauncher {
         List<LaunchException> problems = new ArrayList<>();
         PreparedBoard board = null;
         try {
-            board = prepareBoard(spec.manifest(), spec.memoryBytes(), hypervisorDevices, Set.of(), messageInterrupts);
+            board = prepareBoard(spec.manifest(), spec.memoryBytes(), hypervisorDevices, Set.of(), messageInterrupts,
+                    spec.name());
         } catch (LaunchException e) {
             problems.add(e);
         }
@@ -425,7 +432,8 @@ public final class VmLauncher {
             }
         };
         IoBus bus = firstExit == null ? chipset.board() : new FirstExitBus(chipset.board(), firstExit);
-        VirtualMachine vm = new VirtualMachine(partition, bus, control(chipset.runner()), reloading, spec.onReset());
+        VirtualMachine vm = new VirtualMachine(partition, bus, control(chipset.runner()), reloading, spec.onReset(),
+                false, spec.name());
         prepared.board().power.target(vm);
         return new LaunchedVm(spec, partition, chipset, vm, prepared.board().keyboard, prepared.board().registry,
                 hypervisor.name(), acpi != null);
@@ -535,7 +543,8 @@ public final class VmLauncher {
                     + e.getMessage(), false, e);
         }
         IoBus bus = firstExit == null ? chipset.board() : new FirstExitBus(chipset.board(), firstExit);
-        VirtualMachine vm = new VirtualMachine(partition, bus, control(chipset.runner()), loader, spec.onReset(), true);
+        VirtualMachine vm = new VirtualMachine(partition, bus, control(chipset.runner()), loader, spec.onReset(), true,
+                spec.name());
         prepared.board().power.target(vm);
         return new LaunchedVm(spec, partition, chipset, vm, prepared.board().keyboard, prepared.board().registry,
                 hypervisor.name(), acpi != null);
