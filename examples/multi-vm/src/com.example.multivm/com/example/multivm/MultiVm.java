@@ -51,7 +51,7 @@ public final class MultiVm {
 
     /** One VM of this program: its handle, its outcome to come, and its 'R'. */
     private record Vm(String name, LaunchedVm launched, CompletableFuture<VmOutcome> outcome, CountDownLatch ready,
-            long startNanos, long[] readyNanos) {}
+            long startNanos, long launchedNanos, long[] readyNanos) {}
 
     public static void main(String[] args) throws Exception {
         int count = 8;
@@ -100,9 +100,10 @@ public final class MultiVm {
             System.out.printf("all %d VMs ready in %.0f ms (%d MiB guest RAM each)%n", count,
                     (System.nanoTime() - t0) / 1e6, memoryMib);
             for (Vm vm : vms) {
-                System.out.printf("  %-5s %-8s 'R' %6.0f ms after its launch, %d resets, %d devices%n", vm.name(),
-                        vm.launched().machine().state().name().toLowerCase(java.util.Locale.ROOT),
-                        (vm.readyNanos()[0] - vm.startNanos()) / 1e6, vm.launched().machine().resets(),
+                System.out.printf("  %-5s %-8s built in %5.1f ms, 'R' %6.1f ms after that, %d resets, %d devices%n",
+                        vm.name(), vm.launched().machine().state().name().toLowerCase(java.util.Locale.ROOT),
+                        (vm.launchedNanos() - vm.startNanos()) / 1e6, (vm.readyNanos()[0] - vm.launchedNanos()) / 1e6,
+                        vm.launched().machine().resets(),
                         vm.launched().chipset().devices().size());
             }
             System.out.printf("process: VmRSS %s, RssAnon %s, %d threads%n", status("VmRSS"), status("RssAnon"),
@@ -146,6 +147,7 @@ public final class MultiVm {
                 .withDebugcon(sinks.sink(name, debugPort), DEBUG_PORT).build();
         long startNanos = System.nanoTime();
         LaunchedVm launched = launcher.launch(new VmSpec(manifest, memoryBytes, 1, payload, ResetPolicy.EXIT, name), kvm);
+        long launchedNanos = System.nanoTime();
         CompletableFuture<VmOutcome> outcome = new CompletableFuture<>();
         // run() is the VM's controller: it returns when the VM ends, so each VM gets a thread for it.
         Thread controller = new Thread(() -> {
@@ -156,7 +158,7 @@ public final class MultiVm {
             }
         }, name);
         controller.start();
-        return new Vm(name, launched, outcome, ready, startNanos, readyNanos);
+        return new Vm(name, launched, outcome, ready, startNanos, launchedNanos, readyNanos);
     }
 
     private static String status(String field) throws IOException {
