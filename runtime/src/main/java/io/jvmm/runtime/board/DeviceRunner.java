@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * being polled. (Such a device does block {@link #stop()}, which waits for the device's lock.)
  *
  * <p>Polls run holding the device's lock, once after {@link #start()} and then whenever the device's
- * waker fires; many wakes before a poll give one poll; never while stopped. A poll that throws is
- * logged (rate-limited) and the device is not polled again before a back-off delay, which doubles up
- * to {@value #MAX_BACKOFF_MS} ms while it keeps throwing.
+ * waker fires; many wakes before a poll give one poll; never while stopped. A poll that throws (an
+ * exception or an {@link Error}) is logged (rate-limited) and the device is not polled again before a
+ * back-off delay, which doubles up to {@value #MAX_BACKOFF_MS} ms while it keeps throwing.
  */
 public final class DeviceRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeviceRunner.class);
@@ -419,7 +419,9 @@ public final class DeviceRunner implements AutoCloseable {
                 }
                 backingOff = false;
                 backoffMs = FIRST_BACKOFF_MS;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // An Error too (a plugin built against another api throws a LinkageError): it would
+                // end this pool thread and the device would be polled again at every wake.
                 notBefore = ticker.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
                 backingOff = true;
                 long s = errorLog.tryAcquire();

@@ -212,11 +212,22 @@ public final class VirtualMachine {
                 return new VmOutcome.Failed("could not load the guest payload: " + e.getMessage());
             }
         }
-        chipset.start();
         synchronized (lock) {
             if (state != VmState.CREATED) {
                 throw new IllegalStateException("run() was already called");
             }
+        }
+        try {
+            chipset.start();
+        } catch (RuntimeException e) {
+            // a device that cannot start ends this run with an outcome, like any other failure
+            chipset.stop();
+            synchronized (lock) {
+                state = VmState.SHUT_DOWN;
+            }
+            return new VmOutcome.Failed(e.getMessage());
+        }
+        synchronized (lock) {
             state = VmState.RUNNING;
         }
         for (int i = 0; i < vcpuCount; i++) {
@@ -228,6 +239,12 @@ public final class VirtualMachine {
         }
         try {
             return control();
+        } catch (RuntimeException | Error e) {
+            // The controller itself failed (devices that do not start again after a reset, say): the
+            // run ends with that as its outcome and the vCPU threads end, rather than the exception
+            // reaching the caller with this VM's vCPU threads left waiting for a controller.
+            LOG.error("the VM's controller failed", e);
+            return finish(new VmOutcome.Failed("the VM's controller failed: " + e.getMessage()));
         } finally {
             chipset.stop();
         }
