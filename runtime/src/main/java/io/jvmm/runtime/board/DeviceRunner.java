@@ -157,7 +157,7 @@ public final class DeviceRunner implements AutoCloseable {
                 synchronized (s.lock) {
                     lc.start();
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // an Error too: a plugin's LinkageError ends no other device
                 log.warn("device {} failed to start", s.name, e);
                 failures.add(s.name + ": " + e);
             }
@@ -214,7 +214,7 @@ public final class DeviceRunner implements AutoCloseable {
                     synchronized (s.lock) {
                         try {
                             s.poll.poll();
-                        } catch (RuntimeException e) {
+                        } catch (RuntimeException | Error e) {
                             log.warn("device {} failed its final poll", s.name, e);
                         }
                     }
@@ -229,7 +229,7 @@ public final class DeviceRunner implements AutoCloseable {
                 if (lc != null) {
                     try {
                         lc.stop();
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | Error e) {
                         log.warn("device {} failed to stop", s.name, e);
                     }
                 }
@@ -272,7 +272,7 @@ public final class DeviceRunner implements AutoCloseable {
                 synchronized (s.lock) {
                     lc.reset();
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 log.warn("device {} failed to reset", s.name, e);
                 failures.add(s.name + ": " + e);
             }

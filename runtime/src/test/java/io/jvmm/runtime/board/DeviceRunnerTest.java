@@ -547,6 +547,31 @@ class DeviceRunnerTest {
         assertTrue(runner.isRunning());
     }
 
+    /** A plugin built against another api throws a LinkageError: the others still start, and stop. */
+    @Test
+    void aDeviceWhoseStartOrStopThrowsAnErrorIsNamedAndTheOthersStillStartAndStop() {
+        DeviceRunner.Slot s = runner.addSlot("old-plugin", new Object());
+        s.bind(null, new DeviceLifecycle() {
+            @Override
+            public void start() {
+                throw new NoSuchMethodError("start");
+            }
+
+            @Override
+            public void stop() {
+                throw new NoSuchMethodError("stop");
+            }
+
+            @Override
+            public void reset() {}
+        });
+        slot("ok", null, true);
+        IllegalStateException e = assertThrows(IllegalStateException.class, runner::start);
+        assertEquals("could not start devices: old-plugin: java.lang.NoSuchMethodError: start", e.getMessage());
+        runner.stop();
+        assertEquals(List.of("start ok", "stop ok"), events);
+    }
+
     @Test
     void theProductionRunnerPollsOnTheRealClock() throws Exception {
         try (DeviceRunner real = new DeviceRunner("real-devices")) {
