@@ -54,6 +54,13 @@ import java.util.Optional;
  *
  * <p>Per-VM "platform" resolvers (the host keyboard distributor) are registered here, next to
  * what the module layer provides.
+ *
+ * <p>This is the embedding API: one launcher builds any number of VMs in one process, each with its
+ * own board, devices, partition, guest RAM and threads (named after {@link VmSpec#name()}), and its
+ * own life cycle ({@link LaunchedVm#run()} on a thread of the caller's). Nothing of one VM is shared
+ * with another but loaded classes, the providers' resolver instances ({@link #providers}) and the
+ * hypervisor provider, so a guest crash, a device that throws or a vCPU thread that fails ends that
+ * VM alone, with its own {@link VmOutcome} ({@code examples/multi-vm} runs many).
  */
 public final class VmLauncher {
     private final ModuleLayer layer;
