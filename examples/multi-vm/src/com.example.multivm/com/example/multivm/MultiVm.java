@@ -1,6 +1,5 @@
 package com.example.multivm;
 
-import io.jvmm.api.hv.Availability;
 import io.jvmm.api.hv.HypervisorProvider;
 import io.jvmm.api.hv.MachineArch;
 import io.jvmm.runtime.manifest.BaseChipsetType;
@@ -60,14 +59,14 @@ public final class MultiVm {
         boolean hold = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--memory" -> memoryMib = Long.parseLong(value(args, ++i, "--memory"));
+                case "--memory" -> memoryMib = number(value(args, ++i, "--memory"), "--memory");
                 case "--image" -> image = Path.of(value(args, ++i, "--image"));
                 case "--hold" -> hold = true;
-                default -> count = Integer.parseInt(args[i]);
+                default -> count = (int) number(args[i], "N");
             }
         }
-        if (count < 1 || memoryMib < 17) {
-            usage("N must be at least 1 and --memory at least 17 (MiB; the guest sizes its RAM from the CMOS)");
+        if (count < 1 || count > 1000 || memoryMib < 17) {
+            usage("N must be 1 to 1000 and --memory at least 17 (MiB; the guest sizes its RAM from the CMOS)");
         }
         if (!Files.isRegularFile(image)) {
             usage("guest image " + image + " not found; give --image FILE (bench/guests/vms.bin of the jvmm checkout)");
@@ -77,10 +76,12 @@ public final class MultiVm {
         // Loaded once for all VMs: the providers on the module path and the KVM backend.
         ModuleLayer layer = MultiVm.class.getModule().getLayer();
         ResolverRegistry providers = ResolverRegistry.builder().loadFrom(layer).build();
-        HypervisorProvider kvm = HypervisorRegistry.load(layer, List.of()).select("kvm");
-        Availability available = kvm.availability();
-        if (!available.available()) {
-            usage("KVM cannot be used here: " + available.reason());
+        HypervisorProvider kvm;
+        try {
+            kvm = HypervisorRegistry.load(layer, List.of()).select("kvm"); // checks that it is available
+        } catch (IllegalStateException e) {
+            usage(e.getMessage());
+            return;
         }
         SinkSerialResolver sinks = new SinkSerialResolver();
         VmLauncher launcher = new VmLauncher(layer).providers(providers).addResolver(sinks);
@@ -175,6 +176,15 @@ public final class MultiVm {
         do {
             b = in.read();
         } while (b != -1 && b != '\n');
+    }
+
+    private static long number(String text, String what) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            usage(what + ": '" + text + "' is not a number");
+            return 0;
+        }
     }
 
     private static String value(String[] args, int i, String option) {
