@@ -474,6 +474,153 @@ def bench_memory(ctx, contenders, nmt_contender):
             {k: stats(v) for k, v in nmt.items()})
 
 
+VMS_COUNTS = (1, 2, 4, 8)
+VMS_RAM_MIB = 64
+
+
+def proc_threads(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    return None
+
+
+def multivm_once(ctx, n, nmt=False):
+    """examples/multi-vm (run.sh, the built tree's cli/target/jvmm/lib) with n VMs of VMS_RAM_MIB each:
+    /proc status (and NMT) 1 s after every guest has touched its RAM and said 'R'; then the program
+    stops the VMs, and each must have powered off."""
+    image = os.path.join(ctx.guests, "vms.bin")
+    cmd = [ctx.multivm, str(n), "--memory", str(VMS_RAM_MIB), "--image", image, "--hold"]
+    env = dict(os.environ)
+    env["JAVA_HOME"] = os.path.dirname(os.path.dirname(ctx.java))
+    if nmt:
+        env["JAVA_OPTS"] = "-XX:NativeMemoryTracking=summary"
+    else:
+        env.pop("JAVA_OPTS", None)
+    p = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = b""
+    deadline = time.monotonic() + 180
+    try:
+        while b"\nready\n" not in out:
+            if time.monotonic() > deadline or p.poll() is not None:
+                raise BenchError(f"vms: multi-vm with {n} VMs did not report 'ready':\n"
+                                 + out.decode("utf-8", "replace")[-2000:])
+            r, _, _ = select.select([p.stdout], [], [], 0.1)
+            if r:
+                out += os.read(p.stdout.fileno(), 65536)
+        time.sleep(1.0)  # let start-up threads settle, as in the memory row
+        sample = proc_status(p.pid)
+        sample["threads"] = proc_threads(p.pid)
+        if nmt:
+            r = subprocess.run([ctx.jcmd, str(p.pid), "VM.native_memory", "summary"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=120)
+            text = r.stdout.decode("utf-8", "replace")
+            cats = parse_nmt(text)
+            if r.returncode != 0 or "Java Heap" not in cats:
+                raise BenchError("vms: jcmd VM.native_memory summary failed:\n" + text[-2000:])
+            sample["nmt"] = cats
+        rest, _ = p.communicate(b"\n", timeout=120)
+        out += rest
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    text = out.decode("utf-8", "replace")
+    ended = len(re.findall(r"^vm\d+: the guest powered off: the multi-vm example stops it$", text, re.M))
+    if p.returncode != 0 or ended != n:
+        raise BenchError(f"vms: multi-vm with {n} VMs exited with {p.returncode}, {ended} VMs powered off:\n"
+                         + text[-2000:])
+    return sample
+
+
+def qemu_vms_once(ctx, n):
+    """n QEMU processes, one per VM, the same guest and RAM: each one's /proc status 1 s after all said 'R'."""
+    image = os.path.join(ctx.guests, "vms.bin")
+    procs = []
+    try:
+        for i in range(n):
+            marker = os.path.join(ctx.work, f"qemu-vm{i}.out")
+            if os.path.exists(marker):
+                os.unlink(marker)
+            cmd = [ctx.qemu, "-M", "pc", "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", f"{VMS_RAM_MIB}M",
+                   "-bios", image, "-display", "none", "-serial", "none", "-debugcon", f"file:{marker}", "-no-reboot"]
+            procs.append((subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL), marker))
+        deadline = time.monotonic() + 120
+        for proc, marker in procs:
+            while True:
+                if os.path.exists(marker) and open(marker, "rb").read() == b"R":
+                    break
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise BenchError(f"vms: QEMU ({n} processes) did not signal 'R' (status {proc.poll()})")
+                time.sleep(0.02)
+        time.sleep(1.0)
+        samples = [proc_status(proc.pid) for proc, _ in procs]
+        for s, (proc, _) in zip(samples, procs):
+            s["threads"] = proc_threads(proc.pid)
+        return samples
+    finally:
+        for proc, _ in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc, _ in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def slope(points):
+    """Least-squares slope of (x, y) points."""
+    xs = [x for x, _ in points]
+    ys = [y for _, y in points]
+    mx, my = statistics.mean(xs), statistics.mean(ys)
+    return sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x in xs)
+
+
+def bench_vms(ctx):
+    guest_mib = VMS_RAM_MIB
+    jv = {n: {"rss": [], "anon": [], "file": [], "threads": []} for n in VMS_COUNTS}
+    qm = {n: {"rss": [], "per_vm": [], "threads": []} for n in VMS_COUNTS}
+    nmt = {n: [] for n in (VMS_COUNTS[0], VMS_COUNTS[-1])}
+    points = []
+    for i in range(ctx.runs):
+        for n in VMS_COUNTS:
+            s = multivm_once(ctx, n)
+            rss = s["VmRSS"] / 1024
+            points.append((n, rss))
+            jv[n]["rss"].append(rss)
+            jv[n]["anon"].append(s["RssAnon"] / 1024)
+            jv[n]["file"].append(s["RssFile"] / 1024)
+            jv[n]["threads"].append(s["threads"])
+            qs = qemu_vms_once(ctx, n)
+            total = sum(q["VmRSS"] for q in qs) / 1024
+            qm[n]["rss"].append(total)
+            qm[n]["per_vm"].extend(q["VmRSS"] / 1024 - guest_mib for q in qs)
+            qm[n]["threads"].append(sum(q["threads"] for q in qs))
+            log(f"  vms round {i + 1}: N={n}: jvmm one JVM RSS {rss:7.1f} MiB ({s['threads']} threads), "
+                f"QEMU {n} processes {total:7.1f} MiB")
+        for n in nmt:
+            nmt[n].append(multivm_once(ctx, n, nmt=True)["nmt"])
+    fit = slope(points) - guest_mib
+    steps = []
+    med = {n: statistics.median(jv[n]["rss"]) for n in VMS_COUNTS}
+    for a, b in zip(VMS_COUNTS, VMS_COUNTS[1:]):
+        steps.append({"from": a, "to": b, "per_vm": (med[b] - med[a]) / (b - a) - guest_mib})
+    lo, hi = VMS_COUNTS[0], VMS_COUNTS[-1]
+    nmt_per_vm = {}
+    for k in nmt[hi][0]:
+        if all(k in d for d in nmt[lo] + nmt[hi]):
+            nmt_per_vm[k] = {"lo": statistics.median(d[k] / 1024 for d in nmt[lo]),
+                             "hi": statistics.median(d[k] / 1024 for d in nmt[hi])}
+    return {"guest_mib": guest_mib, "counts": list(VMS_COUNTS),
+            "jvmm": {str(n): {k: stats(v) for k, v in d.items()} for n, d in jv.items()},
+            "qemu": {str(n): {k: stats(v) for k, v in d.items()} for n, d in qm.items()},
+            "fit_per_vm": fit, "steps": steps, "nmt": nmt_per_vm}
+
+
 def qmp_hmp(sock_path, commands, timeout=120):
     """Sends HMP commands to a QEMU monitor socket, one after the other; returns their output."""
     import socket as pysocket
@@ -1127,6 +1274,16 @@ def report(ctx, info, r):
             met = verdict(j["median"] <= q["median"]) if key == "rss" else ""
             rows.append([f"Memory: {label}", fmt(j), fmt(q), fmt(c), fmt_ratio(rj), fmt_ratio(rcc),
                          "≤ QEMU" if key == "rss" else "", met])
+    if "vms" in r:
+        v = r["vms"]
+        g = v["guest_mib"]
+        hi = str(v["counts"][-1])
+        q = v["qemu"][hi]["per_vm"]
+        fit = {"median": v["fit_per_vm"], "min": v["fit_per_vm"], "max": v["fit_per_vm"]}
+        rows.append([f"Many VMs: RSS per additional VM in one JVM minus its {g} MiB guest RAM (slope of a fit over "
+                     f"N = {', '.join(map(str, v['counts']))}), MiB; QEMU: RSS of each VM's own process minus {g} MiB",
+                     f"{v['fit_per_vm']:.1f}", fmt(q), "—", fmt_ratio(ratio(fit, q)), "—", "≤ 5 MiB",
+                     verdict(v["fit_per_vm"] <= 5.0)])
     if "linux" in r:
         lx = r["linux"]
         if "skipped" in lx:
@@ -1272,6 +1429,40 @@ def report(ctx, info, r):
             "from `main` to the first guest exit (both clocks are exact; the profile's own \"process start\" "
             "line is derived from /proc and only good to about 10 ms).")
         add("")
+    if "vms" in r:
+        v = r["vms"]
+        g = v["guest_mib"]
+        add("## Many VMs in one JVM")
+        add("")
+        add(f"`examples/multi-vm/run.sh N --memory {g} --image bench/guests/vms.bin --hold`: one JVM (the launcher's "
+            f"options: C1, SerialGC, `-Xms16m`; no CDS archive) runs N VMs of {g} MiB through the embedding API, each "
+            "guest touching all its RAM before it writes 'R'; `/proc/PID/status` 1 s after the last 'R'. QEMU: N "
+            f"processes `qemu-system-x86_64 -M pc -enable-kvm -m {g}M -bios vms.bin ...`, the same guest, sampled the "
+            "same way. Every program's VMs must then stop and report it.")
+        add("")
+        add("| N VMs | jvmm: one JVM's RSS, MiB | jvmm: minus N × guest RAM | jvmm threads | QEMU: N processes' RSS, "
+            "MiB | QEMU: minus N × guest RAM | QEMU threads |")
+        add("|---|---|---|---|---|---|---|")
+        for n in v["counts"]:
+            j, q = v["jvmm"][str(n)], v["qemu"][str(n)]
+            add(f"| {n} | {fmt(j['rss'])} | {j['rss']['median'] - n * g:.1f} | {fmt(j['threads'], 0)} | "
+                f"{fmt(q['rss'])} | {q['rss']['median'] - n * g:.1f} | {fmt(q['threads'], 0)} |")
+        add("")
+        steps = ", ".join(f"{st['from']}→{st['to']}: {st['per_vm']:.2f}" for st in v["steps"])
+        add(f"jvmm, RSS per additional VM minus its {g} MiB: **{v['fit_per_vm']:.2f} MiB** (least-squares slope over "
+            f"every run), per step of the medians (MiB per VM): {steps}. QEMU's per-VM cost is a whole process: "
+            f"{fmt(v['qemu'][str(v['counts'][-1])]['per_vm'])} MiB each beyond its guest RAM.")
+        add("")
+        if v["nmt"]:
+            lo, hi = v["counts"][0], v["counts"][-1]
+            add(f"jvmm's NMT (committed MiB, separate runs with `-XX:NativeMemoryTracking=summary`) at N = {lo} and "
+                f"N = {hi}, and the difference per additional VM:")
+            add("")
+            add(f"| category | N = {lo} | N = {hi} | per additional VM |")
+            add("|---|---|---|---|")
+            for k, d in v["nmt"].items():
+                add(f"| {k} | {d['lo']:.1f} | {d['hi']:.1f} | {(d['hi'] - d['lo']) / (hi - lo):.2f} |")
+            add("")
     if "memory" in r:
         _, nmt = r["memory"]
         add("## Memory: jvmm's share by Native Memory Tracking (committed, MiB)")
@@ -1321,8 +1512,9 @@ def main():
     ap.add_argument("--net-send", help="the static TCP sender of the net row (bench/c/net_send.c)")
     ap.add_argument("--net-recv", help="the host-side TCP receiver of the net row (bench/c/net_recv.c)")
     ap.add_argument("--vsock-send", help="the static stream sender of the vsock row (bench/c/vsock_send.c)")
+    ap.add_argument("--multivm", help="examples/multi-vm/run.sh, the program of the vms row")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", default="pio,serial,start,memory,jmh,linux,blk,snapshot")
+    ap.add_argument("--only", default="pio,serial,start,memory,vms,jmh,linux,blk,snapshot")
     ap.add_argument("--out", required=True)
     ap.add_argument("--from-json", metavar="FILE", help="only render the report again from a saved latest.json")
     a = ap.parse_args()
@@ -1354,6 +1546,7 @@ def main():
     ctx.net_recv = a.net_recv
     ctx.vsock_send = a.vsock_send
     ctx.jsa = os.path.join(os.path.dirname(os.path.dirname(a.jvmm)), "lib", "jvmm.jsa")
+    ctx.multivm = a.multivm
     only = set(a.only.split(","))
     ctx.work = tempfile.mkdtemp(prefix="jvmm-bench.")
     ctx.fifo = os.path.join(ctx.work, "marker.fifo")
@@ -1427,6 +1620,9 @@ def main():
                     raise SystemExit("jvmm-bench: the vsock row needs --kernel and --vsock-send")
                 log("Vsock stream")
                 results["vsock"] = bench_vsock(ctx, [jvmm, qemu])
+        if "vms" in only:
+            log("Many VMs in one JVM")
+            results["vms"] = bench_vms(ctx)
         if "snapshot" in only:
             log("Snapshot and restore")
             results["snapshot"] = bench_snapshot(ctx, [jvmm, qemu])

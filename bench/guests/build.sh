@@ -1,5 +1,5 @@
 #!/bin/sh
-# Rebuilds the jvmm-bench guest images (pio.S, serial.S, start.S, memory.S, snapshot.S: bench.inc in one
+# Rebuilds the jvmm-bench guest images (pio.S, serial.S, start.S, memory.S, snapshot.S, vms.S: bench.inc in one
 # mode each) with GNU binutils (as, ld).
 # Usage: build.sh [OUTDIR]   (default: next to this script, where the .bin files are committed)
 set -eu
@@ -8,7 +8,7 @@ out=${1:-$here}
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for name in pio serial start memory snapshot; do
+for name in pio serial start memory snapshot vms; do
     as --32 -I "$here" -o "$tmp/$name.o" "$here/$name.S"
     ld -m elf_i386 -Ttext=0xffff0000 -e _start --oformat binary -o "$out/$name.bin" "$tmp/$name.o"
     size=$(wc -c < "$out/$name.bin")

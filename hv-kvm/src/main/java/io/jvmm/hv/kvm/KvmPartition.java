@@ -73,7 +73,9 @@ final class KvmPartition implements Partition {
         this.readonlyMemory = readonlyMemory;
     }
 
-    static KvmPartition create(KvmSystem system, PartitionConfig config) throws HypervisorException {
+    /** @param host what {@code system} answered about the host's CPUs (asked once per provider) */
+    static KvmPartition create(KvmSystem system, KvmSystem.HostCpus host, PartitionConfig config)
+            throws HypervisorException {
         if (config.arch() != MachineArch.X86_64) {
             throw new HypervisorException("the kvm backend runs x86_64 guests only, not " + config.arch().label());
         }
@@ -101,7 +103,7 @@ final class KvmPartition implements Partition {
             partition.doorbells = new KvmDoorbells(vmFd, "vm" + vmFd);
         }
         try {
-            partition.setUp(system, kick);
+            partition.setUp(system, host, kick);
             return partition;
         } catch (HypervisorException | RuntimeException e) {
             partition.close();
@@ -147,7 +149,7 @@ final class KvmPartition implements Partition {
         return table;
     }
 
-    private void setUp(KvmSystem system, KickSignal kick) throws HypervisorException {
+    private void setUp(KvmSystem system, KvmSystem.HostCpus host, KickSignal kick) throws HypervisorException {
         vmCheck(LibC.ioctl(vmFd, Kvm.SET_TSS_ADDR, TSS_ADDRESS), "KVM_SET_TSS_ADDR");
         vmCheck(LibC.ioctl(vmFd, Kvm.CREATE_IRQCHIP, 0L), "KVM_CREATE_IRQCHIP");
         vmCheck(LibC.ioctl(vmFd, Kvm.SET_GSI_ROUTING, pcRouting().memory), "KVM_SET_GSI_ROUTING");
@@ -168,11 +170,11 @@ final class KvmPartition implements Partition {
             addSlot(region.gpa(), region.size(), region.hostAddress(), 0, true);
         }
 
-        CpuidTable cpuid = system.supportedCpuid();
+        CpuidTable cpuid = host.supportedCpuid();
         supportedCpuid = cpuid;
-        msrIndexList = system.msrIndexList();
+        msrIndexList = host.msrIndexList();
         BootMsrs msrs = BootMsrs.forHost(msrIndexList, cpuid.hasMtrr());
-        int runSize = system.vcpuMmapSize();
+        int runSize = host.vcpuMmapSize();
         xcrs = system.checkExtension(Kvm.CAP_XCRS) > 0;
         tscKhz = system.checkExtension(Kvm.CAP_GET_TSC_KHZ) > 0;
         // Asked of the VM, not /dev/kvm: the size covers the XSAVE features this VM may use

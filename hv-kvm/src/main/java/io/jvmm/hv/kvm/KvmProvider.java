@@ -15,6 +15,9 @@ import java.util.Set;
 public final class KvmProvider implements HypervisorProvider {
     private static final Set<String> X86_SUPPLIED = Set.of("generic_pic", "generic_ioapic", "generic_pit");
 
+    /** The host's CPUID, MSR list and vCPU mmap size, asked at the first partition; null before. */
+    private KvmSystem.HostCpus hostCpus;
+
     public KvmProvider() {}
 
     @Override
@@ -72,7 +75,19 @@ public final class KvmProvider implements HypervisorProvider {
     @Override
     public Partition createPartition(PartitionConfig config) throws HypervisorException {
         try (KvmSystem system = KvmSystem.open()) {
-            return KvmPartition.create(system, config);
+            return KvmPartition.create(system, hostCpus(system), config);
         }
+    }
+
+    /**
+     * What /dev/kvm says about the host's CPUs, asked once per provider: a process that creates many
+     * partitions (many VMs in one JVM) asks KVM once, not once per VM. Only partition creation waits
+     * here, never a running VM.
+     */
+    private synchronized KvmSystem.HostCpus hostCpus(KvmSystem system) throws HypervisorException {
+        if (hostCpus == null) {
+            hostCpus = system.hostCpus();
+        }
+        return hostCpus;
     }
 }

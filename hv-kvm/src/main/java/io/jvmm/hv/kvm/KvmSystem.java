@@ -133,6 +133,21 @@ final class KvmSystem implements AutoCloseable {
         return vmFd;
     }
 
+    /**
+     * What this host's KVM says about its CPUs, the same for every VM of the process: asked once per
+     * {@link KvmProvider} and given to each partition, so that a second VM does not ask again.
+     *
+     * @param supportedCpuid KVM_GET_SUPPORTED_CPUID (immutable)
+     * @param msrIndexList KVM_GET_MSR_INDEX_LIST (never modified once made)
+     * @param vcpuMmapSize KVM_GET_VCPU_MMAP_SIZE
+     */
+    record HostCpus(CpuidTable supportedCpuid, int[] msrIndexList, int vcpuMmapSize) {}
+
+    /** Asks for {@link HostCpus}: three ioctls, the CPUID one possibly several times (E2BIG). */
+    HostCpus hostCpus() throws HypervisorException {
+        return new HostCpus(supportedCpuid(), msrIndexList(), vcpuMmapSize());
+    }
+
     /** KVM_GET_SUPPORTED_CPUID: the CPUID leaves KVM can expose, as a kvm_cpuid2 table. */
     CpuidTable supportedCpuid() throws HypervisorException {
         for (int capacity = 128; capacity <= 4096; capacity *= 2) {

@@ -64,6 +64,7 @@ public final class ChipsetBuilder {
     private boolean traceUnknownPio = false;
     private boolean traceUnknownMmio = true;
     private int logsPerSecond = 10;
+    private String deviceThreads = "jvmm-devices";
     private final Map<String, ResourceHandle> baseHandles = new HashMap<>();
     private List<Chipset.Resolved> resolved;
     /** The devices that are PCI functions, in board order, while {@link #build()} runs. */
@@ -126,6 +127,18 @@ public final class ChipsetBuilder {
         return this;
     }
 
+    /**
+     * The name of the board's device scheduler thread (default {@code jvmm-devices}); its poll
+     * threads are called {@code NAME-poll-N}. A process running many VMs names each VM's apart.
+     */
+    public ChipsetBuilder deviceThreadName(String name) {
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("the device thread name must not be blank");
+        }
+        this.deviceThreads = name;
+        return this;
+    }
+
     /** How long a vCPU waits for a deferred access (default 1 s); then the access fails. */
     public ChipsetBuilder deferredTimeout(Duration timeout) {
         if (timeout.isNegative() || timeout.isZero()) {
@@ -175,7 +188,7 @@ public final class ChipsetBuilder {
         plan = withResolvers(plan, missing);
 
         InterruptLines lines = new InterruptLines();
-        DeviceRunner runner = new DeviceRunner();
+        DeviceRunner runner = new DeviceRunner(deviceThreads);
         IoRangeMap.Builder<DispatchTarget> pio = IoRangeMap.builder("pio");
         IoRangeMap.Builder<DispatchTarget> mmio = IoRangeMap.builder("mmio");
         List<BoardDevice> devices = new ArrayList<>();

@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * being polled. (Such a device does block {@link #stop()}, which waits for the device's lock.)
  *
  * <p>Polls run holding the device's lock, once after {@link #start()} and then whenever the device's
- * waker fires; many wakes before a poll give one poll; never while stopped. A poll that throws is
- * logged (rate-limited) and the device is not polled again before a back-off delay, which doubles up
- * to {@value #MAX_BACKOFF_MS} ms while it keeps throwing.
+ * waker fires; many wakes before a poll give one poll; never while stopped. A poll that throws (an
+ * exception or an {@link Error}) is logged (rate-limited) and the device is not polled again before a
+ * back-off delay, which doubles up to {@value #MAX_BACKOFF_MS} ms while it keeps throwing.
  */
 public final class DeviceRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeviceRunner.class);
@@ -157,7 +157,7 @@ public final class DeviceRunner implements AutoCloseable {
                 synchronized (s.lock) {
                     lc.start();
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // an Error too: a plugin's LinkageError ends no other device
                 log.warn("device {} failed to start", s.name, e);
                 failures.add(s.name + ": " + e);
             }
@@ -214,7 +214,7 @@ public final class DeviceRunner implements AutoCloseable {
                     synchronized (s.lock) {
                         try {
                             s.poll.poll();
-                        } catch (RuntimeException e) {
+                        } catch (RuntimeException | Error e) {
                             log.warn("device {} failed its final poll", s.name, e);
                         }
                     }
@@ -229,7 +229,7 @@ public final class DeviceRunner implements AutoCloseable {
                 if (lc != null) {
                     try {
                         lc.stop();
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | Error e) {
                         log.warn("device {} failed to stop", s.name, e);
                     }
                 }
@@ -272,7 +272,7 @@ public final class DeviceRunner implements AutoCloseable {
                 synchronized (s.lock) {
                     lc.reset();
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 log.warn("device {} failed to reset", s.name, e);
                 failures.add(s.name + ": " + e);
             }
@@ -419,7 +419,9 @@ public final class DeviceRunner implements AutoCloseable {
                 }
                 backingOff = false;
                 backoffMs = FIRST_BACKOFF_MS;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // An Error too (a plugin built against another api throws a LinkageError): it would
+                // end this pool thread and the device would be polled again at every wake.
                 notBefore = ticker.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
                 backingOff = true;
                 long s = errorLog.tryAcquire();

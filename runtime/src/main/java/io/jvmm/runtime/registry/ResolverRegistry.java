@@ -30,9 +30,17 @@ public final class ResolverRegistry {
     private final List<ProviderFailure> failures;
     private final List<ProviderFailure> broken;
     private final List<ProviderFailure> shadowed;
+    /** What the builder was given, so that {@link Builder#addAll} can start another registry from it. */
+    private final Sources sources;
+
+    /** A builder's inputs: its candidates, replacements and recorded failures, in order. */
+    private record Sources(List<RegisteredResolver> candidates, List<RegisteredResolver> replacements,
+            List<ProviderFailure> failures) {}
 
     private ResolverRegistry(Map<String, RegisteredResolver> byKey, Map<String, List<RegisteredResolver>> duplicates,
-            List<ProviderFailure> failures, List<ProviderFailure> broken, List<ProviderFailure> shadowed) {
+            List<ProviderFailure> failures, List<ProviderFailure> broken, List<ProviderFailure> shadowed,
+            Sources sources) {
+        this.sources = sources;
         this.byKey = byKey;
         this.duplicates = duplicates;
         this.failures = failures;
@@ -180,6 +188,20 @@ public final class ResolverRegistry {
             return this;
         }
 
+        /**
+         * Adds everything {@code base} was built from (its loaded providers, explicit resolvers,
+         * replacements and recorded failures), without scanning a module layer again: many VMs
+         * built from one registry share its resolver instances ({@link
+         * io.jvmm.runtime.vm.VmLauncher#providers}). The registry built here is the one {@code base}'s
+         * builder would give with this builder's additions.
+         */
+        public Builder addAll(ResolverRegistry base) {
+            candidates.addAll(base.sources.candidates());
+            replacements.addAll(base.sources.replacements());
+            failures.addAll(base.sources.failures());
+            return this;
+        }
+
         /** Adds the providers of the boot layer. */
         public Builder loadBootLayer() {
             return loadFrom(ModuleLayer.boot());
@@ -273,7 +295,8 @@ public final class ResolverRegistry {
             fails.addAll(broken);
             fails.addAll(shadowed);
             return new ResolverRegistry(Collections.unmodifiableMap(byKey), dups, List.copyOf(fails),
-                    List.copyOf(broken), List.copyOf(shadowed));
+                    List.copyOf(broken), List.copyOf(shadowed),
+                    new Sources(List.copyOf(candidates), List.copyOf(replacements), List.copyOf(failures)));
         }
 
         /** Loaded from a plugin directory (a child layer), as opposed to the application's boot layer or class path. */

@@ -68,6 +68,8 @@ public final class VirtualMachine {
     private final int vcpuCount;
     /** A restored VM starts from the vCPUs' restored state: no payload load, no boot state. */
     private final boolean restored;
+    /** The vCPU threads are NAME-vcpu-N. */
+    private final String name;
 
     private final Object lock = new Object();
     private final ArrayDeque<Request> requests = new ArrayDeque<>();
@@ -88,6 +90,13 @@ public final class VirtualMachine {
      */
     public VirtualMachine(Partition partition, IoBus bus, ChipsetControl chipset, PayloadLoader payload,
             ResetPolicy resetPolicy, boolean restored) {
+        this(partition, bus, chipset, payload, resetPolicy, restored, VmSpec.DEFAULT_NAME);
+    }
+
+    /** @param name what the vCPU threads are called after: {@code NAME-vcpu-0}, ... ({@link VmSpec#name()}) */
+    public VirtualMachine(Partition partition, IoBus bus, ChipsetControl chipset, PayloadLoader payload,
+            ResetPolicy resetPolicy, boolean restored, String name) {
+        this.name = Objects.requireNonNull(name, "name");
         this.restored = restored;
         this.partition = Objects.requireNonNull(partition, "partition");
         this.bus = Objects.requireNonNull(bus, "bus");
@@ -203,22 +212,39 @@ public final class VirtualMachine {
                 return new VmOutcome.Failed("could not load the guest payload: " + e.getMessage());
             }
         }
-        chipset.start();
         synchronized (lock) {
             if (state != VmState.CREATED) {
                 throw new IllegalStateException("run() was already called");
             }
+        }
+        try {
+            chipset.start();
+        } catch (RuntimeException e) {
+            // a device that cannot start ends this run with an outcome, like any other failure
+            chipset.stop();
+            synchronized (lock) {
+                state = VmState.SHUT_DOWN;
+            }
+            return new VmOutcome.Failed(e.getMessage());
+        }
+        synchronized (lock) {
             state = VmState.RUNNING;
         }
         for (int i = 0; i < vcpuCount; i++) {
             int index = i;
-            Thread t = new Thread(() -> vcpuLoop(index), "jvmm-vcpu-" + i);
+            Thread t = new Thread(() -> vcpuThread(index), name + "-vcpu-" + i);
             t.setDaemon(true);
             threads.add(t);
             t.start();
         }
         try {
             return control();
+        } catch (RuntimeException | Error e) {
+            // The controller itself failed (devices that do not start again after a reset, say): the
+            // run ends with that as its outcome and the vCPU threads end, rather than the exception
+            // reaching the caller with this VM's vCPU threads left waiting for a controller.
+            LOG.error("the VM's controller failed", e);
+            return finish(new VmOutcome.Failed("the VM's controller failed: " + e.getMessage()));
         } finally {
             chipset.stop();
         }
@@ -450,6 +476,21 @@ public final class VirtualMachine {
             }
         }
         return outcome;
+    }
+
+    /**
+     * A vCPU thread: its loop, and if anything escapes it (an {@link Error} from a device, the
+     * backend failing), a failure of this VM alone. Without this the thread would die silently, the
+     * controller would wait forever and the VM's {@link #run()} would never return; the other VMs of
+     * the process never notice either way, as nothing here is shared between VMs.
+     */
+    private void vcpuThread(int index) {
+        try {
+            vcpuLoop(index);
+        } catch (RuntimeException | Error e) {
+            LOG.error("vCPU {} failed", index, e);
+            submit(RequestKind.FAIL, "vCPU " + index + " failed: " + e);
+        }
     }
 
     private void vcpuLoop(int index) {

@@ -54,10 +54,19 @@ import java.util.Optional;
  *
  * <p>Per-VM "platform" resolvers (the host keyboard distributor) are registered here, next to
  * what the module layer provides.
+ *
+ * <p>This is the embedding API: one launcher builds any number of VMs in one process, each with its
+ * own board, devices, partition, guest RAM and threads (named after {@link VmSpec#name()}), and its
+ * own life cycle ({@link LaunchedVm#run()} on a thread of the caller's). Nothing of one VM is shared
+ * with another but loaded classes, the providers' resolver instances ({@link #providers}) and the
+ * hypervisor provider, so a guest crash, a device that throws or a vCPU thread that fails ends that
+ * VM alone, with its own {@link VmOutcome} ({@code examples/multi-vm} runs many).
  */
 public final class VmLauncher {
     private final ModuleLayer layer;
     private final List<ResourceResolver<?, ?>> extraResolvers = new ArrayList<>();
+    /** The providers every board starts from; null: loaded from {@link #layer} for each board. */
+    private ResolverRegistry providers;
     private Runnable firstExit;
     private boolean checkOnly;
     private boolean acpiTables;
@@ -135,6 +144,19 @@ public final class VmLauncher {
             }
         }
         return tables;
+    }
+
+    /**
+     * Builds every board from {@code providers} (e.g. the registry a front end already loaded to
+     * check its manifest) instead of scanning the module layer with {@link java.util.ServiceLoader}
+     * for each VM: a process that runs many VMs loads its providers once. The resolvers are then
+     * shared by every VM this launcher builds, possibly from several threads at once, which suits
+     * the stateless factories that providers are; the per-VM ones (the host keyboard, {@link
+     * #addResolver}'s) are added to each board's own registry as before.
+     */
+    public VmLauncher providers(ResolverRegistry providers) {
+        this.providers = Objects.requireNonNull(providers, "providers");
+        return this;
     }
 
     /** Adds a resolver for every VM this launcher builds (embedding, tests). */
@@ -259,8 +281,19 @@ public final class VmLauncher {
      */
     public PreparedBoard prepareBoard(VmManifest manifest, long memoryBytes, Set<String> hypervisorDevices,
             Set<String> leaveOut, boolean messageInterrupts) throws LaunchException {
+        return prepareBoard(manifest, memoryBytes, hypervisorDevices, leaveOut, messageInterrupts, VmSpec.DEFAULT_NAME);
+    }
+
+    private PreparedBoard prepareBoard(VmManifest manifest, long memoryBytes, Set<String> hypervisorDevices,
+            Set<String> leaveOut, boolean messageInterrupts, String vmName) throws LaunchException {
         KeyboardDistributor keyboard = new KeyboardDistributor();
-        ResolverRegistry.Builder rb = ResolverRegistry.builder().loadFrom(layer).add(new KeyboardInputResolver(keyboard));
+        ResolverRegistry.Builder rb = ResolverRegistry.builder();
+        if (providers == null) {
+            rb.loadFrom(layer);
+        } else {
+            rb.addAll(providers);
+        }
+        rb.add(new KeyboardInputResolver(keyboard));
         extraResolvers.forEach(rb::add);
         if (checkOnly) {
             CheckingSerialResolvers.all().forEach(rb::replace);
@@ -273,6 +306,7 @@ public final class VmLauncher {
                     .baseDeviceHandle(CmosRtcHandle.ID, new CmosRtcHandle(memoryBytes, ZoneOffset.UTC))
                     .leaveOut(leaveOut)
                     .messageInterrupts(messageInterrupts)
+                    .deviceThreadName(vmName + "-devices")
                     .build();
             return new PreparedBoard(chipset, registry, keyboard, power);
         } catch (ChipsetBuildException e) {
@@ -326,7 +360,8 @@ public final class VmLauncher {
         List<LaunchException> problems = new ArrayList<>();
         PreparedBoard board = null;
         try {
-            board = prepareBoard(spec.manifest(), spec.memoryBytes(), hypervisorDevices, Set.of(), messageInterrupts);
+            board = prepareBoard(spec.manifest(), spec.memoryBytes(), hypervisorDevices, Set.of(), messageInterrupts,
+                    spec.name());
         } catch (LaunchException e) {
             problems.add(e);
         }
@@ -404,7 +439,8 @@ public final class VmLauncher {
             }
         };
         IoBus bus = firstExit == null ? chipset.board() : new FirstExitBus(chipset.board(), firstExit);
-        VirtualMachine vm = new VirtualMachine(partition, bus, control(chipset.runner()), reloading, spec.onReset());
+        VirtualMachine vm = new VirtualMachine(partition, bus, control(chipset.runner()), reloading, spec.onReset(),
+                false, spec.name());
         prepared.board().power.target(vm);
         return new LaunchedVm(spec, partition, chipset, vm, prepared.board().keyboard, prepared.board().registry,
                 hypervisor.name(), acpi != null);
@@ -514,7 +550,8 @@ public final class VmLauncher {
                     + e.getMessage(), false, e);
         }
         IoBus bus = firstExit == null ? chipset.board() : new FirstExitBus(chipset.board(), firstExit);
-        VirtualMachine vm = new VirtualMachine(partition, bus, control(chipset.runner()), loader, spec.onReset(), true);
+        VirtualMachine vm = new VirtualMachine(partition, bus, control(chipset.runner()), loader, spec.onReset(), true,
+                spec.name());
         prepared.board().power.target(vm);
         return new LaunchedVm(spec, partition, chipset, vm, prepared.board().keyboard, prepared.board().registry,
                 hypervisor.name(), acpi != null);

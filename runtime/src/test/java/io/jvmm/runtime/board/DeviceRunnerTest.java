@@ -218,7 +218,8 @@ class DeviceRunnerTest {
         private int polls;
         volatile CountDownLatch block;
         final CountDownLatch entered = new CountDownLatch(1);
-        volatile RuntimeException toThrow;
+        /** A RuntimeException or an Error. */
+        volatile Throwable toThrow;
 
         @Override
         public void poll() {
@@ -235,9 +236,12 @@ class DeviceRunnerTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            RuntimeException e = toThrow;
-            if (e != null) {
-                throw e;
+            Throwable e = toThrow;
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e instanceof Error r) {
+                throw r;
             }
         }
 
@@ -402,8 +406,22 @@ class DeviceRunnerTest {
 
     @Test
     void throwingPollIsLoggedAndBackedOffNotRetriedInAHotLoop() {
+        backsOff(new IllegalStateException("device bug"));
+    }
+
+    /**
+     * An Error too (a plugin built against another api version throws a LinkageError): before,
+     * it escaped to the poll thread, which died, printed it on stderr and the device was polled
+     * again at every wake.
+     */
+    @Test
+    void aPollThatThrowsAnErrorIsBackedOffLikeAnExceptionToo() {
+        backsOff(new NoSuchMethodError("a plugin built against another api"));
+    }
+
+    private void backsOff(Throwable thrown) {
         CountingPoll bad = new CountingPoll();
-        bad.toThrow = new IllegalStateException("device bug");
+        bad.toThrow = thrown;
         CountingPoll good = new CountingPoll();
         DeviceRunner.Slot badSlot = slot("bad", bad, false);
         DeviceRunner.Slot goodSlot = slot("good", good, false);
@@ -527,6 +545,31 @@ class DeviceRunnerTest {
         assertEquals("could not start devices: broken: java.lang.IllegalStateException: no backend", e.getMessage());
         assertEquals(List.of("start ok"), events);
         assertTrue(runner.isRunning());
+    }
+
+    /** A plugin built against another api throws a LinkageError: the others still start, and stop. */
+    @Test
+    void aDeviceWhoseStartOrStopThrowsAnErrorIsNamedAndTheOthersStillStartAndStop() {
+        DeviceRunner.Slot s = runner.addSlot("old-plugin", new Object());
+        s.bind(null, new DeviceLifecycle() {
+            @Override
+            public void start() {
+                throw new NoSuchMethodError("start");
+            }
+
+            @Override
+            public void stop() {
+                throw new NoSuchMethodError("stop");
+            }
+
+            @Override
+            public void reset() {}
+        });
+        slot("ok", null, true);
+        IllegalStateException e = assertThrows(IllegalStateException.class, runner::start);
+        assertEquals("could not start devices: old-plugin: java.lang.NoSuchMethodError: start", e.getMessage());
+        runner.stop();
+        assertEquals(List.of("start ok", "stop ok"), events);
     }
 
     @Test

@@ -151,6 +151,27 @@ class ResolverRegistryTest {
         assertSame(dev, reg.resolve(res("ok"), context("d")));
     }
 
+    /**
+     * A registry built from another (many VMs from one loaded set of providers) has the same
+     * resolver instances, the same failures and duplicates, plus its own additions, and does not
+     * change the base.
+     */
+    @Test
+    void aRegistryBuiltFromAnotherSharesItsResolversAndFailuresAndAddsItsOwn() throws Exception {
+        ChipsetDevice dev = (ChipsetDevice) () -> io.jvmm.api.device.Capabilities.NONE;
+        ChipsetDevice own = (ChipsetDevice) () -> io.jvmm.api.device.Capabilities.NONE;
+        TestResolver ok = new TestResolver("ok", h -> dev);
+        ResolverRegistry base = ResolverRegistry.builder()
+                .add(new TestResolver("dup", h -> dev)).add(new TestResolver("dup", h -> dev)).add(ok).build();
+        ResolverRegistry vm = ResolverRegistry.builder().addAll(base).add(new TestResolver("own", h -> own)).build();
+        assertEquals(base.failures(), vm.failures());
+        assertSame(ok, vm.find("chipset_device", "ok").orElseThrow().resolver());
+        assertSame(dev, vm.resolve(res("ok"), context("d")));
+        assertSame(own, vm.resolve(res("own"), context("d")));
+        assertThrows(ResolveException.class, () -> vm.resolve(res("dup"), context("d")));
+        assertTrue(base.find("chipset_device", "own").isEmpty(), "the base is unchanged");
+    }
+
     @Test
     void conflictingKindTypeIsAFailure() {
         ResolverRegistry reg = ResolverRegistry.builder()

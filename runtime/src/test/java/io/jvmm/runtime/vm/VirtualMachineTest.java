@@ -179,10 +179,16 @@ class VirtualMachineTest {
         final List<String> calls = new ArrayList<>();
         /** Holds reset() (the controller, mid-reset, vCPUs parked) until counted down; open by default. */
         volatile CountDownLatch resetGate = new CountDownLatch(0);
+        /** The start() call (1 = the first) that throws, as a device that cannot start makes it; 0: none. */
+        volatile int failingStart;
+        private int starts;
 
         @Override
         public synchronized void start() {
             record("start");
+            if (++starts == failingStart) {
+                throw new IllegalStateException("could not start devices: rtc: broken");
+            }
         }
 
         @Override
@@ -301,6 +307,36 @@ class VirtualMachineTest {
         assertEquals(VmState.SHUT_DOWN, vm.state());
         assertEquals(List.of(boot), partition.vcpus[0].bootStates);
         assertEquals(List.of("start", "stop"), chipset.calls);
+    }
+
+    @Test
+    void devicesThatCannotStartEndTheRunWithAFailure() throws Exception {
+        chipset.failingStart = 1;
+        VmOutcome out = start(vm(ResetPolicy.RESTART)).get(10, TimeUnit.SECONDS);
+        assertEquals(new VmOutcome.Failed("could not start devices: rtc: broken"), out);
+        assertEquals(0, partition.vcpus[0].runs.get(), "no vCPU entered the guest");
+        assertEquals(List.of("start", "stop"), chipset.calls);
+    }
+
+    /**
+     * Devices that do not start again after a reset: the controller fails, and that is the run's
+     * outcome; the vCPU threads end too (many VMs in one JVM: nothing of a failed VM is left).
+     */
+    @Test
+    void aControllerThatFailsEndsTheRunAndItsVcpuThreads() throws Exception {
+        chipset.failingStart = 2;
+        VirtualMachine vm = vm(ResetPolicy.RESTART);
+        partition.vcpus[0].steps.add(bus -> new VcpuExit.Shutdown(0xfff0));
+        VmOutcome out = start(vm).get(10, TimeUnit.SECONDS);
+        assertEquals(new VmOutcome.Failed("the VM's controller failed: could not start devices: rtc: broken"), out);
+        assertEquals(VmState.SHUT_DOWN, vm.state());
+        for (ScriptedVcpu v : partition.vcpus) {
+            Thread t = v.thread;
+            if (t != null) {
+                t.join(10_000);
+                assertFalse(t.isAlive(), "vCPU " + v.index + "'s thread ended");
+            }
+        }
     }
 
     @Test
