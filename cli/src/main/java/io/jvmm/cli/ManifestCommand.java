@@ -36,7 +36,17 @@ final class ManifestCommand implements Callable<Integer> {
 
     /** The resolvers that can read manifest documents (the keyboard one is per VM, so add a reader). */
     static ResolverRegistry registry(PluginLayer layer) {
-        return ResolverRegistry.builder().loadFrom(layer.layer())
+        return registry(providers(layer));
+    }
+
+    /** What the layer's modules provide, loaded once; a launcher builds its boards from the same. */
+    static ResolverRegistry providers(PluginLayer layer) {
+        return ResolverRegistry.builder().loadFrom(layer.layer()).build();
+    }
+
+    /** {@code providers} and the per-VM platform resolvers a manifest may name (the host keyboard). */
+    static ResolverRegistry registry(ResolverRegistry providers) {
+        return ResolverRegistry.builder().addAll(providers)
                 .add(new KeyboardInputResolver(new KeyboardDistributor())).build();
     }
 

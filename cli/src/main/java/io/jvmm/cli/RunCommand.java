@@ -75,7 +75,8 @@ final class RunCommand implements Callable<Integer> {
         }
         Snapshot snapshot = launch.restore == null ? null : readSnapshot();
         PluginLayer layer = plugins.load();
-        ResolverRegistry registry = registry(layer, err);
+        ResolverRegistry providers = ManifestCommand.providers(layer);
+        ResolverRegistry registry = registry(layer, providers, err);
         if (!registry.broken().isEmpty()) {
             throw UserError.config(brokenMessage(registry));
         }
@@ -105,7 +106,8 @@ final class RunCommand implements Callable<Integer> {
 
         Console console = Console.attach(manifest, spec.commandLine().getErr());
         try {
-            VmLauncher launcher = new VmLauncher(layer.layer()).profile(launch.profile ? timings::firstExit : null);
+            VmLauncher launcher = new VmLauncher(layer.layer()).providers(providers)
+                    .profile(launch.profile ? timings::firstExit : null);
             if (snapshot == null) {
                 launcher.acpiTables(launch.acpiForKernel()).acpiTablesForFirmware(launch.acpiForFirmware());
             } else {
@@ -282,10 +284,15 @@ final class RunCommand implements Callable<Integer> {
 
     /** The resolvers for the manifest, with the plugin layer's warnings printed. */
     static ResolverRegistry registry(PluginLayer layer, PrintWriter err) {
+        return registry(layer, ManifestCommand.providers(layer), err);
+    }
+
+    /** The same, from providers already loaded from {@code layer}. */
+    static ResolverRegistry registry(PluginLayer layer, ResolverRegistry providers, PrintWriter err) {
         for (ProviderFailure f : layer.failures()) {
             err.println("jvmm: warning: plugin " + f.provider() + " not loaded: " + f.reason());
         }
-        ResolverRegistry registry = ManifestCommand.registry(layer);
+        ResolverRegistry registry = ManifestCommand.registry(providers);
         for (ProviderFailure f : registry.shadowed()) {
             err.println("jvmm: warning: " + f.provider() + " " + f.reason());
         }
