@@ -84,13 +84,15 @@ public final class Main {
         return "Usage: " + c.getHelp().synopsis(0);
     }
 
-    /** The version recorded in this module's descriptor. */
+    /** The version recorded in this module's descriptor, and the Java runtime it runs on. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
             String v = Main.class.getModule().getDescriptor() == null ? "dev"
                     : Main.class.getModule().getDescriptor().version().map(Object::toString).orElse("dev");
-            return new String[] {"jvmm " + v, "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"};
+            // java.home tells a bug report whether the packaged runtime or a system JDK ran
+            return new String[] {"jvmm " + v, "Java " + Runtime.version() + " (" + System.getProperty("java.vendor")
+                    + ") at " + System.getProperty("java.home")};
         }
     }
 }

@@ -1,31 +1,69 @@
 package io.jvmm.cli;
 
 import io.jvmm.runtime.registry.PluginLayer;
+import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** {@code --plugin-path DIR}, shared by the commands that load resolvers. */
+/** {@code --plugin-path DIR} and {@code JVMM_PLUGIN_PATH}, shared by the commands that load resolvers. */
 final class PluginOptions {
+    /**
+     * The environment variable with more plugin directories, separated by ':' like PATH; the
+     * launcher used to put them on the boot module path, which a jlinked runtime has none of.
+     */
+    static final String ENVIRONMENT = "JVMM_PLUGIN_PATH";
+
     @Option(names = "--plugin-path", paramLabel = "DIR",
-            description = "Load every jar in DIR into a plugin layer (repeatable).")
+            description = "Load every jar in DIR into a plugin layer (repeatable; JVMM_PLUGIN_PATH=DIR:DIR... adds more).")
     List<Path> pluginPath = new ArrayList<>();
 
-    /** Loads the plugin layer; a missing directory is a configuration error. */
+    /** Loads the plugin layer from --plugin-path and this process's JVMM_PLUGIN_PATH. */
     PluginLayer load() {
-        if (pluginPath.isEmpty()) {
-            return PluginLayer.none();
-        }
+        return load(System.getenv(ENVIRONMENT));
+    }
+
+    /**
+     * Loads the plugin layer from --plugin-path and then the directories of {@code environment}
+     * (a JVMM_PLUGIN_PATH value, or null); a missing directory is a configuration error.
+     */
+    PluginLayer load(String environment) {
         // An empty DIR would mean the working directory, silently; it is almost always an unset variable.
         if (pluginPath.stream().anyMatch(p -> p.toString().isEmpty())) {
             throw UserError.config("--plugin-path: the directory name is empty; give a directory of plugin jars, "
                     + "e.g. --plugin-path plugins/ (or . for the current directory)");
         }
+        List<Path> fromEnvironment = directories(environment);
+        for (Path dir : fromEnvironment) {
+            if (!Files.isDirectory(dir)) {
+                throw UserError.config(ENVIRONMENT + ": " + dir + " is not a directory; set " + ENVIRONMENT
+                        + " to directories of plugin jars separated by ':', or unset it");
+            }
+        }
+        List<Path> all = new ArrayList<>(pluginPath);
+        all.addAll(fromEnvironment);
+        if (all.isEmpty()) {
+            return PluginLayer.none();
+        }
         try {
-            return PluginLayer.load(pluginPath);
+            return PluginLayer.load(all);
         } catch (IllegalArgumentException e) {
             throw UserError.config("--plugin-path: " + e.getMessage());
         }
+    }
+
+    /** The directories of a JVMM_PLUGIN_PATH value; empty elements (a stray ':') are skipped, as in PATH-style lists. */
+    static List<Path> directories(String environment) {
+        List<Path> dirs = new ArrayList<>();
+        if (environment != null) {
+            for (String element : environment.split(File.pathSeparator)) {
+                if (!element.isEmpty()) {
+                    dirs.add(Path.of(element));
+                }
+            }
+        }
+        return dirs;
     }
 }
