@@ -366,11 +366,9 @@ def bench_start(ctx, contenders):
     image = os.path.join(ctx.guests, "start.bin")
     keys = ["first", "exit", "jvm", "main_to_exit1", "profile_main"]
     res = {c.key: {k: [] for k in keys} for c in contenders}
-    for c in contenders:  # warm-up (for jvmm with CDS: makes sure the archive exists first)
+    for c in contenders:  # warm-up: the page cache
         check_run("start-up warm-up", c, run_once(c.cmd(image, ctx.fifo, profile=isinstance(c, Jvmm)), c.env(),
                                                   ctx.work, ctx.fifo, 60), "S")
-    if ctx.jsa and not os.path.isfile(ctx.jsa):
-        raise BenchError(f"the CDS archive {ctx.jsa} was not created by the warm-up run of jvmm with JVMM_CDS=on")
     for i, order in rounds(contenders, ctx.runs):
         for c in order:
             jv = isinstance(c, Jvmm)
@@ -1229,7 +1227,7 @@ def report(ctx, info, r):
     add(f"| load average at start / end | {' '.join(info['load'])} / {' '.join(ctx.load_end)} |")
     add("")
     add("Contenders: **jvmm** = `cli/target/jvmm/bin/jvmm run --firmware IMG --memory 256M --on-reset exit "
-        "--debugcon 0xe9=file=FIFO` (the packaged launcher: C1 only, SerialGC, AppCDS unless said otherwise); "
+        "--debugcon 0xe9=file=FIFO` (the packaged launcher: its bundled jlink runtime unless JAVA_HOME is set, C1 only, SerialGC, the static AppCDS archive made at package time unless said otherwise); "
         "**QEMU** = `qemu-system-x86_64 -M pc -enable-kvm -cpu host,-arch-capabilities -m 256M -bios IMG "
         "-display none -serial ... -debugcon file:FIFO -no-reboot`; **bare C** = `bench/c/kvm_loop.c`, a "
         "`KVM_RUN` loop with the same VM set-up (TSS, in-kernel irqchip and PIT) and no device model.")
@@ -1545,7 +1543,14 @@ def main():
     ctx.net_send = a.net_send
     ctx.net_recv = a.net_recv
     ctx.vsock_send = a.vsock_send
-    ctx.jsa = os.path.join(os.path.dirname(os.path.dirname(a.jvmm)), "lib", "jvmm.jsa")
+    # the start-up archive the launcher maps for the Java it picks (made at package time by
+    # bin/jvmm-archive, never by a run): the launcher itself says which file that is
+    r = subprocess.run([a.jvmm], env=dict(os.environ, JVMM_CDS="path"), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=60)
+    ctx.jsa = r.stdout.decode("utf-8", "replace").strip() if r.returncode == 0 else None
+    if not ctx.jsa or not os.path.isfile(ctx.jsa):
+        raise BenchError(f"no start-up archive for the launcher's Java ({ctx.jsa or r.stdout!r}): "
+                         "run cli/target/jvmm/bin/jvmm-archive (mvn package makes the bundled runtime's)")
     ctx.multivm = a.multivm
     only = set(a.only.split(","))
     ctx.work = tempfile.mkdtemp(prefix="jvmm-bench.")

@@ -34,7 +34,12 @@ final class ControlServer implements AutoCloseable {
     private final Path path;
     private final ServerSocketChannel server;
     private final VmControl control;
-    private final ObjectMapper json = new ObjectMapper();
+    /**
+     * Made by the first request ({@link #json()}): building Jackson's mapper loads several hundred
+     * classes, about 10 MiB of RSS for the life of the VM (jvmm-bench, memory row, which runs with
+     * a control socket), which a VM that is never asked anything should not pay.
+     */
+    private ObjectMapper json;
     private final Thread acceptor;
     private volatile boolean closed;
     /** Requests being handled or answered; {@link #close()} lets them finish (a snapshot --stop's answer). */
@@ -133,7 +138,7 @@ final class ControlServer implements AutoCloseable {
                 }
                 try {
                     ObjectNode response = handle(line);
-                    out.write((json.writeValueAsString(response) + "\n").getBytes(StandardCharsets.UTF_8));
+                    out.write((json().writeValueAsString(response) + "\n").getBytes(StandardCharsets.UTF_8));
                     out.flush();
                 } finally {
                     synchronized (this) {
@@ -147,11 +152,18 @@ final class ControlServer implements AutoCloseable {
         }
     }
 
+    private synchronized ObjectMapper json() {
+        if (json == null) {
+            json = new ObjectMapper();
+        }
+        return json;
+    }
+
     /** Executes one request line. Never throws. */
     ObjectNode handle(String line) {
-        ObjectNode response = json.createObjectNode();
+        ObjectNode response = json().createObjectNode();
         try {
-            JsonNode req = json.readTree(line);
+            JsonNode req = json().readTree(line);
             if (req == null || !req.isObject() || !req.path("command").isTextual()) {
                 throw new IllegalArgumentException("a request is a JSON object with a \"command\" string");
             }
@@ -159,7 +171,7 @@ final class ControlServer implements AutoCloseable {
             switch (command) {
                 case "status" -> {
                     for (Map.Entry<String, Object> e : control.status().entrySet()) {
-                        response.set(e.getKey(), json.valueToTree(e.getValue()));
+                        response.set(e.getKey(), json().valueToTree(e.getValue()));
                     }
                 }
                 case "pause" -> control.pause();
@@ -171,7 +183,7 @@ final class ControlServer implements AutoCloseable {
                         throw new IllegalArgumentException("\"force\" must be true or false");
                     }
                     for (Map.Entry<String, Object> e : control.shutdown(force.asBoolean(false)).entrySet()) {
-                        response.set(e.getKey(), json.valueToTree(e.getValue()));
+                        response.set(e.getKey(), json().valueToTree(e.getValue()));
                     }
                 }
                 case "battery" -> control.battery(text(req, "spec"));
@@ -191,7 +203,7 @@ final class ControlServer implements AutoCloseable {
                     }
                     for (Map.Entry<String, Object> e : control.snapshot(text(req, "path"), stop.asBoolean(false))
                             .entrySet()) {
-                        response.set(e.getKey(), json.valueToTree(e.getValue()));
+                        response.set(e.getKey(), json().valueToTree(e.getValue()));
                     }
                 }
                 case "serial-send" -> {
