@@ -15,6 +15,8 @@ module io.jvmm.cli {
 
     // picocli reflects over the annotated command classes
     opens io.jvmm.cli to info.picocli;
+    // SLF4J instantiates LogProvider, the provider the launcher names in -Dslf4j.provider
+    exports io.jvmm.cli to org.slf4j;
 
     uses io.jvmm.api.resource.ResourceResolver;
     uses io.jvmm.api.hv.HypervisorProvider;
