@@ -15,7 +15,9 @@ mp=$(find "$lib" -name '*.jar' ! -name 'jvmm-cli-*' ! -name 'picocli-*' | sort |
 rm -rf "$out"
 "$JAVAC" --release 17 -p "$mp" -d "$out" $(find "$here/src" -name '*.java')
 cd "$root"
-# The same JVM options as the jvmm launcher (C1, SerialGC, a 16 MiB initial heap).
-exec "$JAVA" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms16m --enable-native-access=com.sun.jna \
+# The JVM options of the jvmm launcher (JVMM_JVM_OPTS_DEFAULT in cli/src/main/dist/bin/jvmm, which
+# says why each is there), less its logging flags.
+exec "$JAVA" -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:+UseSerialGC -Xms16m -XX:-UsePerfData \
+  --enable-native-access=com.sun.jna \
   -Dlogback.configurationFile="$here/logback.xml" ${JAVA_OPTS:-} \
   -p "$mp$out" -m com.example.multivm/com.example.multivm.MultiVm "$@"
