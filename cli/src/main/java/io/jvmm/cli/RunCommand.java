@@ -372,12 +372,30 @@ final class RunCommand implements Callable<Integer> {
             // main's distance from process start: the process's age now minus the time since main
             double mainMs = processAgeMillis() - (nowNanos - Main.STARTED_NANOS) / 1e6;
             StringBuilder lines = new StringBuilder("jvmm boot profile (since JVM start):\n");
-            lines.append(String.format("  %-36s %8.1f ms%n", "process start → jvmm main", mainMs));
+            line(lines, "process start → jvmm main", mainMs);
             for (Mark m : marks) {
-                lines.append(String.format("  %-36s %8.1f ms%n", m.phase(), mainMs + (m.nanos() - Main.STARTED_NANOS) / 1e6));
+                line(lines, m.phase(), mainMs + (m.nanos() - Main.STARTED_NANOS) / 1e6);
             }
             err.print(lines);
             err.flush();
+        }
+
+        /**
+         * {@code "  %-36s %8.1f ms%n"} without java.util.Formatter, whose first use (its format-string
+         * parser) would add several milliseconds to the process exit that the start-up bench times.
+         */
+        static void line(StringBuilder out, String phase, double ms) {
+            out.append("  ").append(phase);
+            for (int i = phase.length(); i < 36; i++) {
+                out.append(' ');
+            }
+            long tenths = Math.round(ms * 10);
+            String value = (tenths < 0 ? "-" : "") + Math.abs(tenths) / 10 + "." + Math.abs(tenths) % 10;
+            out.append(' ');
+            for (int i = value.length(); i < 8; i++) {
+                out.append(' ');
+            }
+            out.append(value).append(" ms").append(System.lineSeparator());
         }
     }
 

@@ -114,6 +114,19 @@ class RunCommandTest {
     }
 
     @Test
+    void profileLinesAreFormattedAsPrintfWouldWithoutItsFormatter() {
+        for (double ms : new double[] {0, 0.04, 0.05, 1.25, 39.0, 123.456, 99999.95, 12345678.9, -0.3, -12.34}) {
+            for (String phase : List.of("x", "process start → jvmm main", "a phase name longer than thirty-six characters")) {
+                StringBuilder b = new StringBuilder();
+                RunCommand.Profile.line(b, phase, ms);
+                // HALF_UP on the decimal value, as Formatter does; Math.round on the double may differ
+                // only in the last digit of a value that is not representable, which these are chosen not to hit
+                assertEquals(String.format("  %-36s %8.1f ms%n", phase, ms), b.toString(), phase + " " + ms);
+            }
+        }
+    }
+
+    @Test
     void profilePrintsThePhaseTimingsInOrder() {
         VmHarness.kvm();
         CliHarness r = runQuietly("run", "--serial", "1=none", "--profile", "--firmware", GUEST);
