@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
  * backends are stand-ins that check their configuration and open nothing (no port is bound, no
  * file created, stdin not read). Every problem is reported, not just the first.
  */
-@Command(name = "check", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "check", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
         description = {"Check a VM's configuration without starting it: takes run's options, builds the "
                 + "manifest, resolves every device on a board (region conflicts, missing resources, device "
                 + "configuration), checks the payload and that it fits in --memory, and reports every problem "

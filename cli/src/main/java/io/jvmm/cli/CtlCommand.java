@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code jvmm ctl}: one request to a running VM's control socket. */
-@Command(name = "ctl", mixinStandardHelpOptions = true,
+@Command(name = "ctl", mixinStandardHelpOptions = true, addMethodSubcommands = false,
         // descriptions are format strings: a literal '%' is written "%%"
         description = {"Talk to a running VM over its control socket.", "",
             "Commands:",

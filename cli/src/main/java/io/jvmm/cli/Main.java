@@ -8,7 +8,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the {@code jvmm} command. */
-@Command(name = "jvmm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "jvmm", mixinStandardHelpOptions = true, addMethodSubcommands = false, versionProvider = Main.Version.class,
         description = "A plugin-based virtual machine monitor.",
         footer = {"", "Exit codes: 0 guest powered off (or reset with --on-reset exit), 1 VM error,",
                 "2 usage or configuration error."})

@@ -13,7 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code jvmm manifest}: prints the manifest document {@code run} would use. */
-@Command(name = "manifest", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "manifest", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
         description = "Print the manifest document that 'jvmm run' would use with the same options.")
 final class ManifestCommand implements Callable<Integer> {
     @Mixin

@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code jvmm plugins}: every resolver, hypervisor and failed provider. */
-@Command(name = "plugins", mixinStandardHelpOptions = true,
+@Command(name = "plugins", mixinStandardHelpOptions = true, addMethodSubcommands = false,
         description = "List resolvers (kind, id, module, version, the io.jvmm.api version it was built against, jar), "
                 + "hypervisors and providers that failed to load.")
 final class PluginsCommand implements Callable<Integer> {

@@ -39,7 +39,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code jvmm run}: builds and runs a VM. */
-@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "run", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
         description = {"Boot a VM. With no options: the embedded demo guest on the default chipset "
                 + "(unenlightened-linux-direct, x86_64, 256 MiB, 1 vCPU, COM1 on the terminal).",
             "On a terminal the console is raw; Ctrl-A x quits, Ctrl-A h lists the keys."})
