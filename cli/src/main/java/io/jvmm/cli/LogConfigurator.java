@@ -7,10 +7,10 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AppenderBase;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
@@ -44,12 +44,16 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
 
     /**
      * Hands every event to the real appender, which the first event makes: stderr, or {@code file}
-     * when it is set. Logback calls {@code doAppend} under this appender's lock, so the appender is
-     * made once.
+     * when it is set. Unsynchronized, as the real appender is: events of many threads (the vCPU
+     * and device threads of many VMs) are formatted in parallel, and only the write of a finished
+     * line is serialized (by the real appender). The real appender is made once, under
+     * {@code createLock} (double-checked: after that, an event costs one volatile read), and never
+     * after {@link #stop()}.
      */
-    static final class FirstEventAppender extends AppenderBase<ILoggingEvent> {
+    static final class FirstEventAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         private final String file;
-        private OutputStreamAppender<ILoggingEvent> target;
+        private final Object createLock = new Object();
+        private volatile OutputStreamAppender<ILoggingEvent> target;
 
         FirstEventAppender(String file) {
             this.file = file;
@@ -57,10 +61,20 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
 
         @Override
         protected void append(ILoggingEvent event) {
-            if (target == null) {
-                target = create();
+            OutputStreamAppender<ILoggingEvent> t = target;
+            if (t == null) {
+                synchronized (createLock) {
+                    t = target;
+                    if (t == null) {
+                        if (!isStarted()) {
+                            return; // stopped since doAppend looked: open no stream or file now
+                        }
+                        t = create();
+                        target = t;
+                    }
+                }
             }
-            target.doAppend(event);
+            t.doAppend(event);
         }
 
         private OutputStreamAppender<ILoggingEvent> create() {
@@ -86,12 +100,20 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
             return appender;
         }
 
+        /**
+         * Marks this appender stopped first, so that no event makes a target from here on, then
+         * stops the target if one was made. (An event that read the target just before is dropped
+         * by the stopped target, as logback drops events sent to any stopped appender.)
+         */
         @Override
-        public synchronized void stop() {
-            if (target != null) {
-                target.stop();
+        public void stop() {
+            synchronized (createLock) {
+                super.stop();
+                OutputStreamAppender<ILoggingEvent> t = target;
+                if (t != null) {
+                    t.stop();
+                }
             }
-            super.stop();
         }
     }
 }

@@ -51,13 +51,16 @@ import org.junit.jupiter.api.Test;
  * device that throws a RuntimeException from its I/O handler (the access is an error, the guest
  * goes on and powers off) and one that throws an Error (its vCPU thread fails, so that VM fails).
  * Each ends with its own outcome, and after each the counters' output is seen to grow (observed,
- * not slept); then each counter is stopped on its own, the other still counting, and no vCPU
- * thread is left.
+ * not slept); then each counter is stopped on its own, the other still counting, and no thread
+ * of any of the VMs and no file descriptor is left once they are closed.
  */
 @RequiresKvm
 class MultiVmIsolationKvmTest {
     private static final int BAD_PORT = 0x520;
     private static final long MEMORY = 16L << 20;
+
+    /** The VMs this test runs: their threads are all named {@code vm-X-...}. */
+    private static final List<String> VMS = List.of("w", "a", "b", "c", "d", "e");
 
     @Test
     @ScaledTimeout(120)
@@ -69,57 +72,115 @@ class MultiVmIsolationKvmTest {
                 .providers(ResolverRegistry.builder().loadBootLayer().build())
                 .addResolver(sinks).addResolver(new ThrowingResolver());
         GuestPayload counter = VmHarness.firmware(SmpCounterGuestTest.GUESTS.resolve("counter.bin"));
+        Duration wait = TestTime.seconds(30);
+
+        // A warm-up VM run and closed first, so that what the JVM and the backend open once and keep
+        // (JNA's libraries, /dev/kvm's first use) is in the file-descriptor baseline.
+        VmOutcome warm = runAlone(launcher.launch(spec(sinks, "w", new Output(), List.of(),
+                ChipsetGuests.image("triple")), kvm), wait);
+        assertInstanceOf(VmOutcome.ResetExit.class, warm, warm.toString());
+        sinks.remove("w");
+        awaitNoThreadsOf(before, wait);
+        List<String> fdsBefore = openFds();
 
         Output outA = new Output();
         Output outB = new Output();
-        Running a = Running.start(launcher.launch(spec(sinks, "a", outA, List.of(), counter), kvm));
-        Running b = Running.start(launcher.launch(spec(sinks, "b", outB, List.of(), counter), kvm));
-        Duration wait = TestTime.seconds(30);
-        await("both counters print their first lines", wait, () -> outA.lines() >= 2 && outB.lines() >= 2);
-        assertTrue(vcpuThreads(before).containsAll(List.of("vm-a-vcpu-0", "vm-b-vcpu-0")),
-                "each VM's threads carry its name: " + vcpuThreads(before));
+        Running a = null;
+        Running b = null;
+        try {
+            a = Running.start(launcher.launch(spec(sinks, "a", outA, List.of(), counter), kvm));
+            b = Running.start(launcher.launch(spec(sinks, "b", outB, List.of(), counter), kvm));
+            await("both counters print their first lines", wait, () -> outA.lines() >= 2 && outB.lines() >= 2);
+            assertTrue(vmThreads(before).containsAll(List.of("vm-a-vcpu-0", "vm-b-vcpu-0")),
+                    "each VM's threads carry its name: " + vmThreads(before));
 
-        // a guest crash: triple fault, with --on-reset exit the run ends with the reset
-        Output outC = new Output();
-        VmOutcome triple = runAlone(launcher.launch(spec(sinks, "c", outC, List.of(),
-                ChipsetGuests.image("triple")), kvm), wait);
-        assertInstanceOf(VmOutcome.ResetExit.class, triple, triple.toString());
-        assertTrue(triple.summary().contains("triple-faulted"), triple.summary());
-        assertEquals("B", outC.text(), "the crashing guest's own output");
-        bothGoOn(outA, outB, wait, "after the triple fault");
+            // a guest crash: triple fault, with --on-reset exit the run ends with the reset
+            Output outC = new Output();
+            VmOutcome triple = runAlone(launcher.launch(spec(sinks, "c", outC, List.of(),
+                    ChipsetGuests.image("triple")), kvm), wait);
+            assertInstanceOf(VmOutcome.ResetExit.class, triple, triple.toString());
+            assertTrue(triple.summary().contains("triple-faulted"), triple.summary());
+            assertEquals("B", outC.text(), "the crashing guest's own output");
+            bothGoOn(outA, outB, wait, "after the triple fault");
 
-        // a device that throws a RuntimeException: the accesses are errors, the guest finishes
-        Output outD = new Output();
-        VmOutcome contained = runAlone(launcher.launch(spec(sinks, "d", outD, List.of(bad("runtime")),
-                VmHarness.firmware(SmpCounterGuestTest.GUESTS.resolve("bad_device.bin"))), kvm), wait);
-        assertInstanceOf(VmOutcome.PoweredOff.class, contained, contained.toString());
-        assertTrue(outD.text().endsWith("OK"), "the guest got past the throwing device");
-        bothGoOn(outA, outB, wait, "after the RuntimeException");
+            // a device that throws a RuntimeException: the accesses are errors, the guest finishes
+            Output outD = new Output();
+            VmOutcome contained = runAlone(launcher.launch(spec(sinks, "d", outD, List.of(bad("runtime")),
+                    VmHarness.firmware(SmpCounterGuestTest.GUESTS.resolve("bad_device.bin"))), kvm), wait);
+            assertInstanceOf(VmOutcome.PoweredOff.class, contained, contained.toString());
+            assertTrue(outD.text().endsWith("OK"), "the guest got past the throwing device");
+            bothGoOn(outA, outB, wait, "after the RuntimeException");
 
-        // a device that throws an Error: the vCPU thread fails and so does that VM, alone
-        Output outE = new Output();
-        VmOutcome failed = runAlone(launcher.launch(spec(sinks, "e", outE, List.of(bad("error")),
-                VmHarness.firmware(SmpCounterGuestTest.GUESTS.resolve("bad_device.bin"))), kvm), wait);
-        assertInstanceOf(VmOutcome.Failed.class, failed, failed.toString());
-        assertTrue(failed.summary().contains("vCPU 0 failed") && failed.summary().contains(DeviceFailure.MESSAGE),
-                failed.summary());
-        bothGoOn(outA, outB, wait, "after the Error");
+            // a device that throws an Error: the vCPU thread fails and so does that VM, alone
+            Output outE = new Output();
+            VmOutcome failed = runAlone(launcher.launch(spec(sinks, "e", outE, List.of(bad("error")),
+                    VmHarness.firmware(SmpCounterGuestTest.GUESTS.resolve("bad_device.bin"))), kvm), wait);
+            assertInstanceOf(VmOutcome.Failed.class, failed, failed.toString());
+            assertTrue(failed.summary().contains("vCPU 0 failed") && failed.summary().contains(DeviceFailure.MESSAGE),
+                    failed.summary());
+            bothGoOn(outA, outB, wait, "after the Error");
 
-        // each counter ends on its own: stopping A leaves B counting
-        a.vm.machine().shutdown("the test stops A");
-        VmOutcome endA = a.outcome.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-        assertEquals(new VmOutcome.PoweredOff("the test stops A"), endA);
-        long bAtEnd = outB.lines();
-        await("B counts on after A stopped", wait, () -> outB.lines() > bAtEnd + 100);
-        b.vm.machine().shutdown("the test stops B");
-        assertEquals(new VmOutcome.PoweredOff("the test stops B"), b.outcome.get(wait.toMillis(), TimeUnit.MILLISECONDS));
-        a.vm.close();
-        b.vm.close();
+            // each counter ends on its own: stopping A leaves B counting
+            a.vm.machine().shutdown("the test stops A");
+            VmOutcome endA = a.outcome.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            assertEquals(new VmOutcome.PoweredOff("the test stops A"), endA);
+            long bAtEnd = outB.lines();
+            await("B counts on after A stopped", wait, () -> outB.lines() > bAtEnd + 100);
+            b.vm.machine().shutdown("the test stops B");
+            assertEquals(new VmOutcome.PoweredOff("the test stops B"), b.outcome.get(wait.toMillis(), TimeUnit.MILLISECONDS));
+        } finally {
+            // Whatever failed above, no counter is left busy-looping in the test JVM.
+            stopAndClose(a, wait);
+            stopAndClose(b, wait);
+            VMS.forEach(sinks::remove);
+        }
         assertTrue(outA.text().startsWith("counter: boot\n00000001\n"), "A counted from its own boot");
         assertTrue(outB.text().startsWith("counter: boot\n00000001\n"), "B counted from its own boot");
-        assertEquals(List.of(), vcpuThreads(before), "vCPU threads left after every VM ended");
+        // Every VM's vCPU, device scheduler and poll threads end once it is closed (close() ends the
+        // poll pool at once, not after the pool's 30 s idle time), and no file descriptor is left.
+        awaitNoThreadsOf(before, wait);
+        List<String> left = new ArrayList<>(openFds());
+        fdsBefore.forEach(left::remove);
+        assertEquals(List.of(), left, "file descriptors opened since the baseline and still open after every VM was "
+                + "closed (module jars that class loading opens on first use are not counted)");
         System.out.printf("multi-vm: A printed %d lines, B %d, while C, D and E ended on their own%n",
                 outA.lines(), outB.lines());
+    }
+
+    /** Stops a VM that may still run, waits for its run to end and closes it; never throws. */
+    private static void stopAndClose(Running r, Duration wait) {
+        if (r == null) {
+            return;
+        }
+        r.vm.machine().shutdown("the test ends");
+        try {
+            r.outcome.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            // the run ended badly or not in time: closing a partition under a running vCPU is
+            // worse than leaving it, so only an ended run is closed
+            if (!r.outcome.isDone()) {
+                System.err.println("the VM did not stop within " + wait + "; left open: " + e);
+                return;
+            }
+        }
+        r.vm.close();
+    }
+
+    /**
+     * What the process's open file descriptors point to (/proc/self/fd), one entry per descriptor,
+     * except jar files: the JVM opens a module's jar when it first loads a class from it and keeps
+     * it open, which depends on what other tests of this JVM loaded before, not on the VMs.
+     */
+    private static List<String> openFds() throws java.io.IOException {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.map(p -> {
+                try {
+                    return java.nio.file.Files.readSymbolicLink(p).toString();
+                } catch (java.io.IOException e) {
+                    return "?"; // closed meanwhile (the directory listing's own descriptor)
+                }
+            }).filter(t -> !t.endsWith(".jar") && !t.equals("?")).toList();
+        }
     }
 
     private static VmSpec spec(SinkSerialResolver sinks, String name, Output out, List<ChipsetDeviceHandle> extra,
@@ -160,11 +221,21 @@ class MultiVmIsolationKvmTest {
         }
     }
 
-    /** vCPU threads started since {@code before} and still alive. */
-    private static List<String> vcpuThreads(java.util.Set<Thread> before) {
+    /** Threads of this test's VMs (vCPUs, device scheduler, poll threads) started since {@code before}, alive. */
+    private static List<String> vmThreads(java.util.Set<Thread> before) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && !before.contains(t))
                 .map(Thread::getName)
-                .filter(n -> n.startsWith("vm-") && n.contains("-vcpu-")).toList();
+                .filter(n -> VMS.stream().anyMatch(vm -> n.startsWith("vm-" + vm + "-"))).toList();
+    }
+
+    private static void awaitNoThreadsOf(java.util.Set<Thread> before, Duration wait) throws InterruptedException {
+        long end = System.nanoTime() + wait.toNanos();
+        while (!vmThreads(before).isEmpty()) {
+            if (System.nanoTime() - end > 0) {
+                assertEquals(List.of(), vmThreads(before), "threads of closed VMs left");
+            }
+            Thread.sleep(10);
+        }
     }
 
     /** A VM running on its own thread. */

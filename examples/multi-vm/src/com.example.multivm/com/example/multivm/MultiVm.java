@@ -21,8 +21,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Starts N small VMs in this one JVM, each with its own guest RAM, board, devices and vCPU, waits
@@ -49,7 +50,7 @@ public final class MultiVm {
     private MultiVm() {}
 
     /** One VM of this program: its handle, its outcome to come, and its 'R'. */
-    private record Vm(String name, LaunchedVm launched, CompletableFuture<VmOutcome> outcome, CountDownLatch ready,
+    private record Vm(String name, LaunchedVm launched, CompletableFuture<VmOutcome> outcome, CompletableFuture<Void> ready,
             long startNanos, long launchedNanos, long[] readyNanos) {}
 
     public static void main(String[] args) throws Exception {
@@ -88,15 +89,14 @@ public final class MultiVm {
 
         long t0 = System.nanoTime();
         List<Vm> vms = new ArrayList<>();
+        int failed = 0;
         try {
             for (int i = 0; i < count; i++) {
                 vms.add(start("vm" + i, launcher, kvm, sinks, payload, memoryMib << 20));
             }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);
             for (Vm vm : vms) {
-                if (!vm.ready().await(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException(vm.name() + " did not report 'R' within " + READY_TIMEOUT_SECONDS
-                            + " s (state " + vm.launched().machine().state() + ")");
-                }
+                awaitReady(vm, deadline);
             }
             System.out.printf("all %d VMs ready in %.0f ms (%d MiB guest RAM each)%n", count,
                     (System.nanoTime() - t0) / 1e6, memoryMib);
@@ -114,33 +114,83 @@ public final class MultiVm {
             if (hold) {
                 waitForLine(System.in);
             }
+        } catch (NotReady e) {
+            System.err.println("multi-vm: " + e.getMessage());
+            failed++;
         } finally {
+            // Every VM started is stopped, waited for and closed, whatever went wrong above.
             for (Vm vm : vms) {
                 vm.launched().machine().shutdown("the multi-vm example stops it");
             }
-        }
-        int failed = 0;
-        for (Vm vm : vms) {
-            VmOutcome outcome = vm.outcome().get(60, TimeUnit.SECONDS);
-            vm.launched().close();
-            System.out.println(vm.name() + ": " + outcome.summary());
-            if (!(outcome instanceof VmOutcome.PoweredOff)) {
-                failed++;
+            for (Vm vm : vms) {
+                if (!end(vm, sinks)) {
+                    failed++;
+                }
             }
         }
         System.exit(failed == 0 ? 0 : 1);
     }
 
+    /** A VM that did not say 'R': it ended first, or the time ran out. */
+    private static final class NotReady extends Exception {
+        NotReady(String message) {
+            super(message);
+        }
+    }
+
+    /** Waits until the VM says 'R' or its run ends, whichever comes first, until {@code deadline}. */
+    private static void awaitReady(Vm vm, long deadline) throws NotReady, InterruptedException {
+        try {
+            CompletableFuture.anyOf(vm.ready(), vm.outcome())
+                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new NotReady(vm.name() + " did not report 'R' within " + READY_TIMEOUT_SECONDS + " s (state "
+                    + vm.launched().machine().state() + ")");
+        } catch (ExecutionException e) {
+            throw new NotReady(vm.name() + " ended before it reported 'R': its run threw " + e.getCause());
+        }
+        if (!vm.ready().isDone()) {
+            throw new NotReady(vm.name() + " ended before it reported 'R': " + vm.outcome().join().summary());
+        }
+    }
+
+    /**
+     * Waits for a stopped VM's run to end, prints how it ended and closes it; whether it powered off.
+     * A VM whose run does not end is left open (closing it under a running vCPU would be worse).
+     */
+    private static boolean end(Vm vm, SinkSerialResolver sinks) {
+        try {
+            VmOutcome outcome = vm.outcome().get(60, TimeUnit.SECONDS);
+            System.out.println(vm.name() + ": " + outcome.summary());
+            return outcome instanceof VmOutcome.PoweredOff;
+        } catch (TimeoutException e) {
+            System.out.println(vm.name() + ": did not stop within 60 s; left running");
+            return false;
+        } catch (ExecutionException e) {
+            System.out.println(vm.name() + ": its run threw " + e.getCause());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            if (vm.outcome().isDone()) {
+                vm.launched().close();
+                sinks.remove(vm.name()); // the resolver lets go of the sink, and the name is free again
+            }
+        }
+    }
+
     private static Vm start(String name, VmLauncher launcher, HypervisorProvider kvm, SinkSerialResolver sinks,
             GuestPayload payload, long memoryBytes) throws Exception {
-        CountDownLatch ready = new CountDownLatch(1);
+        CompletableFuture<Void> ready = new CompletableFuture<>();
         long[] readyNanos = new long[1];
-        // Called on the VM's vCPU thread during the port write: quick, no blocking.
+        // Called on the VM's vCPU thread during the port write: quick, no blocking (completing ready
+        // only wakes the main thread waiting in awaitReady).
         SinkSerialResolver.ByteSink debugPort = (data, offset, length) -> {
             for (int i = offset; i < offset + length; i++) {
-                if (data[i] == 'R' && ready.getCount() > 0) {
+                if (data[i] == 'R' && !ready.isDone()) {
                     readyNanos[0] = System.nanoTime();
-                    ready.countDown();
+                    ready.complete(null);
                 }
             }
         };

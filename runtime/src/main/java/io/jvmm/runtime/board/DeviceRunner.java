@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -404,8 +405,26 @@ public final class DeviceRunner implements AutoCloseable {
             inFlight.set(true);
             try {
                 pollPool.execute(pollTask);
-            } catch (RuntimeException e) { // pool shut down by close()
+            } catch (RejectedExecutionException e) { // pool shut down by close()
                 inFlight.set(false);
+            } catch (RuntimeException | Error e) {
+                // No poll thread could be made (OutOfMemoryError: unable to create native thread).
+                // Escaping here would end the scheduler thread silently and no device of this VM
+                // would be polled again: the guest would wait forever. Instead the poll stays owed
+                // and is retried after the same back-off as a poll that throws (up to
+                // MAX_BACKOFF_MS, for as long as it fails); the VM is not failed for it, since a
+                // shortage of threads is usually passing.
+                inFlight.set(false);
+                woken.set(true);
+                notBefore = now + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+                backingOff = true;
+                long s = errorLog.tryAcquire();
+                if (s != LogRateLimiter.SUPPRESSED) {
+                    log.warn("could not start a poll of device {}; trying again in {} ms{}", name, backoffMs,
+                            LogRateLimiter.suppressedNote(s), e);
+                }
+                untilTimer = Math.min(untilTimer, TimeUnit.MILLISECONDS.toNanos(backoffMs));
+                backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
             }
             return untilTimer;
         }

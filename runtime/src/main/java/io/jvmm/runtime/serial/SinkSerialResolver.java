@@ -26,7 +26,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * VmManifest manifest = new VmManifestBuilder(type, arch)
  *         .withDebugcon(sinks.sink("vm1-debugcon", (data, off, len) -> ...), 0xE9).build();
  * new VmLauncher(layer).addResolver(sinks).launch(spec, hypervisor);
+ * ...
+ * sinks.remove("vm1-debugcon"); // once vm1 is closed
  * }</pre>
+ *
+ * <p>A sink stays registered, with everything its lambda holds, until {@link #remove}: a program
+ * that runs VMs one after another removes each VM's sinks once that VM is closed, which also frees
+ * the name for a later VM.
  *
  * <p>The sink is called on the thread of the device that writes, usually a vCPU thread in the
  * middle of a guest exit, so it must be quick and must not block (hand the bytes to another thread
@@ -82,6 +88,18 @@ public final class SinkSerialResolver implements ResourceResolver<SinkSerialReso
             throw new IllegalArgumentException("a sink named '" + name + "' is registered already");
         }
         return Resource.of(ResourceKinds.SERIAL_BACKEND, ID, handle);
+    }
+
+    /**
+     * Unregisters the sink named {@code name}, so that the resolver no longer holds it and the name
+     * can be registered again. A backend already resolved from it (a running VM's port) keeps
+     * writing to the sink; new resolutions of the name fail. Call it after the VMs using the sink
+     * are closed.
+     *
+     * @return whether a sink of that name was registered
+     */
+    public boolean remove(String name) {
+        return sinks.remove(Objects.requireNonNull(name, "name")) != null;
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +71,7 @@ public final class VirtualMachine {
     private final boolean restored;
     /** The vCPU threads are NAME-vcpu-N. */
     private final String name;
+    private final ThreadFactory threadFactory;
 
     private final Object lock = new Object();
     private final ArrayDeque<Request> requests = new ArrayDeque<>();
@@ -96,6 +98,16 @@ public final class VirtualMachine {
     /** @param name what the vCPU threads are called after: {@code NAME-vcpu-0}, ... ({@link VmSpec#name()}) */
     public VirtualMachine(Partition partition, IoBus bus, ChipsetControl chipset, PayloadLoader payload,
             ResetPolicy resetPolicy, boolean restored, String name) {
+        this(partition, bus, chipset, payload, resetPolicy, restored, name, Thread::new);
+    }
+
+    /**
+     * With the factory of the vCPU threads: a package-private seam for tests of a thread that
+     * cannot be created (the JVM's "unable to create native thread").
+     */
+    VirtualMachine(Partition partition, IoBus bus, ChipsetControl chipset, PayloadLoader payload,
+            ResetPolicy resetPolicy, boolean restored, String name, ThreadFactory threadFactory) {
+        this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
         this.name = Objects.requireNonNull(name, "name");
         this.restored = restored;
         this.partition = Objects.requireNonNull(partition, "partition");
@@ -202,40 +214,52 @@ public final class VirtualMachine {
 
     /**
      * Boots the payload and runs until the guest powers off, resets under {@link ResetPolicy#EXIT},
-     * or fails. Call once.
+     * or fails. Call once: a second call, also one made while the first is still running, throws
+     * {@link IllegalStateException} and touches neither guest memory nor the vCPUs.
+     *
+     * <p>Whatever fails while starting (the payload, a device's start, a vCPU thread that cannot be
+     * created, an {@link Error} included) ends the run with {@link VmOutcome.Failed}: what had
+     * started is stopped again and no vCPU thread is left behind.
      */
     public VmOutcome run() {
+        synchronized (lock) {
+            // Checked and marked in one step, before anything is loaded or started: two concurrent
+            // calls cannot both pass, and the loser never reloads the payload into a running guest.
+            if (state != VmState.CREATED) {
+                throw new IllegalStateException("run() was already called");
+            }
+            state = VmState.STARTING;
+        }
         if (!restored) {
             try {
                 boot();
-            } catch (Exception e) {
-                return new VmOutcome.Failed("could not load the guest payload: " + e.getMessage());
-            }
-        }
-        synchronized (lock) {
-            if (state != VmState.CREATED) {
-                throw new IllegalStateException("run() was already called");
+            } catch (Exception | Error e) {
+                return finish(new VmOutcome.Failed("could not load the guest payload: " + describe(e)));
             }
         }
         try {
             chipset.start();
-        } catch (RuntimeException e) {
-            // a device that cannot start ends this run with an outcome, like any other failure
-            chipset.stop();
             synchronized (lock) {
-                state = VmState.SHUT_DOWN;
+                if (state == VmState.STARTING) {
+                    state = VmState.RUNNING;
+                }
             }
-            return new VmOutcome.Failed(e.getMessage());
-        }
-        synchronized (lock) {
-            state = VmState.RUNNING;
-        }
-        for (int i = 0; i < vcpuCount; i++) {
-            int index = i;
-            Thread t = new Thread(() -> vcpuThread(index), name + "-vcpu-" + i);
-            t.setDaemon(true);
-            threads.add(t);
-            t.start();
+            for (int i = 0; i < vcpuCount; i++) {
+                int index = i;
+                Thread t = threadFactory.newThread(() -> vcpuThread(index));
+                t.setName(name + "-vcpu-" + i);
+                t.setDaemon(true);
+                threads.add(t); // before start(): finish() joins it (at once if it never started)
+                t.start();
+            }
+        } catch (RuntimeException | Error e) {
+            // A device that cannot start, or a vCPU thread that cannot be created ("unable to create
+            // native thread"): this run ends with an outcome, like any other failure, and the vCPU
+            // threads already started are told to stop and joined by finish().
+            LOG.error("the VM could not start", e);
+            VmOutcome out = finish(new VmOutcome.Failed(describe(e)));
+            chipset.stop(); // a start() that threw may have started some devices
+            return out;
         }
         try {
             return control();
@@ -244,10 +268,15 @@ public final class VirtualMachine {
             // run ends with that as its outcome and the vCPU threads end, rather than the exception
             // reaching the caller with this VM's vCPU threads left waiting for a controller.
             LOG.error("the VM's controller failed", e);
-            return finish(new VmOutcome.Failed("the VM's controller failed: " + e.getMessage()));
+            return finish(new VmOutcome.Failed("the VM's controller failed: " + describe(e)));
         } finally {
             chipset.stop();
         }
+    }
+
+    /** The message, or the throwable's class and nothing else when it has none (never "null"). */
+    private static String describe(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     private void boot() throws Exception {
@@ -397,7 +426,7 @@ public final class VirtualMachine {
                 partition.vcpu(i).setBootState(i == 0 ? bsp : CpuBootState.APPLICATION_PROCESSOR);
             }
         } catch (Exception e) {
-            return new VmOutcome.Failed("reset failed: " + e.getMessage());
+            return new VmOutcome.Failed("reset failed: " + describe(e));
         }
         chipset.start();
         synchronized (lock) {

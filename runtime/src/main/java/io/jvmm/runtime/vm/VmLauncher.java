@@ -2,6 +2,7 @@ package io.jvmm.runtime.vm;
 
 import io.jvmm.api.device.MessageInterrupts;
 import io.jvmm.api.handles.CmosRtcHandle;
+import io.jvmm.api.handles.MultiplexedKeyboardHandle;
 import io.jvmm.api.hv.CpuBootState;
 import io.jvmm.api.hv.GuestMemory;
 import io.jvmm.api.hv.HypervisorException;
@@ -10,6 +11,7 @@ import io.jvmm.api.hv.IoBus;
 import io.jvmm.api.hv.MachineArch;
 import io.jvmm.api.hv.Partition;
 import io.jvmm.api.hv.PartitionConfig;
+import io.jvmm.api.resource.ResourceKinds;
 import io.jvmm.api.resource.ResourceResolver;
 import io.jvmm.runtime.acpi.AcpiTables;
 import io.jvmm.runtime.acpi.ChipsetAcpi;
@@ -58,9 +60,10 @@ import java.util.Optional;
  * <p>This is the embedding API: one launcher builds any number of VMs in one process, each with its
  * own board, devices, partition, guest RAM and threads (named after {@link VmSpec#name()}), and its
  * own life cycle ({@link LaunchedVm#run()} on a thread of the caller's). Nothing of one VM is shared
- * with another but loaded classes, the providers' resolver instances ({@link #providers}) and the
- * hypervisor provider, so a guest crash, a device that throws or a vCPU thread that fails ends that
- * VM alone, with its own {@link VmOutcome} ({@code examples/multi-vm} runs many).
+ * with another but loaded classes, the providers' resolver instances ({@link #providers}), the
+ * resolvers given to {@link #addResolver} (one instance for all VMs) and the hypervisor provider,
+ * so a guest crash, a device that throws or a vCPU thread that fails ends that VM alone, with its
+ * own {@link VmOutcome} ({@code examples/multi-vm} runs many).
  */
 public final class VmLauncher {
     private final ModuleLayer layer;
@@ -147,15 +150,29 @@ public final class VmLauncher {
     }
 
     /**
-     * Builds every board from {@code providers} (e.g. the registry a front end already loaded to
-     * check its manifest) instead of scanning the module layer with {@link java.util.ServiceLoader}
-     * for each VM: a process that runs many VMs loads its providers once. The resolvers are then
-     * shared by every VM this launcher builds, possibly from several threads at once, which suits
-     * the stateless factories that providers are; the per-VM ones (the host keyboard, {@link
-     * #addResolver}'s) are added to each board's own registry as before.
+     * Builds every board from {@code providers}, the module layer's resolvers loaded once (e.g.
+     * {@code ResolverRegistry.builder().loadFrom(layer).build()}), instead of scanning the module
+     * layer with {@link java.util.ServiceLoader} for each VM: a process that runs many VMs loads its
+     * providers once. The resolvers are then shared by every VM this launcher builds, possibly from
+     * several threads at once, which suits the stateless factories that providers are. The launcher
+     * adds the host keyboard resolver to each board's own registry itself, one per VM, so {@code
+     * providers} must not contain one (a registry made to check a manifest, with a keyboard
+     * resolver added, is refused). {@link #addResolver}'s resolvers are added to every board too, but
+     * as the one instance given, shared by all the VMs.
+     *
+     * @throws IllegalArgumentException when {@code providers} holds a {@code keyboard_input}
+     *     resolver with the per-VM keyboard's id
      */
     public VmLauncher providers(ResolverRegistry providers) {
-        this.providers = Objects.requireNonNull(providers, "providers");
+        Objects.requireNonNull(providers, "providers");
+        String kind = ResourceKinds.KEYBOARD_INPUT.name();
+        if (providers.find(kind, MultiplexedKeyboardHandle.ID).isPresent()) {
+            throw new IllegalArgumentException("the providers already contain the " + kind + ":"
+                    + MultiplexedKeyboardHandle.ID + " resolver, which the launcher adds to each VM's board "
+                    + "itself (one host keyboard per VM); pass the module layer's resolvers alone "
+                    + "(ResolverRegistry.builder().loadFrom(layer).build())");
+        }
+        this.providers = providers;
         return this;
     }
 

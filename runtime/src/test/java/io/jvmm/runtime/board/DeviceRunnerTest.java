@@ -142,6 +142,8 @@ class DeviceRunnerTest {
     static final class CountingPool extends ThreadPoolExecutor {
         private long submitted;
         private long completed;
+        /** How many of the next execute() calls fail as when no thread can be created. */
+        volatile int failingExecutes;
 
         CountingPool() {
             super(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
@@ -154,6 +156,10 @@ class DeviceRunnerTest {
         @Override
         public void execute(Runnable command) {
             synchronized (this) {
+                if (failingExecutes > 0) {
+                    failingExecutes--;
+                    throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
+                }
                 submitted++;
             }
             try {
@@ -457,6 +463,37 @@ class DeviceRunnerTest {
         badSlot.wake();
         settle();
         assertEquals(++expectedBad, bad.polls(), "no back-off after a poll that returned");
+    }
+
+    /**
+     * The pool cannot create a poll thread (an OutOfMemoryError): before, that Error ended the
+     * scheduler thread, and no device was polled again. Now the poll stays owed and is retried after
+     * the back-off, and the other devices keep being polled.
+     */
+    @Test
+    void aPollThreadThatCannotBeCreatedIsRetriedAfterABackOff() {
+        CountingPoll first = new CountingPoll();
+        CountingPoll other = new CountingPoll();
+        slot("first", first, false);
+        DeviceRunner.Slot otherSlot = slot("other", other, false);
+        pool.failingExecutes = 1; // the first start-up poll ("first" is dispatched before "other")
+        runner.start();
+        settle();
+        assertEquals(0, first.polls(), "its poll thread could not be made");
+        assertEquals(1, other.polls(), "the other device was polled");
+        pool.failingExecutes = 1; // the retry: only "first" is due
+        ticker.advance(Duration.ofMillis(DeviceRunner.FIRST_BACKOFF_MS));
+        settle();
+        assertEquals(0, first.polls(), "the retry failed too");
+        ticker.advance(Duration.ofMillis(2 * DeviceRunner.FIRST_BACKOFF_MS - 1));
+        settle();
+        assertEquals(0, first.polls(), "backed off for twice as long");
+        ticker.advance(Duration.ofMillis(1));
+        settle();
+        assertEquals(1, first.polls(), "polled once threads can be made again");
+        otherSlot.wake();
+        settle();
+        assertEquals(2, other.polls(), "the scheduler is alive");
     }
 
     @Test

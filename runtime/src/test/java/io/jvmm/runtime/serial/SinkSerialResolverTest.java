@@ -2,6 +2,7 @@ package io.jvmm.runtime.serial;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,5 +39,25 @@ class SinkSerialResolverTest {
         ResolveException e = assertThrows(ResolveException.class,
                 () -> sinks.resolve(new SinkSerialResolver.SinkHandle("nope"), new TestContext("debugcon")));
         assertTrue(e.getMessage().contains("device 'debugcon': no byte sink named 'nope'"), e.getMessage());
+    }
+
+    @Test
+    void aRemovedSinkIsUnknownAndItsNameCanBeRegisteredAgain() throws Exception {
+        SinkSerialResolver sinks = new SinkSerialResolver();
+        ByteArrayOutputStream first = new ByteArrayOutputStream();
+        Resource<SerialBackend> r = sinks.sink("vm1", first::write);
+        SerialBackend running = sinks.resolve((SinkSerialResolver.SinkHandle) r.handle(), new TestContext("debugcon"));
+        assertTrue(sinks.remove("vm1"));
+        assertFalse(sinks.remove("vm1"), "removed already");
+        ResolveException e = assertThrows(ResolveException.class,
+                () -> sinks.resolve((SinkSerialResolver.SinkHandle) r.handle(), new TestContext("debugcon")));
+        assertTrue(e.getMessage().contains("no byte sink named 'vm1'"), e.getMessage());
+        running.write(new byte[] {'x'}, 0, 1); // a backend resolved before keeps its sink
+        assertArrayEquals("x".getBytes(), first.toByteArray());
+        ByteArrayOutputStream second = new ByteArrayOutputStream();
+        Resource<SerialBackend> again = sinks.sink("vm1", second::write);
+        sinks.resolve((SinkSerialResolver.SinkHandle) again.handle(), new TestContext("debugcon")).write(new byte[] {'y'}, 0, 1);
+        assertArrayEquals("y".getBytes(), second.toByteArray());
+        assertArrayEquals("x".getBytes(), first.toByteArray());
     }
 }

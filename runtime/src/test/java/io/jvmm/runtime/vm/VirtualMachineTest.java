@@ -3,6 +3,7 @@ package io.jvmm.runtime.vm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -181,12 +183,17 @@ class VirtualMachineTest {
         volatile CountDownLatch resetGate = new CountDownLatch(0);
         /** The start() call (1 = the first) that throws, as a device that cannot start makes it; 0: none. */
         volatile int failingStart;
+        /** What the failing start() throws; null: an IllegalStateException naming a broken device. */
+        volatile Error startError;
         private int starts;
 
         @Override
         public synchronized void start() {
             record("start");
             if (++starts == failingStart) {
+                if (startError != null) {
+                    throw startError;
+                }
                 throw new IllegalStateException("could not start devices: rtc: broken");
             }
         }
@@ -512,6 +519,85 @@ class VirtualMachineTest {
         vm.shutdown();
         assertInstanceOf(VmOutcome.PoweredOff.class, run.get(10, TimeUnit.SECONDS));
         assertEquals(List.of("start", "stop", "start", "stop"), chipset.calls);
+    }
+
+    /**
+     * A second run() while the first is starting (here: loading the payload) is refused at once and
+     * loads nothing: before, the check came after boot(), so the second call reloaded the payload
+     * into the live guest and set a running vCPU's boot state before it threw.
+     */
+    @Test
+    void aSecondRunWhileTheFirstStartsIsRefusedWithoutTouchingTheGuest() throws Exception {
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        VirtualMachine vm = new VirtualMachine(partition, NO_BUS, chipset, p -> {
+            loads.incrementAndGet();
+            loading.countDown();
+            release.await(30, TimeUnit.SECONDS);
+            return boot;
+        }, ResetPolicy.RESTART);
+        CompletableFuture<VmOutcome> first = start(vm);
+        assertTrue(loading.await(10, TimeUnit.SECONDS));
+        assertEquals(VmState.STARTING, vm.state());
+        CompletableFuture<VmOutcome> second = start(vm);
+        try {
+            second.get(10, TimeUnit.SECONDS);
+            fail("the second run() returned");
+        } catch (ExecutionException e) {
+            assertInstanceOf(IllegalStateException.class, e.getCause());
+        }
+        assertEquals(1, loads.get(), "the second run() loaded no payload");
+        release.countDown();
+        awaitEntry(partition.vcpus[0]);
+        assertThrows(IllegalStateException.class, vm::run, "nor while running");
+        assertEquals(1, loads.get());
+        assertEquals(List.of(boot), partition.vcpus[0].bootStates, "the running vCPU's boot state was set once");
+        vm.shutdown();
+        assertInstanceOf(VmOutcome.PoweredOff.class, first.get(10, TimeUnit.SECONDS));
+    }
+
+    /**
+     * An Error from a device's start (a poll pool that cannot create its thread) is a Failed outcome,
+     * not an escape from run() with the devices started; without a message it is named by its class.
+     */
+    @Test
+    void anErrorFromStartingTheDevicesIsAFailedOutcomeAndTheDevicesAreStopped() throws Exception {
+        chipset.failingStart = 1;
+        chipset.startError = new OutOfMemoryError();
+        VirtualMachine vm = vm(ResetPolicy.RESTART);
+        VmOutcome out = start(vm).get(10, TimeUnit.SECONDS);
+        assertEquals(new VmOutcome.Failed("java.lang.OutOfMemoryError"), out);
+        assertEquals(List.of("start", "stop"), chipset.calls);
+        assertEquals(0, partition.vcpus[0].runs.get(), "no vCPU entered the guest");
+        assertEquals(VmState.SHUT_DOWN, vm.state());
+    }
+
+    /**
+     * The second vCPU's thread cannot be created: the run fails with that, the first vCPU (already
+     * in the guest) is stopped and its thread ends, and the devices are stopped.
+     */
+    @Test
+    void aVcpuThreadThatCannotStartFailsTheRunAndStopsTheOthers() throws Exception {
+        List<Thread> made = new ArrayList<>();
+        VirtualMachine vm = new VirtualMachine(partition, NO_BUS, chipset, p -> boot, ResetPolicy.RESTART, false,
+                "t", r -> {
+                    Thread t = made.size() == 1 ? new Thread(r) {
+                        @Override
+                        public synchronized void start() {
+                            throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
+                        }
+                    } : new Thread(r);
+                    made.add(t);
+                    return t;
+                });
+        VmOutcome out = start(vm).get(10, TimeUnit.SECONDS);
+        assertEquals(new VmOutcome.Failed("unable to create native thread: possibly out of memory"), out);
+        assertEquals(VmState.SHUT_DOWN, vm.state());
+        assertEquals(List.of("start", "stop"), chipset.calls);
+        assertEquals(2, made.size());
+        made.get(0).join(10_000);
+        assertFalse(made.get(0).isAlive(), "vCPU 0's thread ended");
+        assertEquals(0, partition.vcpus[1].runs.get());
     }
 
     @Test
