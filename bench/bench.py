@@ -1441,22 +1441,23 @@ def report(ctx, info, r):
         g = v["guest_mib"]
         add("## Many VMs in one JVM")
         add("")
+        t = touched_kib(g) / 1024
         add(f"`examples/multi-vm/run.sh N --memory {g} --image bench/guests/vms.bin --hold`: one JVM (the launcher's "
-            f"options: C1, SerialGC, `-Xms16m`; no CDS archive) runs N VMs of {g} MiB through the embedding API, each "
+            f"JVM options, no start-up archive) runs N VMs of {g} MiB through the embedding API, each "
             "guest touching all its RAM but the 384 KiB legacy hole (which is what is subtracted) before it writes 'R'; `/proc/PID/status` 1 s after the last 'R'. QEMU: N "
             f"processes `qemu-system-x86_64 -M pc -enable-kvm -m {g}M -bios vms.bin ...`, the same guest, sampled the "
             "same way. Every program's VMs must then stop and report it.")
         add("")
-        add("| N VMs | jvmm: one JVM's RSS, MiB | jvmm: minus N × guest RAM | jvmm threads | QEMU: N processes' RSS, "
-            "MiB | QEMU: minus N × guest RAM | QEMU threads |")
+        add("| N VMs | jvmm: one JVM's RSS, MiB | jvmm: minus N × guest RAM touched | jvmm threads | QEMU: N processes' "
+            "RSS, MiB | QEMU: minus N × guest RAM touched | QEMU threads |")
         add("|---|---|---|---|---|---|---|")
         for n in v["counts"]:
             j, q = v["jvmm"][str(n)], v["qemu"][str(n)]
-            add(f"| {n} | {fmt(j['rss'])} | {j['rss']['median'] - n * g:.1f} | {fmt(j['threads'], 0)} | "
-                f"{fmt(q['rss'])} | {q['rss']['median'] - n * g:.1f} | {fmt(q['threads'], 0)} |")
+            add(f"| {n} | {fmt(j['rss'])} | {j['rss']['median'] - n * t:.1f} | {fmt(j['threads'], 0)} | "
+                f"{fmt(q['rss'])} | {q['rss']['median'] - n * t:.1f} | {fmt(q['threads'], 0)} |")
         add("")
         steps = ", ".join(f"{st['from']}→{st['to']}: {st['per_vm']:.2f}" for st in v["steps"])
-        add(f"jvmm, RSS per additional VM minus its {g} MiB: **{v['fit_per_vm']:.2f} MiB** (least-squares slope over "
+        add(f"jvmm, RSS per additional VM minus the {g} MiB - 384 KiB its guest touched: **{v['fit_per_vm']:.2f} MiB** (least-squares slope over "
             f"every run), per step of the medians (MiB per VM): {steps}. QEMU's per-VM cost is a whole process: "
             f"{fmt(v['qemu'][str(v['counts'][-1])]['per_vm'])} MiB each beyond its guest RAM.")
         add("")
