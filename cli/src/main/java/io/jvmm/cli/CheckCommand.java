@@ -23,10 +23,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jvmm check}: everything {@code run} checks before it opens the hypervisor, with the same
@@ -35,27 +32,31 @@ import picocli.CommandLine.Spec;
  * backends are stand-ins that check their configuration and open nothing (no port is bound, no
  * file created, stdin not read). Every problem is reported, not just the first.
  */
-@Command(name = "check", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
-        description = {"Check a VM's configuration without starting it: takes run's options, builds the "
-                + "manifest, resolves every device on a board (region conflicts, missing resources, device "
-                + "configuration), checks the payload and that it fits in --memory, and reports every problem "
-                + "at once. Needs no /dev/kvm; opens no port, socket or file.",
-            "Exit code 0 with a summary when 'jvmm run' with these options would start the VM, 2 otherwise."})
 final class CheckCommand implements Callable<Integer> {
     /** The memory the board is built with when --memory itself is wrong (the CMOS RTC reports a size). */
     private static final long FALLBACK_MEMORY = 256 * MemorySize.MIB;
 
-    @Mixin
-    VmOptions vm;
+    final VmOptions vm = new VmOptions();
 
-    @Mixin
-    LaunchOptions launch;
+    final LaunchOptions launch = new LaunchOptions();
 
-    @Mixin
-    PluginOptions plugins;
+    final PluginOptions plugins = new PluginOptions();
 
-    @Spec
-    CommandSpec spec;
+    /** This command's model: its description, its options bound to this instance's fields. */
+    final CommandSpec spec;
+
+    CheckCommand() {
+        spec = BoundOptions.command(this, "check",
+                "Check a VM's configuration without starting it: takes run's options, builds the "
+                + "manifest, resolves every device on a board (region conflicts, missing resources, device "
+                + "configuration), checks the payload and that it fits in --memory, and reports every problem "
+                + "at once. Needs no /dev/kvm; opens no port, socket or file.",
+            "Exit code 0 with a summary when 'jvmm run' with these options would start the VM, 2 otherwise.");
+        vm.addTo(spec);
+        launch.addTo(spec);
+        plugins.addTo(spec);
+        BoundOptions.addStandardHelpOptions(spec);
+    }
 
     @Override
     public Integer call() {

@@ -13,7 +13,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.stream.Collectors;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The options of {@code run} beyond the chipset's ({@link VmOptions}): machine size, payload,
@@ -22,36 +22,62 @@ import picocli.CommandLine.Option;
 final class LaunchOptions {
     static final String DEFAULT_CMDLINE = "console=ttyS0 earlyprintk=serial,ttyS0,115200 reboot=k panic=-1";
 
-    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "256M",
-            description = "Guest RAM, e.g. 256M or 2G (default: ${DEFAULT-VALUE}).")
     String memory;
-
-    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1", description = "vCPUs (default: ${DEFAULT-VALUE}).")
     String cpus;
-
-    @Option(names = "--firmware", paramLabel = "FILE", description = "Boot a flat firmware image (QEMU -bios style).")
     Path firmware;
-
-    @Option(names = "--kernel", paramLabel = "FILE", description = "Boot a Linux bzImage or ELF vmlinux.")
     Path kernel;
-
-    @Option(names = "--initrd", paramLabel = "FILE", description = "Initial ramdisk for --kernel.")
     Path initrd;
-
-    @Option(names = "--cmdline", paramLabel = "STR", description = "Kernel command line for --kernel "
-            + "(default: console=ttyS0 earlyprintk=serial,ttyS0,115200 reboot=k panic=-1).")
     String cmdline;
-
-    @Option(names = "--on-reset", paramLabel = "WHAT", defaultValue = "restart",
-            description = "What a guest reset does: restart or exit (default: ${DEFAULT-VALUE}).")
     String onReset;
-
     /** null: the default (tables for an x86 --kernel, none for --firmware). */
-    @Option(names = "--acpi", negatable = true,
-            description = "ACPI tables made from the board (RSDP, FADT, MADT, DSDT): on by default for an x86 "
-                    + "--kernel; given explicitly, also for a --firmware of at most 64 KiB (at 0xE0000); "
-                    + "--no-acpi leaves them out.")
     Boolean acpi;
+    Path restore;
+    boolean verifyMemory;
+    String hypervisor;
+    Path apiSocket;
+    boolean profile;
+    Path log;
+
+    /** Adds this instance's options to {@code command}, in the order its usage lists them. */
+    void addTo(CommandSpec command) {
+        command.addOption(BoundOptions.value("--memory", String.class, () -> memory, v -> memory = v)
+                .paramLabel("SIZE").defaultValue("256M")
+                .description("Guest RAM, e.g. 256M or 2G (default: ${DEFAULT-VALUE}).").build());
+        command.addOption(BoundOptions.value("--cpus", String.class, () -> cpus, v -> cpus = v)
+                .paramLabel("N").defaultValue("1").description("vCPUs (default: ${DEFAULT-VALUE}).").build());
+        command.addOption(BoundOptions.value("--firmware", Path.class, () -> firmware, v -> firmware = v)
+                .paramLabel("FILE").description("Boot a flat firmware image (QEMU -bios style).").build());
+        command.addOption(BoundOptions.value("--kernel", Path.class, () -> kernel, v -> kernel = v)
+                .paramLabel("FILE").description("Boot a Linux bzImage or ELF vmlinux.").build());
+        command.addOption(BoundOptions.value("--initrd", Path.class, () -> initrd, v -> initrd = v)
+                .paramLabel("FILE").description("Initial ramdisk for --kernel.").build());
+        command.addOption(BoundOptions.value("--cmdline", String.class, () -> cmdline, v -> cmdline = v)
+                .paramLabel("STR").description("Kernel command line for --kernel (default: " + DEFAULT_CMDLINE + ").")
+                .build());
+        command.addOption(BoundOptions.value("--on-reset", String.class, () -> onReset, v -> onReset = v)
+                .paramLabel("WHAT").defaultValue("restart")
+                .description("What a guest reset does: restart or exit (default: ${DEFAULT-VALUE}).").build());
+        command.addOption(BoundOptions.value("--acpi", Boolean.class, () -> acpi, v -> acpi = v).negatable(true)
+                .description("ACPI tables made from the board (RSDP, FADT, MADT, DSDT): on by default for an x86 "
+                        + "--kernel; given explicitly, also for a --firmware of at most 64 KiB (at 0xE0000); "
+                        + "--no-acpi leaves them out.").build());
+        command.addOption(BoundOptions.value("--restore", Path.class, () -> restore, v -> restore = v)
+                .paramLabel("PATH")
+                .description("Continue the VM saved in snapshot directory PATH ('jvmm ctl snapshot'): its board, "
+                        + "memory, vCPUs and payload come from the snapshot. Device options given with it (--serial, "
+                        + "--disk, ...) re-attach host backends and must describe the same devices.").build());
+        command.addOption(BoundOptions.flag("--verify-memory", () -> verifyMemory, v -> verifyMemory = v)
+                .description("With --restore: also check memory.bin's CRC32C, which reads the whole image before "
+                        + "the guest runs (its length is always checked).").build());
+        command.addOption(BoundOptions.value("--hypervisor", String.class, () -> hypervisor, v -> hypervisor = v)
+                .paramLabel("NAME").description("Hypervisor backend (default: the first available).").build());
+        command.addOption(BoundOptions.value("--api-socket", Path.class, () -> apiSocket, v -> apiSocket = v)
+                .paramLabel("PATH").description("Serve the control socket here (see 'jvmm ctl').").build());
+        command.addOption(BoundOptions.flag("--profile", () -> profile, v -> profile = v)
+                .description("Print boot phase timings to stderr at exit.").build());
+        command.addOption(BoundOptions.value("--log", Path.class, () -> log, v -> log = v)
+                .paramLabel("FILE").description("Write logs to FILE instead of stderr.").build());
+    }
 
     /** Tables for a Linux kernel: unless --no-acpi. */
     boolean acpiForKernel() {
@@ -62,28 +88,6 @@ final class LaunchOptions {
     boolean acpiForFirmware() {
         return Boolean.TRUE.equals(acpi);
     }
-
-    @Option(names = "--restore", paramLabel = "PATH",
-            description = "Continue the VM saved in snapshot directory PATH ('jvmm ctl snapshot'): its board, "
-                    + "memory, vCPUs and payload come from the snapshot. Device options given with it (--serial, "
-                    + "--disk, ...) re-attach host backends and must describe the same devices.")
-    Path restore;
-
-    @Option(names = "--verify-memory", description = "With --restore: also check memory.bin's CRC32C, which "
-            + "reads the whole image before the guest runs (its length is always checked).")
-    boolean verifyMemory;
-
-    @Option(names = "--hypervisor", paramLabel = "NAME", description = "Hypervisor backend (default: the first available).")
-    String hypervisor;
-
-    @Option(names = "--api-socket", paramLabel = "PATH", description = "Serve the control socket here (see 'jvmm ctl').")
-    Path apiSocket;
-
-    @Option(names = "--profile", description = "Print boot phase timings to stderr at exit.")
-    boolean profile;
-
-    @Option(names = "--log", paramLabel = "FILE", description = "Write logs to FILE instead of stderr.")
-    Path log;
 
     ResetPolicy resetPolicy() {
         return switch (onReset.toLowerCase(Locale.ROOT)) {

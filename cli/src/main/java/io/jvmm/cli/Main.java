@@ -5,13 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
-/** Entry point of the {@code jvmm} command. */
-@Command(name = "jvmm", mixinStandardHelpOptions = true, addMethodSubcommands = false, versionProvider = Main.Version.class,
-        description = "A plugin-based virtual machine monitor.",
-        footer = {"", "Exit codes: 0 guest powered off (or reset with --on-reset exit), 1 VM error,",
-                "2 usage or configuration error."})
+/**
+ * Entry point of the {@code jvmm} command. The command model of jvmm itself, run, check and
+ * manifest and plugins is built through picocli's programmatic API ({@link BoundOptions}), not read from
+ * annotations; ctl and help are still annotated (they are off the start-up path).
+ */
 public final class Main {
     /** Exit code for usage and configuration errors. */
     public static final int USAGE = 2;
@@ -27,12 +27,16 @@ public final class Main {
 
     /** Runs the command line with the given streams; returns the exit code. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandSpec top = BoundOptions.command(new Main(), "jvmm", "A plugin-based virtual machine monitor.")
+                .versionProvider(new Version());
+        top.usageMessage().sortOptions(true).footer("", "Exit codes: 0 guest powered off (or reset with --on-reset exit), "
+                + "1 VM error,", "2 usage or configuration error.");
+        CommandLine cl = new CommandLine(BoundOptions.addStandardHelpOptions(top));
         Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
-        commands.put("run", RunCommand::new);
-        commands.put("check", CheckCommand::new);
-        commands.put("manifest", ManifestCommand::new);
-        commands.put("plugins", PluginsCommand::new);
+        commands.put("run", () -> new RunCommand().spec);
+        commands.put("check", () -> new CheckCommand().spec);
+        commands.put("manifest", () -> new ManifestCommand().spec);
+        commands.put("plugins", () -> new PluginsCommand().spec);
         commands.put("ctl", CtlCommand::new);
         commands.put("help", CommandLine.HelpCommand::new);
         Supplier<Object> only = args.length > 0 && !args[0].equals("help") ? commands.get(args[0]) : null;

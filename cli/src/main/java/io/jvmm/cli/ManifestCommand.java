@@ -7,23 +7,24 @@ import io.jvmm.runtime.manifest.VmManifest;
 import io.jvmm.runtime.registry.PluginLayer;
 import io.jvmm.runtime.registry.ResolverRegistry;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code jvmm manifest}: prints the manifest document {@code run} would use. */
-@Command(name = "manifest", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
-        description = "Print the manifest document that 'jvmm run' would use with the same options.")
 final class ManifestCommand implements Callable<Integer> {
-    @Mixin
-    VmOptions vm;
+    final VmOptions vm = new VmOptions();
 
-    @Mixin
-    PluginOptions plugins;
+    final PluginOptions plugins = new PluginOptions();
 
-    @Spec
-    CommandSpec spec;
+    /** This command's model: its description, its options bound to this instance's fields. */
+    final CommandSpec spec;
+
+    ManifestCommand() {
+        spec = BoundOptions.command(this, "manifest",
+                "Print the manifest document that 'jvmm run' would use with the same options.");
+        vm.addTo(spec);
+        plugins.addTo(spec);
+        BoundOptions.addStandardHelpOptions(spec);
+    }
 
     @Override
     public Integer call() {

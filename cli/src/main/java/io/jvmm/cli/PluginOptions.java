@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code --plugin-path DIR} and {@code JVMM_PLUGIN_PATH}, shared by the commands that load resolvers. */
 final class PluginOptions {
@@ -16,9 +16,15 @@ final class PluginOptions {
      */
     static final String ENVIRONMENT = "JVMM_PLUGIN_PATH";
 
-    @Option(names = "--plugin-path", paramLabel = "DIR",
-            description = "Load every jar in DIR into a plugin layer (repeatable; JVMM_PLUGIN_PATH=DIR:DIR... adds more).")
     List<Path> pluginPath = new ArrayList<>();
+
+    /** Adds this instance's option to {@code command}. */
+    void addTo(CommandSpec command) {
+        command.addOption(BoundOptions.list("--plugin-path", Path.class, () -> pluginPath, v -> pluginPath = v)
+                .paramLabel("DIR")
+                .description("Load every jar in DIR into a plugin layer (repeatable; JVMM_PLUGIN_PATH=DIR:DIR... adds more).")
+                .build());
+    }
 
     /** Loads the plugin layer from --plugin-path and this process's JVMM_PLUGIN_PATH. */
     PluginLayer load() {

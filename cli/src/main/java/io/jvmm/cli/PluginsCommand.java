@@ -13,21 +13,23 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code jvmm plugins}: every resolver, hypervisor and failed provider. */
-@Command(name = "plugins", mixinStandardHelpOptions = true, addMethodSubcommands = false,
-        description = "List resolvers (kind, id, module, version, the io.jvmm.api version it was built against, jar), "
-                + "hypervisors and providers that failed to load.")
 final class PluginsCommand implements Callable<Integer> {
-    @Mixin
-    PluginOptions plugins;
+    final PluginOptions plugins = new PluginOptions();
 
-    @Spec
-    CommandSpec spec;
+    /** This command's model: its description, its option bound to this instance's field. */
+    final CommandSpec spec;
+
+    PluginsCommand() {
+        spec = BoundOptions.command(this, "plugins",
+                "List resolvers (kind, id, module, version, the io.jvmm.api version it was built against, jar), "
+                + "hypervisors and providers that failed to load.");
+        plugins.addTo(spec);
+        BoundOptions.addStandardHelpOptions(spec);
+        spec.usageMessage().sortOptions(true); // as annotated before: -h, --plugin-path, -V
+    }
 
     @Override
     public Integer call() {

@@ -33,30 +33,31 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code jvmm run}: builds and runs a VM. */
-@Command(name = "run", mixinStandardHelpOptions = true, addMethodSubcommands = false, sortOptions = false,
-        description = {"Boot a VM. With no options: the embedded demo guest on the default chipset "
-                + "(unenlightened-linux-direct, x86_64, 256 MiB, 1 vCPU, COM1 on the terminal).",
-            "On a terminal the console is raw; Ctrl-A x quits, Ctrl-A h lists the keys."})
 final class RunCommand implements Callable<Integer> {
     /** How long a signal's shutdown waits for the VM to stop and report before the JVM exits anyway. */
     private static final Duration SIGNAL_GRACE = Duration.ofSeconds(5);
-    @Mixin
-    VmOptions vm;
+    final VmOptions vm = new VmOptions();
 
-    @Mixin
-    LaunchOptions launch;
+    final LaunchOptions launch = new LaunchOptions();
 
-    @Mixin
-    PluginOptions plugins;
+    final PluginOptions plugins = new PluginOptions();
 
-    @Spec
-    CommandSpec spec;
+    /** This command's model: its description, its options bound to this instance's fields. */
+    final CommandSpec spec;
+
+    RunCommand() {
+        spec = BoundOptions.command(this, "run",
+                "Boot a VM. With no options: the embedded demo guest on the default chipset "
+                + "(unenlightened-linux-direct, x86_64, 256 MiB, 1 vCPU, COM1 on the terminal).",
+            "On a terminal the console is raw; Ctrl-A x quits, Ctrl-A h lists the keys.");
+        vm.addTo(spec);
+        launch.addTo(spec);
+        plugins.addTo(spec);
+        BoundOptions.addStandardHelpOptions(spec);
+    }
 
     /**
      * The order matters: everything that is configuration (options, plugins, manifest, the board

@@ -28,95 +28,100 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** The VM options shared by {@code run} and {@code manifest}. */
 final class VmOptions {
-    @Option(names = "--chipset", paramLabel = "TYPE", defaultValue = "unenlightened-linux-direct",
-            description = "Base chipset: hyperv-gen1, hyperv-gen2-uefi, hyperv-gen2-linux-direct, hcl-host, "
-                    + "unenlightened-linux-direct (default: ${DEFAULT-VALUE}).")
-    String chipset;
-
-    @Option(names = "--arch", paramLabel = "ARCH", defaultValue = "x86_64",
-            description = "Guest architecture: x86_64 or aarch64 (default: ${DEFAULT-VALUE}).")
-    String arch;
-
-    @Option(names = "--manifest", paramLabel = "FILE",
-            description = "A manifest document to use instead of the chipset builder options.")
-    Path manifest;
-
-    @Option(names = "--serial", paramLabel = "N=BACKEND",
-            description = "COM port N (1-4) backend: stdio, file=PATH, tcp=HOST:PORT, none (repeatable; "
-                    + "default: 1=stdio).")
-    List<String> serial = new ArrayList<>();
-
-    @Option(names = "--debugcon", paramLabel = "PORT=BACKEND",
-            description = "A debug console port (e.g. 0xe9=stdio), output only; x86 only.")
-    String debugcon;
-
-    @Option(names = "--battery", paramLabel = "SPEC", description = "A battery: " + BatterySpec.SYNTAX_HELP)
-    String battery;
-
-    @Option(names = "--rng", description = "A virtio entropy device (virtio_rng, PCI 00:04.0) fed by the host's "
-            + "SecureRandom; Linux reads it as /dev/hwrng (virtio_pci, virtio_rng).")
-    boolean rng;
-
-    /** The PCI slot --rng puts its device in. */
-    static final int RNG_SLOT = 4;
-
-    @Option(names = "--virtio-console", paramLabel = "BACKEND",
-            description = "A virtio console (virtio_console, PCI 00:05.0; Linux's hvc0, console=hvc0) on a serial "
-                    + "backend: stdio, file=PATH, tcp=HOST:PORT, none. With stdio, COM1 defaults to none.")
-    String virtioConsole;
-
-    /** The PCI slot --virtio-console puts its device in. */
-    static final int CONSOLE_SLOT = 5;
-
-    @Option(names = "--disk", paramLabel = "PATH[,ro][,serial=ID]",
-            description = "A virtio block device (virtio_blk) on a raw image file whose size is a multiple of 512 "
-                    + "bytes (repeatable: PCI 00:06.0, 00:07.0, ... in the order given, Linux's vda, vdb, ...). "
-                    + "ro: read-only; serial=ID: what the guest reads as its serial (default: the file name, "
-                    + "20 characters at most). A read-write image is locked against other processes.")
-    List<String> disks = new ArrayList<>();
-
-    /** The PCI slot of the first --disk (5 is kept for the virtio console). */
-    static final int FIRST_DISK_SLOT = 6;
-
-    @Option(names = "--net", paramLabel = "tap=NAME[,mac=MAC]",
-            description = "A virtio network card (virtio_net) on the TAP interface NAME (repeatable: PCI slots after "
-                    + "the disks, Linux's eth0/ens*, ... in the order given). An existing TAP is attached (make one "
-                    + "for your user with 'ip tuntap add NAME mode tap user USER'); a missing one is created, which "
-                    + "needs root or CAP_NET_ADMIN, and vanishes when the VM ends. mac=MAC: the card's address "
-                    + "(default: 52:54:00:12:34:NN, NN = 0x56 + the card's index).")
-    List<String> nets = new ArrayList<>();
-    @Option(names = "--vsock", paramLabel = "cid=N,uds=PATH",
-            description = "A virtio socket device (virtio_vsock, PCI 00:03.0) for guest CID N (3..4294967294) whose "
-                    + "host side is Unix sockets: a guest connect(2, P) reaches a listener at PATH_P; a host client "
-                    + "of PATH that writes 'CONNECT <port>\\n' reaches guest port <port> (answer 'OK <hostport>\\n').")
-    String vsock;
-
     /** The PCI slot --vsock puts its device in. */
     static final int VSOCK_SLOT = 3;
+    /** The PCI slot --rng puts its device in. */
+    static final int RNG_SLOT = 4;
+    /** The PCI slot --virtio-console puts its device in. */
+    static final int CONSOLE_SLOT = 5;
+    /** The PCI slot of the first --disk (5 is kept for the virtio console). */
+    static final int FIRST_DISK_SLOT = 6;
     /** sun_path holds 108 bytes with its NUL; PATH_4294967295 must fit. */
     static final int MAX_UDS_PATH = 107 - "_4294967295".length();
 
-    @Option(names = "--serial-wait-for-rts", description = "Deliver host input only while the guest holds DTR and RTS.")
+    // the options' values; addTo declares the options (names, labels, defaults, descriptions)
+    String chipset;
+    String arch;
+    Path manifest;
+    List<String> serial = new ArrayList<>();
+    String debugcon;
+    String battery;
+    boolean rng;
+    String virtioConsole;
+    List<String> disks = new ArrayList<>();
+    List<String> nets = new ArrayList<>();
+    String vsock;
     boolean serialWaitForRts;
-
-    @Option(names = "--proxy-vga", description = "Use the Underhill VGA proxy (hyperv-gen1 only).")
     boolean proxyVga;
-
-    @Option(names = "--stub-floppy", description = "Use the stub floppy device (hyperv-gen1 only).")
     boolean stubFloppy;
-
-    @Option(names = "--framebuffer", description = "Add the framebuffer device.")
     boolean framebuffer;
-
-    @Option(names = "--guest-watchdog", description = "Add the guest watchdog device.")
     boolean guestWatchdog;
-
-    @Option(names = "--psp", description = "Add the AMD64 PSP device.")
     boolean psp;
+
+    /** Adds this instance's options to {@code command}, in the order its usage lists them. */
+    void addTo(CommandSpec command) {
+        command.addOption(BoundOptions.value("--chipset", String.class, () -> chipset, v -> chipset = v)
+                .paramLabel("TYPE").defaultValue("unenlightened-linux-direct")
+                .description("Base chipset: hyperv-gen1, hyperv-gen2-uefi, hyperv-gen2-linux-direct, hcl-host, "
+                        + "unenlightened-linux-direct (default: ${DEFAULT-VALUE}).").build());
+        command.addOption(BoundOptions.value("--arch", String.class, () -> arch, v -> arch = v)
+                .paramLabel("ARCH").defaultValue("x86_64")
+                .description("Guest architecture: x86_64 or aarch64 (default: ${DEFAULT-VALUE}).").build());
+        command.addOption(BoundOptions.value("--manifest", Path.class, () -> manifest, v -> manifest = v)
+                .paramLabel("FILE").description("A manifest document to use instead of the chipset builder options.")
+                .build());
+        command.addOption(BoundOptions.list("--serial", String.class, () -> serial, v -> serial = v)
+                .paramLabel("N=BACKEND")
+                .description("COM port N (1-4) backend: stdio, file=PATH, tcp=HOST:PORT, none (repeatable; "
+                        + "default: 1=stdio).").build());
+        command.addOption(BoundOptions.value("--debugcon", String.class, () -> debugcon, v -> debugcon = v)
+                .paramLabel("PORT=BACKEND").description("A debug console port (e.g. 0xe9=stdio), output only; x86 only.")
+                .build());
+        command.addOption(BoundOptions.value("--battery", String.class, () -> battery, v -> battery = v)
+                .paramLabel("SPEC").description("A battery: " + BatterySpec.SYNTAX_HELP).build());
+        command.addOption(BoundOptions.flag("--rng", () -> rng, v -> rng = v)
+                .description("A virtio entropy device (virtio_rng, PCI 00:04.0) fed by the host's SecureRandom; "
+                        + "Linux reads it as /dev/hwrng (virtio_pci, virtio_rng).").build());
+        command.addOption(BoundOptions.value("--virtio-console", String.class, () -> virtioConsole, v -> virtioConsole = v)
+                .paramLabel("BACKEND")
+                .description("A virtio console (virtio_console, PCI 00:05.0; Linux's hvc0, console=hvc0) on a serial "
+                        + "backend: stdio, file=PATH, tcp=HOST:PORT, none. With stdio, COM1 defaults to none.").build());
+        command.addOption(BoundOptions.list("--disk", String.class, () -> disks, v -> disks = v)
+                .paramLabel("PATH[,ro][,serial=ID]")
+                .description("A virtio block device (virtio_blk) on a raw image file whose size is a multiple of 512 "
+                        + "bytes (repeatable: PCI 00:06.0, 00:07.0, ... in the order given, Linux's vda, vdb, ...). "
+                        + "ro: read-only; serial=ID: what the guest reads as its serial (default: the file name, "
+                        + "20 characters at most). A read-write image is locked against other processes.").build());
+        command.addOption(BoundOptions.list("--net", String.class, () -> nets, v -> nets = v)
+                .paramLabel("tap=NAME[,mac=MAC]")
+                .description("A virtio network card (virtio_net) on the TAP interface NAME (repeatable: PCI slots after "
+                        + "the disks, Linux's eth0/ens*, ... in the order given). An existing TAP is attached (make one "
+                        + "for your user with 'ip tuntap add NAME mode tap user USER'); a missing one is created, which "
+                        + "needs root or CAP_NET_ADMIN, and vanishes when the VM ends. mac=MAC: the card's address "
+                        + "(default: 52:54:00:12:34:NN, NN = 0x56 + the card's index).").build());
+        command.addOption(BoundOptions.value("--vsock", String.class, () -> vsock, v -> vsock = v)
+                .paramLabel("cid=N,uds=PATH")
+                .description("A virtio socket device (virtio_vsock, PCI 00:03.0) for guest CID N (3..4294967294) whose "
+                        + "host side is Unix sockets: a guest connect(2, P) reaches a listener at PATH_P; a host client "
+                        + "of PATH that writes 'CONNECT <port>\\n' reaches guest port <port> (answer 'OK <hostport>\\n').")
+                .build());
+        command.addOption(BoundOptions.flag("--serial-wait-for-rts", () -> serialWaitForRts, v -> serialWaitForRts = v)
+                .description("Deliver host input only while the guest holds DTR and RTS.").build());
+        command.addOption(BoundOptions.flag("--proxy-vga", () -> proxyVga, v -> proxyVga = v)
+                .description("Use the Underhill VGA proxy (hyperv-gen1 only).").build());
+        command.addOption(BoundOptions.flag("--stub-floppy", () -> stubFloppy, v -> stubFloppy = v)
+                .description("Use the stub floppy device (hyperv-gen1 only).").build());
+        command.addOption(BoundOptions.flag("--framebuffer", () -> framebuffer, v -> framebuffer = v)
+                .description("Add the framebuffer device.").build());
+        command.addOption(BoundOptions.flag("--guest-watchdog", () -> guestWatchdog, v -> guestWatchdog = v)
+                .description("Add the guest watchdog device.").build());
+        command.addOption(BoundOptions.flag("--psp", () -> psp, v -> psp = v)
+                .description("Add the AMD64 PSP device.").build());
+    }
 
     /** Whether the command line describes a board at all: --manifest or any builder option given explicitly. */
     boolean boardGiven(boolean chipsetGiven, boolean archGiven) {
