@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * picocli's command model built through its programmatic API, each option bound to its field by a
@@ -33,28 +34,51 @@ final class BoundOptions {
         return bind(OptionSpec.builder(name).type(List.class).auxiliaryTypes(element), get, set);
     }
 
+    /** The positional parameter at {@code index}, one value of {@code type}. */
+    static <T> PositionalParamSpec.Builder positional(String index, Class<T> type, Supplier<T> get, Consumer<T> set) {
+        return bind(PositionalParamSpec.builder().index(index).type(type), get, set);
+    }
+
+    /** The positional parameters in the {@code index} range (e.g. "1..*"), collected in a list. */
+    static <E> PositionalParamSpec.Builder positionals(String index, Class<E> element, Supplier<List<E>> get,
+            Consumer<List<E>> set) {
+        return bind(PositionalParamSpec.builder().index(index).type(List.class).auxiliaryTypes(element), get, set);
+    }
+
     /**
      * The getter and setter, and the field's value now as the initial value picocli restores before
      * each parse (without it picocli would set null, e.g. over a repeatable option's empty list).
      */
     private static <T> OptionSpec.Builder bind(OptionSpec.Builder option, Supplier<T> get, Consumer<T> set) {
-        return option.initialValue(get.get()).hasInitialValue(true)
-                .getter(new CommandLine.Model.IGetter() {
-                    @Override
-                    @SuppressWarnings("unchecked")
-                    public <R> R get() {
-                        return (R) get.get();
-                    }
-                })
-                .setter(new CommandLine.Model.ISetter() {
-                    @Override
-                    @SuppressWarnings("unchecked")
-                    public <R> R set(R value) {
-                        R previous = (R) get.get();
-                        set.accept((T) value);
-                        return previous;
-                    }
-                });
+        return option.initialValue(get.get()).hasInitialValue(true).getter(getter(get)).setter(setter(get, set));
+    }
+
+    /** The same for a positional parameter (picocli's common builder type is not public). */
+    private static <T> PositionalParamSpec.Builder bind(PositionalParamSpec.Builder parameter, Supplier<T> get,
+            Consumer<T> set) {
+        return parameter.initialValue(get.get()).hasInitialValue(true).getter(getter(get)).setter(setter(get, set));
+    }
+
+    private static CommandLine.Model.IGetter getter(Supplier<?> get) {
+        return new CommandLine.Model.IGetter() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <R> R get() {
+                return (R) get.get();
+            }
+        };
+    }
+
+    private static <T> CommandLine.Model.ISetter setter(Supplier<T> get, Consumer<T> set) {
+        return new CommandLine.Model.ISetter() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <R> R set(R value) {
+                R previous = (R) get.get();
+                set.accept((T) value);
+                return previous;
+            }
+        };
     }
 
     /**

@@ -19,63 +19,57 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code jvmm ctl}: one request to a running VM's control socket. */
-@Command(name = "ctl", mixinStandardHelpOptions = true, addMethodSubcommands = false,
-        // descriptions are format strings: a literal '%' is written "%%"
-        description = {"Talk to a running VM over its control socket.", "",
-            "Commands:",
-            "  status                 state, uptime, memory, vCPUs",
-            "  pause | resume | reset",
-            "  shutdown [--force]     press the ACPI power button (the guest decides); --force: power off now",
-            "  battery SPEC           e.g. 50%%, host, absent, present,charging,rate=1500,remaining=40000,max=50000,ac",
-            "  keys KEY...            key names, e.g. a Enter ctrl-alt-del 0x1c",
-            "  serial-send N TEXT     send TEXT to the host side of COM N",
-            "  snapshot PATH [--stop] save the VM to the new directory PATH (see 'jvmm run --restore');",
-            "                         --stop: end the run once saved. Answers when the snapshot is on disk."})
 final class CtlCommand implements Callable<Integer> {
-    @Option(names = "--api-socket", required = true, paramLabel = "PATH", description = "The VM's control socket.")
-    Path socket;
-
-    @Parameters(index = "0", paramLabel = "COMMAND", description = "One of: ${COMPLETION-CANDIDATES}",
-            completionCandidates = Commands.class)
-    String command;
-
     static final int SNAPSHOT_TIMEOUT_SECONDS = 3600;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
-            description = "How long to wait for the VM's answer (default: ${DEFAULT-VALUE}; for snapshot "
-                    + SNAPSHOT_TIMEOUT_SECONDS + ", as writing a large guest's memory takes its time).")
+    Path socket;
+    String command;
     int timeoutSeconds;
-
-    @Option(names = "--force", description = "With shutdown: power the VM off at once instead of pressing "
-            + "its power button.")
     boolean force;
-
-    @Option(names = "--stop", description = "With snapshot: end the VM's run once the snapshot is written "
-            + "(exit code 0) instead of resuming it.")
     boolean stop;
-
-    @Parameters(index = "1..*", paramLabel = "ARG", description = "Arguments of the command.")
     List<String> args = new ArrayList<>();
 
-    @Spec
-    CommandSpec spec;
+    /** This command's model: its description, its options and parameters bound to this instance's fields. */
+    final CommandSpec spec;
+
+    CtlCommand() {
+        // descriptions are format strings: a literal '%' is written "%%"
+        spec = BoundOptions.command(this, "ctl", "Talk to a running VM over its control socket.", "",
+                "Commands:",
+                "  status                 state, uptime, memory, vCPUs",
+                "  pause | resume | reset",
+                "  shutdown [--force]     press the ACPI power button (the guest decides); --force: power off now",
+                "  battery SPEC           e.g. 50%%, host, absent, present,charging,rate=1500,remaining=40000,max=50000,ac",
+                "  keys KEY...            key names, e.g. a Enter ctrl-alt-del 0x1c",
+                "  serial-send N TEXT     send TEXT to the host side of COM N",
+                "  snapshot PATH [--stop] save the VM to the new directory PATH (see 'jvmm run --restore');",
+                "                         --stop: end the run once saved. Answers when the snapshot is on disk.");
+        spec.usageMessage().sortOptions(true); // as annotated before
+        spec.addOption(BoundOptions.value("--api-socket", Path.class, () -> socket, v -> socket = v)
+                .required(true).paramLabel("PATH").description("The VM's control socket.").build());
+        spec.addPositional(BoundOptions.positional("0", String.class, () -> command, v -> command = v)
+                .required(true).paramLabel("COMMAND").description("One of: ${COMPLETION-CANDIDATES}").completionCandidates(COMMANDS)
+                .build());
+        spec.addOption(BoundOptions.value("--timeout", int.class, () -> timeoutSeconds, v -> timeoutSeconds = v)
+                .paramLabel("SECONDS").defaultValue("30")
+                .description("How long to wait for the VM's answer (default: ${DEFAULT-VALUE}; for snapshot "
+                        + SNAPSHOT_TIMEOUT_SECONDS + ", as writing a large guest's memory takes its time).").build());
+        spec.addOption(BoundOptions.flag("--force", () -> force, v -> force = v)
+                .description("With shutdown: power the VM off at once instead of pressing its power button.").build());
+        spec.addOption(BoundOptions.flag("--stop", () -> stop, v -> stop = v)
+                .description("With snapshot: end the VM's run once the snapshot is written (exit code 0) instead of "
+                        + "resuming it.").build());
+        spec.addPositional(BoundOptions.positionals("1..*", String.class, () -> args, v -> args = v)
+                .arity("0..1").paramLabel("ARG").description("Arguments of the command.").build());
+        BoundOptions.addStandardHelpOptions(spec);
+    }
 
     /** The control protocol's commands. Defined here so parsing options does not start logging. */
     static final List<String> COMMANDS = List.of("status", "pause", "resume", "reset", "shutdown", "battery", "keys",
             "serial-send", "snapshot");
-
-    static final class Commands extends ArrayList<String> {
-        Commands() {
-            super(COMMANDS);
-        }
-    }
 
     @Override
     public Integer call() {

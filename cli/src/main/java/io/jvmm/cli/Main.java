@@ -8,9 +8,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * Entry point of the {@code jvmm} command. The command model of jvmm itself, run, check and
- * manifest and plugins is built through picocli's programmatic API ({@link BoundOptions}), not read from
- * annotations; ctl and help are still annotated (they are off the start-up path).
+ * Entry point of the {@code jvmm} command. The command models of jvmm and its commands are built
+ * through picocli's programmatic API ({@link BoundOptions}), not read from annotations; only
+ * picocli's own {@code help} command is annotated (it is added only when asked for or for a listing).
  */
 public final class Main {
     /** Exit code for usage and configuration errors. */
@@ -37,7 +37,7 @@ public final class Main {
         commands.put("check", () -> new CheckCommand().spec);
         commands.put("manifest", () -> new ManifestCommand().spec);
         commands.put("plugins", () -> new PluginsCommand().spec);
-        commands.put("ctl", CtlCommand::new);
+        commands.put("ctl", () -> new CtlCommand().spec);
         commands.put("help", CommandLine.HelpCommand::new);
         Supplier<Object> only = args.length > 0 && !args[0].equals("help") ? commands.get(args[0]) : null;
         if (only != null) {
