@@ -370,7 +370,8 @@ final class HostSide implements Runnable {
         if (acceptedCount.get() >= MAX_ACCEPTED) {
             long s = refusedLog.tryAcquire();
             if (s != LogRateLimiter.SUPPRESSED) {
-                LOG.log(System.Logger.Level.WARNING, "vsock at {0}: closed a host client's CONNECT {1}: {2} clients"
+                // MessageFormat: '' is one apostrophe; a lone ' would quote the {1}..{3} that follow
+                LOG.log(System.Logger.Level.WARNING, "vsock at {0}: closed a host client''s CONNECT {1}: {2} clients"
                         + " already wait for the guest (is its virtio-vsock driver running?){3}", path,
                         Long.toString(port), MAX_ACCEPTED, LogRateLimiter.suppressedNote(s));
             }
