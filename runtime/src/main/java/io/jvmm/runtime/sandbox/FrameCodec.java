@@ -1,6 +1,5 @@
 package io.jvmm.runtime.sandbox;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,7 +16,7 @@ public final class FrameCodec {
      * The next frame from {@code in}, or null when the stream ends cleanly between frames.
      *
      * @throws SandboxProtocolException for a bad length or body
-     * @throws EOFException when the stream ends inside a frame
+     *     (a stream that ends inside a frame is one too)
      */
     public static Message read(InputStream in) throws IOException {
         byte[] head = new byte[4];
@@ -26,7 +25,7 @@ public final class FrameCodec {
             return null;
         }
         if (got < 4) {
-            throw new EOFException("the sandbox transport ended inside a frame header (" + got + " of 4 bytes)");
+            throw new SandboxProtocolException("the transport ended inside a frame header (" + got + " of 4 bytes)");
         }
         long length = (head[0] & 0xffL) | (head[1] & 0xffL) << 8 | (head[2] & 0xffL) << 16 | (head[3] & 0xffL) << 24;
         if (length < 1 || length > Message.MAX_FRAME) {
@@ -34,11 +33,11 @@ public final class FrameCodec {
         }
         int type = in.read();
         if (type < 0) {
-            throw new EOFException("the sandbox transport ended before a frame's type byte");
+            throw new SandboxProtocolException("the transport ended before a frame's type byte");
         }
         byte[] body = in.readNBytes((int) length - 1);
         if (body.length < length - 1) {
-            throw new EOFException("the sandbox transport ended inside a " + Message.name(type) + " frame ("
+            throw new SandboxProtocolException("the transport ended inside a " + Message.name(type) + " frame ("
                     + body.length + " of " + (length - 1) + " body bytes)");
         }
         return Message.decode(type, body);

@@ -1,0 +1,292 @@
+package io.jvmm.runtime.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jvmm.testkit.ScaledTimeout;
+import io.jvmm.testkit.TestTime;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real agent ({@code agent/jvmm-agent.c}, built with gcc here) in its {@code --stdio} test
+ * mode, driven by {@link AgentConnection} over the process's pipes: no KVM, the host's own
+ * {@code sh}, {@code cat} and {@code sleep} as the commands.
+ */
+class AgentStdioTest {
+    static final Path SOURCE = Path.of("../agent/jvmm-agent.c").toAbsolutePath().normalize();
+
+    @TempDir
+    static Path buildDir;
+
+    static Path agentBinary;
+
+    @TempDir
+    Path dir;
+
+    Process process;
+    AgentConnection agent;
+
+    @BeforeAll
+    static void buildAgent() throws Exception {
+        agentBinary = build(buildDir);
+    }
+
+    /** Builds the agent with {@code gcc -static}, or skips the test naming what is missing. */
+    static Path build(Path into) throws IOException, InterruptedException {
+        assertTrue(Files.isRegularFile(SOURCE), "the agent's source " + SOURCE);
+        Path out = into.resolve("jvmm-agent");
+        Process gcc;
+        try {
+            gcc = new ProcessBuilder("gcc", "-static", "-Os", "-Wall", "-Werror", "-o", out.toString(), SOURCE.toString())
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            assumeTrue(false, "agent tests SKIPPED: no gcc (apt-get install gcc libc6-dev)");
+            throw e;
+        }
+        String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(gcc.waitFor(TestTime.seconds(120).toMillis(), TimeUnit.MILLISECONDS) && gcc.exitValue() == 0,
+                "gcc -static jvmm-agent.c: " + log);
+        return out;
+    }
+
+    @BeforeEach
+    void startAgent() throws IOException {
+        process = new ProcessBuilder(agentBinary.toString(), "--stdio")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        agent = new AgentConnection(process.getInputStream(), process.getOutputStream(), () -> {
+            process.getOutputStream().close();
+            process.getInputStream().close();
+        });
+        Message.Ready r = agent.awaitReady();
+        assertEquals(1, r.version());
+        assertFalse(r.kernelRelease().isEmpty(), "READY names the kernel release");
+    }
+
+    @AfterEach
+    void stopAgent() throws InterruptedException {
+        agent.close();
+        if (!process.waitFor(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    static String sha256(byte[] b) throws NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    @ScaledTimeout(60)
+    void exitCodesSignalsAndExecErrors() throws IOException {
+        ExecResult ok = agent.exec(Command.of("true"));
+        assertEquals(new ExecResult.Exited(0), ok.ending());
+        assertEquals(0, ok.exitCode());
+        ExecResult three = agent.exec(Command.of("sh", "-c", "echo out; echo err >&2; exit 3"));
+        assertEquals(3, three.exitCode());
+        assertEquals("out\n", three.stdoutText());
+        assertEquals("err\n", three.stderrText());
+        ExecResult signaled = agent.exec(Command.of("sh", "-c", "kill -TERM $$"));
+        assertEquals(new ExecResult.Signaled(15), signaled.ending());
+        assertEquals(128 + 15, signaled.exitCode());
+        ExecResult missing = agent.exec(Command.of("/nonexistent/jvmm-nope"));
+        ExecResult.NotStarted ns = assertInstanceOf(ExecResult.NotStarted.class, missing.ending());
+        assertEquals(2, ns.errno());
+        assertTrue(ns.message().contains("execve /nonexistent/jvmm-nope"), ns.message());
+        assertEquals(127, missing.exitCode());
+        assertEquals(127, agent.exec(Command.of("jvmm-no-such-program-on-path")).exitCode(), "PATH lookup, ENOENT");
+        ExecResult noDir = agent.exec(Command.of("true").withCwd("/nonexistent-dir"));
+        assertEquals(127, noDir.exitCode(), "a missing cwd is an ERROR with ENOENT too (the doc's rule): " + noDir.ending());
+        assertTrue(((ExecResult.NotStarted) noDir.ending()).message().contains("chdir"));
+        Path plain = Files.writeString(dir.resolve("plain"), "not a program");
+        ExecResult notExecutable = agent.exec(Command.of(plain.toString()));
+        assertEquals(126, notExecutable.exitCode(), "EACCES: " + notExecutable.ending());
+        // the environment is the command's own, and PATH is looked up in it
+        ExecResult env = agent.exec(Command.of("sh", "-c", "echo \"$JVMM_X\"").withEnvEntry("JVMM_X=hello"));
+        assertEquals("hello\n", env.stdoutText());
+        assertEquals("/tmp\n", agent.exec(Command.of("pwd").withCwd("/tmp")).stdoutText());
+        assertArrayEquals(new byte[] {7, 8}, agent.ping(new byte[] {7, 8}));
+    }
+
+    @Test
+    @ScaledTimeout(120)
+    void oneMebibyteOnStdoutAndStderrInterleavedArrivesWhole() throws Exception {
+        byte[] a = random(1 << 20, 1);
+        byte[] b = random(1 << 20, 2);
+        Path fa = dir.resolve("a");
+        Path fb = dir.resolve("b");
+        Files.write(fa, a);
+        Files.write(fb, b);
+        // both streams written at once, by two processes: their frames interleave
+        Command c = Command.of("sh", "-c", "cat " + fa + " & cat " + fb + " >&2; wait");
+        ExecResult captured = agent.exec(c);
+        assertEquals(0, captured.exitCode());
+        assertEquals(sha256(a), sha256(captured.stdout()), "stdout");
+        assertEquals(sha256(b), sha256(captured.stderr()), "stderr");
+        // streamed, to a slow reader: backpressure, nothing lost
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        OutputStream slow = new OutputStream() {
+            int calls;
+
+            @Override
+            public void write(int x) {
+                out.write(x);
+            }
+
+            @Override
+            public void write(byte[] d, int off, int len) {
+                if (++calls % 8 == 0) {
+                    Thread.onSpinWait();
+                }
+                out.write(d, off, len);
+            }
+        };
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ExecResult streamed = agent.exec(c, slow, err);
+        assertEquals(0, streamed.exitCode());
+        assertEquals(0, streamed.stdout().length, "streamed output is not captured as well");
+        assertEquals(sha256(a), sha256(out.toByteArray()));
+        assertEquals(sha256(b), sha256(err.toByteArray()));
+    }
+
+    @Test
+    @ScaledTimeout(60)
+    void stdinIsPassedThrough() throws Exception {
+        byte[] in = random((1 << 20) + 17, 3);
+        ExecResult r = agent.exec(Command.of("cat").withStdin(new ByteArrayInputStream(in)));
+        assertEquals(0, r.exitCode());
+        assertEquals(sha256(in), sha256(r.stdout()));
+        // a command that does not read its stdin still ends; the next command is not disturbed
+        ExecResult ignored = agent.exec(Command.of("true").withStdin(new ByteArrayInputStream(random(300_000, 4))));
+        assertEquals(0, ignored.exitCode());
+        assertEquals("5\n", agent.exec(Command.of("wc", "-c").withStdin(new ByteArrayInputStream("hello".getBytes())))
+                .stdoutText().strip() + "\n");
+        assertEquals("", agent.exec(Command.of("cat")).stdoutText(), "no stdin: /dev/null");
+    }
+
+    @Test
+    @ScaledTimeout(60)
+    void filesRoundTripWithTheirChecksumAndLimits() throws Exception {
+        byte[] data = random(3 * (1 << 20) + 5, 5);
+        String guest = dir.resolve("sub-put").toString();
+        assertEquals(data.length, agent.put(new ByteArrayInputStream(data), data.length, guest, 0640));
+        assertEquals(sha256(data), sha256(Files.readAllBytes(Path.of(guest))));
+        assertEquals("640", agent.exec(Command.of("stat", "-c", "%a", guest)).stdoutText().strip());
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        assertEquals(data.length, agent.get(guest, data.length, back));
+        assertEquals(sha256(data), sha256(back.toByteArray()));
+        // an empty file
+        assertEquals(0, agent.put(InputStream.nullInputStream(), 0, guest + "-empty", 0600));
+        assertEquals(0, Files.size(Path.of(guest + "-empty")));
+        // over the limit: refused before any data, with EFBIG
+        AgentErrorException big = assertThrows(AgentErrorException.class,
+                () -> agent.get(guest, data.length - 1, new ByteArrayOutputStream()));
+        assertEquals(27, big.errno(), big.getMessage());
+        assertTrue(big.getMessage().contains("more than the limit"), big.getMessage());
+        AgentErrorException missing = assertThrows(AgentErrorException.class,
+                () -> agent.get(dir.resolve("nope").toString(), 10, new ByteArrayOutputStream()));
+        assertEquals(2, missing.errno());
+        AgentErrorException isDir = assertThrows(AgentErrorException.class,
+                () -> agent.get(dir.toString(), 10, new ByteArrayOutputStream()));
+        assertEquals(21, isDir.errno());
+        // a write into a missing directory: ERROR before the data, which the agent then ignores
+        AgentErrorException noDir = assertThrows(AgentErrorException.class, () -> agent.put(
+                new ByteArrayInputStream(data), data.length, dir.resolve("no/such/f").toString(), 0644));
+        assertEquals(2, noDir.errno());
+        assertEquals(0, agent.exec(Command.of("true")).exitCode(), "the connection carries on after the ERROR");
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("sub-put", "sub-put-empty"), files.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temporary file is left");
+        }
+    }
+
+    @Test
+    @ScaledTimeout(60)
+    void aTimeoutKillsTheCommandAndAnOutputFloodIsCut() throws IOException {
+        long t0 = System.nanoTime();
+        ExecResult r = agent.exec(Command.of("sh", "-c", "sleep 1000; echo never").withTimeout(Duration.ofSeconds(1)));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertTrue(r.timedOut());
+        assertEquals(new ExecResult.Signaled(9), r.ending(), "SIGKILL to the process group");
+        assertTrue(seconds < TestTime.seconds(10).toSeconds(), "ended soon after the timeout: " + seconds + " s");
+        ExecResult flood = agent.exec(Command.of("sh", "-c", "while :; do cat /proc/self/maps; done")
+                .withOutputLimit(1 << 20));
+        assertTrue(flood.outputLimitHit());
+        assertTrue(flood.stdout().length <= 1 << 20);
+        assertEquals(new ExecResult.Signaled(9), flood.ending());
+        assertEquals(0, agent.exec(Command.of("true")).exitCode());
+    }
+
+    @Test
+    @ScaledTimeout(120)
+    void twentyCommandsInARowLeakNeitherFdsNorThreads() throws Exception {
+        agent.exec(Command.of("true").withStdin(new ByteArrayInputStream(new byte[1])).withTimeout(Duration.ofSeconds(30)));
+        long fds0 = fdCount(process.pid());
+        int threads0 = Thread.activeCount();
+        for (int i = 0; i < 20; i++) {
+            ExecResult r = agent.exec(Command.of("sh", "-c", "echo " + i + "; exit " + (i % 5))
+                    .withStdin(new ByteArrayInputStream(new byte[100])).withTimeout(Duration.ofSeconds(30)));
+            assertEquals(i % 5, r.exitCode());
+            assertEquals(i + "\n", r.stdoutText());
+        }
+        assertEquals(fds0, fdCount(process.pid()), "the agent's open fds");
+        assertTrue(Thread.activeCount() <= threads0, "no exec thread is left: " + Thread.activeCount() + " > " + threads0);
+    }
+
+    @Test
+    @ScaledTimeout(60)
+    void shutdownEndsTheTestModeAgentAndAMalformedFrameEndsItWithAnError() throws Exception {
+        agent.shutdown();
+        assertTrue(process.waitFor(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS));
+        assertEquals(0, process.exitValue());
+
+        Process p = new ProcessBuilder(agentBinary.toString(), "--stdio").redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            assertEquals(Message.READY, FrameCodec.read(p.getInputStream()).type());
+            p.getOutputStream().write(FrameCodecTest.frame(0x55, new byte[0]));
+            p.getOutputStream().flush();
+            Message m = FrameCodec.read(p.getInputStream());
+            Message.ErrorReply e = assertInstanceOf(Message.ErrorReply.class, m);
+            assertTrue(e.message().contains("0x55"), e.message());
+            assertTrue(p.waitFor(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS));
+            assertEquals(2, p.exitValue());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    private static long fdCount(long pid) throws IOException {
+        try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return s.count();
+        }
+    }
+}
