@@ -164,7 +164,7 @@ class AgentStdioTest {
             @Override
             public void write(byte[] d, int off, int len) {
                 if (++calls % 8 == 0) {
-                    Thread.onSpinWait();
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // a slow consumer: the agent must wait, not drop
                 }
                 out.write(d, off, len);
             }
