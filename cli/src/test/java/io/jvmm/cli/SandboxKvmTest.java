@@ -1,0 +1,223 @@
+package io.jvmm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jvmm.runtime.sandbox.Command;
+import io.jvmm.runtime.sandbox.ExecResult;
+import io.jvmm.runtime.sandbox.Sandbox;
+import io.jvmm.runtime.sandbox.SandboxSpec;
+import io.jvmm.runtime.vm.VmOutcome;
+import io.jvmm.testkit.RequiresKvm;
+import io.jvmm.testkit.ScaledTimeout;
+import io.jvmm.testkit.TestTime;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sandbox end to end on the unmodified Debian kernel: {@code jvmm-agent} (built here with gcc)
+ * is PID 1 of a busybox initramfs, Linux's own virtio-vsock driver carries the protocol, and
+ * {@link Sandbox} drives it. One boot runs every check in one VM (exit codes, a signal, 1 MiB of
+ * stdout and stderr interleaved, stdin, put/get with SHA-256, a timeout that kills {@code sleep
+ * 1000}, 20 commands without a leak, and a clean close); a second boot is {@code jvmm exec} as a
+ * process, over the serial transport (COM2), exiting with its command's status.
+ */
+@RequiresKvm(unmodifiedGuest = true)
+class SandboxKvmTest {
+    private static final List<String> MODULES = List.of(
+            "drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
+            "drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci.ko", "net/vmw_vsock/vsock.ko",
+            "net/vmw_vsock/vmw_vsock_virtio_transport_common.ko", "net/vmw_vsock/vmw_vsock_virtio_transport.ko");
+
+    /** The image's /init: modules in dependency order (modinfo -F depends), then the agent as PID 1. */
+    private static final List<String> INIT = LinuxGuest.init(
+            "mount -t devtmpfs dev /dev",
+            "mkdir -p /tmp",
+            "for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci vsock "
+                    + "vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport; do",
+            "  insmod /lib/$m.ko || echo \"JVMM-FACT insmod failed: $m\"",
+            "done",
+            "chmod 755 /bin/jvmm-agent", // the initramfs holds extra files as 0644
+            "exec /bin/jvmm-agent");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @ScaledTimeout(200)
+    void oneSandboxRunsEveryKindOfCommandAndClosesCleanly() throws Exception {
+        Path kernel = LinuxGuest.bzImage();
+        Path agent = buildAgent(dir);
+        Path initramfs = image(kernel, agent);
+        Set<String> threadsBefore = threadNames();
+        long t0 = System.nanoTime();
+        SandboxSpec spec = SandboxSpec.builder(kernel, initramfs).readyTimeout(LinuxGuest.bootTimeout())
+                .name("sbx").build();
+        Sandbox sandbox = Sandbox.start(spec);
+        VmOutcome outcome;
+        try {
+            System.out.printf("sandbox: agent ready after %.1f s (guest uptime %.2f s, kernel %s)%n",
+                    sandbox.readyAfter().toNanos() / 1e9, sandbox.ready().uptimeNanos() / 1e9,
+                    sandbox.ready().kernelRelease());
+            assertEquals(1, sandbox.ready().version());
+            String why = "\nconsole:\n" + sandbox.consoleTail();
+            assertTrue(!sandbox.consoleTail().contains("JVMM-FACT insmod failed"), "a module did not load" + why);
+
+            // exit codes and a signal
+            assertEquals(new ExecResult.Exited(0), sandbox.exec(Command.of("true")).ending(), why);
+            ExecResult three = sandbox.exec(Command.of("sh", "-c", "echo out; echo err >&2; exit 3"));
+            assertEquals(3, three.exitCode(), why);
+            assertEquals("out\n", three.stdoutText());
+            assertEquals("err\n", three.stderrText());
+            assertEquals(new ExecResult.Signaled(9), sandbox.exec(Command.of("sh", "-c", "kill -9 $$")).ending());
+            ExecResult missing = sandbox.exec(Command.of("/bin/jvmm-no-such-program"));
+            assertEquals(127, missing.exitCode());
+            assertEquals(2, assertInstanceOf(ExecResult.NotStarted.class, missing.ending()).errno());
+
+            // put, then 1 MiB on each stream at once, then get with checksums
+            byte[] a = random(1 << 20, 1);
+            byte[] b = random(1 << 20, 2);
+            sandbox.put(a, "/tmp/a", 0644);
+            sandbox.put(b, "/tmp/b", 0600);
+            assertEquals(sha256(a) + "  /tmp/a", sandbox.exec(Command.of("sha256sum", "/tmp/a")).stdoutText().strip(),
+                    "the guest's own checksum of what was put");
+            long s0 = System.nanoTime();
+            ExecResult both = sandbox.exec(Command.of("sh", "-c", "cat /tmp/a & cat /tmp/b >&2; wait"));
+            double streamSeconds = (System.nanoTime() - s0) / 1e9;
+            assertEquals(0, both.exitCode());
+            assertEquals(sha256(a), sha256(both.stdout()), "stdout, 1 MiB");
+            assertEquals(sha256(b), sha256(both.stderr()), "stderr, 1 MiB");
+            assertEquals(sha256(b), sha256(sandbox.get("/tmp/b", 1 << 20)), "get returns what put wrote");
+            assertEquals("600", sandbox.exec(Command.of("stat", "-c", "%a", "/tmp/b")).stdoutText().strip());
+
+            // stdin
+            byte[] in = random((1 << 20) + 3, 3);
+            ExecResult cat = sandbox.exec(Command.of("cat").withStdin(new ByteArrayInputStream(in)));
+            assertEquals(sha256(in), sha256(cat.stdout()), "stdin passed through");
+
+            // a timeout kills sleep 1000, and nothing of it is left
+            long k0 = System.nanoTime();
+            ExecResult slept = sandbox.exec(Command.of("sleep", "1000").withTimeout(Duration.ofSeconds(2)));
+            double killSeconds = (System.nanoTime() - k0) / 1e9;
+            assertTrue(slept.timedOut());
+            assertEquals(new ExecResult.Signaled(9), slept.ending());
+            assertTrue(killSeconds < TestTime.seconds(30).toSeconds(), "killed soon after its timeout: " + killSeconds);
+            assertEquals(1, sandbox.exec(Command.of("pidof", "sleep")).exitCode(), "no sleep is left");
+
+            // 20 commands in a row: the agent's fds and our threads stay flat
+            String fds0 = agentFds(sandbox);
+            int threads0 = Thread.activeCount();
+            for (int i = 0; i < 20; i++) {
+                ExecResult r = sandbox.exec(Command.of("sh", "-c", "echo " + i + "; exit " + (i % 7))
+                        .withStdin(new ByteArrayInputStream(new byte[10])).withTimeout(Duration.ofSeconds(60)));
+                assertEquals(i % 7, r.exitCode());
+                assertEquals(i + "\n", r.stdoutText());
+            }
+            assertEquals(fds0, agentFds(sandbox), "the agent's open fds (ls /proc/1/fd)");
+            assertTrue(Thread.activeCount() <= threads0, "host threads: " + Thread.activeCount() + " > " + threads0);
+            assertTrue(sandbox.ping(new byte[] {1, 2, 3}).length == 3);
+            System.out.printf("sandbox: 2 MiB interleaved in %.2f s; sleep killed %.2f s after start%n",
+                    streamSeconds, killSeconds);
+        } finally {
+            outcome = sandbox.closeAndWait();
+        }
+        System.out.printf("sandbox: closed after %.1f s in all: %s%n", (System.nanoTime() - t0) / 1e9,
+                outcome == null ? "(no outcome)" : outcome.summary());
+        assertInstanceOf(VmOutcome.PoweredOff.class, outcome, "SHUTDOWN powers the guest off\n" + sandbox.consoleTail());
+        assertTrue(sandbox.consoleTail().contains("reboot: Power down"), sandbox.consoleTail());
+        assertTrue(!sandbox.isRunning());
+        Set<String> left = threadNames();
+        left.removeAll(threadsBefore);
+        left.removeIf(n -> !n.startsWith("sbx") && !n.startsWith("jvmm-sandbox"));
+        assertEquals(Set.of(), left, "no thread of the sandbox is left");
+        try (var tmp = Files.list(Path.of("/tmp"))) {
+            List<Path> sockets = tmp.filter(p -> p.getFileName().toString().startsWith("jvmm-sandbox")).toList();
+            assertEquals(List.of(), sockets, "no socket directory is left");
+        }
+    }
+
+    @Test
+    @ScaledTimeout(200)
+    void jvmmExecOverTheSerialTransportExitsWithTheCommandsStatus() throws Exception {
+        Path kernel = LinuxGuest.bzImage();
+        Path agent = buildAgent(dir);
+        assumeTrue(kernel.getFileName().toString().startsWith("vmlinuz-"),
+                "jvmm exec finds the modules beside a kernel named vmlinuz-RELEASE (fetch-kernel.sh's layout)");
+        long t0 = System.nanoTime();
+        JvmmProcess run = JvmmProcess.runWithProperties(dir, LinuxGuest.bootTimeout().plusSeconds(60),
+                List.of("-Djvmm.sandbox.agent=" + agent), "exec", "--kernel", kernel.toString(), "--transport", "serial",
+                "--ready-timeout", Long.toString(LinuxGuest.bootTimeout().toSeconds()), "--profile", "--",
+                "sh", "-c", "echo hello from $(uname -r); echo to-stderr >&2; exit 3");
+        System.out.printf("jvmm exec (serial): exit %d after %.1f s%n  stdout: %s%n  stderr: %s%n", run.exitCode(),
+                (System.nanoTime() - t0) / 1e9, run.out().strip(), run.err().strip());
+        assertEquals(3, run.exitCode(), "the command's status: " + run.err());
+        assertTrue(run.out().startsWith("hello from "), run.out());
+        assertTrue(run.err().contains("to-stderr"), run.err());
+        assertTrue(run.err().contains("agent ready"), "--profile lists the phases up to agent ready: " + run.err());
+    }
+
+    /** The initramfs: busybox, the vsock modules, the agent as PID 1. */
+    private Path image(Path kernel, Path agent) throws IOException {
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (String m : MODULES) {
+            files.put("lib/" + m.substring(m.lastIndexOf('/') + 1), LinuxGuest.module(kernel, m));
+        }
+        files.put("bin/jvmm-agent", agent);
+        return LinuxGuest.initramfs(dir, INIT, files);
+    }
+
+    /** Builds agent/jvmm-agent.c with {@code gcc -static}, or skips naming what is missing. */
+    static Path buildAgent(Path dir) throws IOException, InterruptedException {
+        Path source = Path.of("../agent/jvmm-agent.c").toAbsolutePath().normalize();
+        assertTrue(Files.isRegularFile(source), "the agent's source " + source);
+        Path out = dir.resolve("jvmm-agent");
+        Process gcc;
+        try {
+            gcc = new ProcessBuilder("gcc", "-static", "-Os", "-o", out.toString(), source.toString())
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            assumeTrue(false, "sandbox test SKIPPED: no gcc (apt-get install gcc libc6-dev)");
+            throw e;
+        }
+        String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(gcc.waitFor(TestTime.seconds(120).toMillis(), TimeUnit.MILLISECONDS) && gcc.exitValue() == 0,
+                "gcc -static jvmm-agent.c: " + log);
+        return out;
+    }
+
+    private static String agentFds(Sandbox sandbox) throws Exception {
+        return sandbox.exec(Command.of("sh", "-c", "ls /proc/1/fd | wc -l")).stdoutText().strip();
+    }
+
+    private static Set<String> threadNames() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).collect(Collectors.toSet());
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static String sha256(byte[] b) throws NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+}
