@@ -27,7 +27,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -209,8 +208,8 @@ public final class Sandbox implements AutoCloseable {
                 if (channel == null) {
                     throw notReady(spec, outcome, console, "the agent never connected");
                 }
-                connection = new AgentConnection(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16),
-                        new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16), channel);
+                connection = new AgentConnection(new BufferedInputStream(ChannelStreams.input(channel), 1 << 16),
+                        new BufferedOutputStream(ChannelStreams.output(channel), 1 << 16), channel);
             } else {
                 connection = new AgentConnection(new BufferedInputStream(pipe.input(), 1 << 16),
                         new BufferedOutputStream(pipe.output(), 1 << 16), pipe::close);

@@ -284,6 +284,71 @@ class AgentStdioTest {
         }
     }
 
+    /**
+     * The transport the sandbox uses for vsock: a blocking SocketChannel through {@link ChannelStreams}
+     * (here a Unix socket pair bridged to the agent's pipes). Stdin is written while the reader is
+     * blocked in a read, which the JDK 17 channel streams would deadlock on.
+     */
+    @Test
+    @ScaledTimeout(60)
+    void overASocketChannelStdinFlowsWhileTheReaderWaits() throws Exception {
+        Path sock = Files.createTempDirectory(Path.of("/tmp"), "jvmm-agent-test").resolve("s");
+        try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(sock));
+            java.nio.channels.SocketChannel hostEnd = java.nio.channels.SocketChannel.open(
+                    java.net.UnixDomainSocketAddress.of(sock));
+            java.nio.channels.SocketChannel agentEnd = server.accept();
+            Process p = new ProcessBuilder(agentBinary.toString(), "--stdio").redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            Thread toAgent = new Thread(() -> copy(ChannelStreams.input(agentEnd), p.getOutputStream()), "to-agent");
+            Thread fromAgent = new Thread(() -> copy(p.getInputStream(), ChannelStreams.output(agentEnd)), "from-agent");
+            toAgent.start();
+            fromAgent.start();
+            AgentConnection c = new AgentConnection(new java.io.BufferedInputStream(ChannelStreams.input(hostEnd)),
+                    new java.io.BufferedOutputStream(ChannelStreams.output(hostEnd)), hostEnd);
+            try {
+                c.awaitReady();
+                byte[] in = random(300_000, 9);
+                // the command waits for its input: the host's reader is blocked while the stdin thread writes
+                ExecResult r = c.exec(Command.of("sh", "-c", "sleep 0.2; cat").withStdin(new ByteArrayInputStream(in))
+                        .withTimeout(Duration.ofSeconds(30)));
+                assertEquals(sha256(in), sha256(r.stdout()));
+                ExecResult killed = c.exec(Command.of("sleep", "1000").withTimeout(Duration.ofMillis(300)));
+                assertTrue(killed.timedOut(), "KILL was written while the reader waited");
+                c.shutdown();
+                assertTrue(p.waitFor(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS));
+            } finally {
+                c.close();
+                agentEnd.close();
+                p.destroyForcibly().waitFor();
+                toAgent.join(TestTime.seconds(10).toMillis());
+                fromAgent.join(TestTime.seconds(10).toMillis());
+                Files.deleteIfExists(sock);
+                Files.deleteIfExists(sock.getParent());
+            }
+        }
+    }
+
+    private static void copy(InputStream in, OutputStream out) {
+        byte[] buf = new byte[1 << 16];
+        try {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+                out.flush();
+            }
+        } catch (IOException e) {
+            // one side closed: the bridge ends
+        } finally {
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
     private static long fdCount(long pid) throws IOException {
         try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
             return s.count();
