@@ -176,6 +176,27 @@ class DistributionIT {
         return found;
     }
 
+    /**
+     * jvmm-archive's second training run (firmware from a file, file-backed serial port and debug
+     * console): those paths are in the archive too, so a run that takes them loads their classes
+     * from it (checked with {@code check}, which builds the same board without a hypervisor).
+     */
+    @Test
+    void theArchiveCoversFirmwareFilesAndFileBackends() throws Exception {
+        Path log = dir.resolve("class-load-firmware.txt");
+        Map<String, String> env = noJdk();
+        env.put("JAVA_OPTS", "-Xlog:class+load:file=" + log);
+        Result check = launch(DIST, env, "check", "--firmware", DIST.resolve("share/demo.bin").toString(),
+                "--serial", "2=file=" + dir.resolve("com2"), "--debugcon", "0xe9=file=" + dir.resolve("debugcon"));
+        assertEquals(0, check.exitCode, check.err);
+        List<String> lines = Files.readAllLines(log);
+        for (String type : List.of("io.jvmm.dev.debugcon.DebugconDevice", "java.nio.file.Files")) {
+            String line = lines.stream().filter(l -> l.contains(" " + type + " source: ")).findFirst()
+                    .orElse("(" + type + " not loaded)");
+            assertTrue(line.contains("source: shared objects file"), type + " comes from the archive: " + line);
+        }
+    }
+
     /** The -Xlog:class+load line of io.jvmm.cli.Main. */
     private static String mainClassSource(Path log) throws IOException {
         return Files.readString(log).lines().filter(l -> l.contains(" io.jvmm.cli.Main source: ")).findFirst()
