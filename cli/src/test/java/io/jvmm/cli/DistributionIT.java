@@ -197,6 +197,32 @@ class DistributionIT {
         }
     }
 
+    /**
+     * examples/multi-vm is outside the reactor (its run.sh compiles it against lib/ and needs KVM to
+     * run): compiling it here, as run.sh does, catches an embedding-API change that breaks it.
+     */
+    @Test
+    void theMultiVmExampleCompilesAgainstTheDistribution() throws Exception {
+        Path example = Path.of("..", "examples", "multi-vm", "src").toAbsolutePath().normalize();
+        List<String> sources;
+        try (Stream<Path> files = Files.walk(example)) {
+            sources = files.filter(f -> f.toString().endsWith(".java")).map(Path::toString).sorted().toList();
+        }
+        assertFalse(sources.isEmpty(), "no sources under " + example);
+        String modulePath;
+        try (Stream<Path> jars = Files.list(DIST.resolve("lib"))) {
+            modulePath = jars.filter(j -> j.toString().endsWith(".jar")).map(Path::getFileName).map(Path::toString)
+                    .filter(name -> !name.startsWith("jvmm-cli-") && !name.startsWith("picocli-")).sorted()
+                    .map(name -> DIST.resolve("lib").resolve(name).toString())
+                    .collect(java.util.stream.Collectors.joining(File.pathSeparator));
+        }
+        List<String> javac = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "javac").toString(),
+                "--release", "17", "-p", modulePath, "-d", dir.resolve("classes").toString()));
+        javac.addAll(sources);
+        Result compiled = exec(javac, new HashMap<>(System.getenv()));
+        assertEquals(0, compiled.exitCode, "javac examples/multi-vm: " + compiled.err + compiled.out);
+    }
+
     /** The -Xlog:class+load line of io.jvmm.cli.Main. */
     private static String mainClassSource(Path log) throws IOException {
         return Files.readString(log).lines().filter(l -> l.contains(" io.jvmm.cli.Main source: ")).findFirst()
