@@ -45,7 +45,9 @@ public final class Main {
         commands.put("manifest", () -> new ManifestCommand().spec);
         commands.put("plugins", () -> new PluginsCommand().spec);
         commands.put("ctl", () -> new CtlCommand().spec);
-        commands.put("help", CommandLine.HelpCommand::new);
+        // a lambda, not HelpCommand::new: linking a constructor reference loads picocli's HelpCommand
+        // and its interfaces on every start (from outside the archive: picocli's old class files)
+        commands.put("help", () -> new CommandLine.HelpCommand());
         Supplier<Object> only = args.length > 0 && !args[0].equals("help") ? commands.get(args[0]) : null;
         if (only != null) {
             cl.addSubcommand(args[0], only.get());
