@@ -19,6 +19,7 @@ module io.jvmm.runtime {
     exports io.jvmm.runtime.serial;
     exports io.jvmm.runtime.input;
     exports io.jvmm.runtime.snapshot;
+    exports io.jvmm.runtime.sandbox;
 
     uses io.jvmm.api.resource.ResourceResolver;
     uses io.jvmm.api.hv.HypervisorProvider;
