@@ -22,23 +22,32 @@ public final class Main {
     static final long STARTED_NANOS = System.nanoTime();
 
     public static void main(String[] args) {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        // a command that boots a VM loads the providers while its command line is parsed
+        BootLayerProviders bootLayer = args.length > 0 && args[0].equals("run")
+                ? BootLayerProviders.startLoading() : BootLayerProviders.onDemand();
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), bootLayer));
     }
 
     /** Runs the command line with the given streams; returns the exit code. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        return execute(args, out, err, BootLayerProviders.onDemand());
+    }
+
+    private static int execute(String[] args, PrintWriter out, PrintWriter err, BootLayerProviders bootLayer) {
         CommandSpec top = BoundOptions.command(new Main(), "jvmm", "A plugin-based virtual machine monitor.")
                 .versionProvider(new Version());
         top.usageMessage().sortOptions(true).footer("", "Exit codes: 0 guest powered off (or reset with --on-reset exit), "
                 + "1 VM error,", "2 usage or configuration error.");
         CommandLine cl = new CommandLine(BoundOptions.addStandardHelpOptions(top));
         Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
-        commands.put("run", () -> new RunCommand().spec);
+        commands.put("run", () -> new RunCommand(bootLayer).spec);
         commands.put("check", () -> new CheckCommand().spec);
         commands.put("manifest", () -> new ManifestCommand().spec);
         commands.put("plugins", () -> new PluginsCommand().spec);
         commands.put("ctl", () -> new CtlCommand().spec);
-        commands.put("help", CommandLine.HelpCommand::new);
+        // a lambda, not HelpCommand::new: linking a constructor reference loads picocli's HelpCommand
+        // and its interfaces on every start (from outside the archive: picocli's old class files)
+        commands.put("help", () -> new CommandLine.HelpCommand());
         Supplier<Object> only = args.length > 0 && !args[0].equals("help") ? commands.get(args[0]) : null;
         if (only != null) {
             cl.addSubcommand(args[0], only.get());

@@ -48,7 +48,15 @@ final class RunCommand implements Callable<Integer> {
     /** This command's model: its description, its options bound to this instance's fields. */
     final CommandSpec spec;
 
+    /** The boot layer's providers, possibly being loaded already (see {@link Main#main}). */
+    private final BootLayerProviders bootLayer;
+
     RunCommand() {
+        this(BootLayerProviders.onDemand());
+    }
+
+    RunCommand(BootLayerProviders bootLayer) {
+        this.bootLayer = bootLayer;
         spec = BoundOptions.command(this, "run",
                 "Boot a VM. With no options: the embedded demo guest on the default chipset "
                 + "(unenlightened-linux-direct, x86_64, 256 MiB, 1 vCPU, COM1 on the terminal).",
@@ -77,7 +85,7 @@ final class RunCommand implements Callable<Integer> {
         }
         Snapshot snapshot = launch.restore == null ? null : readSnapshot();
         PluginLayer layer = plugins.load();
-        ResolverRegistry providers = ManifestCommand.providers(layer);
+        ResolverRegistry providers = bootLayer.resolvers(layer);
         ResolverRegistry registry = registry(layer, providers, err);
         if (!registry.broken().isEmpty()) {
             throw UserError.config(brokenMessage(registry));
@@ -98,7 +106,7 @@ final class RunCommand implements Callable<Integer> {
         // the values' syntax; the vCPU limit is the hypervisor's, asked once the rest is known good
         MachineConfig size = snapshot == null ? launch.machine(Integer.MAX_VALUE) : restoredSize(snapshot);
         GuestPayload payload = snapshot == null ? launch.payload() : snapshot.payload();
-        HypervisorRegistry hvs = HypervisorRegistry.load(layer.layer(), List.of());
+        HypervisorRegistry hvs = bootLayer.hypervisors(layer);
         HypervisorProvider candidate = launch.candidate(hvs);
         // what the backend runs is declared, not probed: a wrong --arch is caught before the board
         if (!candidate.architectures().contains(manifest.arch())) {

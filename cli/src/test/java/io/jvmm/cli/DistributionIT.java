@@ -176,6 +176,53 @@ class DistributionIT {
         return found;
     }
 
+    /**
+     * jvmm-archive's second training run (firmware from a file, file-backed serial port and debug
+     * console): those paths are in the archive too, so a run that takes them loads their classes
+     * from it (checked with {@code check}, which builds the same board without a hypervisor).
+     */
+    @Test
+    void theArchiveCoversFirmwareFilesAndFileBackends() throws Exception {
+        Path log = dir.resolve("class-load-firmware.txt");
+        Map<String, String> env = noJdk();
+        env.put("JAVA_OPTS", "-Xlog:class+load:file=" + log);
+        Result check = launch(DIST, env, "check", "--firmware", DIST.resolve("share/demo.bin").toString(),
+                "--serial", "2=file=" + dir.resolve("com2"), "--debugcon", "0xe9=file=" + dir.resolve("debugcon"));
+        assertEquals(0, check.exitCode, check.err);
+        List<String> lines = Files.readAllLines(log);
+        for (String type : List.of("io.jvmm.dev.debugcon.DebugconDevice", "java.nio.file.Files")) {
+            String line = lines.stream().filter(l -> l.contains(" " + type + " source: ")).findFirst()
+                    .orElse("(" + type + " not loaded)");
+            assertTrue(line.contains("source: shared objects file"), type + " comes from the archive: " + line);
+        }
+    }
+
+    /**
+     * examples/multi-vm is outside the reactor (its run.sh compiles it against lib/ and needs KVM to
+     * run): compiling it here, as run.sh does, catches an embedding-API change that breaks it.
+     */
+    @Test
+    void theMultiVmExampleCompilesAgainstTheDistribution() throws Exception {
+        Path example = Path.of("..", "examples", "multi-vm", "src").toAbsolutePath().normalize();
+        List<String> sources;
+        try (Stream<Path> files = Files.walk(example)) {
+            sources = files.filter(f -> f.toString().endsWith(".java")).map(Path::toString).sorted().toList();
+        }
+        assertFalse(sources.isEmpty(), "no sources under " + example);
+        String modulePath;
+        try (Stream<Path> jars = Files.list(DIST.resolve("lib"))) {
+            modulePath = jars.filter(j -> j.toString().endsWith(".jar")).map(Path::getFileName).map(Path::toString)
+                    .filter(name -> !name.startsWith("jvmm-cli-") && !name.startsWith("picocli-")).sorted()
+                    .map(name -> DIST.resolve("lib").resolve(name).toString())
+                    .collect(java.util.stream.Collectors.joining(File.pathSeparator));
+        }
+        List<String> javac = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "javac").toString(),
+                "--release", "17", "-p", modulePath, "-d", dir.resolve("classes").toString()));
+        javac.addAll(sources);
+        Result compiled = exec(javac, new HashMap<>(System.getenv()));
+        assertEquals(0, compiled.exitCode, "javac examples/multi-vm: " + compiled.err + compiled.out);
+    }
+
     /** The -Xlog:class+load line of io.jvmm.cli.Main. */
     private static String mainClassSource(Path log) throws IOException {
         return Files.readString(log).lines().filter(l -> l.contains(" io.jvmm.cli.Main source: ")).findFirst()

@@ -3,6 +3,7 @@ package io.jvmm.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import io.jvmm.runtime.sandbox.Initramfs;
 import io.jvmm.testkit.RequiresKvm;
 import io.jvmm.testkit.ScaledTimeout;
 import java.io.File;

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.jvmm.runtime.sandbox.Initramfs;
 import io.jvmm.testkit.TestTime;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -28,6 +28,8 @@ public record PciAddress(int bus, int device, int function) {
     /** {@code bb:dd.f} in hex, as lspci writes it. */
     @Override
     public String toString() {
-        return String.format("%02x:%02x.%x", bus, device, function);
+        // not String.format: its start-up cost shows on every run, which names devices by address
+        return (bus < 0x10 ? "0" : "") + Integer.toHexString(bus) + (device < 0x10 ? ":0" : ":")
+                + Integer.toHexString(device) + "." + Integer.toHexString(function);
     }
 }

@@ -40,4 +40,14 @@ public interface HypervisorProvider {
 
     /** Creates a partition with its memory and vCPUs. */
     Partition createPartition(PartitionConfig config) throws HypervisorException;
+
+    /**
+     * Loads what this backend will need to run (native libraries, class initialisation) without
+     * touching the host's hypervisor device or having any other visible effect. A launcher may call
+     * it on a second thread early in start-up (jvmm does while it parses the command line), so that
+     * the first {@link #availability()} or {@link #createPartition} does not pay for it on the
+     * critical path. It never throws: a failure here is reported by {@link #availability()} later.
+     * The default does nothing.
+     */
+    default void warmUp() {}
 }

@@ -56,6 +56,9 @@ final class LibC {
 
     private LibC() {}
 
+    /** Does nothing; calling it runs the static initialiser above (JNA's registration of these methods). */
+    static void link() {}
+
     static native int open(String path, int flags);
 
     static native int close(int fd);

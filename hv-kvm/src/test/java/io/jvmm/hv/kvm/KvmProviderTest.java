@@ -26,6 +26,28 @@ class KvmProviderTest {
         assertEquals(Set.of(), provider.suppliedDevices(MachineArch.AARCH64));
     }
 
+    /** Warm-up runs before the configuration is checked, so it must not open the device. */
+    @Test
+    void warmUpLeavesNoDeviceDescriptorAndDoesNotThrow() throws Exception {
+        long before = kvmDescriptors();
+        new KvmProvider().warmUp();
+        new KvmProvider().warmUp();
+        assertEquals(before, kvmDescriptors());
+        assertTrue(LibC.errno() >= 0, "libc is linked");
+    }
+
+    private static long kvmDescriptors() throws java.io.IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().equals("/dev/kvm");
+                } catch (java.io.IOException e) {
+                    return false; // the listing's own descriptor, closed meanwhile
+                }
+            }).count();
+        }
+    }
+
     @Test
     void availabilityMatchesTheDevice() {
         Availability a = new KvmProvider().availability();

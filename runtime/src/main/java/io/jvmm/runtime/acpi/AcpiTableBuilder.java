@@ -3,6 +3,7 @@ package io.jvmm.runtime.acpi;
 import io.jvmm.api.device.AcpiNode;
 import io.jvmm.api.device.AcpiPmBlock;
 import io.jvmm.api.device.IoRegion;
+import io.jvmm.runtime.loader.Hex;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -299,7 +300,7 @@ public final class AcpiTableBuilder {
         List<Aml> sb = new ArrayList<>();
         Set<String> used = new HashSet<>();
         for (int i = 0; i < p.vcpus(); i++) {
-            String name = String.format("C%03X", i);
+            String name = "C" + Hex.padded(i, 3, true);
             used.add(name);
             sb.add(new Aml.Device(name, List.of(
                     new Aml.Name("_HID", new Aml.Str("ACPI0007")),
@@ -367,7 +368,7 @@ public final class AcpiTableBuilder {
         if (!gpeBodies.isEmpty()) {
             List<Aml> gpe = new ArrayList<>();
             gpeBodies.forEach((bit, body) -> gpe.add(new Aml.Method(
-                    String.format("_%s%02X", gpeLevel.get(bit) ? "L" : "E", bit), 0, false, body)));
+                    (gpeLevel.get(bit) ? "_L" : "_E") + Hex.padded(bit, 2, true), 0, false, body)));
             root.add(new Aml.Scope("\\_GPE", gpe));
         }
         p.pm().ifPresent(pm -> root.add(new Aml.Name("\\_S5", new Aml.Package(List.of(
@@ -417,7 +418,7 @@ public final class AcpiTableBuilder {
                 throw new IllegalArgumentException(n.name() + ": register " + r.name() + " is in " + region
                         + ", above 4 GiB");
             }
-            String opName = String.format("OR%s%X", pio ? "P" : "M", r.region());
+            String opName = (pio ? "ORP" : "ORM") + Hex.padded(r.region(), 1, true);
             if (n.registers().stream().anyMatch(x -> x.name().equals(opName))
                     || n.methods().stream().anyMatch(x -> x.name().equals(opName))) {
                 throw new IllegalArgumentException(n.name() + ": the name " + opName
@@ -444,8 +445,7 @@ public final class AcpiTableBuilder {
                 at = r.offset() + r.size();
             }
             AcpiNode.Register first = sorted.get(0);
-            String opName = String.format("OR%s%X", first.space() == AcpiNode.Space.PORT_IO ? "P" : "M",
-                    first.region());
+            String opName = (first.space() == AcpiNode.Space.PORT_IO ? "ORP" : "ORM") + Hex.padded(first.region(), 1, true);
             out.add(new Aml.Field(opName, Aml.Access.ofSize(first.size()), units));
         }
         return out;

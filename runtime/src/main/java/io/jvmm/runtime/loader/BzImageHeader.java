@@ -149,7 +149,8 @@ record BzImageHeader(
 
     /** {@code 2.12} for 0x020c. */
     static String versionText(int version) {
-        return String.format("%d.%02d", version >>> 8, version & 0xff);
+        int minor = version & 0xff;
+        return (version >>> 8) + (minor < 10 ? ".0" : ".") + minor;
     }
 
     private static ByteBuffer le(byte[] image) {

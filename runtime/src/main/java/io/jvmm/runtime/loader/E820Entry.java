@@ -40,6 +40,6 @@ public record E820Entry(long addr, long size, Type type) {
 
     @Override
     public String toString() {
-        return String.format("[0x%x, 0x%x) %s", addr, end(), type);
+        return "[" + Hex.of(addr) + ", " + Hex.of(end()) + ") " + type;
     }
 }

@@ -93,18 +93,18 @@ public final class FirmwareLoader {
         rom.mapRom(romAddr, romBytes);
         memory.write(lowAddr, bytes, bytes.length - lowLength, lowLength);
 
-        String description = String.format("%s (%d bytes) at [0x%x, 4 GiB), last %d bytes also at [0x%x, 0x100000)",
-                what, bytes.length, X86Layout.MMIO_HOLE_END - bytes.length, lowLength, lowAddr);
+        String description = what + " (" + bytes.length + " bytes) at [" + Hex.of(X86Layout.MMIO_HOLE_END - bytes.length)
+                + ", 4 GiB), last " + lowLength + " bytes also at [" + Hex.of(lowAddr) + ", 0x100000)";
         if (acpi != null) {
             long end = acpi.base() + acpi.image().length;
             if (acpi.base() >= X86Layout.EBDA_START && end <= lowAddr && memory.isRam(acpi.base(),
                     acpi.image().length)) {
                 memory.write(acpi.base(), acpi.image());
-                description += String.format("; ACPI tables at [0x%x, 0x%x), RSDP at 0x%x", acpi.base(), end,
-                        acpi.rsdpAddress());
+                description += "; ACPI tables at [" + Hex.of(acpi.base()) + ", " + Hex.of(end) + "), RSDP at "
+                        + Hex.of(acpi.rsdpAddress());
             } else {
-                description += String.format("; no ACPI tables: [0x%x, 0x%x) would overlap the firmware's low copy",
-                        acpi.base(), end);
+                description += "; no ACPI tables: [" + Hex.of(acpi.base()) + ", " + Hex.of(end)
+                        + ") would overlap the firmware's low copy";
             }
         }
         return new LoadedPayload(new CpuBootState.X86ResetVector(), description);

@@ -156,8 +156,8 @@ public final class LinuxLoader {
         BootTables.writeIdentityPageTables(memory);
 
         long entry = KERNEL_LOAD_ADDR + BZIMAGE_64BIT_ENTRY_OFFSET;
-        String description = String.format("Linux bzImage %s, boot protocol %s, 64-bit entry at 0x%x, %s",
-                what, BzImageHeader.versionText(header.version()), entry, tail(cmdline, ramdisk));
+        String description = "Linux bzImage " + what + ", boot protocol " + BzImageHeader.versionText(header.version())
+                + ", 64-bit entry at " + Hex.of(entry) + ", " + tail(cmdline, ramdisk);
         return new LoadedPayload(new CpuBootState.X86Long64(entry, X86Layout.BOOT_STACK_POINTER,
                 X86Layout.ZERO_PAGE_ADDR, X86Layout.PML4_ADDR, X86Layout.GDT_ADDR), description);
     }
@@ -188,8 +188,8 @@ public final class LinuxLoader {
         if (elf.hasPvhEntry()) {
             writePvhStartInfo(memory, map, ramdisk, acpi);
             BootTables.writeGdt(memory, BootTables.PROTECTED32_GDT);
-            String description = String.format("Linux ELF vmlinux %s, PVH 32-bit entry at 0x%x, %s",
-                    what, elf.pvhEntry(), tail(cmdline, ramdisk));
+            String description = "Linux ELF vmlinux " + what + ", PVH 32-bit entry at " + Hex.of(elf.pvhEntry()) + ", "
+                    + tail(cmdline, ramdisk);
             return new LoadedPayload(new CpuBootState.X86Protected32(elf.pvhEntry(), X86Layout.BOOT_STACK_POINTER,
                     X86Layout.PVH_START_INFO_ADDR, 0, X86Layout.GDT_ADDR), description);
         }
@@ -209,8 +209,8 @@ public final class LinuxLoader {
         BootTables.writeGdt(memory, BootTables.LONG_MODE_GDT);
         BootTables.writeIdt(memory);
         BootTables.writeIdentityPageTables(memory);
-        String description = String.format("Linux ELF vmlinux %s, 64-bit entry at 0x%x, %s", what, elf.entry(),
-                tail(cmdline, ramdisk));
+        String description = "Linux ELF vmlinux " + what + ", 64-bit entry at " + Hex.of(elf.entry()) + ", "
+                + tail(cmdline, ramdisk);
         return new LoadedPayload(new CpuBootState.X86Long64(elf.entry(), X86Layout.BOOT_STACK_POINTER,
                 X86Layout.ZERO_PAGE_ADDR, X86Layout.PML4_ADDR, X86Layout.GDT_ADDR), description);
     }
@@ -316,7 +316,7 @@ public final class LinuxLoader {
 
     private static String tail(byte[] cmdline, InitrdPlacement ramdisk) {
         String initrd = ramdisk.size() == 0 ? "no initrd"
-                : String.format("initrd %d bytes at 0x%x", ramdisk.size(), ramdisk.addr());
+                : "initrd " + ramdisk.size() + " bytes at " + Hex.of(ramdisk.addr());
         return "command line " + cmdline.length + " bytes, " + initrd;
     }
 }

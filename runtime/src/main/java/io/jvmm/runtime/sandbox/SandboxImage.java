@@ -1,0 +1,258 @@
+package io.jvmm.runtime.sandbox;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The sandbox guest's initramfs, assembled from packages on the host (never a prebuilt image): a
+ * static busybox with its applet links, the guest agent as {@code /sbin/jvmm-agent}, the Debian
+ * kernel's modules the sandbox devices need (virtio-pci, vsock, virtio-blk) with their
+ * dependencies, and a minimal {@code /init} that mounts the kernel file systems, loads the modules
+ * in dependency order and execs the agent as PID 1 (docs/sandbox-protocol.md).
+ */
+public final class SandboxImage {
+    /**
+     * The modules every sandbox loads (with their dependencies, from modules.dep): the virtio-PCI
+     * transport jvmm's virtio devices sit on; the socket device the agent talks over (virtio 1.2
+     * §5.10); the block device for {@code --disk}. Modules the kernel has built in are skipped.
+     */
+    public static final List<String> BASE_MODULES = List.of(
+            "virtio_pci", "vsock", "vmw_vsock_virtio_transport_common", "vmw_vsock_virtio_transport", "virtio_blk");
+
+    /** Where the agent goes in the image (/init execs it). */
+    public static final String AGENT_PATH = "sbin/jvmm-agent";
+
+    /** Where the modules go in the image, flat, as {@code NAME.ko}. */
+    static final String MODULE_DIR = "lib/modules";
+
+    /** What /init prints (with the module name and insmod's reason) when a module does not load. */
+    static final String MODULE_FAILED = "jvmm-init: module not loaded, continuing:";
+
+    private static final Pattern TRANSPORT = Pattern.compile("vsock:[0-9]{1,10}|serial:/dev/ttyS[0-9]{1,2}");
+
+    private SandboxImage() {}
+
+    /**
+     * What an image is made of.
+     *
+     * @param kernel the bzImage the image is for (its modules must match it)
+     * @param modulesDir the kernel's {@code lib/modules/<release>} directory, holding modules.dep
+     * @param busybox a statically linked busybox (Debian's busybox-static: {@code /bin/busybox})
+     * @param agent the static guest agent binary, installed as {@code /sbin/jvmm-agent}
+     * @param extraModules more modules to load after {@link #BASE_MODULES} (names as in modules.dep
+     *     without {@code .ko}, e.g. {@code virtio_net}); their dependencies come along
+     */
+    public record Sources(Path kernel, Path modulesDir, Path busybox, Path agent, List<String> extraModules) {
+        public Sources {
+            if (kernel == null || modulesDir == null || busybox == null || agent == null) {
+                throw new IllegalArgumentException("a sandbox image needs a kernel, its modules directory, busybox"
+                        + " and the agent");
+            }
+            extraModules = List.copyOf(extraModules == null ? List.of() : extraModules);
+        }
+
+        /**
+         * The sources for the Debian kernel {@code kernel} laid out as cli/src/test/linux/fetch-kernel.sh
+         * leaves it ({@code DIR/vmlinuz-ABI} with its package tree in {@code DIR/linux-image-ABI/},
+         * modules in {@code lib/modules/ABI/}), {@code /bin/busybox} and {@code agent}; no extra
+         * modules.
+         *
+         * @throws IllegalArgumentException naming what is missing and how to get it
+         */
+        public static Sources forKernel(Path kernel, Path agent) {
+            if (kernel == null || !Files.isRegularFile(kernel)) {
+                throw new IllegalArgumentException("sandbox kernel " + kernel + " is not a file;"
+                        + " cli/src/test/linux/fetch-kernel.sh fetches the Debian amd64 kernel and its modules");
+            }
+            String name = kernel.getFileName().toString();
+            if (!name.matches("(vmlinuz|vmlinux)-.+")) {
+                throw new IllegalArgumentException("sandbox kernel " + kernel + ": cannot tell its release from the"
+                        + " name (expected vmlinuz-<release>, as fetch-kernel.sh names it); give the modules"
+                        + " directory explicitly with new SandboxImage.Sources(...)");
+            }
+            String release = name.substring(name.indexOf('-') + 1);
+            Path modules = kernel.toAbsolutePath().resolveSibling("linux-image-" + release)
+                    .resolve("lib/modules").resolve(release);
+            if (!Files.isRegularFile(modules.resolve("modules.dep"))) {
+                throw new IllegalArgumentException("no kernel modules for " + kernel + ": " + modules.resolve("modules.dep")
+                        + " is missing; cli/src/test/linux/fetch-kernel.sh extracts the kernel package there");
+            }
+            Path busybox = Path.of("/bin/busybox");
+            if (!Files.isRegularFile(busybox) || !Files.isExecutable(busybox)) {
+                throw new IllegalArgumentException("no " + busybox + " for the sandbox image;"
+                        + " install a static busybox (apt-get install busybox-static)");
+            }
+            if (agent == null || !Files.isRegularFile(agent)) {
+                throw new IllegalArgumentException("the sandbox agent " + agent + " is not a file;"
+                        + " build agent/jvmm-agent.c (gcc -static)");
+            }
+            return new Sources(kernel, modules, busybox, agent, List.of());
+        }
+    }
+
+    /**
+     * Writes the image for {@code sources} to {@code initramfs} (an uncompressed newc cpio; written
+     * to a temporary file beside it and moved into place, so a failure leaves no half image).
+     *
+     * @throws IllegalArgumentException if a module is unknown, modules.dep is inconsistent, or a
+     *     module is compressed in a way the JDK cannot undo (xz, zstd)
+     * @throws IOException if a source cannot be read, busybox cannot list its applets, or the image
+     *     cannot be written
+     */
+    public static void assemble(Sources sources, Path initramfs) throws IOException {
+        List<String> modules = modules(sources);
+        List<String> applets = applets(sources.busybox());
+        Path parent = initramfs.toAbsolutePath().getParent();
+        Path part = Files.createTempFile(parent, initramfs.getFileName().toString(), ".part");
+        try {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(part), 1 << 16)) {
+                Initramfs cpio = new Initramfs(out);
+                for (String d : List.of("bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc", "sys", "tmp", "run",
+                        "lib", MODULE_DIR, "root", "etc")) {
+                    cpio.directory(d);
+                }
+                // the kernel opens init's stdio on /dev/console in rootfs, before /init mounts devtmpfs
+                cpio.characterDevice("dev/console", 5, 1);
+                cpio.file("bin/busybox", 0755, Files.readAllBytes(sources.busybox()));
+                for (String applet : applets) {
+                    cpio.symlink(applet, "/bin/busybox");
+                }
+                cpio.file(AGENT_PATH, 0755, Files.readAllBytes(sources.agent()));
+                List<String> names = new ArrayList<>();
+                for (String module : modules) {
+                    String name = ModulesDep.nameOf(module);
+                    names.add(name);
+                    cpio.file(MODULE_DIR + "/" + name + ".ko", 0644, moduleBytes(sources.modulesDir().resolve(module)));
+                }
+                cpio.file("init", 0755, init(names).getBytes(StandardCharsets.US_ASCII));
+                cpio.finish();
+            }
+            Files.move(part, initramfs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(part);
+        }
+    }
+
+    /**
+     * The kernel command line for a sandbox whose agent uses {@code agentTransport}
+     * ({@code vsock:1024} or {@code serial:/dev/ttyS1}, docs/sandbox-protocol.md).
+     */
+    public static String commandLine(String agentTransport) {
+        if (agentTransport == null || !TRANSPORT.matcher(agentTransport).matches()) {
+            throw new IllegalArgumentException("sandbox agent transport " + agentTransport
+                    + ": expected vsock:PORT or serial:/dev/ttySN (e.g. vsock:1024, serial:/dev/ttyS1)");
+        }
+        return String.join(" ", BOOT_OPTIONS) + " jvmm.agent=" + agentTransport;
+    }
+
+    /**
+     * The fast-boot options, each there for a reason: the console on COM1, where jvmm's serial
+     * backend shows it; {@code panic=-1}: a panic (or PID 1 dying) reboots at once instead of
+     * hanging, so the host sees the end.
+     */
+    static final List<String> BOOT_OPTIONS = List.of("console=ttyS0", "panic=-1");
+
+    /** The module files (relative to the modules directory) to load, in order. */
+    static List<String> modules(Sources sources) throws IOException {
+        Path dep = sources.modulesDir().resolve("modules.dep");
+        if (!Files.isRegularFile(dep)) {
+            throw new IllegalArgumentException("no " + dep + ": the modules directory must be the kernel package's"
+                    + " lib/modules/<release>");
+        }
+        Path builtin = sources.modulesDir().resolve("modules.builtin");
+        ModulesDep modules = ModulesDep.parse(Files.readString(dep, StandardCharsets.UTF_8),
+                Files.isRegularFile(builtin) ? Files.readString(builtin, StandardCharsets.UTF_8) : "", dep.toString());
+        Set<String> wanted = new LinkedHashSet<>(BASE_MODULES);
+        wanted.addAll(sources.extraModules());
+        return modules.loadOrder(wanted);
+    }
+
+    /**
+     * A module's ELF bytes. Debian 12's kernel ships plain {@code .ko} files; a {@code .ko.gz} is
+     * unpacked here (the JDK has gzip), {@code .ko.xz}/{@code .ko.zst} are refused because the JDK
+     * cannot decompress them and busybox's insmod does not.
+     */
+    private static byte[] moduleBytes(Path file) throws IOException {
+        String name = file.getFileName().toString();
+        if (name.endsWith(".ko.gz")) {
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+                return in.readAllBytes();
+            }
+        }
+        if (name.endsWith(".ko.xz") || name.endsWith(".ko.zst")) {
+            throw new IllegalArgumentException("kernel module " + file + " is compressed ("
+                    + name.substring(name.lastIndexOf('.') + 1) + "), which jvmm cannot unpack (the JDK has no xz or"
+                    + " zstd); decompress the modules tree first (unxz / unzstd the .ko files and run depmod)");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("kernel module " + file + " is listed in modules.dep but missing");
+        }
+        return Files.readAllBytes(file);
+    }
+
+    /**
+     * The busybox applets as image paths ({@code bin/sh}, {@code usr/bin/env}, ...): links in the
+     * archive cost the boot nothing, unlike {@code busybox --install} in /init. Asks the static
+     * binary itself ({@code --list-full}); only the directories the image has are kept.
+     */
+    static List<String> applets(Path busybox) throws IOException {
+        Process p = new ProcessBuilder(busybox.toString(), "--list-full").redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IOException(busybox + " --list-full failed (is it a busybox?): " + out.strip());
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while asking " + busybox + " for its applets", e);
+        }
+        List<String> applets = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            String applet = line.strip();
+            if (applet.matches("(bin|sbin|usr/bin|usr/sbin)/[A-Za-z0-9_.\\[\\]+-]+") && !applet.equals("bin/busybox")) {
+                applets.add(applet);
+            }
+        }
+        if (!applets.contains("bin/sh")) {
+            throw new IOException(busybox + " --list-full lists no bin/sh: /init needs busybox's shell");
+        }
+        return applets;
+    }
+
+    /**
+     * The /init script: mount what the agent needs, load the modules (a failure is one line on the
+     * console, then the next module), exec the agent as PID 1. Every line is on the boot path.
+     */
+    static String init(List<String> moduleNames) {
+        StringBuilder s = new StringBuilder();
+        s.append("#!/bin/sh\n");
+        s.append("export PATH=/bin:/sbin:/usr/bin:/usr/sbin\n");
+        s.append("mount -t proc proc /proc\n");
+        s.append("mount -t sysfs sysfs /sys\n");
+        s.append("mount -t devtmpfs devtmpfs /dev\n");
+        s.append("mount -t tmpfs tmpfs /tmp\n");
+        s.append("mount -t tmpfs tmpfs /run\n");
+        for (String m : moduleNames) {
+            s.append("e=$(insmod /").append(MODULE_DIR).append('/').append(m).append(".ko 2>&1) || echo \"")
+                    .append(MODULE_FAILED).append(' ').append(m).append(": $e\"\n");
+        }
+        s.append("exec /").append(AGENT_PATH).append('\n');
+        return s.toString();
+    }
+}
