@@ -41,6 +41,7 @@ public final class Main {
         CommandLine cl = new CommandLine(BoundOptions.addStandardHelpOptions(top));
         Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
         commands.put("run", () -> new RunCommand(bootLayer).spec);
+        commands.put("exec", () -> new ExecCommand().spec);
         commands.put("check", () -> new CheckCommand().spec);
         commands.put("manifest", () -> new ManifestCommand().spec);
         commands.put("plugins", () -> new PluginsCommand().spec);
