@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jvmm.runtime.sandbox.Command;
 import io.jvmm.runtime.sandbox.ExecResult;
 import io.jvmm.runtime.sandbox.Sandbox;
+import io.jvmm.runtime.sandbox.SandboxImage;
 import io.jvmm.runtime.sandbox.SandboxSpec;
 import io.jvmm.runtime.vm.VmOutcome;
 import io.jvmm.testkit.RequiresKvm;
@@ -22,7 +23,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The sandbox end to end on the unmodified Debian kernel: {@code jvmm-agent} (built here with gcc)
- * is PID 1 of a busybox initramfs, Linux's own virtio-vsock driver carries the protocol, and
+ * is PID 1 of the {@link SandboxImage} initramfs, Linux's own virtio-vsock driver carries the protocol, and
  * {@link Sandbox} drives it. One boot runs every check in one VM (exit codes, a signal, 1 MiB of
  * stdout and stderr interleaved, stdin, put/get with SHA-256, a timeout that kills {@code sleep
  * 1000}, 20 commands without a leak, and a clean close); a second boot is {@code jvmm exec} as a
@@ -42,22 +42,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @RequiresKvm(unmodifiedGuest = true)
 class SandboxKvmTest {
-    private static final List<String> MODULES = List.of(
-            "drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
-            "drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci.ko", "net/vmw_vsock/vsock.ko",
-            "net/vmw_vsock/vmw_vsock_virtio_transport_common.ko", "net/vmw_vsock/vmw_vsock_virtio_transport.ko");
-
-    /** The image's /init: modules in dependency order (modinfo -F depends), then the agent as PID 1. */
-    private static final List<String> INIT = LinuxGuest.init(
-            "mount -t devtmpfs dev /dev",
-            "mkdir -p /tmp",
-            "for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci vsock "
-                    + "vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport; do",
-            "  insmod /lib/$m.ko || echo \"JVMM-FACT insmod failed: $m\"",
-            "done",
-            "chmod 755 /bin/jvmm-agent", // the initramfs holds extra files as 0644
-            "exec /bin/jvmm-agent");
-
     @TempDir
     Path dir;
 
@@ -69,8 +53,9 @@ class SandboxKvmTest {
         Path initramfs = image(kernel, agent);
         Set<String> threadsBefore = threadNames();
         long t0 = System.nanoTime();
-        SandboxSpec spec = SandboxSpec.builder(kernel, initramfs).readyTimeout(LinuxGuest.bootTimeout())
-                .name("sbx").build();
+        Map<String, Long> fdsBefore = fdKinds();
+        SandboxSpec spec = SandboxSpec.builder(kernel, initramfs).cmdline(SandboxImage.commandLine("vsock:1024"))
+                .readyTimeout(LinuxGuest.bootTimeout()).name("sbx").build();
         Sandbox sandbox = Sandbox.start(spec);
         VmOutcome outcome;
         try {
@@ -79,7 +64,7 @@ class SandboxKvmTest {
                     sandbox.ready().kernelRelease());
             assertEquals(1, sandbox.ready().version());
             String why = "\nconsole:\n" + sandbox.consoleTail();
-            assertTrue(!sandbox.consoleTail().contains("JVMM-FACT insmod failed"), "a module did not load" + why);
+            assertTrue(!sandbox.consoleTail().contains("jvmm-init: module not loaded"), "a module did not load" + why);
 
             // exit codes and a signal
             assertEquals(new ExecResult.Exited(0), sandbox.exec(Command.of("true")).ending(), why);
@@ -152,6 +137,7 @@ class SandboxKvmTest {
             List<Path> sockets = tmp.filter(p -> p.getFileName().toString().startsWith("jvmm-sandbox")).toList();
             assertEquals(List.of(), sockets, "no socket directory is left");
         }
+        assertEquals(fdsBefore, fdKinds(), "no socket, pipe, KVM or event fd of the sandbox is left open");
     }
 
     @Test
@@ -174,14 +160,13 @@ class SandboxKvmTest {
         assertTrue(run.err().contains("agent ready"), "--profile lists the phases up to agent ready: " + run.err());
     }
 
-    /** The initramfs: busybox, the vsock modules, the agent as PID 1. */
+    /** The sandbox image (SandboxImage: busybox, the kernel's virtio/vsock modules, the agent as PID 1). */
     private Path image(Path kernel, Path agent) throws IOException {
-        Map<String, Path> files = new LinkedHashMap<>();
-        for (String m : MODULES) {
-            files.put("lib/" + m.substring(m.lastIndexOf('/') + 1), LinuxGuest.module(kernel, m));
-        }
-        files.put("bin/jvmm-agent", agent);
-        return LinuxGuest.initramfs(dir, INIT, files);
+        assumeTrue(kernel.getFileName().toString().startsWith("vmlinuz-"),
+                "the sandbox image finds the modules beside a kernel named vmlinuz-RELEASE (fetch-kernel.sh's layout)");
+        Path initramfs = dir.resolve("sandbox.cpio");
+        SandboxImage.assemble(SandboxImage.Sources.forKernel(kernel, agent), initramfs);
+        return initramfs;
     }
 
     /** Builds agent/jvmm-agent.c with {@code gcc -static}, or skips naming what is missing. */
@@ -205,6 +190,27 @@ class SandboxKvmTest {
 
     private static String agentFds(Sandbox sandbox) throws Exception {
         return sandbox.exec(Command.of("sh", "-c", "ls /proc/1/fd | wc -l")).stdoutText().strip();
+    }
+
+    /** This process's open fds that a VM or its transport would hold, counted by kind (socket, pipe, anon_inode:NAME). */
+    private static Map<String, Long> fdKinds() throws IOException {
+        Map<String, Long> kinds = new java.util.TreeMap<>();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (IOException gone) {
+                    continue; // the directory stream's own fd, closed by now
+                }
+                String kind = target.startsWith("socket:") ? "socket" : target.startsWith("pipe:") ? "pipe"
+                        : target.startsWith("anon_inode:") ? target : target.startsWith("/dev/kvm") ? "/dev/kvm" : null;
+                if (kind != null) {
+                    kinds.merge(kind, 1L, Long::sum);
+                }
+            }
+        }
+        return kinds;
     }
 
     private static Set<String> threadNames() {
