@@ -37,8 +37,10 @@ import org.junit.jupiter.api.io.TempDir;
  * is PID 1 of the {@link SandboxImage} initramfs, Linux's own virtio-vsock driver carries the protocol, and
  * {@link Sandbox} drives it. One boot runs every check in one VM (exit codes, a signal, 1 MiB of
  * stdout and stderr interleaved, stdin, put/get with SHA-256, a timeout that kills {@code sleep
- * 1000}, 20 commands without a leak, and a clean close); a second boot is {@code jvmm exec} as a
- * process, over the serial transport (COM2), exiting with its command's status.
+ * 1000}, 20 commands without a leak, and a clean close). Then {@code jvmm exec} as a process: over
+ * the serial transport (COM2), exiting with its command's status; over vsock with --put, --get and
+ * a --timeout (exit 124). And an image without the agent: "agent never ready" with the console,
+ * nothing left behind. Four short boots (10-20 s each in the nested L1).
  */
 @RequiresKvm(unmodifiedGuest = true)
 class SandboxKvmTest {
@@ -158,6 +160,62 @@ class SandboxKvmTest {
         assertTrue(run.out().startsWith("hello from "), run.out());
         assertTrue(run.err().contains("to-stderr"), run.err());
         assertTrue(run.err().contains("agent ready"), "--profile lists the phases up to agent ready: " + run.err());
+    }
+
+    @Test
+    @ScaledTimeout(200)
+    void jvmmExecTimesOutWithExit124AndStillCopiesFilesInAndOut() throws Exception {
+        Path kernel = LinuxGuest.bzImage();
+        Path agent = buildAgent(dir);
+        assumeTrue(kernel.getFileName().toString().startsWith("vmlinuz-"),
+                "jvmm exec finds the modules beside a kernel named vmlinuz-RELEASE (fetch-kernel.sh's layout)");
+        byte[] input = random(200_000, 7);
+        Path in = Files.write(dir.resolve("in.bin"), input);
+        Path out = dir.resolve("out.txt");
+        long t0 = System.nanoTime();
+        JvmmProcess run = JvmmProcess.runWithProperties(dir, LinuxGuest.bootTimeout().plusSeconds(60),
+                List.of("-Djvmm.sandbox.agent=" + agent), "exec", "--kernel", kernel.toString(),
+                "--ready-timeout", Long.toString(LinuxGuest.bootTimeout().toSeconds()), "--timeout", "3",
+                "--put", in + ":/tmp/in.bin", "--get", "/tmp/sum:" + out, "--",
+                "sh", "-c", "sha256sum /tmp/in.bin > /tmp/sum; echo started; sleep 1000");
+        System.out.printf("jvmm exec --timeout 3 (vsock): exit %d after %.1f s%n  stdout: %s%n  stderr: %s%n",
+                run.exitCode(), (System.nanoTime() - t0) / 1e9, run.out().strip(), run.err().strip());
+        assertEquals(ExecCommand.TIMED_OUT, run.exitCode(), run.err());
+        assertTrue(run.err().contains("jvmm exec: timed out after 3 s"), run.err());
+        assertEquals("started\n", run.out());
+        assertEquals(sha256(input) + "  /tmp/in.bin", Files.readString(out).strip(),
+                "--put went in before the command, --get came out after the timeout");
+    }
+
+    @Test
+    @ScaledTimeout(120)
+    void anAgentThatNeverComesIsReportedWithTheConsoleAndLeavesNothing() throws Exception {
+        Path kernel = LinuxGuest.bzImage();
+        Path initramfs = LinuxGuest.initramfs(dir, LinuxGuest.init("echo 'JVMM-FACT no agent in this image'",
+                "sleep 1000"), LinuxGuest.noFiles());
+        Set<String> threadsBefore = threadNames();
+        Map<String, Long> fdsBefore = fdKinds();
+        Duration ready = TestTime.seconds(8);
+        SandboxSpec spec = SandboxSpec.builder(kernel, initramfs).cmdline("console=ttyS0 panic=-1 nokaslr")
+                .readyTimeout(ready).name("nosbx").build();
+        long t0 = System.nanoTime();
+        io.jvmm.runtime.sandbox.SandboxException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.jvmm.runtime.sandbox.SandboxException.class, () -> Sandbox.start(spec));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("no agent: SandboxException after %.1f s: %s%n", seconds,
+                e.getMessage().lines().findFirst().orElse(""));
+        assertTrue(e.getMessage().startsWith("agent never ready within " + ready.toSeconds() + " s"), e.getMessage());
+        int at = e.getMessage().indexOf("console tail:\n");
+        assertTrue(at > 0 && !e.getMessage().substring(at + "console tail:\n".length()).isBlank(),
+                "the message ends with the console's tail: " + e.getMessage());
+        Set<String> left = threadNames();
+        left.removeAll(threadsBefore);
+        left.removeIf(n -> !n.startsWith("nosbx") && !n.startsWith("jvmm-sandbox"));
+        assertEquals(Set.of(), left, "no thread of the sandbox is left");
+        assertEquals(fdsBefore, fdKinds(), "no fd of the sandbox is left");
+        try (var tmp = Files.list(Path.of("/tmp"))) {
+            assertEquals(List.of(), tmp.filter(p -> p.getFileName().toString().startsWith("jvmm-sandbox")).toList());
+        }
     }
 
     /** The sandbox image (SandboxImage: busybox, the kernel's virtio/vsock modules, the agent as PID 1). */

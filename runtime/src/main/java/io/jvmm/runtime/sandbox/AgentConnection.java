@@ -328,6 +328,13 @@ public final class AgentConnection implements Closeable {
         }
     }
 
+    /** Whether a command runs now (an exec is between EXEC and EXITED). */
+    public boolean commandRunning() {
+        synchronized (writeLock) {
+            return running != null && !running.finished;
+        }
+    }
+
     /** Whether the connection can still carry requests. */
     public boolean isOpen() {
         return brokenBecause == null;

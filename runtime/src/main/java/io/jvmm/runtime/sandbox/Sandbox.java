@@ -446,7 +446,8 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * SHUTDOWN, then waits for the VM to power off (at most {@link SandboxSpec#shutdownTimeout()},
+     * SHUTDOWN (or, while a command runs, KILL and closing the transport, after which the agent
+     * powers off too), then waits for the VM to power off (at most {@link SandboxSpec#shutdownTimeout()},
      * then it is stopped hard), and releases everything: the VM, the connection, the socket files,
      * the controller thread. Idempotent.
      *
@@ -457,7 +458,14 @@ public final class Sandbox implements AutoCloseable {
             closed = true;
             if (agent.isOpen() && !outcome.isDone()) {
                 try {
-                    agent.shutdown();
+                    if (agent.commandRunning()) {
+                        // closed from another thread (a signal) mid-command: SHUTDOWN would wait for the
+                        // command; a killed command and a closed transport make the agent power off too
+                        agent.kill(9);
+                        agent.close();
+                    } else {
+                        agent.shutdown();
+                    }
                 } catch (IOException e) {
                     // the agent is gone: the VM is stopped hard below
                 }
