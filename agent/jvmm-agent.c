@@ -572,16 +572,47 @@ static void do_exec(void) {
         close(stdin_fd);
     }
     free(pending);
-    /* both pipes are at EOF: the command (and whoever held its pipes) is done writing */
+    /*
+     * Both pipes are at EOF, but the command may still run (it closed them itself): wait for it
+     * while still serving KILL (a timeout must reach it) and taking late STDIN (nowhere to go now).
+     */
     while (!command_reaped) {
         int status;
-        pid_t p = waitpid(pid, &status, 0);
+        pid_t p = waitpid(pid, &status, WNOHANG);
         if (p == pid) {
             command_status = status;
             command_reaped = 1;
-        } else if (p < 0 && errno != EINTR) {
+            break;
+        }
+        if (p < 0 && errno != EINTR) {
             command_status = 0;
             command_reaped = 1;
+            break;
+        }
+        if (!host_open) {
+            struct timespec tick = {0, 20 * 1000 * 1000};
+            nanosleep(&tick, NULL);
+            continue;
+        }
+        struct pollfd t = {tin, POLLIN, 0};
+        if (poll(&t, 1, 20) <= 0) {
+            continue;
+        }
+        if (read_frame() != 0) {
+            kill(-pid, SIGKILL);
+            host_open = 0;
+            continue;
+        }
+        if (frame[0] == T_KILL) {
+            struct cursor k = body_cursor("KILL");
+            uint32_t sig = take_u32(&k, "signal");
+            expect_end(&k);
+            if (sig < 1 || sig > 64) {
+                protocol_error("KILL: signal %u is outside 1..64", sig);
+            }
+            kill(-pid, (int) sig);
+        } else if (frame[0] != T_STDIN || frame_len - 1 > MAX_CHUNK) {
+            protocol_error("frame type 0x%02x is not allowed while a command runs (STDIN and KILL are)", frame[0]);
         }
     }
     command_pid = -1;

@@ -237,6 +237,10 @@ class AgentStdioTest {
         assertTrue(r.timedOut());
         assertEquals(new ExecResult.Signaled(9), r.ending(), "SIGKILL to the process group");
         assertTrue(seconds < TestTime.seconds(10).toSeconds(), "ended soon after the timeout: " + seconds + " s");
+        // a command that closed its output (so the agent waits for its exit, not for EOF) is still killed
+        ExecResult closed = agent.exec(Command.of("sh", "-c", "exec >&- 2>&-; sleep 1000").withTimeout(Duration.ofSeconds(1)));
+        assertTrue(closed.timedOut());
+        assertEquals(new ExecResult.Signaled(9), closed.ending());
         ExecResult flood = agent.exec(Command.of("sh", "-c", "while :; do cat /proc/self/maps; done")
                 .withOutputLimit(1 << 20));
         assertTrue(flood.outputLimitHit());
