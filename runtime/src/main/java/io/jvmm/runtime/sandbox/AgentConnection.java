@@ -202,8 +202,8 @@ public final class AgentConnection implements Closeable {
                     continue;
                 }
                 synchronized (writeLock) {
-                    if (state.finished) {
-                        return;
+                    if (state.finished || state.timedOut || state.limitHit) {
+                        return; // killed: more input would only queue in front of nothing (and slow the KILL)
                     }
                     sendLocked(new Message.Stdin(n <= 0 ? new byte[0] : Arrays.copyOf(buf, n)));
                 }
