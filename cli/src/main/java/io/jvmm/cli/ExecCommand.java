@@ -41,6 +41,8 @@ final class ExecCommand implements Callable<Integer> {
     static final String AGENT_PROPERTY = "jvmm.sandbox.agent";
     /** The largest file --get copies out. */
     static final long GET_LIMIT = 1L << 32;
+    /** SandboxSpec's minimum. */
+    static final long MIN_MEMORY = 32L << 20;
 
     Path kernel;
     String memory = "512M";
@@ -127,6 +129,10 @@ final class ExecCommand implements Callable<Integer> {
         } catch (ConfigurationException e) {
             throw UserError.config(e.getMessage());
         }
+        if (size.memoryBytes() < MIN_MEMORY) {
+            throw UserError.config("--memory " + memory + ": a sandbox needs at least 32M (the kernel, its modules and "
+                    + "the initramfs unpacked in RAM)");
+        }
         SandboxSpec.Transport how = switch (transport.toLowerCase(Locale.ROOT)) {
             case "vsock" -> SandboxSpec.Transport.VSOCK;
             case "serial" -> SandboxSpec.Transport.SERIAL;
@@ -194,24 +200,23 @@ final class ExecCommand implements Callable<Integer> {
             timings.mark("sandbox image assembled");
             PluginLayer layer = plugins.load();
             ResolverRegistry providers = ManifestCommand.providers(layer);
-            SandboxSpec sandboxSpec = SandboxSpec.builder(kernelFile, initramfs)
+            SandboxSpec.Builder builder = SandboxSpec.builder(kernelFile, initramfs)
                     .cmdline(SandboxImage.commandLine(how.agentArgument())).transport(how)
                     .memoryBytes(size.memoryBytes()).vcpus(size.vcpuCount()).readyTimeout(ready)
-                    .layer(layer.layer()).providers(providers).name("sandbox").phases(timings::mark).build();
+                    .layer(layer.layer()).providers(providers).name("sandbox").phases(timings::mark);
             for (SandboxSpec.Disk d : diskList) {
-                sandboxSpec = withDisk(sandboxSpec, d);
+                builder.disk(d.image(), d.readOnly());
+            }
+            SandboxSpec sandboxSpec;
+            try {
+                sandboxSpec = builder.build();
+            } catch (IllegalArgumentException e) {
+                throw UserError.config("exec: " + e.getMessage()); // e.g. less memory than a sandbox needs
             }
             return run(sandboxSpec, cmd, in, out, limit, timings, err);
         } finally {
             deleteTree(work);
         }
-    }
-
-    private static SandboxSpec withDisk(SandboxSpec s, SandboxSpec.Disk d) {
-        List<SandboxSpec.Disk> all = new ArrayList<>(s.disks());
-        all.add(d);
-        return new SandboxSpec(s.kernel(), s.initramfs(), s.cmdline(), s.transport(), s.memoryBytes(), s.vcpus(), all,
-                s.readyTimeout(), s.shutdownTimeout(), s.name(), s.layer(), s.providers(), s.hypervisor(), s.phases());
     }
 
     private int run(SandboxSpec sandboxSpec, Command cmd, List<Copy> in, List<Copy> out, Duration limit,

@@ -40,6 +40,7 @@ class ExecCommandTest {
         usage(CliHarness.run("exec", "--kernel", k, "--timeout", "-1", "--", "true"), "--timeout");
         usage(CliHarness.run("exec", "--kernel", k, "--stdin", "maybe", "--", "true"), "--stdin");
         usage(CliHarness.run("exec", "--kernel", k, "--memory", "lots", "--", "true"), "--memory");
+        usage(CliHarness.run("exec", "--kernel", k, "--memory", "16M", "--", "true"), "--memory 16M", "at least 32M");
         usage(CliHarness.run("exec", "--kernel", k, "--put", "nofile", "--", "true"), "--put", "HOST:GUEST");
         usage(CliHarness.run("exec", "--kernel", k, "--put", dir.resolve("missing") + ":/tmp/x", "--", "true"),
                 "is not a readable file");
