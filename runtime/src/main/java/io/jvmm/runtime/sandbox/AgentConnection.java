@@ -264,7 +264,13 @@ public final class AgentConnection implements Closeable {
             byte[] buf = new byte[Message.MAX_CHUNK];
             long left = size;
             while (left > 0) {
-                int n = data.readNBytes(buf, 0, (int) Math.min(buf.length, left));
+                int n;
+                try {
+                    n = data.readNBytes(buf, 0, (int) Math.min(buf.length, left));
+                } catch (IOException e) {
+                    throw fail(new SandboxException("put " + guestPath + ": reading the source after " + (size - left)
+                            + " bytes: " + e.getMessage() + "; the agent connection is closed", e));
+                }
                 if (n == 0) {
                     // the agent waits for the rest, which will never come: this connection is done
                     throw fail(new SandboxException("put " + guestPath + ": the source ended after " + (size - left)
@@ -301,7 +307,13 @@ public final class AgentConnection implements Closeable {
                         throw fail(new SandboxProtocolException("FILE_DATA: " + got + " bytes, more than the "
                                 + maxBytes + " asked for"));
                     }
-                    to.write(b);
+                    try {
+                        to.write(b);
+                    } catch (IOException e) {
+                        // the agent goes on sending: this connection cannot be used for another request
+                        throw fail(new SandboxException("get " + guestPath + ": writing the copy after " + got
+                                + " bytes: " + e.getMessage() + "; the agent connection is closed", e));
+                    }
                 } else if (m instanceof Message.FileDone d) {
                     if (d.size() != got) {
                         throw fail(new SandboxProtocolException("FILE_DONE: size " + d.size() + " after " + got

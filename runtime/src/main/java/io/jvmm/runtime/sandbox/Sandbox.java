@@ -153,10 +153,9 @@ public final class Sandbox implements AutoCloseable {
             VmLauncher launcher = new VmLauncher(spec.layer()).providers(providers).addResolver(sinks)
                     .addResolver(pipes).acpiTables(true);
             if (spec.phases() != null) {
-                boolean[] first = {false};
+                java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean();
                 launcher.profile(() -> {
-                    if (!first[0]) { // called on the vCPU thread once per exit: the first one only
-                        first[0] = true;
+                    if (first.compareAndSet(false, true)) { // called on a vCPU thread per exit: the first one only
                         spec.phases().accept("first guest exit");
                     }
                 });

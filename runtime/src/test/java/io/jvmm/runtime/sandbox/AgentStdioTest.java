@@ -230,6 +230,31 @@ class AgentStdioTest {
 
     @Test
     @ScaledTimeout(60)
+    void aSourceThatFailsMidPutClosesTheConnectionAndLeavesNoTemporaryFile() throws Exception {
+        InputStream failing = new InputStream() {
+            int given;
+
+            @Override
+            public int read() throws IOException {
+                if (given++ >= 100_000) {
+                    throw new IOException("disk went away");
+                }
+                return 'x';
+            }
+        };
+        SandboxException e = assertThrows(SandboxException.class,
+                () -> agent.put(failing, 300_000, dir.resolve("half").toString(), 0644));
+        assertTrue(e.getMessage().contains("disk went away"), e.getMessage());
+        assertFalse(agent.isOpen(), "the agent waits for bytes that will not come: the connection is given up");
+        assertTrue(process.waitFor(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS), "the agent ends at EOF");
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(), files.toList(), "neither the file nor its temporary is left");
+        }
+        assertThrows(SandboxException.class, () -> agent.ping(new byte[1]), "a closed connection refuses requests");
+    }
+
+    @Test
+    @ScaledTimeout(60)
     void aTimeoutKillsTheCommandAndAnOutputFloodIsCut() throws IOException {
         long t0 = System.nanoTime();
         ExecResult r = agent.exec(Command.of("sh", "-c", "sleep 1000; echo never").withTimeout(Duration.ofSeconds(1)));
