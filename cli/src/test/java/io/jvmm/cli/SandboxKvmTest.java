@@ -38,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link Sandbox} drives it. One boot runs every check in one VM (exit codes, a signal, 1 MiB of
  * stdout and stderr interleaved, stdin, put/get with SHA-256, a timeout that kills {@code sleep
  * 1000}, 20 commands without a leak, and a clean close). Then {@code jvmm exec} as a process: over
- * the serial transport (COM2), exiting with its command's status; over vsock with --put, --get and
- * a --timeout (exit 124). And an image without the agent: "agent never ready" with the console,
+ * the serial transport (COM2), exiting with its command's status; over vsock with --put, --get,
+ * a read-only --disk and a --timeout (exit 124). And an image without the agent: "agent never ready" with the console,
  * nothing left behind. Four short boots (10-20 s each in the nested L1).
  */
 @RequiresKvm(unmodifiedGuest = true)
@@ -164,7 +164,7 @@ class SandboxKvmTest {
 
     @Test
     @ScaledTimeout(200)
-    void jvmmExecTimesOutWithExit124AndStillCopiesFilesInAndOut() throws Exception {
+    void jvmmExecWithADiskTimesOutWithExit124AndStillCopiesFilesInAndOut() throws Exception {
         Path kernel = LinuxGuest.bzImage();
         Path agent = buildAgent(dir);
         assumeTrue(kernel.getFileName().toString().startsWith("vmlinuz-"),
@@ -172,19 +172,21 @@ class SandboxKvmTest {
         byte[] input = random(200_000, 7);
         Path in = Files.write(dir.resolve("in.bin"), input);
         Path out = dir.resolve("out.txt");
+        byte[] diskBytes = random(1 << 20, 8);
+        Path disk = Files.write(dir.resolve("disk.img"), diskBytes);
         long t0 = System.nanoTime();
         JvmmProcess run = JvmmProcess.runWithProperties(dir, LinuxGuest.bootTimeout().plusSeconds(60),
                 List.of("-Djvmm.sandbox.agent=" + agent), "exec", "--kernel", kernel.toString(),
                 "--ready-timeout", Long.toString(LinuxGuest.bootTimeout().toSeconds()), "--timeout", "3",
-                "--put", in + ":/tmp/in.bin", "--get", "/tmp/sum:" + out, "--",
-                "sh", "-c", "sha256sum /tmp/in.bin > /tmp/sum; echo started; sleep 1000");
+                "--put", in + ":/tmp/in.bin", "--get", "/tmp/sum:" + out, "--disk", disk + ",ro", "--",
+                "sh", "-c", "sha256sum /tmp/in.bin > /tmp/sum; sha256sum /dev/vda >> /tmp/sum; echo started; sleep 1000");
         System.out.printf("jvmm exec --timeout 3 (vsock): exit %d after %.1f s%n  stdout: %s%n  stderr: %s%n",
                 run.exitCode(), (System.nanoTime() - t0) / 1e9, run.out().strip(), run.err().strip());
         assertEquals(ExecCommand.TIMED_OUT, run.exitCode(), run.err());
         assertTrue(run.err().contains("jvmm exec: timed out after 3 s"), run.err());
         assertEquals("started\n", run.out());
-        assertEquals(sha256(input) + "  /tmp/in.bin", Files.readString(out).strip(),
-                "--put went in before the command, --get came out after the timeout");
+        assertEquals(sha256(input) + "  /tmp/in.bin\n" + sha256(diskBytes) + "  /dev/vda", Files.readString(out).strip(),
+                "--put went in before the command, --disk is vda, --get came out after the timeout");
     }
 
     @Test
