@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -116,7 +117,9 @@ public final class SandboxImage {
         List<String> modules = modules(sources);
         List<String> applets = applets(sources.busybox());
         Path parent = initramfs.toAbsolutePath().getParent();
-        Path part = Files.createTempFile(parent, initramfs.getFileName().toString(), ".part");
+        // readable by all, like any file a build writes: another user's VMM (or QEMU) may boot it
+        Path part = Files.createTempFile(parent, initramfs.getFileName().toString(), ".part",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
         try {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(part), 1 << 16)) {
                 Initramfs cpio = new Initramfs(out);
