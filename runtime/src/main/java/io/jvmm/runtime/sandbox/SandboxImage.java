@@ -117,10 +117,10 @@ public final class SandboxImage {
         List<String> modules = modules(sources);
         List<String> applets = applets(sources.busybox());
         Path parent = initramfs.toAbsolutePath().getParent();
-        // readable by all, like any file a build writes: another user's VMM (or QEMU) may boot it
-        Path part = Files.createTempFile(parent, initramfs.getFileName().toString(), ".part",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+        Path part = Files.createTempFile(parent, initramfs.getFileName().toString(), ".part");
         try {
+            // readable by all (createTempFile makes it 0600): another user's VMM, or QEMU, may boot it
+            Files.setPosixFilePermissions(part, PosixFilePermissions.fromString("rw-r--r--"));
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(part), 1 << 16)) {
                 Initramfs cpio = new Initramfs(out);
                 for (String d : List.of("bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc", "sys", "tmp", "run",

@@ -91,6 +91,10 @@ class SandboxImageTest {
         }
         assertTrue(init.strip().endsWith("exec /sbin/jvmm-agent"), init);
         assertEquals(List.of(), Files.list(dir).filter(p -> p.toString().endsWith(".part")).toList(), "no leftovers");
+        Path again = dir.resolve("again.cpio");
+        SandboxImage.assemble(s, again);
+        assertArrayEquals(Files.readAllBytes(image), Files.readAllBytes(again),
+                "the same sources give the same bytes (no time stamps), so an image can be cached by its inputs");
         assertEquals("rw-r--r--", PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(image)), "the image is readable by all");
     }
