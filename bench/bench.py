@@ -196,6 +196,12 @@ class Jvmm(Contender):
             c += ["--vsock", f"cid={cid},uds={uds}"]
         return c
 
+    def sandbox_cmd(self, kernel, initrd, cmdline, console, vsock):
+        cid, uds = vsock
+        return [self.launcher, "run", "--kernel", kernel, "--initrd", initrd, "--cmdline", cmdline, "--memory",
+                f"{GUEST_RAM_MIB}M", "--on-reset", "exit", "--serial", f"1=file={console}", "--vsock",
+                f"cid={cid},uds={uds}"]
+
     def stop(self, pid, socket):
         # --force: the hard power-off. A plain `ctl shutdown` presses the ACPI power button, which the
         # memory guest (firmware, no ACPI OS) never enables.
@@ -239,6 +245,15 @@ class Qemu(Contender):
             # the host end is an AF_VSOCK socket; QEMU has no hybrid Unix-socket mapping
             c += ["-device", f"vhost-vsock-pci,guest-cid={vsock[0]}"]
         return c
+
+    def sandbox_cmd(self, kernel, initrd, cmdline, console, vsock):
+        # microvm: no PCI by default, so pcie=on gives the image's virtio_pci a bus (a PCIe host bridge
+        # found through ACPI's MCFG) for the vsock device; -nodefaults -no-user-config: nothing but
+        # what is named, QEMU at its leanest. qboot, microvm's firmware, boots the kernel.
+        return [self.binary, "-M", "microvm,pcie=on", "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m",
+                f"{GUEST_RAM_MIB}M", "-kernel", kernel, "-initrd", initrd, "-append", cmdline, "-display", "none",
+                "-nodefaults", "-no-user-config", "-serial", f"file:{console}", "-device",
+                f"vhost-vsock-pci,guest-cid={vsock[0]}", "-no-reboot"]
 
     def stop(self, pid, socket):
         os.kill(pid, signal.SIGTERM)
@@ -1176,6 +1191,74 @@ def bench_vsock(ctx, contenders):
     return {k: {m: stats(v) for m, v in d.items()} for k, d in res.items()}
 
 
+# The console line the sandbox image's PID 1 prints when it is ready; the row times its arrival.
+# Today PID 1 is the stand-in cli/src/test/linux/sandbox_probe.c (--sandbox-agent); the guest agent
+# (agent/jvmm-agent.c) takes its place by passing its binary as --sandbox-agent and, if it prints
+# another line when ready, that line's start as --sandbox-ready-marker.
+SANDBOX_READY_MARKER = "JVMM-SANDBOX-READY"
+SANDBOX_TRANSPORT = "vsock:1024"
+SANDBOX_CID = 3
+SANDBOX_BOOTTIME_RE = re.compile(r"JVMM-SANDBOX-READY boottime_ms=(\d+)")
+
+
+def sandbox_image(ctx):
+    """The image and command line jvmm's own SandboxImage makes (bench/SandboxImageTool.java, run in
+    source-file mode against the packaged jars), so both VMMs boot exactly what a sandbox boots."""
+    lib = os.path.join(os.path.dirname(os.path.dirname(ctx.jvmm)), "lib")
+    tool = os.path.join(os.path.dirname(os.path.abspath(__file__)), "SandboxImageTool.java")
+    initrd = os.path.join(ctx.work, "sandbox.cpio")
+    r = subprocess.run([ctx.java, "--module-path", lib, "--add-modules", "io.jvmm.runtime", tool, ctx.kernel,
+                        ctx.sandbox_agent, initrd, SANDBOX_TRANSPORT], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=600)
+    out = r.stdout.decode("utf-8", "replace").strip()
+    if r.returncode != 0 or not os.path.isfile(initrd):
+        raise BenchError(f"the sandbox image could not be assembled: {out}")
+    return initrd, out.splitlines()[-1]
+
+
+def console_marker(run, marker):
+    """Seconds since spawn at which the last byte of marker arrived on the console, or None."""
+    text = bytes(b for b, _ in run.markers)
+    i = text.find(marker.encode())
+    return None if i < 0 else run.markers[i + len(marker) - 1][1]
+
+
+def bench_sandbox_boot(ctx, contenders):
+    """Process start → the sandbox image's ready line on the console, jvmm against QEMU microvm."""
+    initrd, cmdline = sandbox_image(ctx)
+    ctx.sandbox_cmdline = cmdline
+    uds = os.path.join(ctx.work, "sandbox.sock")
+    res = {c.key: {"ready": [], "exit": [], "guest": []} for c in contenders}
+
+    def one(c, what):
+        # the console goes to the FIFO, so run_once timestamps every byte of it
+        run = run_once(c.sandbox_cmd(ctx.kernel, initrd, cmdline, ctx.fifo, (SANDBOX_CID, uds)), c.env(), ctx.work,
+                       ctx.fifo, 900)
+        console = bytes(b for b, _ in run.markers).decode("utf-8", "replace")
+        ready = console_marker(run, ctx.sandbox_marker)
+        if run.status != 0 or ready is None:
+            raise BenchError(f"{what}: {c.label} exited with status {run.status}, ready line "
+                             f"{'seen' if ready is not None else 'never seen'}\n{console[-3000:]}\n{run.output[-2000:]}")
+        if "jvmm-init:" in console:
+            raise BenchError(f"{what}: {c.label}: /init could not load a module:\n{console[-3000:]}")
+        m = SANDBOX_BOOTTIME_RE.search(console)
+        return ready * 1e3, run.exit_s * 1e3, (int(m.group(1)) if m else None)
+
+    for c in contenders:  # warm-up (page cache, jvmm's CDS archive)
+        one(c, "sandbox-boot warm-up")
+    for i, order in rounds(contenders, ctx.runs):
+        for c in order:
+            ready, exit_ms, guest = one(c, "sandbox-boot")
+            res[c.key]["ready"].append(ready)
+            res[c.key]["exit"].append(exit_ms)
+            if guest is not None:
+                res[c.key]["guest"].append(guest)
+            log(f"  sandbox-boot round {i + 1}: {c.label:10s} ready at {ready:8.1f} ms, exit {exit_ms:8.1f} ms"
+                + (f", guest CLOCK_BOOTTIME at ready {guest} ms" if guest is not None else ""))
+    return {k: {m: (stats(v) if v else None) for m, v in d.items()} for k, d in res.items()}
+
+
+
 # --------------------------------------------------------------------------------------------
 # Report
 
@@ -1341,6 +1424,19 @@ def report(ctx, info, r):
                 rows.append([f"Vsock stream: {label}", fmt(j), fmt(q), "—", fmt_ratio(rj), "—",
                              "≥ QEMU" if key == "host" else "",
                              verdict(rj is not None and rj >= 1.0) if key == "host" else ""])
+    if "sandbox-boot" in r:
+        sb = r["sandbox-boot"]
+        if "skipped" in sb:
+            rows.append(["Sandbox boot", "not run: " + sb["skipped"], "", "", "", "", "≤ 2× QEMU microvm", ""])
+        else:
+            for label, key in ((f"process start → `{sb['marker']}` on the console, ms", "ready"),
+                               ("process start → power-off → process exit, ms", "exit"),
+                               ("the guest's CLOCK_BOOTTIME at the ready line, ms", "guest")):
+                j, q = sb["jvmm"][key], sb["qemu"][key]
+                rj = ratio(j, q)
+                rows.append([f"Sandbox boot (QEMU: `-M microvm,pcie=on`): {label}", fmt(j), fmt(q), "—", fmt_ratio(rj),
+                             "—", "≤ 2× QEMU" if key == "ready" else "",
+                             verdict(rj is not None and rj <= 2.0) if key == "ready" else ""])
     if "jmh" in r:
         for name, d in r["jmh"].items():
             if name.endswith("Baseline"):
@@ -1387,6 +1483,18 @@ def report(ctx, info, r):
             f"the harness listens on the Unix socket `PATH_{VSOCK_PORT}`); **QEMU** adds `-device vhost-vsock-pci,"
             f"guest-cid={VSOCK_CID}` (the host kernel's vhost-vsock; the harness listens on AF_VSOCK port "
             f"{VSOCK_PORT}). The figure is the harness's receiver's: bytes from accept to end of stream.")
+        add("")
+    if "sandbox-boot" in r and "skipped" not in r["sandbox-boot"]:
+        add("The sandbox-boot rows boot the image `SandboxImage.assemble` makes (busybox, the Debian kernel's "
+            "virtio_pci, vsock and virtio_blk modules with their dependencies, `/init` that mounts and loads them "
+            "and execs PID 1; here PID 1 is `cli/src/test/linux/sandbox_probe.c`, which prints the ready line "
+            "first, then facts, then powers off) with `SandboxImage.commandLine` "
+            f"(`{r['sandbox-boot']['cmdline']}`); the console goes to a FIFO whose bytes the harness timestamps. "
+            f"**jvmm** = `jvmm run --kernel K --initrd I --cmdline ... --memory 256M --on-reset exit --serial "
+            f"1=file=FIFO --vsock cid={SANDBOX_CID},uds=PATH`; **QEMU** = `qemu-system-x86_64 -M microvm,pcie=on "
+            "-enable-kvm -cpu host,-arch-capabilities -m 256M -kernel K -initrd I -append ... -display none "
+            f"-nodefaults -no-user-config -serial file:FIFO -device vhost-vsock-pci,guest-cid={SANDBOX_CID} "
+            "-no-reboot` (microvm's qboot firmware; `pcie=on` gives the image's virtio_pci a bus).")
         add("")
     if "snapshot" in r:
         sn = r["snapshot"]
@@ -1521,6 +1629,10 @@ def main():
     ap.add_argument("--net-recv", help="the host-side TCP receiver of the net row (bench/c/net_recv.c)")
     ap.add_argument("--vsock-send", help="the static stream sender of the vsock row (bench/c/vsock_send.c)")
     ap.add_argument("--multivm", help="examples/multi-vm/run.sh, the program of the vms row")
+    ap.add_argument("--sandbox-agent", help="the static PID 1 of the sandbox-boot row's image "
+                                            "(default: jvmm-bench builds cli/src/test/linux/sandbox_probe.c)")
+    ap.add_argument("--sandbox-ready-marker", default=SANDBOX_READY_MARKER,
+                    help="the console text that says the sandbox is ready (default: %(default)s)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--only", default="pio,serial,start,memory,vms,jmh,linux,blk,snapshot")
     ap.add_argument("--out", required=True)
@@ -1553,6 +1665,9 @@ def main():
     ctx.net_send = a.net_send
     ctx.net_recv = a.net_recv
     ctx.vsock_send = a.vsock_send
+    ctx.jvmm = a.jvmm
+    ctx.sandbox_agent = a.sandbox_agent
+    ctx.sandbox_marker = a.sandbox_ready_marker
     # the start-up archive the launcher maps for the Java it picks (made at package time by
     # bin/jvmm-archive, never by a run): the launcher itself says which file that is
     r = subprocess.run([a.jvmm], env=dict(os.environ, JVMM_CDS="path"), stdout=subprocess.PIPE,
@@ -1635,6 +1750,22 @@ def main():
                     raise SystemExit("jvmm-bench: the vsock row needs --kernel and --vsock-send")
                 log("Vsock stream")
                 results["vsock"] = bench_vsock(ctx, [jvmm, qemu])
+        if "sandbox-boot" in only:
+            if "kvm_pvm" in info["kvm"]:
+                log("Sandbox boot: skipped, this KVM is kvm_pvm")
+                results["sandbox-boot"] = {"skipped": "this machine's KVM is kvm_pvm, which stops unmodified Linux; "
+                                                      "run `ci/nested-kvm/run.sh './jvmm-bench --only sandbox-boot'`"}
+            elif not os.path.exists("/dev/vhost-vsock"):
+                log("Sandbox boot: skipped, no /dev/vhost-vsock for QEMU's vsock device (modprobe vhost_vsock)")
+                results["sandbox-boot"] = {"skipped": "no /dev/vhost-vsock on this host for QEMU's vhost-vsock-pci "
+                                                      "(modprobe vhost_vsock)"}
+            else:
+                if not a.kernel or not a.sandbox_agent:
+                    raise SystemExit("jvmm-bench: the sandbox-boot row needs --kernel and --sandbox-agent")
+                log("Sandbox boot (jvmm vs QEMU microvm)")
+                results["sandbox-boot"] = bench_sandbox_boot(ctx, [jvmm, qemu])
+                results["sandbox-boot"]["cmdline"] = ctx.sandbox_cmdline
+                results["sandbox-boot"]["marker"] = ctx.sandbox_marker
         if "vms" in only:
             log("Many VMs in one JVM")
             results["vms"] = bench_vms(ctx)

@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A kernel's {@code modules.dep} (what depmod writes into {@code lib/modules/<release>/}): one line
@@ -18,6 +19,7 @@ import java.util.Set;
  * kernel the host does not run.
  */
 final class ModulesDep {
+    private static final Pattern MODULE_FILE = Pattern.compile("[^\\s]+\\.ko(\\.(xz|zst|gz))?");
     private final Map<String, List<String>> dependencies; // module path -> its dependencies' paths
     private final Map<String, String> byName; // module name ('-' as '_') -> path
     private final Set<String> builtin; // module names built into the kernel (modules.builtin)
@@ -52,6 +54,10 @@ final class ModulesDep {
             String module = line.substring(0, colon).strip();
             String rest = line.substring(colon + 1).strip();
             List<String> deps = rest.isEmpty() ? List.of() : List.of(rest.split("\\s+"));
+            checkPath(module, source, i + 1);
+            for (String dep : deps) {
+                checkPath(dep, source, i + 1);
+            }
             if (dependencies.put(module, deps) != null) {
                 throw new IllegalArgumentException(source + " line " + (i + 1) + ": " + module + " is listed twice");
             }
@@ -63,6 +69,14 @@ final class ModulesDep {
             }
         }
         return new ModulesDep(dependencies, builtin);
+    }
+
+    /** The files are read from the modules directory: no path may lead out of it. */
+    private static void checkPath(String path, String source, int line) {
+        if (path.startsWith("/") || List.of(path.split("/")).contains("..") || !MODULE_FILE.matcher(path).matches()) {
+            throw new IllegalArgumentException(source + " line " + line + ": " + path
+                    + " is not a module file relative to the modules directory (kernel/.../NAME.ko)");
+        }
     }
 
     /** {@code kernel/net/vmw_vsock/vmw_vsock_virtio_transport.ko.xz} → {@code vmw_vsock_virtio_transport}. */

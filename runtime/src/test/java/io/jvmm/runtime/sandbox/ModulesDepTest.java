@@ -75,6 +75,12 @@ class ModulesDepTest {
 
         assertThrows(IllegalArgumentException.class, () -> ModulesDep.parse("a.ko:\na.ko:\n", "", "modules.dep"),
                 "a module listed twice");
+        for (String outside : List.of("/lib/modules/x/a.ko:\n", "a.ko: ../../etc/b.ko\n", "a.ko: kernel/README\n")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ModulesDep.parse(outside, "", "modules.dep"), outside);
+            assertTrue(e.getMessage().contains("is not a module file relative to the modules directory"),
+                    e.getMessage());
+        }
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
@@ -90,6 +91,12 @@ class SandboxImageTest {
         }
         assertTrue(init.strip().endsWith("exec /sbin/jvmm-agent"), init);
         assertEquals(List.of(), Files.list(dir).filter(p -> p.toString().endsWith(".part")).toList(), "no leftovers");
+        Path again = dir.resolve("again.cpio");
+        SandboxImage.assemble(s, again);
+        assertArrayEquals(Files.readAllBytes(image), Files.readAllBytes(again),
+                "the same sources give the same bytes (no time stamps), so an image can be cached by its inputs");
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(image)), "the image is readable by all");
     }
 
     @Test
