@@ -19,7 +19,9 @@ import re
 import select
 import shutil
 import signal
+import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -1258,6 +1260,146 @@ def bench_sandbox_boot(ctx, contenders):
     return {k: {m: (stats(v) if v else None) for m, v in d.items()} for k, d in res.items()}
 
 
+# The agent protocol (docs/sandbox-protocol.md), as much of it as the exec row speaks: frames are
+# u32 LE length (type + body), u8 type, body.
+AGENT_PORT = 1024
+AGENT_READY, AGENT_EXEC, AGENT_EXITED, AGENT_ERROR, AGENT_SHUTDOWN = 0x01, 0x10, 0x14, 0x7F, 0x30
+
+
+def agent_frame(kind, body=b""):
+    return struct.pack("<IB", len(body) + 1, kind) + body
+
+
+def agent_str(text):
+    data = text.encode()
+    return struct.pack("<I", len(data)) + data
+
+
+def agent_read(sock):
+    """One frame from the agent: (type, body); BenchError on EOF."""
+    def exactly(n):
+        buf = b""
+        while len(buf) < n:
+            chunk = sock.recv(n - len(buf))
+            if not chunk:
+                raise BenchError("the agent closed its connection mid-frame")
+            buf += chunk
+        return buf
+    length, = struct.unpack("<I", exactly(4))
+    if not 1 <= length <= (1 << 20) + 1:
+        raise BenchError(f"the agent sent a frame of length {length}")
+    data = exactly(length)
+    return data[0], data[1:]
+
+
+def agent_session(listener, t0, argv):
+    """Accepts the agent's connection, waits for READY, runs argv, asks for power-off. Returns the
+    seconds since t0 at READY and at EXITED, and the command's exit status."""
+    conn, _ = listener.accept()
+    with conn:
+        kind, _ = agent_read(conn)
+        if kind != AGENT_READY:
+            raise BenchError(f"the agent's first frame is type {kind:#x}, not READY")
+        ready = time.monotonic() - t0
+        body = struct.pack("<I", len(argv)) + b"".join(agent_str(a) for a in argv) + struct.pack("<I", 1) \
+            + agent_str("PATH=/sbin:/bin:/usr/sbin:/usr/bin") + agent_str("") + b"\x00"
+        conn.sendall(agent_frame(AGENT_EXEC, body))
+        while True:
+            kind, body = agent_read(conn)
+            if kind == AGENT_EXITED:
+                how, value = struct.unpack("<Bi", body[:5])
+                break
+            if kind == AGENT_ERROR:
+                raise BenchError(f"the agent could not run {argv}: {body[8:].decode('utf-8', 'replace')}")
+        exited = time.monotonic() - t0
+        conn.sendall(agent_frame(AGENT_SHUTDOWN))
+        return ready, exited, (value if how == 0 else 128 + value)
+
+
+def bench_exec(ctx, jvmm, qemu):
+    """The sandbox with the real guest agent: process start → the agent's READY over vsock, jvmm
+    (`run`, the host end on its hybrid Unix socket) against QEMU microvm (vhost-vsock, an AF_VSOCK
+    listener), the same image, command line and agent, with this harness as the host side of the
+    protocol running `true`; and `jvmm exec -- true` as a user runs it (its own image, --profile)."""
+    agent = os.path.join(os.path.dirname(os.path.dirname(ctx.jvmm)), "libexec", "jvmm-agent")
+    if not os.path.isfile(agent):
+        raise BenchError(f"no guest agent at {agent}: the package build compiles agent/jvmm-agent.c with gcc")
+    saved, ctx.sandbox_agent = ctx.sandbox_agent, agent
+    try:
+        initrd, cmdline = sandbox_image(ctx)
+    finally:
+        ctx.sandbox_agent = saved
+    ctx.exec_cmdline = cmdline
+    uds = os.path.join(ctx.work, "exec.sock")
+    console = os.path.join(ctx.work, "exec-console.txt")
+    res = {"jvmm": {"ready": [], "exited": [], "exit": []}, "qemu": {"ready": [], "exited": [], "exit": []},
+           "jvmm-exec": {"exit": [], "agent_ready": []}}
+
+    def listener_for(c):
+        if c is qemu:
+            s = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
+            s.bind((socket.VMADDR_CID_ANY, AGENT_PORT))
+        else:
+            path = f"{uds}_{AGENT_PORT}"
+            if os.path.exists(path):
+                os.unlink(path)
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(path)
+        s.listen(1)
+        s.settimeout(900)
+        return s
+
+    def one_vm(c, what):
+        with listener_for(c) as listener:
+            cmd = c.sandbox_cmd(ctx.kernel, initrd, cmdline, console, (SANDBOX_CID, uds))
+            t0 = time.monotonic()
+            proc = subprocess.Popen(cmd, env=c.env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT)
+            try:
+                ready, exited, status = agent_session(listener, t0, ["true"])
+                out, _ = proc.communicate(timeout=300)
+            except (BenchError, OSError, subprocess.TimeoutExpired) as e:
+                proc.kill()
+                out, _ = proc.communicate()
+                raise BenchError(f"{what}: {c.label}: {e}\n{out.decode('utf-8', 'replace')[-2000:]}")
+            end = time.monotonic() - t0
+        if status != 0 or proc.returncode != 0:
+            raise BenchError(f"{what}: {c.label}: `true` gave {status}, the VMM exited {proc.returncode}\n"
+                             + out.decode("utf-8", "replace")[-2000:])
+        return ready * 1e3, exited * 1e3, end * 1e3
+
+    def one_exec(what):
+        cmd = [jvmm.launcher, "exec", "--kernel", ctx.kernel, "--memory", f"{GUEST_RAM_MIB}M", "--profile", "--",
+               "true"]
+        t0 = time.monotonic()
+        r = subprocess.run(cmd, env=jvmm.env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=900)
+        end = (time.monotonic() - t0) * 1e3
+        out = r.stdout.decode("utf-8", "replace")
+        ready = parse_profile(out).get("agent ready")
+        if r.returncode != 0 or ready is None:
+            raise BenchError(f"{what}: jvmm exec -- true exited {r.returncode}, agent ready "
+                             f"{'seen' if ready is not None else 'not in its --profile'}\n{out[-2000:]}")
+        return end, ready
+
+    contenders = [jvmm, qemu]
+    for c in contenders:  # warm-up (page cache, jvmm's CDS archive)
+        one_vm(c, "exec warm-up")
+    one_exec("exec warm-up")
+    for i, order in rounds(contenders, ctx.runs):
+        for c in order:
+            ready, exited, end = one_vm(c, "exec")
+            for k, v in (("ready", ready), ("exited", exited), ("exit", end)):
+                res[c.key][k].append(v)
+            log(f"  exec round {i + 1}: {c.label:10s} agent ready {ready:8.1f} ms, `true` exited {exited:8.1f} ms, "
+                f"VMM exit {end:8.1f} ms")
+        end, ready = one_exec("exec")
+        res["jvmm-exec"]["exit"].append(end)
+        res["jvmm-exec"]["agent_ready"].append(ready)
+        log(f"  exec round {i + 1}: jvmm exec  agent ready {ready:8.1f} ms (--profile), exit {end:8.1f} ms")
+    return {k: {m: (stats(v) if v else None) for m, v in d.items()} for k, d in res.items()}
+
+
 
 # --------------------------------------------------------------------------------------------
 # Report
@@ -1437,6 +1579,25 @@ def report(ctx, info, r):
                 rows.append([f"Sandbox boot (QEMU: `-M microvm,pcie=on`): {label}", fmt(j), fmt(q), "—", fmt_ratio(rj),
                              "—", "≤ 2× QEMU" if key == "ready" else "",
                              verdict(rj is not None and rj <= 2.0) if key == "ready" else ""])
+    if "exec" in r:
+        ex = r["exec"]
+        if "skipped" in ex:
+            rows.append(["Sandbox exec", "not run: " + ex["skipped"], "", "", "", "", "agent ready ≤ 2× QEMU microvm", ""])
+        else:
+            for label, key in (("process start → the guest agent's READY over vsock, ms", "ready"),
+                               ("process start → `true` exited (EXITED from the agent), ms", "exited"),
+                               ("process start → power-off → process exit, ms", "exit")):
+                j, q = ex["jvmm"][key], ex["qemu"][key]
+                rj = ratio(j, q)
+                rows.append([f"Sandbox exec (jvmm `run` / QEMU `-M microvm,pcie=on`, the same image and agent, "
+                             f"this harness as the host side): {label}", fmt(j), fmt(q), "—", fmt_ratio(rj), "—",
+                             "≤ 2× QEMU" if key == "ready" else "",
+                             verdict(rj is not None and rj <= 2.0) if key == "ready" else ""])
+            je = ex["jvmm-exec"]
+            rows.append(["Sandbox exec: `jvmm exec --kernel K -- true`, process start → agent ready (its `--profile`), ms",
+                         fmt(je["agent_ready"]), "—", "—", "—", "—", "", ""])
+            rows.append(["Sandbox exec: `jvmm exec --kernel K -- true`, process start → exit (image assembly, boot, "
+                         "`true`, power-off), ms", fmt(je["exit"]), "—", "—", "—", "—", "", ""])
     if "jmh" in r:
         for name, d in r["jmh"].items():
             if name.endswith("Baseline"):
@@ -1766,6 +1927,21 @@ def main():
                 results["sandbox-boot"] = bench_sandbox_boot(ctx, [jvmm, qemu])
                 results["sandbox-boot"]["cmdline"] = ctx.sandbox_cmdline
                 results["sandbox-boot"]["marker"] = ctx.sandbox_marker
+        if "exec" in only:
+            if "kvm_pvm" in info["kvm"]:
+                log("Sandbox exec: skipped, this KVM is kvm_pvm")
+                results["exec"] = {"skipped": "this machine's KVM is kvm_pvm, which stops unmodified Linux; "
+                                              "run `ci/nested-kvm/run.sh './jvmm-bench --only exec'`"}
+            elif not os.path.exists("/dev/vhost-vsock"):
+                log("Sandbox exec: skipped, no /dev/vhost-vsock for QEMU's vsock device (modprobe vhost_vsock)")
+                results["exec"] = {"skipped": "no /dev/vhost-vsock on this host for QEMU's vhost-vsock-pci "
+                                              "(modprobe vhost_vsock)"}
+            else:
+                if not a.kernel:
+                    raise SystemExit("jvmm-bench: the exec row needs --kernel")
+                log("Sandbox exec with the guest agent (jvmm vs QEMU microvm)")
+                results["exec"] = bench_exec(ctx, jvmm, qemu)
+                results["exec"]["cmdline"] = ctx.exec_cmdline
         if "vms" in only:
             log("Many VMs in one JVM")
             results["vms"] = bench_vms(ctx)

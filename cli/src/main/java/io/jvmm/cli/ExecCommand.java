@@ -39,6 +39,8 @@ final class ExecCommand implements Callable<Integer> {
     static final String KERNEL_ENV = "JVMM_SANDBOX_KERNEL";
     static final String AGENT_ENV = "JVMM_SANDBOX_AGENT";
     static final String AGENT_PROPERTY = "jvmm.sandbox.agent";
+    /** The distribution's root directory, which bin/jvmm passes. */
+    static final String HOME_PROPERTY = "jvmm.home";
     /** The largest file --get copies out. */
     static final long GET_LIMIT = 1L << 32;
     /** SandboxSpec's minimum. */
@@ -298,8 +300,9 @@ final class ExecCommand implements Callable<Integer> {
 
     /**
      * The agent binary: {@code -Djvmm.sandbox.agent} or {@code JVMM_SANDBOX_AGENT}, else where the
-     * build put it: {@code libexec/jvmm-agent} of the distribution (beside lib/), or of
-     * cli/target/jvmm when jvmm runs from the build tree's classes.
+     * build put it: {@code libexec/jvmm-agent} of the distribution ({@code -Djvmm.home}, which
+     * bin/jvmm sets; else beside the lib/ of jvmm's jar), or of cli/target/jvmm when jvmm runs from
+     * the build tree's classes.
      */
     static Path agentBinary() {
         String given = System.getProperty(AGENT_PROPERTY);
@@ -314,18 +317,25 @@ final class ExecCommand implements Callable<Integer> {
             return p;
         }
         Path expected = null;
-        try {
-            var source = ExecCommand.class.getProtectionDomain().getCodeSource();
-            if (source != null) {
-                Path code = Path.of(source.getLocation().toURI());
-                Path parent = code.getParent();
-                expected = Files.isDirectory(code) && parent != null
-                        ? parent.resolve("jvmm/libexec/jvmm-agent") // cli/target/classes → cli/target/jvmm
-                        : parent == null || parent.getParent() == null ? null
-                        : parent.getParent().resolve("libexec/jvmm-agent"); // DIST/lib/x.jar → DIST/libexec
+        String home = System.getProperty(HOME_PROPERTY);
+        if (home != null && !home.isBlank()) {
+            // bin/jvmm names the distribution's root: with the bundled runtime jvmm's classes come
+            // from the runtime image (a jrt: location), which says nothing about where libexec/ is
+            expected = Path.of(home, "libexec", "jvmm-agent");
+        } else {
+            try {
+                var source = ExecCommand.class.getProtectionDomain().getCodeSource();
+                if (source != null && "file".equals(source.getLocation().getProtocol())) {
+                    Path code = Path.of(source.getLocation().toURI());
+                    Path parent = code.getParent();
+                    expected = Files.isDirectory(code) && parent != null
+                            ? parent.resolve("jvmm/libexec/jvmm-agent") // cli/target/classes → cli/target/jvmm
+                            : parent == null || parent.getParent() == null ? null
+                            : parent.getParent().resolve("libexec/jvmm-agent"); // DIST/lib/x.jar → DIST/libexec
+                }
+            } catch (URISyntaxException | IllegalArgumentException | SecurityException e) {
+                expected = null;
             }
-        } catch (URISyntaxException | IllegalArgumentException | SecurityException e) {
-            expected = null;
         }
         if (expected == null || !Files.isRegularFile(expected)) {
             throw UserError.config("exec: no agent" + (expected == null ? "" : " (" + expected + " is missing)")

@@ -223,6 +223,20 @@ class DistributionIT {
         assertEquals(0, compiled.exitCode, "javac examples/multi-vm: " + compiled.err + compiled.out);
     }
 
+    /**
+     * With the bundled runtime jvmm's classes come from the runtime image, so {@code jvmm exec}
+     * finds its guest agent through the distribution root bin/jvmm passes: it gets past the agent
+     * to the kernel's modules (which this fake kernel has none of).
+     */
+    @Test
+    void execFindsTheAgentInTheDistributionWithTheBundledRuntime() throws Exception {
+        Path kernel = Files.writeString(dir.resolve("vmlinuz-9.9-fake"), "not a kernel");
+        Result exec = launch(DIST, noJdk(), "exec", "--kernel", kernel.toString(), "--", "true");
+        assertEquals(2, exec.exitCode, exec.err);
+        assertFalse(exec.err.contains("no agent"), exec.err);
+        assertTrue(exec.err.contains("no kernel modules for " + kernel), exec.err);
+    }
+
     /** The -Xlog:class+load line of io.jvmm.cli.Main. */
     private static String mainClassSource(Path log) throws IOException {
         return Files.readString(log).lines().filter(l -> l.contains(" io.jvmm.cli.Main source: ")).findFirst()
