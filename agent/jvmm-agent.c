@@ -316,7 +316,8 @@ static int exec_search(char **argv, char **envp) {
         const char *end = strchrnul(d, ':');
         size_t dlen = (size_t) (end - d);
         char full[PATH_MAX];
-        if (dlen + 1 + flen + 1 <= sizeof full) {
+        /* an empty entry means the cwd: "./" + file, so it takes one byte more than its length */
+        if ((dlen ? dlen : 1) + 1 + flen + 1 <= sizeof full) {
             memcpy(full, d, dlen);
             size_t at = dlen;
             if (dlen == 0) {

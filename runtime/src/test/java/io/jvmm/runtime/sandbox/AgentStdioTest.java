@@ -44,6 +44,10 @@ class AgentStdioTest {
 
     static Path agentBinary;
 
+    /** The agent built with AddressSanitizer (dynamically linked: static ASan does not work), or null. */
+    static Path asanBinary;
+    static String asanUnavailable;
+
     @TempDir
     Path dir;
 
@@ -53,6 +57,28 @@ class AgentStdioTest {
     @BeforeAll
     static void buildAgent() throws Exception {
         agentBinary = build(buildDir);
+        buildAsan(buildDir);
+    }
+
+    /** {@code agent/build.sh --asan}'s build; when gcc cannot, the ASan checks are skipped with its log. */
+    static void buildAsan(Path into) throws IOException, InterruptedException {
+        Path out = into.resolve("jvmm-agent-asan");
+        Process gcc = new ProcessBuilder("gcc", "-fsanitize=address", "-fno-omit-frame-pointer", "-g", "-O1", "-Wall",
+                "-Wextra", "-Werror", "-o", out.toString(), SOURCE.toString()).redirectErrorStream(true).start();
+        String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (gcc.waitFor(TestTime.seconds(120).toMillis(), TimeUnit.MILLISECONDS) && gcc.exitValue() == 0) {
+            asanBinary = out;
+        } else {
+            gcc.destroyForcibly();
+            asanUnavailable = "gcc -fsanitize=address failed: " + log;
+        }
+    }
+
+    /** An agent process on its pipes (ASan's report goes to stderr, which the test inherits). */
+    static Process startAgent(Path binary) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(binary.toString(), "--stdio").redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0");
+        return pb.start();
     }
 
     /** Builds the agent with {@code gcc -static}, or skips the test naming what is missing. */
@@ -61,7 +87,7 @@ class AgentStdioTest {
         Path out = into.resolve("jvmm-agent");
         Process gcc;
         try {
-            gcc = new ProcessBuilder("gcc", "-static", "-Os", "-Wall", "-Werror", "-o", out.toString(), SOURCE.toString())
+            gcc = new ProcessBuilder("gcc", "-static", "-Os", "-Wall", "-Wextra", "-Werror", "-o", out.toString(), SOURCE.toString())
                     .redirectErrorStream(true).start();
         } catch (IOException e) {
             assumeTrue(false, "agent tests SKIPPED: no gcc (apt-get install gcc libc6-dev)");
@@ -356,6 +382,36 @@ class AgentStdioTest {
                 Files.deleteIfExists(sock);
                 Files.deleteIfExists(sock.getParent());
             }
+        }
+    }
+
+    /**
+     * PATH search: an empty entry means "./", one byte longer than the entry; a name that just fits
+     * without it must not overflow the path buffer (PATH_MAX). The ASan build shows the overflow
+     * in the child (its report arrives as the command's stderr).
+     */
+    @Test
+    @ScaledTimeout(60)
+    void anEmptyPathEntryWithALongNameIsENOENTWithoutOverflow() throws Exception {
+        Command longName = Command.of("a".repeat(4094)).withEnvEntry("PATH=:/bin");
+        ExecResult plain = agent.exec(longName);
+        assertEquals(127, plain.exitCode(), plain.ending() + " " + plain.stderrText());
+        assumeTrue(asanBinary != null, "the ASan half SKIPPED: " + asanUnavailable);
+        Process p = startAgent(asanBinary);
+        AgentConnection c = new AgentConnection(p.getInputStream(), p.getOutputStream(), () -> {
+            p.getOutputStream().close();
+            p.getInputStream().close();
+        });
+        try {
+            c.awaitReady();
+            ExecResult r = c.exec(longName);
+            assertEquals(127, r.exitCode(), "under ASan: " + r.ending() + " " + r.stderrText());
+            c.shutdown();
+            assertTrue(p.waitFor(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS));
+            assertEquals(0, p.exitValue(), "the ASan agent ended cleanly");
+        } finally {
+            c.close();
+            p.destroyForcibly().waitFor();
         }
     }
 
