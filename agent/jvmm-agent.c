@@ -475,9 +475,11 @@ static void do_exec(void) {
     while (fds[0] >= 0 || fds[1] >= 0) {
         struct pollfd p[4];
         int np = 0, ix_t = -1, ix_in = -1, ix_o[2] = {-1, -1};
-        if (host_open && pending_len == pending_off) { /* a frame is read only when the last STDIN is taken */
+        int want_frame = pending_len == pending_off; /* a frame is read only when the last STDIN is taken */
+        if (host_open) {
+            /* polled even while STDIN waits (no POLLIN then): a host that went away is still noticed */
             ix_t = np;
-            p[np++] = (struct pollfd) {tin, POLLIN, 0};
+            p[np++] = (struct pollfd) {tin, want_frame ? POLLIN : POLLRDHUP, 0};
         }
         if (stdin_fd >= 0 && pending_len > pending_off) {
             ix_in = np;
@@ -523,6 +525,12 @@ static void do_exec(void) {
         if (stdin_fd >= 0 && stdin_eof && pending_len == pending_off) {
             close(stdin_fd);
             stdin_fd = -1;
+        }
+        if (ix_t >= 0 && p[ix_t].revents && !want_frame) {
+            /* POLLHUP, POLLERR or POLLRDHUP without a frame wanted: the host closed the transport */
+            kill(-pid, SIGKILL);
+            host_open = 0;
+            continue;
         }
         if (ix_t >= 0 && p[ix_t].revents) {
             if (read_frame() != 0) {

@@ -415,6 +415,35 @@ class AgentStdioTest {
         }
     }
 
+    /** An agent driven frame by frame, past its READY: for tests that end the transport at a chosen byte. */
+    static Process startRawAgent() throws IOException {
+        Process p = startAgent(agentBinary);
+        assertEquals(Message.READY, FrameCodec.read(p.getInputStream()).type());
+        return p;
+    }
+
+    /**
+     * A STDIN frame that waits for the command's full pipe must not stop the agent from noticing
+     * that the host closed the transport (in --stdio mode its exit stands for the power-off).
+     */
+    @Test
+    @ScaledTimeout(60)
+    void aHostThatClosesWhileStdinWaitsForTheCommandEndsTheAgent() throws Exception {
+        Process p = startRawAgent();
+        try {
+            OutputStream o = p.getOutputStream();
+            o.write(FrameCodec.encode(new Message.Exec(List.of("sleep", "1000"), Command.DEFAULT_ENV, "", true)));
+            byte[] chunk = new byte[64 << 10];
+            o.write(FrameCodec.encode(new Message.Stdin(chunk))); // fills the command's pipe
+            o.write(FrameCodec.encode(new Message.Stdin(chunk))); // waits for the pipe: nobody reads it
+            o.close();
+            assertTrue(p.waitFor(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS),
+                    "the agent ends when the host closes while STDIN waits for the command");
+        } finally {
+            p.destroyForcibly().waitFor();
+        }
+    }
+
     private static void copy(InputStream in, OutputStream out) {
         byte[] buf = new byte[1 << 16];
         try {
