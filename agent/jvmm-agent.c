@@ -58,6 +58,7 @@ static int tin = -1, tout = -1; /* the transport: read and write ends (the same 
 static uint8_t *frame;          /* the frame being read: type at [0], body after */
 static uint32_t frame_len;      /* type + body */
 static uint8_t outbuf[MAX_CHUNK + 64];
+static pid_t command_pid = -1;  /* the EXEC's child, while it runs */
 
 static void logmsg(const char *fmt, ...) {
     char line[512];
@@ -70,6 +71,9 @@ static void logmsg(const char *fmt, ...) {
 
 /* The end: PID 1 powers the guest off (it must never exit: the kernel would panic). */
 static void __attribute__((noreturn)) finish(int status) {
+    if (command_pid > 0) {
+        kill(-command_pid, SIGKILL); /* a fatal error mid-command: --stdio has no power-off to end it */
+    }
     if (stdio_mode) {
         _exit(status);
     }
@@ -271,7 +275,6 @@ static void expect_end(struct cursor *c) {
 
 /* ---- children ---- */
 
-static pid_t command_pid = -1;    /* the EXEC's child, while it runs */
 static int command_status;
 static int command_reaped;
 
@@ -344,6 +347,17 @@ static void free_strs(char **v, uint32_t n) {
         free(v[i]);
     }
     free(v);
+}
+
+/*
+ * The host closed the transport during a command: nobody will read EXITED, and the power-off (PID 1)
+ * ends everything anyway, so the command's group is killed and the agent ends at once instead of
+ * waiting for the command's pipes, which a process in another session may hold open forever.
+ */
+static void __attribute__((noreturn)) host_gone_during_command(pid_t pid) {
+    kill(-pid, SIGKILL);
+    logmsg("the host closed the transport during a command; %s", stdio_mode ? "exiting" : "powering off");
+    finish(1);
 }
 
 /*
@@ -466,7 +480,6 @@ static void do_exec(void) {
     uint8_t *pending = NULL;     /* STDIN bytes not yet taken by the child's pipe */
     uint32_t pending_len = 0, pending_off = 0;
     int stdin_eof = 0;           /* the host sent EOF: close the pipe once pending is written */
-    int host_open = 1;
     set_nonblock(fds[0]);
     set_nonblock(fds[1]);
     if (stdin_fd >= 0) {
@@ -474,13 +487,11 @@ static void do_exec(void) {
     }
     while (fds[0] >= 0 || fds[1] >= 0) {
         struct pollfd p[4];
-        int np = 0, ix_t = -1, ix_in = -1, ix_o[2] = {-1, -1};
+        int np = 0, ix_t, ix_in = -1, ix_o[2] = {-1, -1};
         int want_frame = pending_len == pending_off; /* a frame is read only when the last STDIN is taken */
-        if (host_open) {
-            /* polled even while STDIN waits (no POLLIN then): a host that went away is still noticed */
-            ix_t = np;
-            p[np++] = (struct pollfd) {tin, want_frame ? POLLIN : POLLRDHUP, 0};
-        }
+        /* the transport is polled even while STDIN waits (no POLLIN then): a host gone is noticed */
+        ix_t = np;
+        p[np++] = (struct pollfd) {tin, want_frame ? POLLIN : POLLRDHUP, 0};
         if (stdin_fd >= 0 && pending_len > pending_off) {
             ix_in = np;
             p[np++] = (struct pollfd) {stdin_fd, POLLOUT, 0};
@@ -526,18 +537,13 @@ static void do_exec(void) {
             close(stdin_fd);
             stdin_fd = -1;
         }
-        if (ix_t >= 0 && p[ix_t].revents && !want_frame) {
+        if (p[ix_t].revents && !want_frame) {
             /* POLLHUP, POLLERR or POLLRDHUP without a frame wanted: the host closed the transport */
-            kill(-pid, SIGKILL);
-            host_open = 0;
-            continue;
+            host_gone_during_command(pid);
         }
-        if (ix_t >= 0 && p[ix_t].revents) {
+        if (p[ix_t].revents) {
             if (read_frame() != 0) {
-                /* the host went away mid-command: stop the command; PID 1 powers off after */
-                kill(-pid, SIGKILL);
-                host_open = 0;
-                continue;
+                host_gone_during_command(pid);
             }
             uint8_t type = frame[0];
             if (type == T_STDIN) {
@@ -598,19 +604,12 @@ static void do_exec(void) {
             command_reaped = 1;
             break;
         }
-        if (!host_open) {
-            struct timespec tick = {0, 20 * 1000 * 1000};
-            nanosleep(&tick, NULL);
-            continue;
-        }
         struct pollfd t = {tin, POLLIN, 0};
         if (poll(&t, 1, 20) <= 0) {
             continue;
         }
         if (read_frame() != 0) {
-            kill(-pid, SIGKILL);
-            host_open = 0;
-            continue;
+            host_gone_during_command(pid);
         }
         if (frame[0] == T_KILL) {
             struct cursor k = body_cursor("KILL");
@@ -634,10 +633,6 @@ static void do_exec(void) {
         put_u32(body + 1, (uint32_t) WEXITSTATUS(command_status));
     }
     send_frame(T_EXITED, body, sizeof body);
-    if (!host_open) {
-        logmsg("the host closed the transport during a command");
-        finish(1);
-    }
 done:
     free_strs(argv, argc);
     free_strs(envp, envc);

@@ -444,6 +444,37 @@ class AgentStdioTest {
         }
     }
 
+    /**
+     * A host that closes during a command ends the agent at once, even when a process outside the
+     * command's process group (its own session) holds the command's output pipes open.
+     */
+    @Test
+    @ScaledTimeout(60)
+    void aHostThatClosesDuringACommandEndsTheAgentThoughAnotherSessionHoldsItsPipes() throws Exception {
+        Path holderPid = dir.resolve("holder.pid");
+        Process p = startRawAgent();
+        try {
+            OutputStream o = p.getOutputStream();
+            o.write(FrameCodec.encode(new Message.Exec(List.of("sh", "-c",
+                    "setsid sh -c 'echo $$ > " + holderPid + ".tmp; mv " + holderPid + ".tmp " + holderPid
+                            + "; exec sleep 60' & exec sleep 1000"), Command.DEFAULT_ENV, "", false)));
+            o.flush();
+            long deadline = System.nanoTime() + TestTime.seconds(20).toNanos();
+            while (!Files.exists(holderPid)) { // the holder runs: it has the command's pipes
+                assertTrue(System.nanoTime() < deadline, "the background holder started");
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+            }
+            o.close();
+            assertTrue(p.waitFor(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS),
+                    "the agent ends when the host closes, not when the other session's sleep 60 does");
+        } finally {
+            p.destroyForcibly().waitFor();
+            if (Files.exists(holderPid)) {
+                ProcessHandle.of(Long.parseLong(Files.readString(holderPid).strip())).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
     private static void copy(InputStream in, OutputStream out) {
         byte[] buf = new byte[1 << 16];
         try {
