@@ -646,7 +646,8 @@ static void do_file_read(void) {
     char *path = take_str(&c, "path");
     uint64_t max = take_u64(&c, "max_bytes");
     expect_end(&c);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: open() of a FIFO without a writer (or of some devices) would block for good */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     struct stat st;
     if (fd < 0) {
         send_error(errno, "open %s: %s", path, strerror(errno));
@@ -654,6 +655,8 @@ static void do_file_read(void) {
         send_error(errno, "fstat %s: %s", path, strerror(errno));
     } else if (!S_ISREG(st.st_mode)) {
         send_error(S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "%s is not a regular file", path);
+    } else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+        send_error(errno, "fcntl %s: %s", path, strerror(errno));
     } else if ((uint64_t) st.st_size > max) {
         send_error(EFBIG, "%s is %llu bytes, more than the limit of %llu", path,
                 (unsigned long long) st.st_size, (unsigned long long) max);
@@ -704,6 +707,13 @@ static void do_file_write(void) {
     }
     if (mode > 07777) {
         protocol_error("FILE_WRITE: mode 0%o has bits beyond 07777", mode);
+    }
+    /* a FIFO, device or directory is not replaced by a file: refused before any data is taken */
+    struct stat st;
+    if (path[0] && stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        send_error(S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "%s is not a regular file", path);
+        free(path);
+        return; /* the FILE_DATA already on its way is ignored in idle */
     }
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 32);

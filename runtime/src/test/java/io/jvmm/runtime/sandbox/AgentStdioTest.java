@@ -475,6 +475,31 @@ class AgentStdioTest {
         }
     }
 
+    /** A FIFO (or device) is refused by FILE_READ without blocking in open(), and not replaced by FILE_WRITE. */
+    @Test
+    @ScaledTimeout(60)
+    void aFifoIsRefusedByGetAndPutPromptly() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, agent.exec(Command.of("mkfifo", fifo.toString())).exitCode());
+        AgentErrorException read = assertThrows(AgentErrorException.class, () -> org.junit.jupiter.api.Assertions
+                .assertTimeoutPreemptively(TestTime.seconds(10), () -> agent.get(fifo.toString(), 10, new ByteArrayOutputStream()),
+                        "FILE_READ of a FIFO without a writer answers at once"));
+        assertEquals(22, read.errno(), read.getMessage());
+        assertTrue(read.getMessage().contains(fifo.toString()), read.getMessage());
+        AgentErrorException write = assertThrows(AgentErrorException.class,
+                () -> agent.put(new ByteArrayInputStream(new byte[100]), 100, fifo.toString(), 0644));
+        assertEquals(22, write.errno(), write.getMessage());
+        assertTrue(write.getMessage().contains(fifo.toString()), write.getMessage());
+        assertEquals("fifo\n", agent.exec(Command.of("stat", "-c", "%F", fifo.toString())).stdoutText(), "still the FIFO");
+        AgentErrorException device = assertThrows(AgentErrorException.class,
+                () -> agent.get("/dev/null", 10, new ByteArrayOutputStream()));
+        assertEquals(22, device.errno(), device.getMessage());
+        assertEquals(0, agent.exec(Command.of("true")).exitCode(), "the connection carries on");
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("fifo"), files.map(f -> f.getFileName().toString()).toList(), "no temporary file is left");
+        }
+    }
+
     private static void copy(InputStream in, OutputStream out) {
         byte[] buf = new byte[1 << 16];
         try {
