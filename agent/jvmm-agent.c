@@ -59,6 +59,7 @@ static uint8_t *frame;          /* the frame being read: type at [0], body after
 static uint32_t frame_len;      /* type + body */
 static uint8_t outbuf[MAX_CHUNK + 64];
 static pid_t command_pid = -1;  /* the EXEC's child, while it runs */
+static char *write_tmp;         /* FILE_WRITE's temporary file, while it exists: removed by finish() */
 
 static void logmsg(const char *fmt, ...) {
     char line[512];
@@ -73,6 +74,9 @@ static void logmsg(const char *fmt, ...) {
 static void __attribute__((noreturn)) finish(int status) {
     if (command_pid > 0) {
         kill(-command_pid, SIGKILL); /* a fatal error mid-command: --stdio has no power-off to end it */
+    }
+    if (write_tmp != NULL) {
+        unlink(write_tmp); /* the transport ended or broke mid-FILE_WRITE: no half file is left */
     }
     if (stdio_mode) {
         _exit(status);
@@ -727,6 +731,7 @@ static void do_file_write(void) {
         send_error(e, "create %s: %s", path, strerror(e));
         goto out; /* the FILE_DATA already on its way is ignored in idle (see the protocol's States) */
     }
+    write_tmp = tmp;
     int err = 0;
     const char *step = NULL;
     if (fchmod(fd, (mode_t) mode) < 0) {
@@ -736,18 +741,15 @@ static void do_file_write(void) {
     uint64_t written = 0;
     while (written < size) {
         if (read_frame() != 0) {
-            unlink(tmp);
             errno = EPIPE;
             fatal("the host closed the transport during FILE_WRITE");
         }
         if (frame[0] != T_FILE_DATA) {
-            unlink(tmp);
             protocol_error("frame type 0x%02x during FILE_WRITE (FILE_DATA expected: %llu of %llu bytes so far)",
                     frame[0], (unsigned long long) written, (unsigned long long) size);
         }
         uint32_t n = frame_len - 1;
         if (n < 1 || n > MAX_CHUNK || n > size - written) {
-            unlink(tmp);
             protocol_error("FILE_DATA: %u bytes with %llu of the file's %llu left (1..%u allowed)", n,
                     (unsigned long long) (size - written), (unsigned long long) size, MAX_CHUNK);
         }
@@ -772,6 +774,9 @@ static void do_file_write(void) {
     }
     if (err != 0) {
         unlink(tmp);
+    }
+    write_tmp = NULL;
+    if (err != 0) {
         send_error(err, "%s %s: %s", step, path, strerror(err));
     } else {
         uint8_t body[8];

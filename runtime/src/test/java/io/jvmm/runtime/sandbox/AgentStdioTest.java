@@ -500,6 +500,29 @@ class AgentStdioTest {
         }
     }
 
+    /** The transport ending in the middle of a FILE_DATA frame leaves no temporary file behind. */
+    @Test
+    @ScaledTimeout(60)
+    void aTransportThatEndsMidFrameDuringPutLeavesNoTemporaryFile() throws Exception {
+        Process p = startRawAgent();
+        try {
+            OutputStream o = p.getOutputStream();
+            o.write(FrameCodec.encode(new Message.FileWrite(dir.resolve("half").toString(), 0644, 100_000)));
+            o.write(FrameCodec.encode(new Message.FileData(new byte[30_000])));
+            byte[] second = FrameCodec.encode(new Message.FileData(new byte[50_000]));
+            o.write(second, 0, 20_000); // the frame's head promises 50 000 bytes: the transport ends inside it
+            o.close();
+            assertTrue(p.waitFor(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS), "the agent ends at EOF");
+            assertEquals(1, p.exitValue(), "EOF inside a frame is fatal");
+            try (var files = Files.list(dir)) {
+                assertEquals(List.of(), files.map(f -> f.getFileName().toString()).toList(),
+                        "neither the file nor its .jvmm-* temporary is left");
+            }
+        } finally {
+            p.destroyForcibly().waitFor();
+        }
+    }
+
     private static void copy(InputStream in, OutputStream out) {
         byte[] buf = new byte[1 << 16];
         try {
