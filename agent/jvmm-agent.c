@@ -416,7 +416,8 @@ static void do_exec(void) {
         if (setsid() < 0) {
             e = errno;
         }
-        int stdin_fd = want_stdin ? in[0] : open("/dev/null", O_RDONLY);
+        /* O_CLOEXEC like the pipes: only its dup2 copy on fd 0 reaches the command */
+        int stdin_fd = want_stdin ? in[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (e == 0 && stdin_fd < 0) {
             e = errno;
             step = "open /dev/null";

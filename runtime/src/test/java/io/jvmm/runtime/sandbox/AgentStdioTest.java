@@ -523,6 +523,16 @@ class AgentStdioTest {
         }
     }
 
+    /** The command gets fds 0, 1 and 2 and nothing else of the agent's (ls's own directory fd is 3). */
+    @Test
+    @ScaledTimeout(60)
+    void theCommandInheritsOnlyItsThreeStandardFds() throws Exception {
+        assertEquals(List.of("0", "1", "2", "3"), agent.exec(Command.of("ls", "/proc/self/fd")).stdoutText().lines().toList(),
+                "stdin /dev/null");
+        assertEquals(List.of("0", "1", "2", "3"), agent.exec(Command.of("ls", "/proc/self/fd")
+                .withStdin(new ByteArrayInputStream(new byte[0]))).stdoutText().lines().toList(), "stdin a pipe");
+    }
+
     private static void copy(InputStream in, OutputStream out) {
         byte[] buf = new byte[1 << 16];
         try {
