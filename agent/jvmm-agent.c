@@ -297,6 +297,18 @@ static void reap(void) {
     }
 }
 
+/* True once the command has been reaped and no process is left in its process group. */
+static int command_group_gone(pid_t pid) {
+    if (!command_reaped) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            command_status = status;
+            command_reaped = 1;
+        }
+    }
+    return command_reaped && kill(-pid, 0) < 0 && errno == ESRCH;
+}
+
 static void set_nonblock(int fd) {
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
@@ -485,6 +497,7 @@ static void do_exec(void) {
     uint8_t *pending = NULL;     /* STDIN bytes not yet taken by the child's pipe */
     uint32_t pending_len = 0, pending_off = 0;
     int stdin_eof = 0;           /* the host sent EOF: close the pipe once pending is written */
+    int killed = 0;              /* the host sent KILL */
     set_nonblock(fds[0]);
     set_nonblock(fds[1]);
     if (stdin_fd >= 0) {
@@ -507,12 +520,29 @@ static void do_exec(void) {
                 p[np++] = (struct pollfd) {fds[s], POLLIN, 0};
             }
         }
-        int r = poll(p, (nfds_t) np, 1000);
+        int r = poll(p, (nfds_t) np, killed ? 50 : 1000);
         if (r < 0 && errno != EINTR) {
             fatal("poll");
         }
         if (!stdio_mode) {
             reap(); /* orphans: the command's own status is kept when it comes by here */
+        }
+        if (killed && command_group_gone(pid)) {
+            /*
+             * KILL came and the command's whole process group is gone: what still holds its pipes
+             * runs in another session, out of KILL's reach, so their EOF may never come. What the
+             * pipes hold now is still sent (at most 1 MiB each: the largest pipe), then EXITED.
+             */
+            for (int s = 0; s < 2; s++) {
+                for (int i = 0; fds[s] >= 0 && i < 16; i++) {
+                    ssize_t n = read(fds[s], outbuf, MAX_CHUNK);
+                    if (n <= 0) {
+                        break;
+                    }
+                    send_frame(types[s], outbuf, (uint32_t) n);
+                }
+            }
+            break;
         }
         if (r <= 0) {
             continue;
@@ -583,9 +613,15 @@ static void do_exec(void) {
                     protocol_error("KILL: signal %u is outside 1..64", sig);
                 }
                 kill(-pid, (int) sig);
+                killed = 1;
             } else {
                 protocol_error("frame type 0x%02x is not allowed while a command runs (STDIN and KILL are)", type);
             }
+        }
+    }
+    for (int s = 0; s < 2; s++) {
+        if (fds[s] >= 0) {
+            close(fds[s]);
         }
     }
     if (stdin_fd >= 0) {
@@ -593,7 +629,7 @@ static void do_exec(void) {
     }
     free(pending);
     /*
-     * Both pipes are at EOF, but the command may still run (it closed them itself): wait for it
+     * Both pipes are at EOF (or were given up after KILL), but the command may still run (it closed them itself): wait for it
      * while still serving KILL (a timeout must reach it) and taking late STDIN (nowhere to go now).
      */
     while (!command_reaped) {

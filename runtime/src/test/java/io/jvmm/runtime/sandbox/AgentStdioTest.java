@@ -533,6 +533,31 @@ class AgentStdioTest {
                 .withStdin(new ByteArrayInputStream(new byte[0]))).stdoutText().lines().toList(), "stdin a pipe");
     }
 
+    /**
+     * A timeout's KILL ends the EXEC even when a process in another session, out of the KILL's
+     * reach, holds the command's output pipes open: the agent stops waiting for their EOF once the
+     * command's whole process group is gone.
+     */
+    @Test
+    @ScaledTimeout(60)
+    void aKillEndsTheExecThoughAnotherSessionHoldsItsPipes() throws Exception {
+        Path holderPid = dir.resolve("holder.pid");
+        try {
+            Command c = Command.of("sh", "-c", "echo before; setsid sh -c 'echo $$ > " + holderPid + "; exec sleep 60' & exec sleep 1000")
+                    .withTimeout(Duration.ofSeconds(1));
+            ExecResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(TestTime.seconds(15), () -> agent.exec(c),
+                    "EXITED comes soon after the KILL, not when the other session's sleep 60 ends");
+            assertTrue(r.timedOut());
+            assertEquals(new ExecResult.Signaled(9), r.ending());
+            assertEquals("before\n", r.stdoutText(), "what the pipe held is still sent");
+            assertEquals(0, agent.exec(Command.of("true")).exitCode(), "the connection carries on");
+        } finally {
+            if (Files.exists(holderPid)) {
+                ProcessHandle.of(Long.parseLong(Files.readString(holderPid).strip())).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
     private static void copy(InputStream in, OutputStream out) {
         byte[] buf = new byte[1 << 16];
         try {
