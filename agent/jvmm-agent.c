@@ -687,7 +687,11 @@ static void do_file_read(void) {
     char *path = take_str(&c, "path");
     uint64_t max = take_u64(&c, "max_bytes");
     expect_end(&c);
-    /* O_NONBLOCK: open() of a FIFO without a writer (or of some devices) would block for good */
+    /*
+     * O_NONBLOCK: open() of a FIFO without a writer (or of some devices) would block for good, and
+     * it stays on for the reads: a regular file ignores it, but a few /proc and tracefs "regular"
+     * files (/proc/kmsg, trace_pipe) would otherwise block in read() until new data came.
+     */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     struct stat st;
     if (fd < 0) {
@@ -696,8 +700,6 @@ static void do_file_read(void) {
         send_error(errno, "fstat %s: %s", path, strerror(errno));
     } else if (!S_ISREG(st.st_mode)) {
         send_error(S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "%s is not a regular file", path);
-    } else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
-        send_error(errno, "fcntl %s: %s", path, strerror(errno));
     } else if ((uint64_t) st.st_size > max) {
         send_error(EFBIG, "%s is %llu bytes, more than the limit of %llu", path,
                 (unsigned long long) st.st_size, (unsigned long long) max);
