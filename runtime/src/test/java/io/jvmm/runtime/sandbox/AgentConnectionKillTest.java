@@ -134,4 +134,48 @@ class AgentConnectionKillTest {
         assertTrue(t.getMessage().contains("the agent stopped reading"), t.getMessage());
         assertEquals(false, agent.isOpen());
     }
+
+    @TempDir
+    Path dir;
+
+    /**
+     * A FILE_READ of a FIFO nobody writes blocks in the agent (its open waits for a writer): a
+     * SHUTDOWN would wait for that request forever, so {@link AgentConnection#shutdownIfIdle}
+     * refuses at once and closing the transport ends the request (what Sandbox.closeAndWait does).
+     */
+    @Test
+    @ScaledTimeout(60)
+    void shutdownIfIdleRefusesWhileARequestHangs() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor());
+        CompletableFuture<Throwable> get = CompletableFuture.supplyAsync(() -> {
+            try {
+                agent.get(fifo.toString(), 1 << 20, java.io.OutputStream.nullOutputStream());
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+        long until = System.nanoTime() + TestTime.seconds(10).toNanos();
+        while (!Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getStackTrace().length > 0
+                && java.util.Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getMethodName().equals("get")
+                        && f.getClassName().equals(AgentConnection.class.getName())))
+                && System.nanoTime() < until) {
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        assertFalse(agent.shutdownIfIdle(), "a request is in progress");
+        assertFalse(get.isDone(), "the FILE_READ of a FIFO without a writer still waits");
+        agent.close();
+        Throwable t = get.get(TestTime.seconds(20).toMillis(), TimeUnit.MILLISECONDS);
+        assertTrue(t instanceof SandboxException, String.valueOf(t));
+    }
+
+    @Test
+    @ScaledTimeout(60)
+    void shutdownIfIdleSendsShutdownWhenIdle() throws Exception {
+        assertTrue(agent.shutdownIfIdle());
+        assertTrue(process.waitFor(TestTime.seconds(10).toMillis(), TimeUnit.MILLISECONDS), "the --stdio agent exits on SHUTDOWN");
+        assertEquals(0, process.exitValue());
+    }
 }
