@@ -155,6 +155,9 @@ final class ExecCommand implements Callable<Integer> {
                 throw UserError.config("--put " + c.host() + ":" + c.guest() + ": " + c.host() + " is not a readable file");
             }
         }
+        for (Copy c : out) {
+            checkGetTarget(c);
+        }
         List<SandboxSpec.Disk> diskList = new ArrayList<>();
         for (String d : disks) {
             boolean ro = d.endsWith(",ro");
@@ -267,7 +270,9 @@ final class ExecCommand implements Callable<Integer> {
                     err.println("jvmm exec: --get " + c.guest() + ":" + c.host() + ": " + e.getMessage());
                     status = status == 0 ? Main.VM_ERROR : status;
                 } catch (SandboxException e) {
-                    throw UserError.vm("exec: --get " + c.guest() + ":" + c.host() + ": " + e.getMessage());
+                    // reported, and the other --gets still tried (each fails fast if the connection is gone)
+                    err.println("jvmm exec: --get " + c.guest() + ":" + c.host() + ": " + e.getMessage());
+                    status = status == 0 ? Main.VM_ERROR : status;
                 }
             }
             err.flush();
@@ -388,6 +393,32 @@ final class ExecCommand implements Callable<Integer> {
             out.add(hostFirst ? new Copy(first, second) : new Copy(second, first));
         }
         return out;
+    }
+
+    /**
+     * A --get's host path must be writable before the command runs (it is found out only
+     * afterwards otherwise): its directory exists and is writable (the copy is written beside it and
+     * renamed over it), and it is not a directory.
+     */
+    static void checkGetTarget(Copy c) {
+        String option = "--get " + c.guest() + ":" + c.host();
+        Path host = Path.of(c.host()).toAbsolutePath().normalize();
+        if (Files.isDirectory(host)) {
+            throw UserError.config(option + ": " + host + " is a directory: name the file to write, e.g. "
+                    + host.resolve(Path.of(c.guest()).getFileName() == null ? "out" : Path.of(c.guest()).getFileName().toString()));
+        }
+        Path parent = host.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw UserError.config(option + ": the directory " + parent + " does not exist: create it first (mkdir -p "
+                    + parent + ") or choose another path");
+        }
+        if (!Files.isWritable(parent)) {
+            throw UserError.config(option + ": the directory " + parent + " is not writable (the copy is written there "
+                    + "and renamed to " + host.getFileName() + "): choose a writable directory");
+        }
+        if (Files.exists(host) && !Files.isRegularFile(host)) {
+            throw UserError.config(option + ": " + host + " exists and is not a regular file: choose another path");
+        }
     }
 
     private static void deleteTree(Path dir) {
