@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -189,10 +190,22 @@ final class ExecCommand implements Callable<Integer> {
 
         Path work;
         try {
-            work = Files.createTempDirectory("jvmm-exec");
+            // /tmp: the sandbox's vsock sockets are made in here, and a Unix socket's path must be short
+            work = Files.createTempDirectory(Path.of("/tmp"), "jvmm-exec");
         } catch (IOException e) {
-            throw UserError.vm("exec: cannot create a temporary directory: " + e.getMessage());
+            throw UserError.vm("exec: cannot create a temporary directory in /tmp: " + e.getMessage());
         }
+        // a signal to jvmm (Ctrl-C, timeout(1)'s SIGTERM) from here on must not leave the VM running
+        // nor a temporary file: the JVM halts once its hooks ran, whatever the main thread was doing
+        AtomicReference<Sandbox> started = new AtomicReference<>();
+        Thread onSignal = new Thread(() -> {
+            Sandbox s = started.get();
+            if (s != null) {
+                s.close();
+            }
+            deleteTree(work);
+        }, "jvmm-exec-signal");
+        Runtime.getRuntime().addShutdownHook(onSignal);
         try {
             Path initramfs = work.resolve("sandbox.cpio");
             try {
@@ -208,7 +221,8 @@ final class ExecCommand implements Callable<Integer> {
             SandboxSpec.Builder builder = SandboxSpec.builder(kernelFile, initramfs)
                     .cmdline(SandboxImage.commandLine(how.agentArgument())).transport(how)
                     .memoryBytes(size.memoryBytes()).vcpus(size.vcpuCount()).readyTimeout(ready)
-                    .layer(layer.layer()).providers(providers).name("sandbox").phases(timings::mark);
+                    .layer(layer.layer()).providers(providers).name("sandbox").phases(timings::mark)
+                    .socketParent(work);
             for (SandboxSpec.Disk d : diskList) {
                 builder.disk(d.image(), d.readOnly());
             }
@@ -218,24 +232,28 @@ final class ExecCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw UserError.config("exec: " + e.getMessage()); // e.g. less memory than a sandbox needs
             }
-            return run(sandboxSpec, cmd, in, out, limit, timings, err);
+            return run(sandboxSpec, started, initramfs, cmd, in, out, limit, timings, err);
         } finally {
-            deleteTree(work);
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+                deleteTree(work);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs: it closes the sandbox and deletes the work directory
+            }
         }
     }
 
-    private int run(SandboxSpec sandboxSpec, Command cmd, List<Copy> in, List<Copy> out, Duration limit,
-            RunCommand.Profile timings, PrintWriter err) {
+    private int run(SandboxSpec sandboxSpec, AtomicReference<Sandbox> started, Path tempImage, Command cmd,
+            List<Copy> in, List<Copy> out, Duration limit, RunCommand.Profile timings, PrintWriter err) {
         Sandbox sandbox;
         try {
             sandbox = Sandbox.start(sandboxSpec);
         } catch (SandboxException e) {
             throw UserError.vm("exec: " + e.getMessage());
         }
-        // a signal to jvmm (Ctrl-C, timeout(1)'s SIGTERM) must not leave the VM running
-        Thread onSignal = new Thread(sandbox::close, "jvmm-exec-signal");
-        Runtime.getRuntime().addShutdownHook(onSignal);
+        started.set(sandbox);
         try (sandbox) {
+            deleteQuietly(tempImage); // Sandbox.start read it into memory before it launched the VM
             if (profile) {
                 timings.print(err);
             }
@@ -277,12 +295,17 @@ final class ExecCommand implements Callable<Integer> {
             }
             err.flush();
             return status;
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(onSignal);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs: it closes the sandbox
-            }
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        if (p == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // the work directory's deletion tries again
         }
     }
 

@@ -138,8 +138,8 @@ public final class Sandbox implements AutoCloseable {
             }
             b.withSerial(ports);
             if (spec.transport() == SandboxSpec.Transport.VSOCK) {
-                // /tmp rather than java.io.tmpdir: a Unix socket's path must fit in 108 bytes
-                socketDir = Files.createTempDirectory(Path.of("/tmp"), "jvmm-sandbox");
+                // /tmp by default rather than java.io.tmpdir: a Unix socket's path must fit in 108 bytes
+                socketDir = Files.createTempDirectory(spec.socketParent(), "jvmm-sandbox");
                 Path uds = socketDir.resolve("v.sock");
                 listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 listener.bind(UnixDomainSocketAddress.of(uds + "_" + AGENT_PORT)); // before the guest can dial
