@@ -48,6 +48,7 @@ final class ExecCommand implements Callable<Integer> {
     static final long MIN_MEMORY = 32L << 20;
 
     Path kernel;
+    Path modules;
     String memory = "512M";
     String cpus = "1";
     List<String> disks = new ArrayList<>();
@@ -74,9 +75,13 @@ final class ExecCommand implements Callable<Integer> {
                         + "(--get), power the VM off, and exit with CMD's exit code (128+N for signal N, 127 "
                         + "command not found, 126 not executable, 124 timed out).",
                 "The kernel: --kernel or JVMM_SANDBOX_KERNEL, a Debian bzImage with its modules beside it "
-                        + "(cli/src/test/linux/fetch-kernel.sh).");
+                        + "(cli/src/test/linux/fetch-kernel.sh), in /lib/modules/RELEASE, or given with --modules.");
         spec.addOption(BoundOptions.value("--kernel", Path.class, () -> kernel, v -> kernel = v).paramLabel("FILE")
                 .description("The sandbox kernel (default: $" + KERNEL_ENV + ").").build());
+        spec.addOption(BoundOptions.value("--modules", Path.class, () -> modules, v -> modules = v).paramLabel("DIR")
+                .description("The kernel's modules: its lib/modules/RELEASE directory (default: beside the kernel as "
+                        + "fetch-kernel.sh lays it out, else /lib/modules/RELEASE for a kernel named vmlinuz-RELEASE).")
+                .build());
         spec.addOption(BoundOptions.value("--memory", String.class, () -> memory, v -> memory = v).paramLabel("SIZE")
                 .description("Guest memory (default: ${DEFAULT-VALUE}).").build());
         spec.addOption(BoundOptions.value("--cpus", String.class, () -> cpus, v -> cpus = v).paramLabel("N")
@@ -209,7 +214,7 @@ final class ExecCommand implements Callable<Integer> {
         try {
             Path initramfs = work.resolve("sandbox.cpio");
             try {
-                SandboxImage.assemble(SandboxImage.Sources.forKernel(kernelFile, agent), initramfs);
+                SandboxImage.assemble(SandboxImage.Sources.forKernel(kernelFile, modules, agent), initramfs);
             } catch (IllegalArgumentException e) {
                 throw UserError.config("exec: " + e.getMessage());
             } catch (IOException e) {

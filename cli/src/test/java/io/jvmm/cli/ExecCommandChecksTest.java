@@ -65,4 +65,26 @@ class ExecCommandChecksTest {
         }
         usage(CliHarness.run(args.toArray(String[]::new)), "EXEC", "more than a frame", "1 MiB");
     }
+
+    @Test
+    void modulesWithoutModulesDepNameTheOption() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "needs /bin/busybox (the check comes first)");
+        String k = kernel();
+        Path empty = Files.createDirectories(dir.resolve("modules"));
+        Path agent = Files.write(dir.resolve("agent"), new byte[] {0x7f, 'E', 'L', 'F'});
+        String before = System.getProperty(ExecCommand.AGENT_PROPERTY);
+        System.setProperty(ExecCommand.AGENT_PROPERTY, agent.toString());
+        try {
+            usage(CliHarness.run("exec", "--kernel", k, "--modules", empty.toString(), "--", "true"), "--modules",
+                    empty + " (--modules) has no modules.dep");
+            // no --modules, none beside the kernel nor in /lib/modules/test: the message names the option
+            usage(CliHarness.run("exec", "--kernel", k, "--", "true"), "/lib/modules/test/modules.dep", "--modules DIR");
+        } finally {
+            if (before == null) {
+                System.clearProperty(ExecCommand.AGENT_PROPERTY);
+            } else {
+                System.setProperty(ExecCommand.AGENT_PROPERTY, before);
+            }
+        }
+    }
 }

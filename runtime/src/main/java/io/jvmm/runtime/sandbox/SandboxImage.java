@@ -42,6 +42,9 @@ public final class SandboxImage {
     /** What /init prints (with the module name and insmod's reason) when a module does not load. */
     static final String MODULE_FAILED = "jvmm-init: module not loaded, continuing:";
 
+    /** Where a distribution installs its kernels' modules. */
+    static final Path SYSTEM_MODULES = Path.of("/lib/modules");
+
     private static final Pattern TRANSPORT = Pattern.compile("vsock:[0-9]{1,10}|serial:/dev/ttyS[0-9]{1,2}");
 
     private SandboxImage() {}
@@ -66,30 +69,61 @@ public final class SandboxImage {
         }
 
         /**
-         * The sources for the Debian kernel {@code kernel} laid out as cli/src/test/linux/fetch-kernel.sh
-         * leaves it ({@code DIR/vmlinuz-ABI} with its package tree in {@code DIR/linux-image-ABI/},
-         * modules in {@code lib/modules/ABI/}), {@code /bin/busybox} and {@code agent}; no extra
-         * modules.
+         * The sources for the kernel {@code kernel}, its modules found by its name's release:
+         * beside it as cli/src/test/linux/fetch-kernel.sh leaves them ({@code DIR/vmlinuz-R} with
+         * {@code DIR/linux-image-R/lib/modules/R/}), else the host's {@code /lib/modules/R} (a
+         * distribution kernel from /boot); {@code /bin/busybox} and {@code agent}; no extra modules.
          *
          * @throws IllegalArgumentException naming what is missing and how to get it
          */
         public static Sources forKernel(Path kernel, Path agent) {
+            return forKernel(kernel, null, agent, SYSTEM_MODULES);
+        }
+
+        /**
+         * As {@link #forKernel(Path, Path)} with the modules directory given ({@code jvmm exec
+         * --modules}: a {@code lib/modules/<release>} directory holding modules.dep), or found as
+         * there when {@code modulesDir} is null.
+         */
+        public static Sources forKernel(Path kernel, Path modulesDir, Path agent) {
+            return forKernel(kernel, modulesDir, agent, SYSTEM_MODULES);
+        }
+
+        /** {@code systemModules} stands for /lib/modules (tests). */
+        static Sources forKernel(Path kernel, Path modulesDir, Path agent, Path systemModules) {
             if (kernel == null || !Files.isRegularFile(kernel)) {
                 throw new IllegalArgumentException("sandbox kernel " + kernel + " is not a file;"
                         + " cli/src/test/linux/fetch-kernel.sh fetches the Debian amd64 kernel and its modules");
             }
-            String name = kernel.getFileName().toString();
-            if (!name.matches("(vmlinuz|vmlinux)-.+")) {
-                throw new IllegalArgumentException("sandbox kernel " + kernel + ": cannot tell its release from the"
-                        + " name (expected vmlinuz-<release>, as fetch-kernel.sh names it); give the modules"
-                        + " directory explicitly with new SandboxImage.Sources(...)");
-            }
-            String release = name.substring(name.indexOf('-') + 1);
-            Path modules = kernel.toAbsolutePath().resolveSibling("linux-image-" + release)
-                    .resolve("lib/modules").resolve(release);
-            if (!Files.isRegularFile(modules.resolve("modules.dep"))) {
-                throw new IllegalArgumentException("no kernel modules for " + kernel + ": " + modules.resolve("modules.dep")
-                        + " is missing; cli/src/test/linux/fetch-kernel.sh extracts the kernel package there");
+            Path modules;
+            if (modulesDir != null) {
+                if (!Files.isRegularFile(modulesDir.resolve("modules.dep"))) {
+                    throw new IllegalArgumentException("kernel modules directory " + modulesDir + " (--modules) has no"
+                            + " modules.dep: give the kernel's lib/modules/<release> directory (run depmod there if it"
+                            + " is a tree of your own)");
+                }
+                modules = modulesDir;
+            } else {
+                String name = kernel.getFileName().toString();
+                if (!name.matches("(vmlinuz|vmlinux)-.+")) {
+                    throw new IllegalArgumentException("sandbox kernel " + kernel + ": cannot tell its release from the"
+                            + " name (expected vmlinuz-<release>, as fetch-kernel.sh and /boot name it); give its"
+                            + " modules with --modules DIR (the kernel's lib/modules/<release> directory)");
+                }
+                String release = name.substring(name.indexOf('-') + 1);
+                Path beside = kernel.toAbsolutePath().resolveSibling("linux-image-" + release)
+                        .resolve("lib/modules").resolve(release);
+                Path system = systemModules.resolve(release);
+                if (Files.isRegularFile(beside.resolve("modules.dep"))) {
+                    modules = beside;
+                } else if (Files.isRegularFile(system.resolve("modules.dep"))) {
+                    modules = system;
+                } else {
+                    throw new IllegalArgumentException("no kernel modules for " + kernel + ": neither "
+                            + beside.resolve("modules.dep") + " (cli/src/test/linux/fetch-kernel.sh extracts the kernel"
+                            + " package there) nor " + system.resolve("modules.dep") + " exists; give them with"
+                            + " --modules DIR (the kernel's lib/modules/<release> directory)");
+                }
             }
             Path busybox = Path.of("/bin/busybox");
             if (!Files.isRegularFile(busybox) || !Files.isExecutable(busybox)) {
