@@ -61,6 +61,7 @@ final class ExecCommand implements Callable<Integer> {
     String stdinMode = "auto";
     String transport = "vsock";
     boolean profile;
+    boolean noImageCache;
     Path log;
     List<String> command = new ArrayList<>();
 
@@ -109,6 +110,9 @@ final class ExecCommand implements Callable<Integer> {
         spec.addOption(BoundOptions.value("--transport", String.class, () -> transport, v -> transport = v)
                 .paramLabel("vsock|serial").description("How the agent talks to jvmm: vsock (default) or serial (COM2).")
                 .build());
+        spec.addOption(BoundOptions.flag("--no-image-cache", () -> noImageCache, v -> noImageCache = v)
+                .description("Assemble the sandbox image afresh in a temporary file instead of using the cache in "
+                        + "$XDG_CACHE_HOME/jvmm/sandbox (default ~/.cache/jvmm/sandbox).").build());
         spec.addOption(BoundOptions.flag("--profile", () -> profile, v -> profile = v)
                 .description("Print the start-up phases up to 'agent ready' on stderr.").build());
         spec.addOption(BoundOptions.value("--log", Path.class, () -> log, v -> log = v).paramLabel("FILE")
@@ -212,15 +216,31 @@ final class ExecCommand implements Callable<Integer> {
         }, "jvmm-exec-signal");
         Runtime.getRuntime().addShutdownHook(onSignal);
         try {
-            Path initramfs = work.resolve("sandbox.cpio");
+            Path initramfs = null;
+            Path tempImage = null;
             try {
-                SandboxImage.assemble(SandboxImage.Sources.forKernel(kernelFile, modules, agent), initramfs);
+                SandboxImage.Sources sources = SandboxImage.Sources.forKernel(kernelFile, modules, agent);
+                Path cacheDir = noImageCache ? null : imageCacheDir();
+                if (cacheDir != null) {
+                    try {
+                        initramfs = SandboxImage.cached(sources, cacheDir);
+                    } catch (IOException e) {
+                        // the cache directory is not writable (or full): a temporary image does it
+                        System.getLogger(ExecCommand.class.getName()).log(System.Logger.Level.DEBUG,
+                                "sandbox image cache " + cacheDir + " not usable: " + e.getMessage());
+                    }
+                }
+                if (initramfs == null) {
+                    tempImage = work.resolve("sandbox.cpio");
+                    SandboxImage.assemble(sources, tempImage);
+                    initramfs = tempImage;
+                }
             } catch (IllegalArgumentException e) {
                 throw UserError.config("exec: " + e.getMessage());
             } catch (IOException e) {
                 throw UserError.vm("exec: cannot assemble the sandbox image: " + e.getMessage());
             }
-            timings.mark("sandbox image assembled");
+            timings.mark(tempImage == null ? "sandbox image ready (" + initramfs + ")" : "sandbox image assembled");
             PluginLayer layer = plugins.load();
             ResolverRegistry providers = ManifestCommand.providers(layer);
             SandboxSpec.Builder builder = SandboxSpec.builder(kernelFile, initramfs)
@@ -237,7 +257,7 @@ final class ExecCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw UserError.config("exec: " + e.getMessage()); // e.g. less memory than a sandbox needs
             }
-            return run(sandboxSpec, started, initramfs, cmd, in, out, limit, timings, err);
+            return run(sandboxSpec, started, tempImage, cmd, in, out, limit, timings, err);
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(onSignal);
@@ -312,6 +332,19 @@ final class ExecCommand implements Callable<Integer> {
         } catch (IOException e) {
             // the work directory's deletion tries again
         }
+    }
+
+    /** $XDG_CACHE_HOME/jvmm/sandbox, else ~/.cache/jvmm/sandbox; null when neither can be told. */
+    static Path imageCacheDir() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) { // the XDG spec: a relative one is ignored
+            return Path.of(xdg, "jvmm", "sandbox");
+        }
+        String home = System.getProperty("user.home");
+        if (home == null || home.isBlank() || home.equals("?")) {
+            return null;
+        }
+        return Path.of(home, ".cache", "jvmm", "sandbox");
     }
 
     private Path kernelFile() {

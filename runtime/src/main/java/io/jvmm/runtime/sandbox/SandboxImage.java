@@ -8,7 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -181,6 +185,62 @@ public final class SandboxImage {
         } finally {
             Files.deleteIfExists(part);
         }
+    }
+
+    /**
+     * The version of what {@link #assemble} writes (the directories, file modes, links, /init's
+     * shape): part of the cache key, raised whenever assemble changes what it makes from the same
+     * sources.
+     */
+    static final int LAYOUT_VERSION = 1;
+
+    /**
+     * The image for {@code sources} in the cache directory {@code cacheDir} (made if missing),
+     * assembled only when the cache does not hold it yet: {@code sandbox-KEY.cpio}, KEY the SHA-256
+     * of {@link #LAYOUT_VERSION}, the absolute path, size and modification time of busybox, the
+     * agent and every module file, and the /init text. A change to any of them is a new key (old
+     * images stay until the cache directory is cleared). Written to a temporary file and renamed,
+     * so concurrent callers and a crash leave no half image.
+     *
+     * @throws IllegalArgumentException as {@link #assemble}
+     * @throws IOException as {@link #assemble}, or if the cache directory cannot be made
+     */
+    public static Path cached(Sources sources, Path cacheDir) throws IOException {
+        Path image = cacheDir.resolve("sandbox-" + cacheKey(sources) + ".cpio");
+        if (Files.isRegularFile(image)) {
+            return image;
+        }
+        Files.createDirectories(cacheDir);
+        assemble(sources, image);
+        return image;
+    }
+
+    /** The hex SHA-256 that names {@code sources}' image in a cache (see {@link #cached}). */
+    static String cacheKey(Sources sources) throws IOException {
+        List<String> modules = modules(sources);
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+        StringBuilder what = new StringBuilder("jvmm-sandbox-image ").append(LAYOUT_VERSION).append('\n');
+        describe(what, "busybox", sources.busybox());
+        describe(what, "agent", sources.agent());
+        List<String> names = new ArrayList<>();
+        for (String module : modules) {
+            describe(what, "module", sources.modulesDir().resolve(module));
+            names.add(ModulesDep.nameOf(module));
+        }
+        what.append("init\n").append(init(names));
+        return HexFormat.of().formatHex(sha.digest(what.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static void describe(StringBuilder what, String role, Path file) throws IOException {
+        Path abs = file.toAbsolutePath().normalize();
+        BasicFileAttributes a = Files.readAttributes(abs, BasicFileAttributes.class);
+        what.append(role).append(' ').append(abs.toString().length()).append(':').append(abs).append(' ')
+                .append(a.size()).append(' ').append(a.lastModifiedTime().to(TimeUnit.NANOSECONDS)).append('\n');
     }
 
     /**
