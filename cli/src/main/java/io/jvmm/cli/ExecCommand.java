@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -47,6 +48,7 @@ final class ExecCommand implements Callable<Integer> {
     static final long MIN_MEMORY = 32L << 20;
 
     Path kernel;
+    Path modules;
     String memory = "512M";
     String cpus = "1";
     List<String> disks = new ArrayList<>();
@@ -59,6 +61,7 @@ final class ExecCommand implements Callable<Integer> {
     String stdinMode = "auto";
     String transport = "vsock";
     boolean profile;
+    boolean noImageCache;
     Path log;
     List<String> command = new ArrayList<>();
 
@@ -73,9 +76,13 @@ final class ExecCommand implements Callable<Integer> {
                         + "(--get), power the VM off, and exit with CMD's exit code (128+N for signal N, 127 "
                         + "command not found, 126 not executable, 124 timed out).",
                 "The kernel: --kernel or JVMM_SANDBOX_KERNEL, a Debian bzImage with its modules beside it "
-                        + "(cli/src/test/linux/fetch-kernel.sh).");
+                        + "(cli/src/test/linux/fetch-kernel.sh), in /lib/modules/RELEASE, or given with --modules.");
         spec.addOption(BoundOptions.value("--kernel", Path.class, () -> kernel, v -> kernel = v).paramLabel("FILE")
                 .description("The sandbox kernel (default: $" + KERNEL_ENV + ").").build());
+        spec.addOption(BoundOptions.value("--modules", Path.class, () -> modules, v -> modules = v).paramLabel("DIR")
+                .description("The kernel's modules: its lib/modules/RELEASE directory (default: beside the kernel as "
+                        + "fetch-kernel.sh lays it out, else /lib/modules/RELEASE for a kernel named vmlinuz-RELEASE).")
+                .build());
         spec.addOption(BoundOptions.value("--memory", String.class, () -> memory, v -> memory = v).paramLabel("SIZE")
                 .description("Guest memory (default: ${DEFAULT-VALUE}).").build());
         spec.addOption(BoundOptions.value("--cpus", String.class, () -> cpus, v -> cpus = v).paramLabel("N")
@@ -103,6 +110,9 @@ final class ExecCommand implements Callable<Integer> {
         spec.addOption(BoundOptions.value("--transport", String.class, () -> transport, v -> transport = v)
                 .paramLabel("vsock|serial").description("How the agent talks to jvmm: vsock (default) or serial (COM2).")
                 .build());
+        spec.addOption(BoundOptions.flag("--no-image-cache", () -> noImageCache, v -> noImageCache = v)
+                .description("Assemble the sandbox image afresh in a temporary file instead of using the cache in "
+                        + "$XDG_CACHE_HOME/jvmm/sandbox (default ~/.cache/jvmm/sandbox).").build());
         spec.addOption(BoundOptions.flag("--profile", () -> profile, v -> profile = v)
                 .description("Print the start-up phases up to 'agent ready' on stderr.").build());
         spec.addOption(BoundOptions.value("--log", Path.class, () -> log, v -> log = v).paramLabel("FILE")
@@ -155,6 +165,9 @@ final class ExecCommand implements Callable<Integer> {
                 throw UserError.config("--put " + c.host() + ":" + c.guest() + ": " + c.host() + " is not a readable file");
             }
         }
+        for (Copy c : out) {
+            checkGetTarget(c);
+        }
         List<SandboxSpec.Disk> diskList = new ArrayList<>();
         for (String d : disks) {
             boolean ro = d.endsWith(",ro");
@@ -186,26 +199,55 @@ final class ExecCommand implements Callable<Integer> {
 
         Path work;
         try {
-            work = Files.createTempDirectory("jvmm-exec");
+            // /tmp: the sandbox's vsock sockets are made in here, and a Unix socket's path must be short
+            work = Files.createTempDirectory(Path.of("/tmp"), "jvmm-exec");
         } catch (IOException e) {
-            throw UserError.vm("exec: cannot create a temporary directory: " + e.getMessage());
+            throw UserError.vm("exec: cannot create a temporary directory in /tmp: " + e.getMessage());
         }
+        // a signal to jvmm (Ctrl-C, timeout(1)'s SIGTERM) from here on must not leave the VM running
+        // nor a temporary file: the JVM halts once its hooks ran, whatever the main thread was doing
+        AtomicReference<Sandbox> started = new AtomicReference<>();
+        Thread onSignal = new Thread(() -> {
+            Sandbox s = started.get();
+            if (s != null) {
+                s.close();
+            }
+            deleteTree(work);
+        }, "jvmm-exec-signal");
+        Runtime.getRuntime().addShutdownHook(onSignal);
         try {
-            Path initramfs = work.resolve("sandbox.cpio");
+            Path initramfs = null;
+            Path tempImage = null;
             try {
-                SandboxImage.assemble(SandboxImage.Sources.forKernel(kernelFile, agent), initramfs);
+                SandboxImage.Sources sources = SandboxImage.Sources.forKernel(kernelFile, modules, agent);
+                Path cacheDir = noImageCache ? null : imageCacheDir();
+                if (cacheDir != null) {
+                    try {
+                        initramfs = SandboxImage.cached(sources, cacheDir);
+                    } catch (IOException e) {
+                        // the cache directory is not writable (or full): a temporary image does it
+                        System.getLogger(ExecCommand.class.getName()).log(System.Logger.Level.DEBUG,
+                                "sandbox image cache " + cacheDir + " not usable: " + e.getMessage());
+                    }
+                }
+                if (initramfs == null) {
+                    tempImage = work.resolve("sandbox.cpio");
+                    SandboxImage.assemble(sources, tempImage);
+                    initramfs = tempImage;
+                }
             } catch (IllegalArgumentException e) {
                 throw UserError.config("exec: " + e.getMessage());
             } catch (IOException e) {
                 throw UserError.vm("exec: cannot assemble the sandbox image: " + e.getMessage());
             }
-            timings.mark("sandbox image assembled");
+            timings.mark(tempImage == null ? "sandbox image ready (" + initramfs + ")" : "sandbox image assembled");
             PluginLayer layer = plugins.load();
             ResolverRegistry providers = ManifestCommand.providers(layer);
             SandboxSpec.Builder builder = SandboxSpec.builder(kernelFile, initramfs)
                     .cmdline(SandboxImage.commandLine(how.agentArgument())).transport(how)
                     .memoryBytes(size.memoryBytes()).vcpus(size.vcpuCount()).readyTimeout(ready)
-                    .layer(layer.layer()).providers(providers).name("sandbox").phases(timings::mark);
+                    .layer(layer.layer()).providers(providers).name("sandbox").phases(timings::mark)
+                    .socketParent(work);
             for (SandboxSpec.Disk d : diskList) {
                 builder.disk(d.image(), d.readOnly());
             }
@@ -215,24 +257,28 @@ final class ExecCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw UserError.config("exec: " + e.getMessage()); // e.g. less memory than a sandbox needs
             }
-            return run(sandboxSpec, cmd, in, out, limit, timings, err);
+            return run(sandboxSpec, started, tempImage, cmd, in, out, limit, timings, err);
         } finally {
-            deleteTree(work);
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+                deleteTree(work);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs: it closes the sandbox and deletes the work directory
+            }
         }
     }
 
-    private int run(SandboxSpec sandboxSpec, Command cmd, List<Copy> in, List<Copy> out, Duration limit,
-            RunCommand.Profile timings, PrintWriter err) {
+    private int run(SandboxSpec sandboxSpec, AtomicReference<Sandbox> started, Path tempImage, Command cmd,
+            List<Copy> in, List<Copy> out, Duration limit, RunCommand.Profile timings, PrintWriter err) {
         Sandbox sandbox;
         try {
             sandbox = Sandbox.start(sandboxSpec);
         } catch (SandboxException e) {
             throw UserError.vm("exec: " + e.getMessage());
         }
-        // a signal to jvmm (Ctrl-C, timeout(1)'s SIGTERM) must not leave the VM running
-        Thread onSignal = new Thread(sandbox::close, "jvmm-exec-signal");
-        Runtime.getRuntime().addShutdownHook(onSignal);
+        started.set(sandbox);
         try (sandbox) {
+            deleteQuietly(tempImage); // Sandbox.start read it into memory before it launched the VM
             if (profile) {
                 timings.print(err);
             }
@@ -267,18 +313,38 @@ final class ExecCommand implements Callable<Integer> {
                     err.println("jvmm exec: --get " + c.guest() + ":" + c.host() + ": " + e.getMessage());
                     status = status == 0 ? Main.VM_ERROR : status;
                 } catch (SandboxException e) {
-                    throw UserError.vm("exec: --get " + c.guest() + ":" + c.host() + ": " + e.getMessage());
+                    // reported, and the other --gets still tried (each fails fast if the connection is gone)
+                    err.println("jvmm exec: --get " + c.guest() + ":" + c.host() + ": " + e.getMessage());
+                    status = status == 0 ? Main.VM_ERROR : status;
                 }
             }
             err.flush();
             return status;
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(onSignal);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs: it closes the sandbox
-            }
         }
+    }
+
+    private static void deleteQuietly(Path p) {
+        if (p == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // the work directory's deletion tries again
+        }
+    }
+
+    /** $XDG_CACHE_HOME/jvmm/sandbox, else ~/.cache/jvmm/sandbox; null when neither can be told. */
+    static Path imageCacheDir() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) { // the XDG spec: a relative one is ignored
+            return Path.of(xdg, "jvmm", "sandbox");
+        }
+        String home = System.getProperty("user.home");
+        if (home == null || home.isBlank() || home.equals("?")) {
+            return null;
+        }
+        return Path.of(home, ".cache", "jvmm", "sandbox");
     }
 
     private Path kernelFile() {
@@ -388,6 +454,32 @@ final class ExecCommand implements Callable<Integer> {
             out.add(hostFirst ? new Copy(first, second) : new Copy(second, first));
         }
         return out;
+    }
+
+    /**
+     * A --get's host path must be writable before the command runs (it is found out only
+     * afterwards otherwise): its directory exists and is writable (the copy is written beside it and
+     * renamed over it), and it is not a directory.
+     */
+    static void checkGetTarget(Copy c) {
+        String option = "--get " + c.guest() + ":" + c.host();
+        Path host = Path.of(c.host()).toAbsolutePath().normalize();
+        if (Files.isDirectory(host)) {
+            throw UserError.config(option + ": " + host + " is a directory: name the file to write, e.g. "
+                    + host.resolve(Path.of(c.guest()).getFileName() == null ? "out" : Path.of(c.guest()).getFileName().toString()));
+        }
+        Path parent = host.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw UserError.config(option + ": the directory " + parent + " does not exist: create it first (mkdir -p "
+                    + parent + ") or choose another path");
+        }
+        if (!Files.isWritable(parent)) {
+            throw UserError.config(option + ": the directory " + parent + " is not writable (the copy is written there "
+                    + "and renamed to " + host.getFileName() + "): choose a writable directory");
+        }
+        if (Files.exists(host) && !Files.isRegularFile(host)) {
+            throw UserError.config(option + ": " + host + " exists and is not a regular file: choose another path");
+        }
     }
 
     private static void deleteTree(Path dir) {

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The host end of one agent transport (a vsock stream, a serial port, or a {@code jvmm-agent
@@ -21,6 +22,12 @@ import java.util.concurrent.TimeUnit;
  * while writing output never deadlocks against the host); a timeout is a thread that sends KILL.
  * Both end with the exec, except a stdin thread blocked reading its {@link InputStream}, which ends
  * when that stream does (it sends nothing once the command has ended).
+ *
+ * <p>Locking: {@code requestLock} is held for a whole request; {@code writeLock} only while one
+ * frame is written (a write may block when the agent stops reading, e.g. while STDIN waits for a
+ * command that does not read it); the exec state is under {@code stateLock}, which is never held
+ * across I/O. KILL never waits for {@code writeLock} or its own write longer than a give-up
+ * deadline: past it the transport is closed, which fails the exec ("the agent stopped reading").
  */
 public final class AgentConnection implements Closeable {
     /** How long a killed command may take to report EXITED before the transport is given up. */
@@ -30,9 +37,12 @@ public final class AgentConnection implements Closeable {
     private final InputStream in;
     private final OutputStream out;
     private final Closeable transport;
-    private final Object requestLock = new Object();
-    private final Object writeLock = new Object();
-    /** The running exec, for {@link #kill}; guarded by writeLock. */
+    private final ReentrantLock requestLock = new ReentrantLock();
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final Object stateLock = new Object();
+    /** How long a KILL may wait to be written, and a killed command to end, before the transport is given up. */
+    private final Duration killGrace;
+    /** The running exec, for {@link #kill}; guarded by stateLock. */
     private ExecState running;
     private volatile String brokenBecause;
 
@@ -42,6 +52,12 @@ public final class AgentConnection implements Closeable {
      * @param transport closes both (and wakes a blocked read)
      */
     public AgentConnection(InputStream in, OutputStream out, Closeable transport) {
+        this(in, out, transport, KILL_GRACE);
+    }
+
+    /** As {@link #AgentConnection(InputStream, OutputStream, Closeable)}, with the KILL give-up deadline (tests). */
+    AgentConnection(InputStream in, OutputStream out, Closeable transport, Duration killGrace) {
+        this.killGrace = Objects.requireNonNull(killGrace, "killGrace");
         this.in = Objects.requireNonNull(in, "in");
         this.out = Objects.requireNonNull(out, "out");
         this.transport = Objects.requireNonNull(transport, "transport");
@@ -49,18 +65,22 @@ public final class AgentConnection implements Closeable {
 
     /** Reads the agent's first frame, which must be READY. */
     public Message.Ready awaitReady() throws IOException {
-        synchronized (requestLock) {
+        requestLock.lock();
+        try {
             Message m = next("waiting for READY");
             if (m instanceof Message.Ready r) {
                 return r;
             }
             throw fail(new SandboxProtocolException(Message.name(m.type()) + " before READY"));
+        } finally {
+            requestLock.unlock();
         }
     }
 
     /** PING with {@code data}; returns the PONG's bytes (checked equal). */
     public byte[] ping(byte[] data) throws IOException {
-        synchronized (requestLock) {
+        requestLock.lock();
+        try {
             send(new Message.Ping(data));
             Message m = next("waiting for PONG");
             if (m instanceof Message.Pong p) {
@@ -70,6 +90,8 @@ public final class AgentConnection implements Closeable {
                 return p.data();
             }
             throw fail(unexpected(m, "PONG"));
+        } finally {
+            requestLock.unlock();
         }
     }
 
@@ -86,20 +108,70 @@ public final class AgentConnection implements Closeable {
 
     /** Sends {@code signal} to the running command's process group; false when none runs. */
     public boolean kill(int signal) throws IOException {
-        Message.Kill k = new Message.Kill(signal);
-        synchronized (writeLock) {
-            if (running == null || running.finished) {
+        ExecState state;
+        synchronized (stateLock) {
+            state = running;
+            if (state == null || state.finished) {
                 return false;
             }
-            sendLocked(k);
-            return true;
         }
+        return sendKill(state, signal);
+    }
+
+    /**
+     * Writes KILL for {@code state} unless it has finished. The give-up timer starts first: if the
+     * frame is not written within {@link #killGrace} (another frame's write is stuck because the
+     * agent stopped reading), the transport is closed, which ends both writes and the exec.
+     */
+    private boolean sendKill(ExecState state, int signal) throws IOException {
+        CountDownLatch written = new CountDownLatch(1);
+        Thread giveUp = new Thread(() -> {
+            try {
+                if (!written.await(killGrace.toNanos(), TimeUnit.NANOSECONDS)) {
+                    fail(stoppedReading());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "jvmm-sandbox-kill-deadline");
+        giveUp.setDaemon(true);
+        giveUp.start();
+        try {
+            boolean locked;
+            try {
+                locked = writeLock.tryLock(killGrace.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting to send KILL");
+            }
+            if (!locked) {
+                throw fail(stoppedReading());
+            }
+            try {
+                synchronized (stateLock) {
+                    if (state.finished) {
+                        return false;
+                    }
+                }
+                sendLocked(new Message.Kill(signal));
+                return true;
+            } finally {
+                writeLock.unlock();
+            }
+        } finally {
+            written.countDown();
+        }
+    }
+
+    private SandboxException stoppedReading() {
+        return new SandboxException("the agent stopped reading: a KILL could not be sent within "
+                + killGrace.toSeconds() + " s; connection closed");
     }
 
     /** The state one exec shares with its stdin and timeout threads. */
     private static final class ExecState {
         final CountDownLatch done = new CountDownLatch(1);
-        /** Set under writeLock once EXITED or ERROR arrived: nothing more is sent for this exec. */
+        /** Set under stateLock once EXITED or ERROR arrived: nothing more is sent for this exec. */
         boolean finished;
         volatile boolean timedOut;
         volatile boolean limitHit;
@@ -108,11 +180,12 @@ public final class AgentConnection implements Closeable {
 
     private ExecResult run(Command command, OutputStream stdout, OutputStream stderr, Capture capture)
             throws IOException {
-        synchronized (requestLock) {
+        requestLock.lock();
+        try {
             long start = System.nanoTime();
             ExecState state = new ExecState();
-            synchronized (writeLock) {
-                sendLocked(command.message());
+            send(command.message());
+            synchronized (stateLock) {
                 running = state;
             }
             Thread stdinPump = null;
@@ -138,7 +211,7 @@ public final class AgentConnection implements Closeable {
                         if (capture != null && !capture.fits(data.length)) {
                             if (!state.limitHit) {
                                 state.limitHit = true;
-                                killQuietly(state);
+                                killInBackground(state);
                             }
                             continue;
                         }
@@ -148,7 +221,7 @@ public final class AgentConnection implements Closeable {
                                 sink.flush();
                             } catch (IOException e) {
                                 sinkFailed = true; // e.g. our stdout was closed: stop the command, drain it
-                                killQuietly(state);
+                                killInBackground(state);
                             }
                         }
                     } else if (m instanceof Message.Exited x) {
@@ -173,11 +246,13 @@ public final class AgentConnection implements Closeable {
                     joinQuietly(stdinPump, 100);
                 }
             }
+        } finally {
+            requestLock.unlock();
         }
     }
 
     private void finish(ExecState state) {
-        synchronized (writeLock) {
+        synchronized (stateLock) {
             state.finished = true;
             if (running == state) {
                 running = null;
@@ -201,27 +276,43 @@ public final class AgentConnection implements Closeable {
                 if (n == 0) {
                     continue;
                 }
-                synchronized (writeLock) {
-                    if (state.finished || state.timedOut || state.limitHit) {
+                writeLock.lockInterruptibly();
+                try {
+                    if (over(state)) {
                         return; // killed: more input would only queue in front of nothing (and slow the KILL)
                     }
                     sendLocked(new Message.Stdin(n <= 0 ? new byte[0] : Arrays.copyOf(buf, n)));
+                } finally {
+                    writeLock.unlock();
                 }
                 if (n < 0) {
                     return;
                 }
             }
+        } catch (InterruptedException e) {
+            // the exec ended while this thread waited to write
         } catch (IOException e) {
             state.stdinFailure = e;
-            synchronized (writeLock) {
-                if (!state.finished && brokenBecause == null) {
-                    try {
-                        sendLocked(new Message.Stdin(new byte[0])); // the command sees EOF
-                    } catch (IOException ignored) {
-                        // the transport failed: the exec's reader reports it
-                    }
-                }
+            try {
+                writeLock.lockInterruptibly();
+            } catch (InterruptedException ie) {
+                return;
             }
+            try {
+                if (!over(state) && brokenBecause == null) {
+                    sendLocked(new Message.Stdin(new byte[0])); // the command sees EOF
+                }
+            } catch (IOException ignored) {
+                // the transport failed: the exec's reader reports it
+            } finally {
+                writeLock.unlock();
+            }
+        }
+    }
+
+    private boolean over(ExecState state) {
+        synchronized (stateLock) {
+            return state.finished || state.timedOut || state.limitHit;
         }
     }
 
@@ -232,26 +323,31 @@ public final class AgentConnection implements Closeable {
                 return;
             }
             state.timedOut = true;
+            long giveUpAt = System.nanoTime() + killGrace.toNanos(); // before the KILL write, which may block
             killQuietly(state);
-            if (!state.done.await(KILL_GRACE.toNanos(), TimeUnit.NANOSECONDS)) {
+            if (!state.done.await(giveUpAt - System.nanoTime(), TimeUnit.NANOSECONDS) && isOpen()) {
                 fail(new SandboxException("the command was killed (timeout " + timeout.toSeconds()
-                        + " s) but did not end within " + KILL_GRACE.toSeconds() + " s; the agent connection is closed"));
+                        + " s) but did not end within " + killGrace.toSeconds() + " s; the agent connection is closed"));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
+    /** KILL; never blocks longer than {@link #killGrace} (then the transport is closed). */
     private void killQuietly(ExecState state) {
-        synchronized (writeLock) {
-            if (!state.finished) {
-                try {
-                    sendLocked(new Message.Kill(SIGKILL));
-                } catch (IOException e) {
-                    // the transport failed: the exec's reader reports it
-                }
-            }
+        try {
+            sendKill(state, SIGKILL);
+        } catch (IOException e) {
+            // the transport failed or was given up: the exec's reader reports it
         }
+    }
+
+    /** KILL from the exec's reader, which must go on reading (the agent may be blocked writing to us). */
+    private void killInBackground(ExecState state) {
+        Thread t = new Thread(() -> killQuietly(state), "jvmm-sandbox-kill");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**
@@ -259,7 +355,8 @@ public final class AgentConnection implements Closeable {
      * (e.g. 0644); returns the size the agent wrote and synced.
      */
     public long put(InputStream data, long size, String guestPath, int mode) throws IOException {
-        synchronized (requestLock) {
+        requestLock.lock();
+        try {
             send(new Message.FileWrite(guestPath, mode, size));
             byte[] buf = new byte[Message.MAX_CHUNK];
             long left = size;
@@ -290,12 +387,15 @@ public final class AgentConnection implements Closeable {
                 throw new AgentErrorException(e.errno(), "put " + guestPath + ": " + e.message());
             }
             throw fail(unexpected(m, "FILE_DONE or ERROR"));
+        } finally {
+            requestLock.unlock();
         }
     }
 
     /** Copies the guest's {@code guestPath} to {@code to} if it is at most {@code maxBytes}; returns its size. */
     public long get(String guestPath, long maxBytes, OutputStream to) throws IOException {
-        synchronized (requestLock) {
+        requestLock.lock();
+        try {
             send(new Message.FileRead(guestPath, maxBytes));
             long got = 0;
             while (true) {
@@ -330,19 +430,40 @@ public final class AgentConnection implements Closeable {
                     throw fail(unexpected(m, "FILE_DATA, FILE_DONE or ERROR"));
                 }
             }
+        } finally {
+            requestLock.unlock();
         }
     }
 
     /** SHUTDOWN: the agent syncs and powers the guest off (a --stdio agent exits); nothing is answered. */
     public void shutdown() throws IOException {
-        synchronized (requestLock) {
+        requestLock.lock();
+        try {
             send(new Message.Shutdown());
+        } finally {
+            requestLock.unlock();
+        }
+    }
+
+    /**
+     * SHUTDOWN if no request is in progress; false (nothing sent) if one is, e.g. a long FILE_READ
+     * on another thread, which SHUTDOWN would have to wait for.
+     */
+    public boolean shutdownIfIdle() throws IOException {
+        if (!requestLock.tryLock()) {
+            return false;
+        }
+        try {
+            send(new Message.Shutdown());
+            return true;
+        } finally {
+            requestLock.unlock();
         }
     }
 
     /** Whether a command runs now (an exec is between EXEC and EXITED). */
     public boolean commandRunning() {
-        synchronized (writeLock) {
+        synchronized (stateLock) {
             return running != null && !running.finished;
         }
     }
@@ -366,8 +487,11 @@ public final class AgentConnection implements Closeable {
     }
 
     private void send(Message m) throws IOException {
-        synchronized (writeLock) {
+        writeLock.lock();
+        try {
             sendLocked(m);
+        } finally {
+            writeLock.unlock();
         }
     }
 

@@ -101,6 +101,23 @@ public sealed interface Message {
                 checkStr(e, "env");
             }
             checkStr(cwd, "cwd");
+            // the frame as body() encodes it: type, argc, argv, envc, env, cwd, flags
+            long frame = 1 + 4 + 4 + strSize(cwd) + 1;
+            for (String x : argv) {
+                frame += strSize(x);
+            }
+            for (String x : env) {
+                frame += strSize(x);
+            }
+            if (frame > MAX_FRAME) {
+                throw new IllegalArgumentException("EXEC: the command's arguments, environment and working "
+                        + "directory take " + frame + " bytes, more than a frame's " + MAX_FRAME
+                        + " (1 MiB): pass long data as a file (--put) or on stdin");
+            }
+        }
+
+        private static long strSize(String x) {
+            return 4L + x.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         }
 
         public int type() { return EXEC; }

@@ -75,6 +75,12 @@ public final class Sandbox implements AutoCloseable {
     private static final long GUEST_CID = 3;
     /** After a hard stop, how long the VM's run may take to end. */
     private static final Duration HARD_STOP_GRACE = Duration.ofSeconds(10);
+    /**
+     * When the sandbox is closed without a SHUTDOWN (mid-request, or the connection broke), how
+     * long the guest may take to power off by itself before it is stopped hard: over vsock the
+     * agent sees the closed connection and powers off; over serial it cannot see it at all.
+     */
+    static final Duration CLOSED_GRACE = Duration.ofSeconds(2);
 
     private final SandboxSpec spec;
     private final LaunchedVm vm;
@@ -132,8 +138,8 @@ public final class Sandbox implements AutoCloseable {
             }
             b.withSerial(ports);
             if (spec.transport() == SandboxSpec.Transport.VSOCK) {
-                // /tmp rather than java.io.tmpdir: a Unix socket's path must fit in 108 bytes
-                socketDir = Files.createTempDirectory(Path.of("/tmp"), "jvmm-sandbox");
+                // /tmp by default rather than java.io.tmpdir: a Unix socket's path must fit in 108 bytes
+                socketDir = Files.createTempDirectory(spec.socketParent(), "jvmm-sandbox");
                 Path uds = socketDir.resolve("v.sock");
                 listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 listener.bind(UnixDomainSocketAddress.of(uds + "_" + AGENT_PORT)); // before the guest can dial
@@ -445,31 +451,33 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * SHUTDOWN (or, while a command runs, KILL and closing the transport, after which the agent
-     * powers off too), then waits for the VM to power off (at most {@link SandboxSpec#shutdownTimeout()},
+     * SHUTDOWN, then waits for the VM to power off (at most {@link SandboxSpec#shutdownTimeout()},
      * then it is stopped hard), and releases everything: the VM, the connection, the socket files,
-     * the controller thread. Idempotent.
+     * the controller thread. Idempotent. While a request is in progress (a command runs, a long
+     * {@link #get} or {@link #put} on another thread, e.g. when a signal closes the sandbox),
+     * SHUTDOWN would wait for it: the transport is closed instead (the request fails) and the VM is
+     * stopped hard after {@link #CLOSED_GRACE}, as it is when the connection is already broken.
      *
      * @return how the VM ended, or null if its run failed or it could not be stopped
      */
     public synchronized VmOutcome closeAndWait() {
         if (!closed) {
             closed = true;
+            boolean shutdownSent = false;
             if (agent.isOpen() && !outcome.isDone()) {
                 try {
-                    if (agent.commandRunning()) {
-                        // closed from another thread (a signal) mid-command: SHUTDOWN would wait for the
-                        // command; a killed command and a closed transport make the agent power off too
-                        agent.kill(9);
-                        agent.close();
-                    } else {
-                        agent.shutdown();
-                    }
+                    // closed from another thread (a signal) mid-request: SHUTDOWN would wait for the
+                    // request; over vsock, the closed transport makes the agent kill the command and
+                    // power off (over serial the guest cannot see it: the VM is stopped hard)
+                    shutdownSent = !agent.commandRunning() && agent.shutdownIfIdle();
                 } catch (IOException e) {
                     // the agent is gone: the VM is stopped hard below
                 }
+                if (!shutdownSent) {
+                    agent.close();
+                }
             }
-            stopAndClose(vm, controller, outcome, spec.shutdownTimeout());
+            stopAndClose(vm, controller, outcome, shutdownSent ? spec.shutdownTimeout() : CLOSED_GRACE);
             agent.close();
             deleteDir(socketDir);
         }

@@ -8,7 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -42,6 +46,9 @@ public final class SandboxImage {
     /** What /init prints (with the module name and insmod's reason) when a module does not load. */
     static final String MODULE_FAILED = "jvmm-init: module not loaded, continuing:";
 
+    /** Where a distribution installs its kernels' modules. */
+    static final Path SYSTEM_MODULES = Path.of("/lib/modules");
+
     private static final Pattern TRANSPORT = Pattern.compile("vsock:[0-9]{1,10}|serial:/dev/ttyS[0-9]{1,2}");
 
     private SandboxImage() {}
@@ -66,30 +73,61 @@ public final class SandboxImage {
         }
 
         /**
-         * The sources for the Debian kernel {@code kernel} laid out as cli/src/test/linux/fetch-kernel.sh
-         * leaves it ({@code DIR/vmlinuz-ABI} with its package tree in {@code DIR/linux-image-ABI/},
-         * modules in {@code lib/modules/ABI/}), {@code /bin/busybox} and {@code agent}; no extra
-         * modules.
+         * The sources for the kernel {@code kernel}, its modules found by its name's release:
+         * beside it as cli/src/test/linux/fetch-kernel.sh leaves them ({@code DIR/vmlinuz-R} with
+         * {@code DIR/linux-image-R/lib/modules/R/}), else the host's {@code /lib/modules/R} (a
+         * distribution kernel from /boot); {@code /bin/busybox} and {@code agent}; no extra modules.
          *
          * @throws IllegalArgumentException naming what is missing and how to get it
          */
         public static Sources forKernel(Path kernel, Path agent) {
+            return forKernel(kernel, null, agent, SYSTEM_MODULES);
+        }
+
+        /**
+         * As {@link #forKernel(Path, Path)} with the modules directory given ({@code jvmm exec
+         * --modules}: a {@code lib/modules/<release>} directory holding modules.dep), or found as
+         * there when {@code modulesDir} is null.
+         */
+        public static Sources forKernel(Path kernel, Path modulesDir, Path agent) {
+            return forKernel(kernel, modulesDir, agent, SYSTEM_MODULES);
+        }
+
+        /** {@code systemModules} stands for /lib/modules (tests). */
+        static Sources forKernel(Path kernel, Path modulesDir, Path agent, Path systemModules) {
             if (kernel == null || !Files.isRegularFile(kernel)) {
                 throw new IllegalArgumentException("sandbox kernel " + kernel + " is not a file;"
                         + " cli/src/test/linux/fetch-kernel.sh fetches the Debian amd64 kernel and its modules");
             }
-            String name = kernel.getFileName().toString();
-            if (!name.matches("(vmlinuz|vmlinux)-.+")) {
-                throw new IllegalArgumentException("sandbox kernel " + kernel + ": cannot tell its release from the"
-                        + " name (expected vmlinuz-<release>, as fetch-kernel.sh names it); give the modules"
-                        + " directory explicitly with new SandboxImage.Sources(...)");
-            }
-            String release = name.substring(name.indexOf('-') + 1);
-            Path modules = kernel.toAbsolutePath().resolveSibling("linux-image-" + release)
-                    .resolve("lib/modules").resolve(release);
-            if (!Files.isRegularFile(modules.resolve("modules.dep"))) {
-                throw new IllegalArgumentException("no kernel modules for " + kernel + ": " + modules.resolve("modules.dep")
-                        + " is missing; cli/src/test/linux/fetch-kernel.sh extracts the kernel package there");
+            Path modules;
+            if (modulesDir != null) {
+                if (!Files.isRegularFile(modulesDir.resolve("modules.dep"))) {
+                    throw new IllegalArgumentException("kernel modules directory " + modulesDir + " (--modules) has no"
+                            + " modules.dep: give the kernel's lib/modules/<release> directory (run depmod there if it"
+                            + " is a tree of your own)");
+                }
+                modules = modulesDir;
+            } else {
+                String name = kernel.getFileName().toString();
+                if (!name.matches("(vmlinuz|vmlinux)-.+")) {
+                    throw new IllegalArgumentException("sandbox kernel " + kernel + ": cannot tell its release from the"
+                            + " name (expected vmlinuz-<release>, as fetch-kernel.sh and /boot name it); give its"
+                            + " modules with --modules DIR (the kernel's lib/modules/<release> directory)");
+                }
+                String release = name.substring(name.indexOf('-') + 1);
+                Path beside = kernel.toAbsolutePath().resolveSibling("linux-image-" + release)
+                        .resolve("lib/modules").resolve(release);
+                Path system = systemModules.resolve(release);
+                if (Files.isRegularFile(beside.resolve("modules.dep"))) {
+                    modules = beside;
+                } else if (Files.isRegularFile(system.resolve("modules.dep"))) {
+                    modules = system;
+                } else {
+                    throw new IllegalArgumentException("no kernel modules for " + kernel + ": neither "
+                            + beside.resolve("modules.dep") + " (cli/src/test/linux/fetch-kernel.sh extracts the kernel"
+                            + " package there) nor " + system.resolve("modules.dep") + " exists; give them with"
+                            + " --modules DIR (the kernel's lib/modules/<release> directory)");
+                }
             }
             Path busybox = Path.of("/bin/busybox");
             if (!Files.isRegularFile(busybox) || !Files.isExecutable(busybox)) {
@@ -147,6 +185,62 @@ public final class SandboxImage {
         } finally {
             Files.deleteIfExists(part);
         }
+    }
+
+    /**
+     * The version of what {@link #assemble} writes (the directories, file modes, links, /init's
+     * shape): part of the cache key, raised whenever assemble changes what it makes from the same
+     * sources.
+     */
+    static final int LAYOUT_VERSION = 1;
+
+    /**
+     * The image for {@code sources} in the cache directory {@code cacheDir} (made if missing),
+     * assembled only when the cache does not hold it yet: {@code sandbox-KEY.cpio}, KEY the SHA-256
+     * of {@link #LAYOUT_VERSION}, the absolute path, size and modification time of busybox, the
+     * agent and every module file, and the /init text. A change to any of them is a new key (old
+     * images stay until the cache directory is cleared). Written to a temporary file and renamed,
+     * so concurrent callers and a crash leave no half image.
+     *
+     * @throws IllegalArgumentException as {@link #assemble}
+     * @throws IOException as {@link #assemble}, or if the cache directory cannot be made
+     */
+    public static Path cached(Sources sources, Path cacheDir) throws IOException {
+        Path image = cacheDir.resolve("sandbox-" + cacheKey(sources) + ".cpio");
+        if (Files.isRegularFile(image)) {
+            return image;
+        }
+        Files.createDirectories(cacheDir);
+        assemble(sources, image);
+        return image;
+    }
+
+    /** The hex SHA-256 that names {@code sources}' image in a cache (see {@link #cached}). */
+    static String cacheKey(Sources sources) throws IOException {
+        List<String> modules = modules(sources);
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+        StringBuilder what = new StringBuilder("jvmm-sandbox-image ").append(LAYOUT_VERSION).append('\n');
+        describe(what, "busybox", sources.busybox());
+        describe(what, "agent", sources.agent());
+        List<String> names = new ArrayList<>();
+        for (String module : modules) {
+            describe(what, "module", sources.modulesDir().resolve(module));
+            names.add(ModulesDep.nameOf(module));
+        }
+        what.append("init\n").append(init(names));
+        return HexFormat.of().formatHex(sha.digest(what.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static void describe(StringBuilder what, String role, Path file) throws IOException {
+        Path abs = file.toAbsolutePath().normalize();
+        BasicFileAttributes a = Files.readAttributes(abs, BasicFileAttributes.class);
+        what.append(role).append(' ').append(abs.toString().length()).append(':').append(abs).append(' ')
+                .append(a.size()).append(' ').append(a.lastModifiedTime().to(TimeUnit.NANOSECONDS)).append('\n');
     }
 
     /**

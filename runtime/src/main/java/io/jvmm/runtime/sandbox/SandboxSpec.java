@@ -27,10 +27,13 @@ import java.util.function.Consumer;
  * @param providers the resolvers of {@code layer}, or null to load them from it
  * @param hypervisor the backend's name, or null for the first available
  * @param phases told the name of each start-up phase as it ends (a boot profile), or null
+ * @param socketParent where the sandbox makes its directory for the vsock sockets (a Unix socket's
+ *     path must fit in 108 bytes); a caller that must clean up after a signal (when
+ *     {@link Sandbox#start} has not returned yet) passes a directory of its own and deletes it
  */
 public record SandboxSpec(Path kernel, Path initramfs, String cmdline, Transport transport, long memoryBytes, int vcpus,
         List<Disk> disks, Duration readyTimeout, Duration shutdownTimeout, String name, ModuleLayer layer,
-        ResolverRegistry providers, String hypervisor, Consumer<String> phases) {
+        ResolverRegistry providers, String hypervisor, Consumer<String> phases, Path socketParent) {
     /** A command line for a quick, quiet boot on the sandbox's devices; COM1 is the console. */
     public static final String DEFAULT_CMDLINE = "console=ttyS0 panic=-1 nokaslr quiet";
 
@@ -70,6 +73,7 @@ public record SandboxSpec(Path kernel, Path initramfs, String cmdline, Transport
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(layer, "layer");
+        Objects.requireNonNull(socketParent, "socketParent");
         if (memoryBytes < (32L << 20)) {
             throw new IllegalArgumentException("a sandbox needs at least 32 MiB of memory, was " + memoryBytes + " bytes");
         }
@@ -104,6 +108,7 @@ public record SandboxSpec(Path kernel, Path initramfs, String cmdline, Transport
         private ResolverRegistry providers;
         private String hypervisor;
         private Consumer<String> phases;
+        private Path socketParent = Path.of("/tmp");
 
         private Builder(Path kernel, Path initramfs) {
             this.kernel = kernel;
@@ -139,9 +144,12 @@ public record SandboxSpec(Path kernel, Path initramfs, String cmdline, Transport
 
         public Builder phases(Consumer<String> p) { this.phases = p; return this; }
 
+        /** Where the vsock socket directory is made (default /tmp). */
+        public Builder socketParent(Path dir) { this.socketParent = dir; return this; }
+
         public SandboxSpec build() {
             return new SandboxSpec(kernel, initramfs, cmdline, transport, memoryBytes, vcpus, disks, readyTimeout,
-                    shutdownTimeout, name, layer, providers, hypervisor, phases);
+                    shutdownTimeout, name, layer, providers, hypervisor, phases, socketParent);
         }
     }
 }
