@@ -139,19 +139,18 @@ class AgentConnectionKillTest {
     Path dir;
 
     /**
-     * A FILE_READ of a FIFO nobody writes blocks in the agent (its open waits for a writer): a
-     * SHUTDOWN would wait for that request forever, so {@link AgentConnection#shutdownIfIdle}
-     * refuses at once and closing the transport ends the request (what Sandbox.closeAndWait does).
+     * A request in progress (here a command that runs until killed): a SHUTDOWN would wait for it,
+     * so {@link AgentConnection#shutdownIfIdle} refuses at once and closing the transport ends the
+     * request (what Sandbox.closeAndWait does). (A FILE_READ of a FIFO was the first hanging request
+     * used here; the agent now refuses FIFOs at once.)
      */
     @Test
     @ScaledTimeout(60)
     void shutdownIfIdleRefusesWhileARequestHangs() throws Exception {
-        Path fifo = dir.resolve("fifo");
-        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
-        assertEquals(0, mkfifo.waitFor());
-        CompletableFuture<Throwable> get = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Throwable> exec = CompletableFuture.supplyAsync(() -> {
             try {
-                agent.get(fifo.toString(), 1 << 20, java.io.OutputStream.nullOutputStream());
+                agent.exec(Command.of("sleep", "1000"), java.io.OutputStream.nullOutputStream(),
+                        java.io.OutputStream.nullOutputStream());
                 return null;
             } catch (Throwable t) {
                 return t;
@@ -159,15 +158,15 @@ class AgentConnectionKillTest {
         });
         long until = System.nanoTime() + TestTime.seconds(10).toNanos();
         while (!Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getStackTrace().length > 0
-                && java.util.Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getMethodName().equals("get")
+                && java.util.Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getMethodName().equals("exec")
                         && f.getClassName().equals(AgentConnection.class.getName())))
                 && System.nanoTime() < until) {
             TimeUnit.MILLISECONDS.sleep(10);
         }
         assertFalse(agent.shutdownIfIdle(), "a request is in progress");
-        assertFalse(get.isDone(), "the FILE_READ of a FIFO without a writer still waits");
+        assertFalse(exec.isDone(), "the command still runs");
         agent.close();
-        Throwable t = get.get(TestTime.seconds(20).toMillis(), TimeUnit.MILLISECONDS);
+        Throwable t = exec.get(TestTime.seconds(20).toMillis(), TimeUnit.MILLISECONDS);
         assertTrue(t instanceof SandboxException, String.valueOf(t));
     }
 
