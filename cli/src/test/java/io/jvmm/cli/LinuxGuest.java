@@ -108,6 +108,28 @@ final class LinuxGuest {
         return lines;
     }
 
+    /**
+     * Builds the guest program {@code source} (a C file, relative to the cli module) with
+     * {@code gcc -static} into {@code dir}, or skips {@code test} naming what is missing.
+     */
+    static Path staticProgram(String source, Path dir, String test) throws IOException, InterruptedException {
+        Path c = Path.of(source).toAbsolutePath().normalize();
+        assertTrue(Files.isRegularFile(c), "the source " + c);
+        Path out = dir.resolve(c.getFileName().toString().replaceFirst("\\.c$", ""));
+        Process gcc;
+        try {
+            gcc = new ProcessBuilder("gcc", "-static", "-O2", "-o", out.toString(), c.toString())
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            assumeTrue(false, test + " SKIPPED: no gcc (apt-get install gcc libc6-dev)");
+            throw e;
+        }
+        String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(gcc.waitFor(TestTime.seconds(120).toMillis(), TimeUnit.MILLISECONDS) && gcc.exitValue() == 0,
+                "gcc -static " + c.getFileName() + ": " + log);
+        return out;
+    }
+
     /** One finished boot: how {@code jvmm run} ended, what COM1 received, how long it took. */
     record Boot(JvmmProcess run, String console, double seconds) {
         List<String> facts() {

@@ -2,7 +2,6 @@ package io.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jvmm.testkit.RequiresKvm;
 import io.jvmm.testkit.ScaledTimeout;
@@ -22,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -150,21 +148,7 @@ class LinuxVirtioVsockKvmTest {
 
     /** Builds the guest's echo program with {@code gcc -static}, or skips naming what is missing. */
     private Path buildEcho() throws IOException, InterruptedException {
-        Path source = Path.of("src/test/linux/vsock_echo.c").toAbsolutePath();
-        assertTrue(Files.isRegularFile(source), "the echo program's source " + source);
-        Path out = dir.resolve("vsock_echo");
-        Process gcc;
-        try {
-            gcc = new ProcessBuilder("gcc", "-static", "-O2", "-o", out.toString(), source.toString())
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            assumeTrue(false, "virtio-vsock Linux test SKIPPED: no gcc (apt-get install gcc libc6-dev)");
-            throw e;
-        }
-        String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(gcc.waitFor(TestTime.seconds(60).toMillis(), TimeUnit.MILLISECONDS) && gcc.exitValue() == 0,
-                "gcc -static vsock_echo.c: " + log);
-        return out;
+        return LinuxGuest.staticProgram("src/test/linux/vsock_echo.c", dir, "virtio-vsock Linux test");
     }
 
     /**

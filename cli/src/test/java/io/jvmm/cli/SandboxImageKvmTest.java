@@ -2,7 +2,6 @@ package io.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jvmm.runtime.sandbox.SandboxImage;
 import io.jvmm.testkit.RequiresKvm;
@@ -99,20 +98,6 @@ class SandboxImageKvmTest {
 
     /** Builds the stand-in agent with {@code gcc -static}, or skips naming what is missing. */
     static Path buildProbe(Path dir) throws IOException, InterruptedException {
-        Path source = Path.of("src/test/linux/sandbox_probe.c").toAbsolutePath();
-        assertTrue(Files.isRegularFile(source), "the probe's source " + source);
-        Path out = dir.resolve("sandbox_probe");
-        Process gcc;
-        try {
-            gcc = new ProcessBuilder("gcc", "-static", "-O2", "-o", out.toString(), source.toString())
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            assumeTrue(false, "sandbox image Linux test SKIPPED: no gcc (apt-get install gcc libc6-dev)");
-            throw e;
-        }
-        String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(gcc.waitFor(TestTime.seconds(60).toMillis(), TimeUnit.MILLISECONDS) && gcc.exitValue() == 0,
-                "gcc -static sandbox_probe.c: " + log);
-        return out;
+        return LinuxGuest.staticProgram("src/test/linux/sandbox_probe.c", dir, "sandbox image Linux test");
     }
 }

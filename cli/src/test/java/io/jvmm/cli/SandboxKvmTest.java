@@ -16,7 +16,6 @@ import io.jvmm.testkit.ScaledTimeout;
 import io.jvmm.testkit.TestTime;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -27,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -231,21 +229,7 @@ class SandboxKvmTest {
 
     /** Builds agent/jvmm-agent.c with {@code gcc -static}, or skips naming what is missing. */
     static Path buildAgent(Path dir) throws IOException, InterruptedException {
-        Path source = Path.of("../agent/jvmm-agent.c").toAbsolutePath().normalize();
-        assertTrue(Files.isRegularFile(source), "the agent's source " + source);
-        Path out = dir.resolve("jvmm-agent");
-        Process gcc;
-        try {
-            gcc = new ProcessBuilder("gcc", "-static", "-Os", "-o", out.toString(), source.toString())
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            assumeTrue(false, "sandbox test SKIPPED: no gcc (apt-get install gcc libc6-dev)");
-            throw e;
-        }
-        String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(gcc.waitFor(TestTime.seconds(120).toMillis(), TimeUnit.MILLISECONDS) && gcc.exitValue() == 0,
-                "gcc -static jvmm-agent.c: " + log);
-        return out;
+        return LinuxGuest.staticProgram("../agent/jvmm-agent.c", dir, "sandbox test");
     }
 
     private static String agentFds(Sandbox sandbox) throws Exception {
