@@ -10,9 +10,9 @@ import java.util.concurrent.FutureTask;
 
 /**
  * The resolver and hypervisor providers of the boot layer, which a command that boots a VM needs
- * unless plugins are given. They do not depend on the command line, so {@code jvmm run} starts
- * loading them on a second thread while picocli builds and parses its model (about 30 ms on the
- * bench host), and lets each hypervisor backend {@linkplain HypervisorProvider#warmUp() warm up}
+ * unless plugins are given. They do not depend on the command line, so {@code jvmm run} and
+ * {@code jvmm exec} start loading them on a second thread while picocli builds and parses its model
+ * (about 30 ms on the bench host), and lets each hypervisor backend {@linkplain HypervisorProvider#warmUp() warm up}
  * (KVM: JNA's start-up, 16 ms) there too; measured in bench/results/start-host.md. Nothing here
  * opens {@code /dev/kvm} or depends on configuration, so a configuration error still never touches
  * the hypervisor. With plugins the command loads from its plugin layer instead, as before.

@@ -69,7 +69,15 @@ final class ExecCommand implements Callable<Integer> {
 
     final CommandSpec spec;
 
+    /** The boot layer's providers, possibly being loaded already (see {@link Main#main}). */
+    private final BootLayerProviders bootLayer;
+
     ExecCommand() {
+        this(BootLayerProviders.onDemand());
+    }
+
+    ExecCommand(BootLayerProviders bootLayer) {
+        this.bootLayer = bootLayer;
         spec = BoundOptions.command(this, "exec",
                 "Run a command in a fresh microVM sandbox: boot the kernel with jvmm's agent as PID 1, copy "
                         + "files in (--put), run CMD with its stdout and stderr streamed here, copy files out "
@@ -242,7 +250,7 @@ final class ExecCommand implements Callable<Integer> {
             }
             timings.mark(tempImage == null ? "sandbox image ready (" + initramfs + ")" : "sandbox image assembled");
             PluginLayer layer = plugins.load();
-            ResolverRegistry providers = ManifestCommand.providers(layer);
+            ResolverRegistry providers = bootLayer.resolvers(layer);
             SandboxSpec.Builder builder = SandboxSpec.builder(kernelFile, initramfs)
                     .cmdline(SandboxImage.commandLine(how.agentArgument())).transport(how)
                     .memoryBytes(size.memoryBytes()).vcpus(size.vcpuCount()).readyTimeout(ready)

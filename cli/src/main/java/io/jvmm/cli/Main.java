@@ -23,7 +23,7 @@ public final class Main {
 
     public static void main(String[] args) {
         // a command that boots a VM loads the providers while its command line is parsed
-        BootLayerProviders bootLayer = args.length > 0 && args[0].equals("run")
+        BootLayerProviders bootLayer = args.length > 0 && (args[0].equals("run") || args[0].equals("exec"))
                 ? BootLayerProviders.startLoading() : BootLayerProviders.onDemand();
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), bootLayer));
     }
@@ -41,7 +41,7 @@ public final class Main {
         CommandLine cl = new CommandLine(BoundOptions.addStandardHelpOptions(top));
         Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
         commands.put("run", () -> new RunCommand(bootLayer).spec);
-        commands.put("exec", () -> new ExecCommand().spec);
+        commands.put("exec", () -> new ExecCommand(bootLayer).spec);
         commands.put("check", () -> new CheckCommand().spec);
         commands.put("manifest", () -> new ManifestCommand().spec);
         commands.put("plugins", () -> new PluginsCommand().spec);
